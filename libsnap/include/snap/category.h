@@ -1,0 +1,37 @@
+// What a mapping is, from its name and shape: the words a leak hunter uses.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "snap/snapshot.h"
+
+namespace snap {
+
+enum class Category {
+  heap,          // [heap]: the brk heap, glibc's main arena
+  stack,         // [stack]: the main thread's stack
+  thread_stack,  // anon rw right above a small ---p guard (glibc 8 MiB, JVM ~1 MiB)
+  arena,         // glibc per-thread malloc arena: anon in a 64 MiB-aligned reservation
+  java_heap,     // only when named so; otherwise anon
+  anon,          // any other anonymous memory
+  file,          // a mapped file
+  shm,           // shared memory: /dev/shm, SysV, memfd, shared anon
+  deleted,       // a file mapping whose file was deleted
+  special,       // [vdso], [vvar], [vsyscall]
+  guard,         // ---p anonymous: guard pages and reservations
+};
+
+/// "thread-stack", "java-heap", ...
+std::string_view category_name(Category c);
+std::optional<Category> category_from_name(std::string_view name);
+
+/// One category per region of `s`, in order. Shape rules need neighbours,
+/// so this classifies a whole snapshot at once. In pmap and pmap -x, where
+/// procps prints [heap] as "[ anon ]", the heap is recognised as the first
+/// anonymous rw region after the executable's mappings, within the 1 GiB
+/// the kernel randomises brk over.
+std::vector<Category> classify(const Snapshot& s);
+
+}  // namespace snap

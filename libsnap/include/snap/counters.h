@@ -1,0 +1,104 @@
+// Per-mapping memory counters, as /proc/PID/smaps and pmap report them.
+//
+// Contract: every value is in bytes, except THPeligible and ProtectionKey,
+// which are plain numbers. A counter the source did not give is *unknown*,
+// which is not the same as zero: pmap -x has no Pss, maps has no Rss.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace snap {
+
+/// The counters snap knows by name. Order is the kernel's smaps order, so
+/// that emitters list them the way /proc shows them. `dirty` is pmap -x's
+/// "Dirty" column (Shared_Dirty + Private_Dirty); parsers of smaps derive it
+/// so that a pmap -x and a smaps snapshot can be compared. `accessible` is
+/// Size less PROT_NONE (---p) mappings: where Rss is unknown (maps, plain
+/// pmap) it is what shows a glibc arena turning its reserve into heap.
+enum class Field : std::uint8_t {
+  size,
+  kernel_page_size,
+  mmu_page_size,
+  rss,
+  pss,
+  pss_dirty,
+  pss_anon,
+  pss_file,
+  pss_shmem,
+  shared_clean,
+  shared_dirty,
+  private_clean,
+  private_dirty,
+  referenced,
+  anonymous,
+  ksm,
+  lazy_free,
+  anon_huge_pages,
+  shmem_pmd_mapped,
+  file_pmd_mapped,
+  shared_hugetlb,
+  private_hugetlb,
+  swap,
+  swap_pss,
+  locked,
+  thp_eligible,
+  protection_key,
+  dirty,
+  accessible,
+};
+
+inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::accessible) + 1;
+
+/// The key as the kernel spells it in smaps ("Pss_Dirty"); "Dirty" and
+/// "Accessible" for the two derived counters.
+std::string_view smaps_key(Field f);
+/// The snake_case name used in JSON, CSV and on the command line ("pss_dirty").
+std::string_view field_name(Field f);
+/// Looks a field up by its smaps key (case-sensitive, as the kernel writes it).
+std::optional<Field> field_from_smaps_key(std::string_view key);
+/// Looks a field up by its snake_case name or its smaps key, ignoring case.
+std::optional<Field> field_from_name(std::string_view name);
+/// False for THPeligible and ProtectionKey, which are not sizes.
+bool is_bytes(Field f);
+
+/// A fixed set of counters, each known or unknown.
+class Counters {
+ public:
+  bool known(Field f) const { return (known_ >> index(f)) & 1u; }
+  std::optional<std::uint64_t> get(Field f) const {
+    if (!known(f)) return std::nullopt;
+    return values_[index(f)];
+  }
+  /// The value, or 0 when unknown: only for sums where the caller has
+  /// already checked that the field is known.
+  std::uint64_t value_or_zero(Field f) const { return values_[index(f)]; }
+  void set(Field f, std::uint64_t v) {
+    values_[index(f)] = v;
+    known_ |= 1u << index(f);
+  }
+  void forget(Field f) {
+    values_[index(f)] = 0;
+    known_ &= ~(1u << index(f));
+  }
+  /// Bit i set when field i is known.
+  std::uint32_t known_mask() const { return known_; }
+  bool empty() const { return known_ == 0; }
+
+  /// Adds every field known in `other`; a field becomes known when either
+  /// side knows it. Sums of regions from one snapshot share one known set.
+  Counters& operator+=(const Counters& other);
+
+  bool operator==(const Counters&) const = default;
+
+ private:
+  static constexpr unsigned index(Field f) { return static_cast<unsigned>(f); }
+  std::array<std::uint64_t, kFieldCount> values_{};
+  std::uint32_t known_ = 0;
+};
+
+static_assert(kFieldCount <= 32, "Counters::known_ holds one bit per field");
+
+}  // namespace snap

@@ -1,0 +1,74 @@
+// Matching regions across snapshots by address overlap.
+//
+// A block is a connected component of the "overlaps" relation over the
+// regions of *all* snapshots. Regions of one snapshot never overlap, so the
+// components are the intervals of the union of all regions, where touching
+// (end == start) does not join. Example, a glibc arena whose rw-p part grew
+// into its ---p reserve:
+//
+//   snapshot 1:  [rw-p       )[---p                              )
+//   snapshot 2:  [rw-p                    )[---p                 )
+//   block:       [                                               )
+//
+// One sweep serves two snapshots and N; the two-snapshot diff is N = 2.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "snap/address_map.h"
+#include "snap/category.h"
+#include "snap/counters.h"
+#include "snap/snapshot.h"
+
+namespace snap {
+
+enum class Status {
+  added,      // "new": only in the last snapshot
+  gone,       // only in the first
+  grown,
+  shrunk,
+  unchanged,
+  replaced,   // the same addresses now hold a different file
+};
+
+/// "new", "gone", "grown", ...
+std::string_view status_name(Status s);
+
+/// A block as one snapshot sees it.
+struct BlockSide {
+  Counters counters;        // sum over the block's regions in that snapshot
+  std::uint32_t regions = 0;  // 0: the block does not exist there
+  bool present() const { return regions != 0; }
+};
+
+struct Block {
+  std::uint64_t start = 0;  // union of every member region, all snapshots
+  std::uint64_t end = 0;
+  Category category = Category::anon;
+  std::string name;  // the name of its largest region in the newest snapshot holding it
+  Status status = Status::unchanged;  // first vs last snapshot
+  std::vector<BlockSide> sides;       // one per snapshot
+  std::vector<RegionRef> members;     // every region in it, by snapshot then address
+
+  /// last - first for `f`, where an absent side counts as 0. Only
+  /// meaningful when both snapshots know `f` (Comparison::knows).
+  std::int64_t delta(Field f) const;
+};
+
+struct Comparison {
+  std::vector<Block> blocks;            // by address
+  std::vector<Counters> totals;         // per snapshot
+  std::vector<std::size_t> mappings;    // region count per snapshot
+  std::uint32_t known_mask = 0;         // fields every snapshot knows
+
+  bool knows(Field f) const { return (known_mask >> static_cast<unsigned>(f)) & 1u; }
+};
+
+/// Joins `snapshots` (at least one; all must have ranges) into blocks.
+/// Throws ParseError for a snapshot without ranges (smaps_rollup).
+Comparison compare(std::span<const Snapshot> snapshots);
+
+}  // namespace snap

@@ -1,0 +1,29 @@
+// Reading snapshots: every format auto-detected, "-" for stdin, gzip
+// transparently (by its magic bytes, whatever the file is called).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "snap/snapshot.h"
+
+namespace snap {
+
+/// Guesses the format of `text` from its first lines' structure. Throws
+/// ParseError naming the formats tried when none fits.
+Format detect_format(std::string_view text, std::string_view source);
+
+/// Parses a whole file's text. `format` forces a parser; otherwise detected.
+/// Throws ParseError("SOURCE:LINE: ...") on the first bad line.
+Snapshot parse_snapshot(std::string_view text, std::string_view source,
+                        std::optional<Format> format = std::nullopt);
+
+/// Reads `path` ("-" is stdin; gzip is inflated) into memory.
+/// Throws ParseError("PATH: reason") when it cannot be read.
+std::string read_input(const std::string& path);
+
+/// read_input + parse_snapshot.
+Snapshot read_snapshot(const std::string& path, std::optional<Format> format = std::nullopt);
+
+}  // namespace snap

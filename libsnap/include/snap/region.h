@@ -1,0 +1,73 @@
+// One mapping of a process's address space: a line of /proc/PID/maps, a block
+// of smaps, a row of pmap. A plain value: no behaviour hides in it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "snap/counters.h"
+
+namespace snap {
+
+/// r/w/x and shared (s) vs private (p), as in maps' "rw-p".
+struct Perms {
+  bool read = false;
+  bool write = false;
+  bool exec = false;
+  bool shared = false;
+
+  /// "rw-p" form.
+  std::string str() const;
+  bool none() const { return !read && !write && !exec; }
+  bool operator==(const Perms&) const = default;
+};
+
+struct Device {
+  std::uint32_t major = 0;
+  std::uint32_t minor = 0;
+  bool operator==(const Device&) const = default;
+};
+
+/// A smaps line snap does not know by name (newer kernels add some). Kept,
+/// never rejected. `value` is in bytes when the line had a "kB" unit.
+struct ExtraField {
+  std::string key;
+  std::optional<std::uint64_t> value;
+  std::string text;  // the raw value when it is not a number
+  bool operator==(const ExtraField&) const = default;
+};
+
+struct Region {
+  std::uint64_t start = 0;  // first byte
+  std::uint64_t end = 0;    // one past the last byte: [start, end)
+  Perms perms;
+  std::optional<std::uint64_t> offset;  // file offset; pmap and pmap -x lack it
+  std::optional<Device> device;
+  std::optional<std::uint64_t> inode;
+  /// As the kernel names it: a path (possibly with spaces and a
+  /// " (deleted)" suffix), "[heap]", "[stack]", "[vdso]", ... or empty for
+  /// anonymous memory. pmap's "[ anon ]" becomes empty, "[ heap ]" "[heap]".
+  std::string name;
+  Counters counters;
+  std::optional<std::string> vm_flags;  // smaps "VmFlags", e.g. "rd wr mr mw me ac"
+  std::vector<ExtraField> extra;
+  std::uint32_t line = 0;  // where the region starts in its source file (1-based)
+
+  std::uint64_t size() const { return end - start; }
+  /// No name, or a bracketed anonymous name such as "[anon:...]".
+  bool anonymous() const;
+  /// A path: not empty and not a bracketed kernel name.
+  bool file_backed() const;
+  bool deleted() const;
+  /// The last path component of a file-backed name; the name otherwise.
+  std::string_view basename() const;
+  /// True when VmFlags is known and contains the two-letter `flag`.
+  bool has_vm_flag(std::string_view flag) const;
+
+  bool operator==(const Region&) const = default;
+};
+
+}  // namespace snap

@@ -1,0 +1,136 @@
+#include "snap/diff.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include <boost/icl/separate_interval_set.hpp>
+
+#include "snap/error.h"
+
+namespace snap {
+namespace {
+
+using Interval = boost::icl::interval<std::uint64_t>;
+
+// When a block holds regions of several categories (a heap and the anon
+// mapping that merged into it), the most telling one names it.
+constexpr std::array<Category, 11> kPriority = {
+    Category::heap,  Category::stack,   Category::java_heap, Category::arena,
+    Category::thread_stack, Category::shm, Category::deleted, Category::file,
+    Category::special, Category::anon,  Category::guard,
+};
+
+int rank_of(Category c) {
+  return static_cast<int>(std::find(kPriority.begin(), kPriority.end(), c) - kPriority.begin());
+}
+
+std::set<std::string_view> file_identities(const Block& b, std::span<const Snapshot> snaps,
+                                           std::uint32_t n) {
+  std::set<std::string_view> names;
+  for (const RegionRef& m : b.members)
+    if (m.snapshot == n && snaps[n].regions[m.region].file_backed())
+      names.insert(snaps[n].regions[m.region].basename());
+  return names;
+}
+
+Status status_of(const Block& b, std::span<const Snapshot> snaps, const Comparison& c) {
+  const BlockSide& first = b.sides.front();
+  const BlockSide& last = b.sides.back();
+  if (!first.present()) return last.present() ? Status::added : Status::gone;
+  if (!last.present()) return Status::gone;
+  auto before = file_identities(b, snaps, 0);
+  auto after = file_identities(b, snaps, static_cast<std::uint32_t>(snaps.size() - 1));
+  if (!before.empty() && !after.empty() &&
+      std::none_of(before.begin(), before.end(), [&](auto n) { return after.count(n) > 0; }))
+    return Status::replaced;
+  // Footprint: resident (plus swapped out, a leak paged out is still a
+  // leak) where known, else the mapped size. Pss is left out on purpose:
+  // it moves when *other* processes map the same file pages.
+  std::int64_t footprint = 0;
+  if (c.knows(Field::rss)) {
+    footprint = b.delta(Field::rss);
+    if (c.knows(Field::swap)) footprint += b.delta(Field::swap);
+  }
+  if (footprint == 0) footprint = b.delta(Field::accessible);
+  if (footprint == 0) footprint = b.delta(Field::size);
+  if (footprint > 0) return Status::grown;
+  if (footprint < 0) return Status::shrunk;
+  return Status::unchanged;
+}
+
+}  // namespace
+
+std::string_view status_name(Status s) {
+  static constexpr std::array<std::string_view, 6> kNames = {"new",    "gone",      "grown",
+                                                             "shrunk", "unchanged", "replaced"};
+  return kNames[static_cast<std::size_t>(s)];
+}
+
+std::int64_t Block::delta(Field f) const {
+  return static_cast<std::int64_t>(sides.back().counters.value_or_zero(f)) -
+         static_cast<std::int64_t>(sides.front().counters.value_or_zero(f));
+}
+
+Comparison compare(std::span<const Snapshot> snaps) {
+  Comparison c;
+  if (snaps.empty()) return c;
+  c.known_mask = ~0u;
+  for (const Snapshot& s : snaps) {
+    if (!s.has_ranges())
+      throw ParseError(s.source, 0, 0,
+                       "smaps_rollup holds totals only, no address ranges: compare smaps, maps or pmap files");
+    c.known_mask &= s.totals.known_mask();
+    c.totals.push_back(s.totals);
+    c.mappings.push_back(s.regions.size());
+  }
+
+  // The join: overlapping ranges of all snapshots unite, touching ones do not.
+  boost::icl::separate_interval_set<std::uint64_t> united;
+  for (const Snapshot& s : snaps)
+    for (const Region& r : s.regions) united += Interval::right_open(r.start, r.end);
+
+  c.blocks.reserve(united.iterative_size());
+  for (const auto& iv : united) {
+    Block& b = c.blocks.emplace_back();
+    b.start = boost::icl::lower(iv);
+    b.end = boost::icl::upper(iv);
+    b.sides.resize(snaps.size());
+  }
+
+  // Both the blocks and each snapshot's regions are sorted: one merge pass
+  // a snapshot places every region in its block.
+  std::vector<std::vector<Category>> categories;
+  for (std::uint32_t n = 0; n < snaps.size(); ++n) {
+    categories.push_back(classify(snaps[n]));
+    std::size_t b = 0;
+    for (std::uint32_t i = 0; i < snaps[n].regions.size(); ++i) {
+      const Region& r = snaps[n].regions[i];
+      while (c.blocks[b].end <= r.start) ++b;
+      Block& block = c.blocks[b];
+      block.members.push_back({n, i});
+      block.sides[n].counters += r.counters;
+      ++block.sides[n].regions;
+    }
+  }
+
+  for (Block& b : c.blocks) {
+    std::sort(b.members.begin(), b.members.end());
+    int best = static_cast<int>(kPriority.size());
+    for (const RegionRef& m : b.members) best = std::min(best, rank_of(categories[m.snapshot][m.region]));
+    b.category = kPriority[static_cast<std::size_t>(best)];
+
+    // Named after the largest region in the newest snapshot that has it.
+    std::uint32_t newest = b.members.back().snapshot;
+    const Region* largest = nullptr;
+    for (const RegionRef& m : b.members) {
+      const Region& r = snaps[m.snapshot].regions[m.region];
+      if (m.snapshot == newest && (!largest || r.size() > largest->size())) largest = &r;
+    }
+    b.name = largest->name;
+    b.status = status_of(b, snaps, c);
+  }
+  return c;
+}
+
+}  // namespace snap

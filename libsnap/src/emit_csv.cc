@@ -1,0 +1,40 @@
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "snap/emit.h"
+
+namespace snap {
+
+std::string csv_escape(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char ch : field) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+void emit_csv(std::string& out, const DiffReport& r) {
+  const Comparison& c = r.comparison;
+  std::vector<Field> fields;
+  for (std::size_t i = 0; i < kFieldCount; ++i)
+    if (c.knows(static_cast<Field>(i))) fields.push_back(static_cast<Field>(i));
+
+  auto it = std::back_inserter(out);
+  out += "start,end,status,category,name,regions_before,regions_after";
+  for (Field f : fields) fmt::format_to(it, ",{0}_before,{0}_after,{0}_delta", field_name(f));
+  out += "\r\n";
+  for (const Block* b : r.rows) {
+    fmt::format_to(it, "0x{:x},0x{:x},{},{},{},{},{}", b->start, b->end, status_name(b->status),
+                   category_name(b->category), csv_escape(b->name), b->sides.front().regions,
+                   b->sides.back().regions);
+    for (Field f : fields)
+      fmt::format_to(it, ",{},{},{}", b->sides.front().counters.value_or_zero(f),
+                     b->sides.back().counters.value_or_zero(f), b->delta(f));
+    out += "\r\n";
+  }
+}
+
+}  // namespace snap

@@ -1,0 +1,151 @@
+#include <algorithm>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "snap/emit.h"
+
+namespace snap {
+namespace {
+
+constexpr std::string_view kBold = "\x1b[1m";
+constexpr std::string_view kRed = "\x1b[31m";
+constexpr std::string_view kGreen = "\x1b[32m";
+constexpr std::string_view kReset = "\x1b[0m";
+
+struct Painter {
+  bool on;
+  std::string operator()(std::string_view code, std::string_view text) const {
+    if (!on) return std::string(text);
+    return fmt::format("{}{}{}", code, text, kReset);
+  }
+  std::string delta(std::int64_t d, std::string_view text) const {
+    return d > 0 ? (*this)(kRed, text) : d < 0 ? (*this)(kGreen, text) : std::string(text);
+  }
+};
+
+std::string percent(std::int64_t delta, std::uint64_t before) {
+  if (before == 0) return delta ? "new" : "0%";
+  double p = 100.0 * static_cast<double>(delta) / static_cast<double>(before);
+  return fmt::format("{:+.0f}%", p);
+}
+
+std::string display_name(const Block& b) {
+  std::string n = b.name.empty() ? "[anon]" : b.name;
+  std::uint32_t parts = b.sides.back().present() ? b.sides.back().regions : b.sides.front().regions;
+  if (parts > 1) n += fmt::format(" ({} regions)", parts);
+  return n;
+}
+
+struct Row {
+  std::int64_t delta;
+  std::string cells[8];
+};
+
+void describe(std::string& out, const Snapshot& s, std::string_view label) {
+  fmt::format_to(std::back_inserter(out), "{:<7} {}  ({}", label, s.source, format_name(s.format));
+  if (s.pid) fmt::format_to(std::back_inserter(out), ", pid {}", *s.pid);
+  if (!s.command.empty()) fmt::format_to(std::back_inserter(out), ": {}", s.command);
+  fmt::format_to(std::back_inserter(out), ", {} mappings)\n", s.regions.size());
+}
+
+}  // namespace
+
+void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
+  const Painter paint{o.color};
+  const Comparison& c = r.comparison;
+  const Field f = r.sort;
+  auto size = [&](std::uint64_t v) { return is_bytes(f) ? format_size(v, o.sizes) : fmt::format("{}", v); };
+  auto delta = [&](std::int64_t v) { return is_bytes(f) ? format_delta(v, o.sizes) : fmt::format("{:+}", v); };
+
+  describe(out, *r.snapshots.front(), "before:");
+  describe(out, *r.snapshots.back(), "after:");
+  if (r.snapshots.size() > 2)
+    fmt::format_to(std::back_inserter(out), "({} snapshots; blocks joined across all, compared first to last)\n",
+                   r.snapshots.size());
+  if (!r.sort_note.empty()) fmt::format_to(std::back_inserter(out), "note: {}\n", r.sort_note);
+  out += '\n';
+
+  if (r.growing == 0) {
+    fmt::format_to(std::back_inserter(out), "No block grew in {}{}.\n", smaps_key(f),
+                   r.options.min_growth ? " by " + format_size(r.options.min_growth, o.sizes) + " or more" : "");
+  } else {
+    fmt::format_to(std::back_inserter(out), "{} block{} grew, by {} {} in total:\n", r.growing,
+                   r.growing == 1 ? "" : "s", paint.delta(r.growth, delta(r.growth)), smaps_key(f));
+  }
+
+  if (!r.rows.empty()) {
+    std::vector<Row> rows;
+    const std::string title = fmt::format("{}+/-", smaps_key(f));
+    rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME"}});
+    for (const Block* b : r.rows) {
+      std::uint64_t before = b->sides.front().counters.value_or_zero(f);
+      std::uint64_t after = b->sides.back().counters.value_or_zero(f);
+      std::int64_t d = b->delta(f);
+      rows.push_back({d,
+                      {delta(d), size(before), size(after), percent(d, before),
+                       std::string(status_name(b->status)), std::string(category_name(b->category)),
+                       fmt::format("{:x}-{:x}", b->start, b->end), display_name(*b)}});
+    }
+    std::size_t w[8] = {};
+    for (const Row& row : rows)
+      for (int i = 0; i < 8; ++i) w[i] = std::max(w[i], row.cells[i].size());
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const Row& row = rows[k];
+      std::string line = fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}",
+                                     row.cells[0], w[0], row.cells[1], w[1], row.cells[2], w[2],
+                                     row.cells[3], w[3], row.cells[4], w[4], row.cells[5], w[5],
+                                     row.cells[6], w[6], row.cells[7]);
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      if (k == 0) {
+        out += paint(kBold, line);
+      } else {
+        std::string first = fmt::format("{:>{}}", row.cells[0], w[0]);
+        out += paint.delta(row.delta, first) + line.substr(first.size());
+      }
+      out += '\n';
+    }
+  }
+  if (r.hidden)
+    fmt::format_to(std::back_inserter(out), "... and {} more growing block{} (--top {} to see them)\n", r.hidden,
+                   r.hidden == 1 ? "" : "s", r.growing);
+
+  // Totals, first -> last.
+  out += '\n';
+  struct TotalRow {
+    std::string name;
+    std::string before, after, change;
+    std::int64_t d;
+  };
+  std::vector<TotalRow> totals;
+  const Counters& t0 = c.totals.front();
+  const Counters& t1 = c.totals.back();
+  for (Field tf : {Field::size, Field::rss, Field::pss, Field::dirty, Field::swap}) {
+    if (!c.knows(tf)) continue;
+    std::uint64_t a = t0.value_or_zero(tf), b = t1.value_or_zero(tf);
+    std::int64_t d = static_cast<std::int64_t>(b) - static_cast<std::int64_t>(a);
+    totals.push_back({std::string(smaps_key(tf)), format_size(a, o.sizes), format_size(b, o.sizes),
+                      format_delta(d, o.sizes), d});
+  }
+  {
+    std::int64_t d = static_cast<std::int64_t>(c.mappings.back()) - static_cast<std::int64_t>(c.mappings.front());
+    totals.push_back({"Mappings", fmt::format("{}", c.mappings.front()), fmt::format("{}", c.mappings.back()),
+                      fmt::format("{:+}", d), d});
+  }
+  std::size_t w0 = 6, w1 = 6, w2 = 5, w3 = 5;
+  for (const auto& t : totals) {
+    w0 = std::max(w0, t.name.size());
+    w1 = std::max(w1, t.before.size());
+    w2 = std::max(w2, t.after.size());
+    w3 = std::max(w3, t.change.size());
+  }
+  out += paint(kBold, fmt::format("{:<{}}  {:>{}}  {:>{}}  {:>{}}", "TOTALS", w0, "BEFORE", w1, "AFTER", w2,
+                                  "DELTA", w3));
+  out += '\n';
+  for (const auto& t : totals) {
+    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>{}}  {:>{}}  {}\n", t.name, w0, t.before, w1, t.after, w2,
+                   paint.delta(t.d, fmt::format("{:>{}}", t.change, w3)));
+  }
+}
+
+}  // namespace snap

@@ -1,0 +1,102 @@
+// Dispatch to the format's parser, then the checks every snapshot gets:
+// sorted, no overlap, totals summed from the regions.
+#include <algorithm>
+
+#include "parsers.h"
+#include "snap/parse.h"
+
+namespace snap {
+namespace {
+
+struct FormatName {
+  Format format;
+  std::string_view name;
+};
+constexpr FormatName kFormatNames[] = {
+    {Format::smaps, "smaps"},   {Format::smaps_rollup, "smaps_rollup"},
+    {Format::maps, "maps"},     {Format::pmap, "pmap"},
+    {Format::pmap_x, "pmap-x"}, {Format::pmap_X, "pmap-X"},
+    {Format::pmap_d, "pmap-d"}, {Format::solaris_pmap_x, "solaris-pmap-x"},
+};
+
+void order_regions(Snapshot& s) {
+  auto by_start = [](const Region& a, const Region& b) { return a.start < b.start; };
+  if (!std::is_sorted(s.regions.begin(), s.regions.end(), by_start))
+    std::stable_sort(s.regions.begin(), s.regions.end(), by_start);
+  for (std::size_t i = 1; i < s.regions.size(); ++i) {
+    const Region& a = s.regions[i - 1];
+    const Region& b = s.regions[i];
+    if (b.start < a.end)
+      throw ParseError(s.source, std::max(a.line, b.line), 0,
+                       fmt::format("mapping {:x}-{:x} (line {}) overlaps {:x}-{:x} (line {})", b.start,
+                                   b.end, b.line, a.start, a.end, a.line));
+  }
+}
+
+/// Totals know a counter only when every region does: a truncated last
+/// block must not make the sum look complete.
+void sum_totals(Snapshot& s) {
+  if (s.regions.empty()) return;
+  std::uint32_t common = ~0u, any = 0;
+  Counters sum;
+  for (const Region& r : s.regions) {
+    common &= r.counters.known_mask();
+    any |= r.counters.known_mask();
+    sum += r.counters;
+  }
+  for (std::size_t i = 0; i < kFieldCount; ++i)
+    if (!((common >> i) & 1u)) sum.forget(static_cast<Field>(i));
+  s.totals = sum;
+  if (common != any) {
+    for (const Region& r : s.regions) {
+      if (r.counters.known_mask() == any) continue;
+      std::string missing;
+      for (std::size_t i = 0; i < kFieldCount; ++i)
+        if (((any & ~r.counters.known_mask()) >> i) & 1u)
+          missing += (missing.empty() ? "" : ", ") + std::string(smaps_key(static_cast<Field>(i)));
+      s.warnings.push_back({r.line, fmt::format("mapping {:x}-{:x} lacks {} (truncated?); those "
+                                                "counters are unknown for the whole snapshot",
+                                                r.start, r.end, missing)});
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view format_name(Format f) {
+  for (const auto& n : kFormatNames)
+    if (n.format == f) return n.name;
+  return "unknown";
+}
+
+std::optional<Format> format_from_name(std::string_view name) {
+  for (const auto& n : kFormatNames)
+    if (n.name == name) return n.format;
+  return std::nullopt;
+}
+
+Snapshot parse_snapshot(std::string_view text, std::string_view source, std::optional<Format> format) {
+  Snapshot s;
+  s.source = std::string(source);
+  s.format = format ? *format : detect_format(text, source);
+  switch (s.format) {
+    case Format::smaps:
+    case Format::smaps_rollup: detail::parse_smaps(text, s); break;
+    case Format::maps: detail::parse_maps(text, s); break;
+    case Format::pmap_X: detail::parse_pmap_X(text, s); break;
+    case Format::pmap:
+    case Format::pmap_x:
+    case Format::pmap_d:
+    case Format::solaris_pmap_x: detail::parse_pmap(text, s); break;
+  }
+  if (s.format != Format::smaps_rollup) {
+    if (s.regions.empty()) throw ParseError(s.source, 0, 0, "no mappings in it");
+    order_regions(s);
+    for (Region& r : s.regions) r.counters.set(Field::accessible, r.perms.none() ? 0 : r.size());
+    sum_totals(s);
+  }
+  return s;
+}
+
+}  // namespace snap

@@ -1,0 +1,73 @@
+// /proc/PID/maps, and the maps-style header line that opens each smaps block.
+#include <algorithm>
+
+#include "parsers.h"
+
+namespace snap::detail {
+
+bool is_maps_perms(std::string_view t) {
+  return t.size() == 4 && (t[0] == 'r' || t[0] == '-') && (t[1] == 'w' || t[1] == '-') &&
+         (t[2] == 'x' || t[2] == '-') && (t[3] == 'p' || t[3] == 's');
+}
+
+bool looks_like_maps_line(std::string_view line) {
+  std::string_view rest = line;
+  std::string_view range = next_token(rest);
+  auto dash = range.find('-');
+  if (dash == std::string_view::npos || !to_uint(range.substr(0, dash), 16) ||
+      !to_uint(range.substr(dash + 1), 16))
+    return false;
+  if (!is_maps_perms(next_token(rest))) return false;
+  if (!to_uint(next_token(rest), 16)) return false;
+  std::string_view dev = next_token(rest);
+  if (dev.find(':') == std::string_view::npos) return false;
+  return to_uint(next_token(rest), 10).has_value();
+}
+
+void parse_maps_line(const Cursor& c, std::string_view line, Region& r) {
+  std::string_view rest = line;
+  std::string_view range = next_token(rest);
+  auto dash = range.find('-');
+  if (dash == std::string_view::npos)
+    c.fail(range, "expected address range START-END, got {}", Cursor::quote(range));
+  r.start = c.hex(range.substr(0, dash), "hexadecimal start address");
+  r.end = c.hex(range.substr(dash + 1), "hexadecimal end address");
+  if (r.end <= r.start) c.fail(range, "empty or inverted address range {}", Cursor::quote(range));
+
+  std::string_view perms = next_token(rest);
+  if (!is_maps_perms(perms))
+    c.fail(perms, "expected permissions like \"rw-p\", got {}", Cursor::quote(perms));
+  r.perms = Perms{perms[0] == 'r', perms[1] == 'w', perms[2] == 'x', perms[3] == 's'};
+
+  r.offset = c.hex(next_token(rest), "hexadecimal file offset");
+
+  std::string_view dev = next_token(rest);
+  auto colon = dev.find(':');
+  if (colon == std::string_view::npos)
+    c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
+  r.device = Device{static_cast<std::uint32_t>(c.hex(dev.substr(0, colon), "device major")),
+                    static_cast<std::uint32_t>(c.hex(dev.substr(colon + 1), "device minor"))};
+
+  r.inode = c.dec(next_token(rest), "inode number");
+  // The kernel pads the name to a column; everything after is the name,
+  // spaces and " (deleted)" included.
+  r.name = std::string(trim(rest));
+  r.line = static_cast<std::uint32_t>(c.line);
+}
+
+void parse_maps(std::string_view text, Snapshot& s) {
+  Lines lines(text);
+  std::string_view line;
+  Cursor c{s.source, 0, {}};
+  s.regions.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  while (lines.next(line)) {
+    c.line = lines.number();
+    c.text = line;
+    if (trim(line).empty()) continue;
+    Region& r = s.regions.emplace_back();
+    parse_maps_line(c, line, r);
+    r.counters.set(Field::size, r.size());
+  }
+}
+
+}  // namespace snap::detail

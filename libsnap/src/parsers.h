@@ -1,0 +1,47 @@
+// Internal: one parser per format family, and the pieces they share.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "scan.h"
+#include "snap/snapshot.h"
+
+namespace snap::detail {
+
+// Each fills `s.regions` (unsorted is fine), `s.pid`/`s.command` where the
+// format has a header, `s.reported_totals` from a footer, and warnings.
+// `s.source` and `s.format` are set by the caller.
+void parse_smaps(std::string_view text, Snapshot& s);  // smaps and smaps_rollup
+void parse_maps(std::string_view text, Snapshot& s);
+void parse_pmap(std::string_view text, Snapshot& s);  // pmap, pmap -x, pmap -d, Solaris pmap -x
+void parse_pmap_X(std::string_view text, Snapshot& s);
+
+/// "55c6672d3000-55c6672d4000 r--p 00000000 fe:00 10952798   /path": fills
+/// range, perms, offset, device, inode and name of `r`.
+void parse_maps_line(const Cursor& c, std::string_view line, Region& r);
+/// True when `line` has the shape of a maps line (no errors thrown).
+bool looks_like_maps_line(std::string_view line);
+
+/// "5094:   /tmp/c-malloc-leak leak.log" (any whitespace after the colon).
+bool parse_pmap_header(std::string_view line, Snapshot& s);
+/// A line of only '-', '=' and blanks, as under pmap's columns.
+bool is_separator(std::string_view line);
+/// The unseparated totals of pmap (" total 1880K") and pmap -d
+/// ("mapped: NK writeable/private: NK shared: NK"), by shape.
+bool looks_like_pmap_footer(Format f, std::string_view line);
+/// pmap's mode column: "rw---", "r-xs-", "rwxsR", Solaris' 6th '*'.
+bool is_pmap_mode(std::string_view tok);
+Perms parse_pmap_mode(const Cursor& c, std::string_view tok);
+/// maps' "rw-p".
+bool is_maps_perms(std::string_view tok);
+/// pmap's names as the kernel writes them: "[ anon ]" -> "",
+/// "[ heap ]" -> "[heap]", "[ stack ]" -> "[stack]". procps prints
+/// [vsyscall] as "[ anon ]"; its fixed address gives it away.
+std::string pmap_name(std::string_view raw, std::uint64_t start);
+/// Sets Dirty = Shared_Dirty + Private_Dirty where both are known.
+void derive_dirty(Counters& c);
+
+inline constexpr std::uint64_t kVsyscallAddress = 0xffffffffff600000ULL;
+
+}  // namespace snap::detail

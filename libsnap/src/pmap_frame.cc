@@ -1,0 +1,78 @@
+#include "pmap_frame.h"
+
+namespace snap::detail {
+namespace {
+
+std::size_t last_nonblank_line(std::string_view text) {
+  Lines lines(text);
+  std::string_view line;
+  std::size_t last = 0;
+  while (lines.next(line))
+    if (!trim(line).empty()) last = lines.number();
+  return last;
+}
+
+bool starts_with_address(std::string_view line) {
+  std::string_view rest = line;
+  return to_uint(next_token(rest), 16).has_value();
+}
+
+}  // namespace
+
+PmapFrame::PmapFrame(std::string_view text, Snapshot& s)
+    : s_(s), lines_(text), cursor_{s.source, 0, {}}, last_nonblank_(last_nonblank_line(text)) {}
+
+bool PmapFrame::next(std::string_view& line) {
+  while (lines_.next(line)) {
+    cursor_.line = lines_.number();
+    cursor_.text = line;
+    if (trim(line).empty()) continue;
+    if (footer_seen_) {
+      Snapshot other;
+      if (parse_pmap_header(line, other))
+        cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",
+                     other.pid.value_or(0));
+      cursor_.fail(line, "unexpected text after the total line: {}", Cursor::quote(line));
+    }
+    if (!header_seen_ && !rows_seen_ && !column_header_seen_ && parse_pmap_header(line, s_)) {
+      header_seen_ = true;
+      continue;
+    }
+    if (is_separator(line)) {
+      after_separator_ = true;
+      continue;
+    }
+    if (after_separator_) {
+      footer_seen_ = true;
+      kind_ = Kind::footer;
+      return true;
+    }
+    if (!rows_seen_ && !column_header_seen_ && has_column_header() && !starts_with_address(line)) {
+      column_header_seen_ = true;
+      kind_ = Kind::column_header;
+      return true;
+    }
+    if (rows_seen_) {
+      Snapshot other;
+      if (parse_pmap_header(line, other))
+        cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",
+                     other.pid.value_or(0));
+    }
+    if (footer_is_last_line() && lines_.number() == last_nonblank_ &&
+        looks_like_pmap_footer(s_.format, line)) {
+      footer_seen_ = true;
+      kind_ = Kind::footer;
+      return true;
+    }
+    rows_seen_ = true;
+    kind_ = Kind::row;
+    return true;
+  }
+  if (!footer_seen_)
+    s_.warnings.push_back({lines_.number(), "no total line at the end: the file may be truncated"});
+  else if (lines_.last_unterminated())
+    s_.warnings.push_back({lines_.number(), "last line has no newline: the file may be truncated"});
+  return false;
+}
+
+}  // namespace snap::detail

@@ -1,0 +1,45 @@
+// Internal: the frame every pmap format shares. It sorts a file's lines into
+// the "PID: command" header, the column header, rows and the footer, by
+// position and shape (procps translates the words), and says what is wrong
+// with a file whose frame is broken: a second process, text after the total,
+// a missing total line (a truncated file).
+#pragma once
+
+#include <string_view>
+
+#include "parsers.h"
+
+namespace snap::detail {
+
+class PmapFrame {
+ public:
+  enum class Kind { column_header, row, footer };
+
+  PmapFrame(std::string_view text, Snapshot& s);
+
+  /// The next line that is not blank, header or separator; false at the end
+  /// (after adding warnings for a missing footer or a cut last line).
+  bool next(std::string_view& line);
+  Kind kind() const { return kind_; }
+  const Cursor& cursor() const { return cursor_; }
+
+ private:
+  bool has_column_header() const { return s_.format != Format::pmap; }
+  /// pmap and pmap -d print their total without a separator line above it.
+  bool footer_is_last_line() const {
+    return s_.format == Format::pmap || s_.format == Format::pmap_d;
+  }
+
+  Snapshot& s_;
+  Lines lines_;
+  Cursor cursor_;
+  std::size_t last_nonblank_ = 0;
+  bool header_seen_ = false;
+  bool column_header_seen_ = false;
+  bool rows_seen_ = false;
+  bool after_separator_ = false;
+  bool footer_seen_ = false;
+  Kind kind_ = Kind::row;
+};
+
+}  // namespace snap::detail
