@@ -1,1 +1,175 @@
+// The snapdiff program as a user runs it: exit status, messages, options.
 #include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "testdata.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Runs `snapdiff ARGS` through the shell in `dir`, environment `env`
+/// prefixed, standard input from `input`.
+Run snapdiff(const std::string& args, const std::string& dir = SNAP_TESTDATA, const std::string& env = "",
+             const std::string& input = "/dev/null") {
+  fs::path tmp = fs::temp_directory_path() / ("snapdiff_test." + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  std::string cmd = "cd '" + dir + "' && " + env + " '" + SNAPDIFF_EXE + "' " + args + " >'" +
+                    (tmp / "out").string() + "' 2>'" + (tmp / "err").string() + "' <'" + input + "'";
+  int rc = std::system(cmd.c_str());
+  Run r;
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(tmp / "out");
+  r.err = slurp(tmp / "err");
+  fs::remove_all(tmp);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("exit status like diff(1): 1 when a block grew, 0 when none did") {
+  auto leak = snapdiff("c-malloc-leak/pmap-x.01 c-malloc-leak/pmap-x.08");
+  CHECK(leak.status == 1);
+  CHECK(leak.err.empty());
+  CHECK(leak.out.find("+8960K   1544K  10504K  +580%  grown   heap") != std::string::npos);
+
+  auto idle = snapdiff("idle-sleep/smaps.01 idle-sleep/smaps.02");
+  CHECK(idle.status == 0);
+  CHECK(idle.out.find("No block grew in Rss.") != std::string::npos);
+
+  auto above = snapdiff("--min-growth 2300K c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(above.status == 1);
+  CHECK(above.out.find("2 blocks grew") != std::string::npos);
+  CHECK(snapdiff("--min-growth 9M c-malloc-leak/smaps.01 c-malloc-leak/smaps.08").status == 0);
+}
+
+TEST_CASE("a bad line: FILE:LINE: what is wrong, exit 2, nothing on stdout") {
+  fs::path dir = fs::temp_directory_path() / ("snapdiff_bad." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ifstream in(snap::test::path("c-malloc-leak/pmap.08"));
+    std::ofstream out(dir / "pmap.9");
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) out << (n == 17 ? "zz12" + line.substr(16) : line) << '\n';
+  }
+  fs::copy_file(snap::test::path("c-malloc-leak/pmap.01"), dir / "pmap.1");
+  auto r = snapdiff("pmap.1 pmap.9", dir.string());
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "snapdiff: pmap.9:17: expected hexadecimal address, got \"zz12\"\n");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("not a snapshot, a missing file, a directory, a rollup: exit 2, named") {
+  auto notes = snapdiff("c-malloc-leak/smaps.01 GROUND_TRUTH.md");
+  CHECK(notes.status == 2);
+  CHECK(notes.err.find("snapdiff: GROUND_TRUTH.md:1: not a snapshot in any known format (tried smaps, "
+                       "smaps_rollup, maps, pmap, pmap -x, pmap -X/-XX, pmap -d, Solaris pmap -x)") == 0);
+  auto missing = snapdiff("c-malloc-leak/smaps.01 nosuch.file");
+  CHECK(missing.status == 2);
+  CHECK(missing.err == "snapdiff: nosuch.file: cannot open: No such file or directory\n");
+  auto dir = snapdiff("c-malloc-leak/smaps.01 c-malloc-leak");
+  CHECK(dir.status == 2);
+  CHECK(dir.err == "snapdiff: c-malloc-leak: is a directory, not a snapshot file\n");
+  auto rollup = snapdiff("c-malloc-leak/smaps_rollup.01 c-malloc-leak/smaps_rollup.08");
+  CHECK(rollup.status == 2);
+  CHECK(rollup.err.find("smaps_rollup holds totals only") != std::string::npos);
+}
+
+TEST_CASE("- reads standard input; gzip is read transparently") {
+  auto r = snapdiff("c-malloc-leak/smaps.01 -", SNAP_TESTDATA, "", snap::test::path("c-malloc-leak/smaps.08"));
+  CHECK(r.status == 1);
+  CHECK(r.out.find("after:  -  (smaps, 32 mappings)") != std::string::npos);
+  CHECK(r.out.find("+8960K") != std::string::npos);
+
+  fs::path dir = fs::temp_directory_path() / ("snapdiff_gz." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(snap::test::path("c-malloc-leak/smaps.08"), dir / "smaps.08");
+  REQUIRE(std::system(("gzip -9 '" + (dir / "smaps.08").string() + "'").c_str()) == 0);
+  auto gz = snapdiff("'" + snap::test::path("c-malloc-leak/smaps.01") + "' smaps.08.gz", dir.string());
+  CHECK(gz.status == 1);
+  CHECK(gz.out.find("+8960K   1544K  10504K") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("usage errors: exit 2 with a hint; --help and --version exit 0") {
+  auto one = snapdiff("c-malloc-leak/smaps.01");
+  CHECK(one.status == 2);
+  CHECK(one.err == "snapdiff: give two snapshots: BEFORE AFTER\nTry 'snapdiff --help' for more information.\n");
+  auto bad = snapdiff("--frobnicate a b");
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("unrecognised option '--frobnicate'") != std::string::npos);
+  CHECK(snapdiff("--min-growth lots a b").status == 2);
+  CHECK(snapdiff("--sort nonsense a b").status == 2);
+  CHECK(snapdiff("--category heap,nonsense a b").status == 2);
+  auto pss = snapdiff("--sort pss c-malloc-leak/pmap-x.01 c-malloc-leak/pmap-x.08");
+  CHECK(pss.status == 2);
+  CHECK(pss.err.find("cannot sort by pss") != std::string::npos);
+
+  auto help = snapdiff("--help");
+  CHECK(help.status == 0);
+  CHECK(help.out.find("Usage: snapdiff [OPTION]... BEFORE AFTER") == 0);
+  CHECK(help.out.find("Exit status (like diff(1)):") != std::string::npos);
+  CHECK(help.out.find("--min-growth") != std::string::npos);
+  auto version = snapdiff("--version");
+  CHECK(version.status == 0);
+  CHECK(version.out.find("snapdiff (snap) ") == 0);
+}
+
+TEST_CASE("options shape the report") {
+  auto arenas = snapdiff("--category arena --json c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(arenas.status == 1);
+  CHECK(arenas.out.find("\"category\": \"heap\"") == std::string::npos);
+  CHECK(arenas.out.find("\"category\": \"arena\"") != std::string::npos);
+  auto all = snapdiff("--all --csv c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 1 + 30);  // header + every block
+  auto top = snapdiff("--top 1 c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(top.out.find("... and 2 more growing blocks") != std::string::npos);
+  auto human = snapdiff("-h c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(human.out.find("+8.8M") != std::string::npos);
+  CHECK(snapdiff("--json --csv a b").status == 2);
+}
+
+TEST_CASE("colour: never in a pipe by default, never with NO_COLOR, on with --color=always") {
+  auto piped = snapdiff("c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(piped.out.find('\x1b') == std::string::npos);
+  auto forced = snapdiff("--color=always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(forced.out.find("\x1b[31m") != std::string::npos);
+  auto no_color = snapdiff("--color=always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", SNAP_TESTDATA, "NO_COLOR=1");
+  CHECK(no_color.out.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("a truncated snapshot: warned about on stderr, still compared") {
+  fs::path dir = fs::temp_directory_path() / ("snapdiff_cut." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string whole = slurp(snap::test::path("c-malloc-leak/pmap-x.08"));
+  std::ofstream(dir / "pmap-x.08") << whole.substr(0, whole.find("ffffffffff600000"));
+  auto r = snapdiff("'" + snap::test::path("c-malloc-leak/pmap-x.01") + "' pmap-x.08", dir.string());
+  CHECK(r.status == 1);
+  CHECK(r.err.find("snapdiff: pmap-x.08:") == 0);
+  CHECK(r.err.find("warning: no total line at the end: the file may be truncated") != std::string::npos);
+  fs::remove_all(dir);
+}

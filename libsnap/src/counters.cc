@@ -70,8 +70,15 @@ std::optional<Field> field_from_name(std::string_view name) {
 
 bool is_bytes(Field f) { return f != Field::thp_eligible && f != Field::protection_key; }
 
+bool is_additive(Field f) {
+  return f != Field::kernel_page_size && f != Field::mmu_page_size && f != Field::thp_eligible &&
+         f != Field::protection_key;
+}
+
 Counters& Counters::operator+=(const Counters& other) {
-  for (std::size_t i = 0; i < kFieldCount; ++i) values_[i] += other.values_[i];
+  for (std::size_t i = 0; i < kFieldCount; ++i)
+    values_[i] = is_additive(static_cast<Field>(i)) ? values_[i] + other.values_[i]
+                                                    : std::max(values_[i], other.values_[i]);
   known_ |= other.known_;
   return *this;
 }

@@ -81,6 +81,8 @@ Comparison compare(std::span<const Snapshot> snaps) {
       throw ParseError(s.source, 0, 0,
                        "smaps_rollup holds totals only, no address ranges: compare smaps, maps or pmap files");
     c.known_mask &= s.totals.known_mask();
+    for (std::size_t i = 0; i < kFieldCount; ++i)
+      if (!is_additive(static_cast<Field>(i))) c.known_mask &= ~(1u << i);
     c.totals.push_back(s.totals);
     c.mappings.push_back(s.regions.size());
   }

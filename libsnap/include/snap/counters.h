@@ -63,6 +63,9 @@ std::optional<Field> field_from_smaps_key(std::string_view key);
 std::optional<Field> field_from_name(std::string_view name);
 /// False for THPeligible and ProtectionKey, which are not sizes.
 bool is_bytes(Field f);
+/// False for KernelPageSize, MMUPageSize, THPeligible and ProtectionKey:
+/// properties of a mapping, not amounts; a sum of them means nothing.
+bool is_additive(Field f);
 
 /// A fixed set of counters, each known or unknown.
 class Counters {
@@ -89,6 +92,7 @@ class Counters {
 
   /// Adds every field known in `other`; a field becomes known when either
   /// side knows it. Sums of regions from one snapshot share one known set.
+  /// Non-additive fields (is_additive) take the larger value instead.
   Counters& operator+=(const Counters& other);
 
   bool operator==(const Counters&) const = default;

@@ -62,7 +62,7 @@ struct Comparison {
   std::vector<Block> blocks;            // by address
   std::vector<Counters> totals;         // per snapshot
   std::vector<std::size_t> mappings;    // region count per snapshot
-  std::uint32_t known_mask = 0;         // fields every snapshot knows
+  std::uint32_t known_mask = 0;         // additive fields every snapshot knows
 
   bool knows(Field f) const { return (known_mask >> static_cast<unsigned>(f)) & 1u; }
 };
