@@ -31,8 +31,8 @@ pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x), in any mix; the format
 is detected. "-" reads standard input; gzip files are read transparently.
 Regions are matched by address overlap, so a heap that grew by brk, an arena
 whose rw-p part grew into its reserve, or a mapping split by mprotect is one
-block. Each block is ranked by how much its Rss grew (Size when a snapshot has
-no Rss).
+block. Each block is ranked by how much its Rss grew; where a snapshot has no
+Rss (maps, plain pmap), by its Accessible size: Size less ---p reserves.
 )";
 constexpr const char* kEpilog = R"(
 SIZE is a number of bytes, or with a suffix K, M, G, T (powers of 1024): 64K, 1M, 1.5G.
@@ -40,7 +40,7 @@ Categories: heap stack thread-stack arena java-heap anon file shm deleted specia
 Counters for --sort: rss pss size dirty swap anon (anonymous), or any smaps key.
 
 Exit status (like diff(1)):
-  0  no block grew (by more than --min-growth)
+  0  no block grew (by at least --min-growth, when given)
   1  some block grew
   2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason)
 

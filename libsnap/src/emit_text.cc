@@ -25,7 +25,7 @@ struct Painter {
 };
 
 std::string percent(std::int64_t delta, std::uint64_t before) {
-  if (before == 0) return delta ? "new" : "0%";
+  if (before == 0) return delta ? "n/a" : "0%";
   double p = 100.0 * static_cast<double>(delta) / static_cast<double>(before);
   return fmt::format("{:+.0f}%", p);
 }
