@@ -1,6 +1,7 @@
 // snapdiff: which memory blocks of a process grew between two snapshots.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -154,6 +155,7 @@ Args parse_args(int argc, char** argv) {
   if (vm.count("top")) a.top = vm["top"].as<std::size_t>();
   if (a.files.size() < 2) usage_error("give two snapshots: BEFORE AFTER");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
+  if (std::count(a.files.begin(), a.files.end(), "-") > 1) usage_error("standard input (-) can be read only once");
   return a;
 }
 

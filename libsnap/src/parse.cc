@@ -76,7 +76,9 @@ std::optional<Format> format_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-Snapshot parse_snapshot(std::string_view text, std::string_view source, std::optional<Format> format) {
+namespace {
+
+Snapshot parse_whole(std::string_view text, std::string_view source, std::optional<Format> format) {
   Snapshot s;
   s.source = std::string(source);
   s.format = format ? *format : detect_format(text, source);
@@ -97,6 +99,26 @@ Snapshot parse_snapshot(std::string_view text, std::string_view source, std::opt
     sum_totals(s);
   }
   return s;
+}
+
+}  // namespace
+
+Snapshot parse_snapshot(std::string_view text, std::string_view source, std::optional<Format> format) {
+  try {
+    return parse_whole(text, source, format);
+  } catch (const ParseError& e) {
+    // A file cut short (a full disk, an interrupted copy) ends in half a
+    // line. That line alone is dropped, with a warning; an error anywhere
+    // else, or in a complete last line, stands.
+    auto last_nl = text.rfind('\n');
+    if (text.empty() || text.back() == '\n' || last_nl == std::string_view::npos) throw;
+    std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    if (e.line() != lines) throw;
+    Snapshot s = parse_whole(text.substr(0, last_nl + 1), source, format);
+    s.warnings.insert(s.warnings.begin(),
+                      Warning{lines, fmt::format("last line cut short (no newline), ignored: {}", e.reason())});
+    return s;
+  }
 }
 
 }  // namespace snap
