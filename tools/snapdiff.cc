@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <boost/program_options.hpp>
 
 #include "snap/emit.h"
 #include "snap/error.h"
@@ -25,7 +25,8 @@ namespace {
 constexpr int kTrouble = 2;
 
 constexpr const char* kUsage = "Usage: snapdiff [OPTION]... BEFORE AFTER\n";
-constexpr const char* kAbout = R"(Compare two memory-map snapshots of one process and rank the blocks that grew.
+constexpr const char* kAbout =
+    R"(Compare two memory-map snapshots of one process and rank the blocks that grew.
 
 BEFORE and AFTER are /proc/PID/smaps, /proc/PID/maps or pmap output (pmap,
 pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x), in any mix; the format
@@ -108,23 +109,22 @@ snap::DiffOptions diff_options(const Args& a) {
 Args parse_args(int argc, char** argv) {
   Args a;
   po::options_description shown("Options");
-  shown.add_options()
-      ("top,n", po::value<std::size_t>()->value_name("N"),
-       "show at most N blocks (default: every block that grew, up to 20)")
-      ("min-growth,m", po::value(&a.min_growth)->value_name("SIZE"),
-       "count a block as grown only when it grew by at least SIZE (default 0)")
-      ("sort,s", po::value(&a.sort)->value_name("COUNTER"), "rank by COUNTER instead of rss")
-      ("category,c", po::value(&a.categories)->value_name("LIST"), "only blocks of these comma-separated categories")
-      ("all,a", po::bool_switch(&a.all), "also list blocks that did not grow")
-      ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
-      ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1, see README)")
-      ("csv", po::bool_switch(&a.csv), "the report as CSV, one row per block")
-      ("color", po::value(&a.color)->value_name("WHEN"),
-       "auto (default: on a terminal, unless NO_COLOR is set), always, never")
-      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"),
-       "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
-      ("help", "print this help and exit")
-      ("version", "print the version and exit");
+  shown.add_options()("top,n", po::value<std::size_t>()->value_name("N"),
+                      "show at most N blocks (default: every block that grew, up to 20)")(
+      "min-growth,m", po::value(&a.min_growth)->value_name("SIZE"),
+      "count a block as grown only when it grew by at least SIZE (default 0)")(
+      "sort,s", po::value(&a.sort)->value_name("COUNTER"), "rank by COUNTER instead of rss")(
+      "category,c", po::value(&a.categories)->value_name("LIST"),
+      "only blocks of these comma-separated categories")("all,a", po::bool_switch(&a.all),
+                                                         "also list blocks that did not grow")(
+      "human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")(
+      "json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1, see README)")(
+      "csv", po::bool_switch(&a.csv), "the report as CSV, one row per block")(
+      "color", po::value(&a.color)->value_name("WHEN"),
+      "auto (default: on a terminal, unless NO_COLOR is set), always, never")(
+      "input-format,f", po::value(&a.input_format)->value_name("FORMAT"),
+      "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")(
+      "help", "print this help and exit")("version", "print the version and exit");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&a.files));
   po::options_description all;
@@ -155,7 +155,8 @@ Args parse_args(int argc, char** argv) {
   if (vm.count("top")) a.top = vm["top"].as<std::size_t>();
   if (a.files.size() < 2) usage_error("give two snapshots: BEFORE AFTER");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
-  if (std::count(a.files.begin(), a.files.end(), "-") > 1) usage_error("standard input (-) can be read only once");
+  if (std::count(a.files.begin(), a.files.end(), "-") > 1)
+    usage_error("standard input (-) can be read only once");
   return a;
 }
 

@@ -4,7 +4,9 @@ namespace snap {
 
 using Interval = boost::icl::interval<std::uint64_t>;
 
-AddressMap::AddressMap(const Snapshot& s) { add(s, 0); }
+AddressMap::AddressMap(const Snapshot& s) {
+  add(s, 0);
+}
 
 AddressMap::AddressMap(std::span<const Snapshot> snapshots) {
   for (std::uint32_t n = 0; n < snapshots.size(); ++n) add(snapshots[n], n);

@@ -6,7 +6,7 @@ namespace snap {
 namespace {
 
 constexpr std::array<std::string_view, 11> kNames = {
-    "heap", "stack", "thread-stack", "arena", "java-heap", "anon",
+    "heap", "stack", "thread-stack", "arena",   "java-heap", "anon",
     "file", "shm",   "deleted",      "special", "guard",
 };
 
@@ -17,7 +17,9 @@ constexpr std::uint64_t kBrkWindow = 1ull << 30;
 // A thread stack's guard: glibc uses one page by default, the JVM 16 KiB.
 constexpr std::uint64_t kMaxGuard = 1ull << 20;
 
-bool anon_private(const Region& r) { return r.anonymous() && !r.perms.shared; }
+bool anon_private(const Region& r) {
+  return r.anonymous() && !r.perms.shared;
+}
 
 Category by_name(const Region& r) {
   const std::string& n = r.name;
@@ -31,7 +33,8 @@ Category by_name(const Region& r) {
     return Category::shm;
   if (r.anonymous()) {
     std::string_view label = n;
-    if (label.starts_with("[anon:java heap") || label.starts_with("[anon:Java Heap")) return Category::java_heap;
+    if (label.starts_with("[anon:java heap") || label.starts_with("[anon:Java Heap"))
+      return Category::java_heap;
     if (r.perms.shared) return Category::shm;
     return r.perms.none() ? Category::guard : Category::anon;
   }
@@ -87,8 +90,10 @@ void infer_heap(const Snapshot& s, std::vector<Category>& out) {
   if (auto slash = argv0.rfind('/'); slash != std::string_view::npos) argv0.remove_prefix(slash + 1);
   std::optional<std::size_t> last_exe;
   for (std::size_t i = 0; i < s.regions.size(); ++i)
-    if (s.regions[i].basename() == argv0) last_exe = i;
-    else if (last_exe) break;  // the executable's mappings are contiguous
+    if (s.regions[i].basename() == argv0)
+      last_exe = i;
+    else if (last_exe)
+      break;  // the executable's mappings are contiguous
   if (!last_exe) return;
   std::uint64_t exe_end = s.regions[*last_exe].end;
   for (std::size_t i = *last_exe + 1; i < s.regions.size(); ++i) {
@@ -104,7 +109,9 @@ void infer_heap(const Snapshot& s, std::vector<Category>& out) {
 
 }  // namespace
 
-std::string_view category_name(Category c) { return kNames[static_cast<std::size_t>(c)]; }
+std::string_view category_name(Category c) {
+  return kNames[static_cast<std::size_t>(c)];
+}
 
 std::optional<Category> category_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kNames.size(); ++i)

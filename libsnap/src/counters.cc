@@ -45,15 +45,18 @@ constexpr std::array<FieldInfo, kFieldCount> kFields = {{
 
 bool iequal(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
   });
 }
 
 }  // namespace
 
-std::string_view smaps_key(Field f) { return kFields[static_cast<std::size_t>(f)].key; }
-std::string_view field_name(Field f) { return kFields[static_cast<std::size_t>(f)].name; }
+std::string_view smaps_key(Field f) {
+  return kFields[static_cast<std::size_t>(f)].key;
+}
+std::string_view field_name(Field f) {
+  return kFields[static_cast<std::size_t>(f)].name;
+}
 
 std::optional<Field> field_from_smaps_key(std::string_view key) {
   for (std::size_t i = 0; i < kFieldCount; ++i)
@@ -63,12 +66,13 @@ std::optional<Field> field_from_smaps_key(std::string_view key) {
 
 std::optional<Field> field_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kFieldCount; ++i)
-    if (iequal(kFields[i].name, name) || iequal(kFields[i].key, name))
-      return static_cast<Field>(i);
+    if (iequal(kFields[i].name, name) || iequal(kFields[i].key, name)) return static_cast<Field>(i);
   return std::nullopt;
 }
 
-bool is_bytes(Field f) { return f != Field::thp_eligible && f != Field::protection_key; }
+bool is_bytes(Field f) {
+  return f != Field::thp_eligible && f != Field::protection_key;
+}
 
 bool is_additive(Field f) {
   return f != Field::kernel_page_size && f != Field::mmu_page_size && f != Field::thp_eligible &&

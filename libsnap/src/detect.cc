@@ -22,7 +22,9 @@ std::vector<std::string_view> tokens(std::string_view line, std::size_t max) {
   return out;
 }
 
-bool is_count(std::string_view t) { return t == "-" || to_uint(t, 10).has_value(); }
+bool is_count(std::string_view t) {
+  return t == "-" || to_uint(t, 10).has_value();
+}
 bool is_kib_size(std::string_view t) {
   return t.size() > 1 && t.back() == 'K' && to_uint(t.substr(0, t.size() - 1), 10).has_value();
 }
@@ -32,8 +34,8 @@ std::optional<Format> pmap_row_format(std::string_view line) {
   auto t = tokens(line, 8);
   if (t.size() < 3 || !to_uint(t[0], 16)) return std::nullopt;
   if (is_kib_size(t[1]) && is_pmap_mode(t[2])) return Format::pmap;
-  if (t.size() >= 5 && is_maps_perms(t[1]) && to_uint(t[2], 16) &&
-      t[3].find(':') != std::string_view::npos && to_uint(t[4], 10))
+  if (t.size() >= 5 && is_maps_perms(t[1]) && to_uint(t[2], 16) && t[3].find(':') != std::string_view::npos &&
+      to_uint(t[4], 10))
     return Format::pmap_X;
   if (t.size() >= 5 && is_count(t[1]) && is_pmap_mode(t[2]) && to_uint(t[3], 16) &&
       t[4].find(':') != std::string_view::npos)

@@ -16,17 +16,16 @@ using Interval = boost::icl::interval<std::uint64_t>;
 // When a block holds regions of several categories (a heap and the anon
 // mapping that merged into it), the most telling one names it.
 constexpr std::array<Category, 11> kPriority = {
-    Category::heap,  Category::stack,   Category::java_heap, Category::arena,
-    Category::thread_stack, Category::shm, Category::deleted, Category::file,
-    Category::special, Category::anon,  Category::guard,
+    Category::heap,         Category::stack, Category::java_heap, Category::arena,
+    Category::thread_stack, Category::shm,   Category::deleted,   Category::file,
+    Category::special,      Category::anon,  Category::guard,
 };
 
 int rank_of(Category c) {
   return static_cast<int>(std::find(kPriority.begin(), kPriority.end(), c) - kPriority.begin());
 }
 
-std::set<std::string_view> file_identities(const Block& b, std::span<const Snapshot> snaps,
-                                           std::uint32_t n) {
+std::set<std::string_view> file_identities(const Block& b, std::span<const Snapshot> snaps, std::uint32_t n) {
   std::set<std::string_view> names;
   for (const RegionRef& m : b.members)
     if (m.snapshot == n && snaps[n].regions[m.region].file_backed())
@@ -78,8 +77,9 @@ Comparison compare(std::span<const Snapshot> snaps) {
   c.known_mask = ~0u;
   for (const Snapshot& s : snaps) {
     if (!s.has_ranges())
-      throw ParseError(s.source, 0, 0,
-                       "smaps_rollup holds totals only, no address ranges: compare smaps, maps or pmap files");
+      throw ParseError(
+          s.source, 0, 0,
+          "smaps_rollup holds totals only, no address ranges: compare smaps, maps or pmap files");
     c.known_mask &= s.totals.known_mask();
     for (std::size_t i = 0; i < kFieldCount; ++i)
       if (!is_additive(static_cast<Field>(i))) c.known_mask &= ~(1u << i);

@@ -9,7 +9,9 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::string hex(std::uint64_t v) { return fmt::format("0x{:x}", v); }
+std::string hex(std::uint64_t v) {
+  return fmt::format("0x{:x}", v);
+}
 
 ordered_json change(std::uint64_t before, std::uint64_t after) {
   return {{"before", before},
@@ -53,7 +55,8 @@ void emit_json(std::string& out, const DiffReport& r) {
 
   ordered_json totals;
   for (Field f : fields)
-    totals[std::string(field_name(f))] = change(c.totals.front().value_or_zero(f), c.totals.back().value_or_zero(f));
+    totals[std::string(field_name(f))] =
+        change(c.totals.front().value_or_zero(f), c.totals.back().value_or_zero(f));
   totals["mappings"] = change(c.mappings.front(), c.mappings.back());
   doc["totals"] = std::move(totals);
   doc["growing"] = r.growing;

@@ -56,19 +56,22 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   const Comparison& c = r.comparison;
   const Field f = r.sort;
   auto size = [&](std::uint64_t v) { return is_bytes(f) ? format_size(v, o.sizes) : fmt::format("{}", v); };
-  auto delta = [&](std::int64_t v) { return is_bytes(f) ? format_delta(v, o.sizes) : fmt::format("{:+}", v); };
+  auto delta = [&](std::int64_t v) {
+    return is_bytes(f) ? format_delta(v, o.sizes) : fmt::format("{:+}", v);
+  };
 
   describe(out, *r.snapshots.front(), "before:");
   describe(out, *r.snapshots.back(), "after:");
   if (r.snapshots.size() > 2)
-    fmt::format_to(std::back_inserter(out), "({} snapshots; blocks joined across all, compared first to last)\n",
-                   r.snapshots.size());
+    fmt::format_to(std::back_inserter(out),
+                   "({} snapshots; blocks joined across all, compared first to last)\n", r.snapshots.size());
   if (!r.sort_note.empty()) fmt::format_to(std::back_inserter(out), "note: {}\n", r.sort_note);
   out += '\n';
 
   if (r.growing == 0) {
-    fmt::format_to(std::back_inserter(out), "No block grew in {}{}.\n", smaps_key(f),
-                   r.options.min_growth ? " by " + format_size(r.options.min_growth, o.sizes) + " or more" : "");
+    fmt::format_to(
+        std::back_inserter(out), "No block grew in {}{}.\n", smaps_key(f),
+        r.options.min_growth ? " by " + format_size(r.options.min_growth, o.sizes) + " or more" : "");
   } else {
     fmt::format_to(std::back_inserter(out), "{} block{} grew, by {} {} in total:\n", r.growing,
                    r.growing == 1 ? "" : "s", paint.delta(r.growth, delta(r.growth)), smaps_key(f));
@@ -92,10 +95,10 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
       for (int i = 0; i < 8; ++i) w[i] = std::max(w[i], row.cells[i].size());
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const Row& row = rows[k];
-      std::string line = fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}",
-                                     row.cells[0], w[0], row.cells[1], w[1], row.cells[2], w[2],
-                                     row.cells[3], w[3], row.cells[4], w[4], row.cells[5], w[5],
-                                     row.cells[6], w[6], row.cells[7]);
+      std::string line =
+          fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0], w[0],
+                      row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3], row.cells[4], w[4],
+                      row.cells[5], w[5], row.cells[6], w[6], row.cells[7]);
       while (!line.empty() && line.back() == ' ') line.pop_back();
       if (k == 0) {
         out += paint(kBold, line);
@@ -107,8 +110,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
     }
   }
   if (r.hidden)
-    fmt::format_to(std::back_inserter(out), "... and {} more growing block{} (--top {} to see them)\n", r.hidden,
-                   r.hidden == 1 ? "" : "s", r.growing);
+    fmt::format_to(std::back_inserter(out), "... and {} more growing block{} (--top {} to see them)\n",
+                   r.hidden, r.hidden == 1 ? "" : "s", r.growing);
 
   // Totals, first -> last.
   out += '\n';
@@ -128,7 +131,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                       format_delta(d, o.sizes), d});
   }
   {
-    std::int64_t d = static_cast<std::int64_t>(c.mappings.back()) - static_cast<std::int64_t>(c.mappings.front());
+    std::int64_t d =
+        static_cast<std::int64_t>(c.mappings.back()) - static_cast<std::int64_t>(c.mappings.front());
     totals.push_back({"Mappings", fmt::format("{}", c.mappings.front()), fmt::format("{}", c.mappings.back()),
                       fmt::format("{:+}", d), d});
   }
@@ -143,8 +147,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                                   "DELTA", w3));
   out += '\n';
   for (const auto& t : totals) {
-    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>{}}  {:>{}}  {}\n", t.name, w0, t.before, w1, t.after, w2,
-                   paint.delta(t.d, fmt::format("{:>{}}", t.change, w3)));
+    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>{}}  {:>{}}  {}\n", t.name, w0, t.before, w1, t.after,
+                   w2, paint.delta(t.d, fmt::format("{:>{}}", t.change, w3)));
   }
 }
 

@@ -10,8 +10,7 @@ std::string render(const std::string& path, std::size_t line, const std::string&
 }
 }  // namespace
 
-ParseError::ParseError(std::string path, std::size_t line, std::size_t column,
-                       std::string reason)
+ParseError::ParseError(std::string path, std::size_t line, std::size_t column, std::string reason)
     : std::runtime_error(render(path, line, reason)),
       path_(std::move(path)),
       line_(line),

@@ -28,8 +28,8 @@ void order_regions(Snapshot& s) {
     const Region& b = s.regions[i];
     if (b.start < a.end)
       throw ParseError(s.source, std::max(a.line, b.line), 0,
-                       fmt::format("mapping {:x}-{:x} (line {}) overlaps {:x}-{:x} (line {})", b.start,
-                                   b.end, b.line, a.start, a.end, a.line));
+                       fmt::format("mapping {:x}-{:x} (line {}) overlaps {:x}-{:x} (line {})", b.start, b.end,
+                                   b.line, a.start, a.end, a.line));
   }
 }
 
@@ -115,8 +115,9 @@ Snapshot parse_snapshot(std::string_view text, std::string_view source, std::opt
     std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
     if (e.line() != lines) throw;
     Snapshot s = parse_whole(text.substr(0, last_nl + 1), source, format);
-    s.warnings.insert(s.warnings.begin(),
-                      Warning{lines, fmt::format("last line cut short (no newline), ignored: {}", e.reason())});
+    s.warnings.insert(
+        s.warnings.begin(),
+        Warning{lines, fmt::format("last line cut short (no newline), ignored: {}", e.reason())});
     return s;
   }
 }

@@ -43,8 +43,7 @@ void parse_maps_line(const Cursor& c, std::string_view line, Region& r) {
 
   std::string_view dev = next_token(rest);
   auto colon = dev.find(':');
-  if (colon == std::string_view::npos)
-    c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
+  if (colon == std::string_view::npos) c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
   r.device = Device{static_cast<std::uint32_t>(c.hex(dev.substr(0, colon), "device major")),
                     static_cast<std::uint32_t>(c.hex(dev.substr(colon + 1), "device minor"))};
 

@@ -10,8 +10,8 @@
 // by position and shape, never by their words.
 #include <algorithm>
 
-#include "pmap_frame.h"
 #include "parsers.h"
+#include "pmap_frame.h"
 
 namespace snap::detail {
 namespace {
@@ -59,8 +59,7 @@ void parse_row(const Cursor& c, Format format, std::string_view line, Region& r)
       set_if(r.counters, Field::locked, column(c, next_token(rest), "Locked in KiB", true));
       break;
     }
-    default:
-      break;
+    default: break;
   }
 
   std::string_view mode = next_token(rest);
@@ -144,8 +143,10 @@ bool parse_pmap_header(std::string_view line, Snapshot& s) {
 bool is_separator(std::string_view line) {
   bool any = false;
   for (char ch : line) {
-    if (ch == '-' || ch == '=') any = true;
-    else if (!is_space(ch)) return false;
+    if (ch == '-' || ch == '=')
+      any = true;
+    else if (!is_space(ch))
+      return false;
   }
   return any;
 }
@@ -159,8 +160,7 @@ bool is_pmap_mode(std::string_view t) {
 }
 
 Perms parse_pmap_mode(const Cursor& c, std::string_view tok) {
-  if (!is_pmap_mode(tok))
-    c.fail(tok, "expected a mode like \"rw---\", got {}", Cursor::quote(tok));
+  if (!is_pmap_mode(tok)) c.fail(tok, "expected a mode like \"rw---\", got {}", Cursor::quote(tok));
   return Perms{tok[0] == 'r', tok[1] == 'w', tok[2] == 'x', tok[3] == 's'};
 }
 

@@ -11,8 +11,8 @@
 // blanks, so it and the name are cut at the column where the header ends it.
 #include <vector>
 
-#include "pmap_frame.h"
 #include <algorithm>
+#include "pmap_frame.h"
 
 #include "parsers.h"
 
@@ -35,7 +35,8 @@ Layout read_header(const Cursor& c, std::string_view line) {
   std::string_view rest = line;
   for (std::string_view t = next_token(rest); !t.empty(); t = next_token(rest)) toks.push_back(t);
   if (toks.size() < 7)
-    c.fail(line, "expected a pmap -X column header (Address Perm Offset Device Inode Size ... Mapping), got {}",
+    c.fail(line,
+           "expected a pmap -X column header (Address Perm Offset Device Inode Size ... Mapping), got {}",
            Cursor::quote(line));
   Layout layout;
   for (std::size_t i = 5; i + 1 < toks.size(); ++i) {
@@ -61,8 +62,7 @@ void parse_row(const Cursor& c, const Layout& layout, std::string_view line, Reg
   r.offset = c.hex(next_token(rest), "hexadecimal offset");
   std::string_view dev = next_token(rest);
   auto colon = dev.find(':');
-  if (colon == std::string_view::npos)
-    c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
+  if (colon == std::string_view::npos) c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
   r.device = Device{static_cast<std::uint32_t>(c.hex(dev.substr(0, colon), "device major")),
                     static_cast<std::uint32_t>(c.hex(dev.substr(colon + 1), "device minor"))};
   r.inode = c.dec(next_token(rest), "inode number");
@@ -76,8 +76,7 @@ void parse_row(const Cursor& c, const Layout& layout, std::string_view line, Reg
     std::uint64_t v = is_bytes(*col.field) ? c.kib(tok, col.key) : c.dec(tok, col.key);
     r.counters.set(*col.field, v);
   }
-  if (!r.counters.known(Field::size))
-    c.fail(line, "the column header has no Size column");
+  if (!r.counters.known(Field::size)) c.fail(line, "the column header has no Size column");
   r.end = r.start + r.counters.value_or_zero(Field::size);
   if (r.end <= r.start) c.fail(line, "a mapping of size 0 or past the end of the address space");
 

@@ -17,8 +17,7 @@ bool split_field(std::string_view line, std::string_view& key, std::string_view&
   std::size_t i = 0;
   while (i < line.size()) {
     char ch = line[i];
-    bool key_char = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || is_digit(ch) ||
-                    ch == '_';
+    bool key_char = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || is_digit(ch) || ch == '_';
     if (!key_char) break;
     ++i;
   }
@@ -87,8 +86,7 @@ void finish_region(const Cursor& c, Region& r) {
   // Size is also the range; a Size that disagrees means a mangled block.
   if (auto size = r.counters.get(Field::size); size && *size != r.size())
     throw ParseError(std::string(c.path), r.line, 0,
-                     fmt::format("Size {} kB does not match the range ({} kB)", *size >> 10,
-                                 r.size() >> 10));
+                     fmt::format("Size {} kB does not match the range ({} kB)", *size >> 10, r.size() >> 10));
   r.counters.set(Field::size, r.size());
   derive_dirty(r.counters);
 }
@@ -117,8 +115,7 @@ void parse_smaps(std::string_view text, Snapshot& s) {
     if (trim(line).empty()) continue;
     if (is_header(line)) {
       if (current) finish_region(c, *current);
-      if (rollup && current)
-        c.fail(line, "smaps_rollup holds one [rollup] block, found a second header");
+      if (rollup && current) c.fail(line, "smaps_rollup holds one [rollup] block, found a second header");
       current = &s.regions.emplace_back();
       parse_maps_line(c, line, *current);
       position = 0;
@@ -126,11 +123,11 @@ void parse_smaps(std::string_view text, Snapshot& s) {
     }
     std::string_view key, value;
     if (!split_field(line, key, value)) {
-      if (!current) c.fail(line, "expected a mapping header START-END PERMS ..., got {}", Cursor::quote(line));
+      if (!current)
+        c.fail(line, "expected a mapping header START-END PERMS ..., got {}", Cursor::quote(line));
       c.fail(line, "expected \"Key: value\" or a mapping header, got {}", Cursor::quote(line));
     }
-    if (!current)
-      c.fail(key, "field {} before any mapping header", Cursor::quote(key));
+    if (!current) c.fail(key, "field {} before any mapping header", Cursor::quote(key));
     store_value(c, *current, key, value, predictor, position++);
   }
   if (current) finish_region(c, *current);

@@ -26,9 +26,7 @@ class PmapFrame {
  private:
   bool has_column_header() const { return s_.format != Format::pmap; }
   /// pmap and pmap -d print their total without a separator line above it.
-  bool footer_is_last_line() const {
-    return s_.format == Format::pmap || s_.format == Format::pmap_d;
-  }
+  bool footer_is_last_line() const { return s_.format == Format::pmap || s_.format == Format::pmap_d; }
 
   Snapshot& s_;
   Lines lines_;

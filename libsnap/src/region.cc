@@ -12,13 +12,16 @@ std::string Perms::str() const {
 }
 
 bool Region::anonymous() const {
-  return name.empty() || name == "[anon]" || name.starts_with("[anon:") ||
-         name.starts_with("[anon_shmem:");
+  return name.empty() || name == "[anon]" || name.starts_with("[anon:") || name.starts_with("[anon_shmem:");
 }
 
-bool Region::file_backed() const { return !name.empty() && name.front() != '['; }
+bool Region::file_backed() const {
+  return !name.empty() && name.front() != '[';
+}
 
-bool Region::deleted() const { return name.ends_with(" (deleted)"); }
+bool Region::deleted() const {
+  return name.ends_with(" (deleted)");
+}
 
 std::string_view Region::basename() const {
   std::string_view n = name;

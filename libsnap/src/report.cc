@@ -8,8 +8,7 @@
 namespace snap {
 
 bool is_growing(const Block& b, Field sort, std::uint64_t min_growth) {
-  if (b.status != Status::added && b.status != Status::grown && b.status != Status::replaced)
-    return false;
+  if (b.status != Status::added && b.status != Status::grown && b.status != Status::replaced) return false;
   std::int64_t d = b.delta(sort);
   return d > 0 && static_cast<std::uint64_t>(d) >= min_growth;
 }
@@ -30,15 +29,15 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
       if (!s.knows(asked)) lacking = &s;
     std::string why = fmt::format("{} ({}) has no {}", lacking ? lacking->source : "?",
                                   lacking ? format_name(lacking->format) : "?", smaps_key(asked));
-    if (options.sort) throw std::invalid_argument(fmt::format("cannot sort by {}: {}", field_name(asked), why));
+    if (options.sort)
+      throw std::invalid_argument(fmt::format("cannot sort by {}: {}", field_name(asked), why));
     r.sort = Field::accessible;
     r.sort_note = fmt::format("ranked by Accessible (Size less ---p reserves): {}", why);
   }
 
   auto wanted = [&](const Block& b) {
-    return options.categories.empty() ||
-           std::find(options.categories.begin(), options.categories.end(), b.category) !=
-               options.categories.end();
+    return options.categories.empty() || std::find(options.categories.begin(), options.categories.end(),
+                                                   b.category) != options.categories.end();
   };
   std::vector<const Block*> growing, others;
   for (const Block& b : c.blocks) {

@@ -15,8 +15,12 @@
 
 namespace snap::detail {
 
-inline bool is_space(char c) { return c == ' ' || c == '\t'; }
-inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
+inline bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 inline bool is_hex(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -94,10 +98,8 @@ struct Cursor {
   }
 
   template <typename... Args>
-  [[noreturn]] void fail(std::string_view at, fmt::format_string<Args...> f,
-                         Args&&... args) const {
-    throw ParseError(std::string(path), line, column_of(at),
-                     fmt::format(f, std::forward<Args>(args)...));
+  [[noreturn]] void fail(std::string_view at, fmt::format_string<Args...> f, Args&&... args) const {
+    throw ParseError(std::string(path), line, column_of(at), fmt::format(f, std::forward<Args>(args)...));
   }
 
   /// A quoted token for messages, cut short so a 10 MB line stays readable.

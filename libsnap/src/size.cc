@@ -12,8 +12,7 @@ namespace snap {
 std::optional<std::uint64_t> parse_size(std::string_view text) {
   // Number: digits with an optional fraction ("1.5G").
   std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
-    ++i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
   std::string_view number = text.substr(0, i);
   std::string unit(text.substr(i));
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -79,8 +78,8 @@ std::string format_size(std::uint64_t bytes, SizeStyle style) {
 }
 
 std::string format_delta(std::int64_t bytes, SizeStyle style) {
-  std::uint64_t magnitude = bytes < 0 ? 0 - static_cast<std::uint64_t>(bytes)
-                                      : static_cast<std::uint64_t>(bytes);
+  std::uint64_t magnitude =
+      bytes < 0 ? 0 - static_cast<std::uint64_t>(bytes) : static_cast<std::uint64_t>(bytes);
   return (bytes < 0 ? "-" : "+") + format_size(magnitude, style);
 }
 

@@ -1,5 +1,7 @@
 #include "snap/version.h"
 
 namespace snap {
-std::string_view version() { return SNAP_VERSION; }
+std::string_view version() {
+  return SNAP_VERSION;
+}
 }  // namespace snap

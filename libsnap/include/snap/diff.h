@@ -26,12 +26,12 @@
 namespace snap {
 
 enum class Status {
-  added,      // "new": only in the last snapshot
-  gone,       // only in the first
+  added,  // "new": only in the last snapshot
+  gone,   // only in the first
   grown,
   shrunk,
   unchanged,
-  replaced,   // the same addresses now hold a different file
+  replaced,  // the same addresses now hold a different file
 };
 
 /// "new", "gone", "grown", ...
@@ -39,7 +39,7 @@ std::string_view status_name(Status s);
 
 /// A block as one snapshot sees it.
 struct BlockSide {
-  Counters counters;        // sum over the block's regions in that snapshot
+  Counters counters;          // sum over the block's regions in that snapshot
   std::uint32_t regions = 0;  // 0: the block does not exist there
   bool present() const { return regions != 0; }
 };
@@ -48,7 +48,7 @@ struct Block {
   std::uint64_t start = 0;  // union of every member region, all snapshots
   std::uint64_t end = 0;
   Category category = Category::anon;
-  std::string name;  // the name of its largest region in the newest snapshot holding it
+  std::string name;                   // the name of its largest region in the newest snapshot holding it
   Status status = Status::unchanged;  // first vs last snapshot
   std::vector<BlockSide> sides;       // one per snapshot
   std::vector<RegionRef> members;     // every region in it, by snapshot then address
@@ -59,10 +59,10 @@ struct Block {
 };
 
 struct Comparison {
-  std::vector<Block> blocks;            // by address
-  std::vector<Counters> totals;         // per snapshot
-  std::vector<std::size_t> mappings;    // region count per snapshot
-  std::uint32_t known_mask = 0;         // additive fields every snapshot knows
+  std::vector<Block> blocks;          // by address
+  std::vector<Counters> totals;       // per snapshot
+  std::vector<std::size_t> mappings;  // region count per snapshot
+  std::uint32_t known_mask = 0;       // additive fields every snapshot knows
 
   bool knows(Field f) const { return (known_mask >> static_cast<unsigned>(f)) & 1u; }
 };

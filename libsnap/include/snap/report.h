@@ -16,10 +16,10 @@ struct DiffOptions {
   /// Ranking counter. Rss by default; falls back to Accessible (Size less
   /// ---p reserves) when a snapshot lacks Rss (maps, plain pmap).
   std::optional<Field> sort;
-  std::uint64_t min_growth = 0;          // bytes; a block must grow by more
-  std::optional<std::size_t> top;        // rows; default: every grower, capped at 20
-  std::vector<Category> categories;      // empty: all
-  bool all = false;                      // also list blocks that did not grow
+  std::uint64_t min_growth = 0;      // bytes; a block must grow by more
+  std::optional<std::size_t> top;    // rows; default: every grower, capped at 20
+  std::vector<Category> categories;  // empty: all
+  bool all = false;                  // also list blocks that did not grow
 };
 
 inline constexpr std::size_t kDefaultTopCap = 20;
@@ -27,12 +27,12 @@ inline constexpr std::size_t kDefaultTopCap = 20;
 struct DiffReport {
   std::vector<const Snapshot*> snapshots;  // in order; first and last are compared
   Comparison comparison;
-  Field sort = Field::rss;     // the counter actually ranked by
-  std::string sort_note;       // why it differs from the one asked for, if it does
+  Field sort = Field::rss;         // the counter actually ranked by
+  std::string sort_note;           // why it differs from the one asked for, if it does
   std::vector<const Block*> rows;  // what to print, ranked
-  std::size_t growing = 0;     // blocks that grew above the threshold (pre --top)
-  std::size_t hidden = 0;      // growing blocks cut by --top
-  std::int64_t growth = 0;     // sum of the sort counter's delta over growing blocks
+  std::size_t growing = 0;         // blocks that grew above the threshold (pre --top)
+  std::size_t hidden = 0;          // growing blocks cut by --top
+  std::int64_t growth = 0;         // sum of the sort counter's delta over growing blocks
   DiffOptions options;
 
   /// diff(1) style: 0 no block grew above the threshold, 1 some did.
