@@ -375,9 +375,17 @@ TEST_CASE("every smaps capture: sorted, no overlap, Size is the range, totals ar
                 r.counters.value_or_zero(Field::shared_dirty) +
                 r.counters.value_or_zero(Field::private_clean) +
                 r.counters.value_or_zero(Field::private_dirty));
-      for (Field fld : kSmapsFields) sum.set(fld, sum.value_or_zero(fld) + r.counters.value_or_zero(fld));
+      // Amounts add up; page sizes and THPeligible are properties of a
+      // mapping, and the total holds the largest (counters.h, is_additive).
+      for (Field fld : kSmapsFields) {
+        const std::uint64_t v = r.counters.value_or_zero(fld);
+        sum.set(fld, snap::is_additive(fld) ? sum.value_or_zero(fld) + v
+                                            : std::max(sum.value_or_zero(fld), v));
+      }
     }
     CHECK(s.totals == sum);
+    CHECK(s.totals.get(Field::kernel_page_size) == 4 * KiB);
+    CHECK(s.totals.get(Field::thp_eligible) == 0u);
   }
 }
 
@@ -594,6 +602,18 @@ TEST_CASE("c-malloc-leak smaps.01 cut in the middle of a line of the last block"
     REQUIRE(s.regions.size() == 31);
     CHECK_FALSE(s.warnings.empty());
     CHECK_FALSE(s.totals.known(Field::rss));
+  }
+  SUBCASE("inside the Size line: \"Size:                13\" of \"132 kB\"") {
+    const std::size_t size_line = line_start(752);
+    REQUIRE(full.compare(size_line, 27, "Size:                132 kB") == 0);
+    const std::string text = full.substr(0, size_line + 23);
+    const snap::Snapshot s = snap::parse_snapshot(text, "smaps.01");
+    REQUIRE(s.regions.size() == 31);
+    CHECK_FALSE(s.warnings.empty());
+    CHECK(s.regions.back().name == "[stack]");
+    CHECK(s.regions.back().counters.get(Field::size) == 132 * KiB);  // the range's
+    CHECK_FALSE(s.totals.known(Field::rss));
+    CHECK(s.totals.get(Field::size) == (151484 - 4) * KiB);
   }
   SUBCASE("inside the key: \"Pss_Di\"") {
     const std::size_t pss_dirty_line = line_start(757);

@@ -19,6 +19,11 @@ constexpr FormatName kFormatNames[] = {
     {Format::pmap_d, "pmap-d"}, {Format::solaris_pmap_x, "solaris-pmap-x"},
 };
 
+std::size_t line_count(std::string_view text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) +
+         (text.ends_with('\n') ? 0 : 1);
+}
+
 void order_regions(Snapshot& s) {
   auto by_start = [](const Region& a, const Region& b) { return a.start < b.start; };
   if (!std::is_sorted(s.regions.begin(), s.regions.end(), by_start))
@@ -101,25 +106,33 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
   return s;
 }
 
-}  // namespace
-
-Snapshot parse_snapshot(std::string_view text, std::string_view source, std::optional<Format> format) {
+/// A file cut short (a full disk, an interrupted copy) ends in half a line.
+/// That line alone is dropped, with a warning; an error anywhere else, or in
+/// a complete last line, stands.
+Snapshot parse_tolerating_cut(std::string_view text, std::string_view source, std::optional<Format> format) {
   try {
     return parse_whole(text, source, format);
   } catch (const ParseError& e) {
-    // A file cut short (a full disk, an interrupted copy) ends in half a
-    // line. That line alone is dropped, with a warning; an error anywhere
-    // else, or in a complete last line, stands.
     auto last_nl = text.rfind('\n');
     if (text.empty() || text.back() == '\n' || last_nl == std::string_view::npos) throw;
-    std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-    if (e.line() != lines) throw;
+    if (e.line() != line_count(text)) throw;
     Snapshot s = parse_whole(text.substr(0, last_nl + 1), source, format);
     s.warnings.insert(
         s.warnings.begin(),
-        Warning{lines, fmt::format("last line cut short (no newline), ignored: {}", e.reason())});
+        Warning{line_count(text), fmt::format("last line cut short (no newline), ignored: {}", e.reason())});
     return s;
   }
+}
+
+}  // namespace
+
+Snapshot parse_snapshot(std::string_view text, std::string_view source, std::optional<Format> format) {
+  Snapshot s = parse_tolerating_cut(text, source, format);
+  bool cut_reported = !s.warnings.empty() && s.warnings.front().message.starts_with("last line cut short");
+  if (!text.empty() && text.back() != '\n' && !cut_reported)
+    s.warnings.insert(s.warnings.begin(),
+                      Warning{line_count(text), "last line has no newline: the file may be truncated"});
+  return s;
 }
 
 }  // namespace snap

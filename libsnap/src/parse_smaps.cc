@@ -68,6 +68,8 @@ void store_value(const Cursor& c, Region& r, std::string_view key, std::string_v
     return;
   }
   std::uint64_t n = *v;
+  if (field && is_bytes(*field) && unit != "kB")
+    c.fail(unit, "expected \"kB\" after {}'s value, got {}", key, Cursor::quote(value));
   if (unit == "kB") {
     if (n > (UINT64_MAX >> 10)) c.fail(number, "{} value {} is too large", key, Cursor::quote(number));
     n <<= 10;
@@ -76,17 +78,16 @@ void store_value(const Cursor& c, Region& r, std::string_view key, std::string_v
   }
   if (field) {
     if (r.counters.known(*field)) c.fail(key, "{} given twice for one mapping", key);
+    if (*field == Field::size && n != r.size())
+      c.fail(number, "Size {} does not match the mapping's range {:x}-{:x} ({} kB)", Cursor::quote(value),
+             r.start, r.end, r.size() >> 10);
     r.counters.set(*field, n);
   } else {
     r.extra.push_back(ExtraField{std::string(key), n, {}});
   }
 }
 
-void finish_region(const Cursor& c, Region& r) {
-  // Size is also the range; a Size that disagrees means a mangled block.
-  if (auto size = r.counters.get(Field::size); size && *size != r.size())
-    throw ParseError(std::string(c.path), r.line, 0,
-                     fmt::format("Size {} kB does not match the range ({} kB)", *size >> 10, r.size() >> 10));
+void finish_region(Region& r) {
   r.counters.set(Field::size, r.size());
   derive_dirty(r.counters);
 }
@@ -114,7 +115,7 @@ void parse_smaps(std::string_view text, Snapshot& s) {
     c.text = line;
     if (trim(line).empty()) continue;
     if (is_header(line)) {
-      if (current) finish_region(c, *current);
+      if (current) finish_region(*current);
       if (rollup && current) c.fail(line, "smaps_rollup holds one [rollup] block, found a second header");
       current = &s.regions.emplace_back();
       parse_maps_line(c, line, *current);
@@ -130,9 +131,7 @@ void parse_smaps(std::string_view text, Snapshot& s) {
     if (!current) c.fail(key, "field {} before any mapping header", Cursor::quote(key));
     store_value(c, *current, key, value, predictor, position++);
   }
-  if (current) finish_region(c, *current);
-  if (lines.last_unterminated())
-    s.warnings.push_back({lines.number(), "last line has no newline: the file may be truncated"});
+  if (current) finish_region(*current);
 
   if (rollup) {
     if (s.regions.empty()) throw ParseError(s.source, 0, 0, "smaps_rollup without a [rollup] block");

@@ -3,15 +3,6 @@
 namespace snap::detail {
 namespace {
 
-std::size_t last_nonblank_line(std::string_view text) {
-  Lines lines(text);
-  std::string_view line;
-  std::size_t last = 0;
-  while (lines.next(line))
-    if (!trim(line).empty()) last = lines.number();
-  return last;
-}
-
 bool starts_with_address(std::string_view line) {
   std::string_view rest = line;
   return to_uint(next_token(rest), 16).has_value();
@@ -19,8 +10,7 @@ bool starts_with_address(std::string_view line) {
 
 }  // namespace
 
-PmapFrame::PmapFrame(std::string_view text, Snapshot& s)
-    : s_(s), lines_(text), cursor_{s.source, 0, {}}, last_nonblank_(last_nonblank_line(text)) {}
+PmapFrame::PmapFrame(std::string_view text, Snapshot& s) : s_(s), lines_(text), cursor_{s.source, 0, {}} {}
 
 bool PmapFrame::next(std::string_view& line) {
   while (lines_.next(line)) {
@@ -58,8 +48,7 @@ bool PmapFrame::next(std::string_view& line) {
         cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",
                      other.pid.value_or(0));
     }
-    if (footer_is_last_line() && lines_.number() == last_nonblank_ &&
-        looks_like_pmap_footer(s_.format, line)) {
+    if (footer_is_unseparated() && rows_seen_ && looks_like_pmap_footer(s_.format, line)) {
       footer_seen_ = true;
       kind_ = Kind::footer;
       return true;
@@ -70,8 +59,6 @@ bool PmapFrame::next(std::string_view& line) {
   }
   if (!footer_seen_)
     s_.warnings.push_back({lines_.number(), "no total line at the end: the file may be truncated"});
-  else if (lines_.last_unterminated())
-    s_.warnings.push_back({lines_.number(), "last line has no newline: the file may be truncated"});
   return false;
 }
 

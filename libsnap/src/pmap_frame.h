@@ -25,13 +25,13 @@ class PmapFrame {
 
  private:
   bool has_column_header() const { return s_.format != Format::pmap; }
-  /// pmap and pmap -d print their total without a separator line above it.
-  bool footer_is_last_line() const { return s_.format == Format::pmap || s_.format == Format::pmap_d; }
+  /// pmap and pmap -d print their total without a separator line above it;
+  /// its shape (looks_like_pmap_footer) tells it from a row.
+  bool footer_is_unseparated() const { return s_.format == Format::pmap || s_.format == Format::pmap_d; }
 
   Snapshot& s_;
   Lines lines_;
   Cursor cursor_;
-  std::size_t last_nonblank_ = 0;
   bool header_seen_ = false;
   bool column_header_seen_ = false;
   bool rows_seen_ = false;
