@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing, and runs apt-get only then.
 set -eu
 
-PACKAGES="cmake make g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev gzip"
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev gzip gdb python3"
 
 missing=""
 for p in $PACKAGES; do
