@@ -1,5 +1,10 @@
 // snapdiff: which memory blocks of a process grew between two snapshots.
+#include <fcntl.h>
+#include <langinfo.h>
 #include <unistd.h>
+
+#include <clocale>
+#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,11 +16,14 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include "snap/dump.h"
 #include "snap/emit.h"
 #include "snap/error.h"
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "snap/size.h"
+#include "snap/timeline.h"
+#include "snap/trend.h"
 #include "snap/version.h"
 
 namespace po = boost::program_options;
@@ -35,6 +43,14 @@ Regions are matched by address overlap, so a heap that grew by brk, an arena
 whose rw-p part grew into its reserve, or a mapping split by mprotect is one
 block. Each block is ranked by how much its Rss grew; where a snapshot has no
 Rss (maps, plain pmap), by its Accessible size: Size less ---p reserves.
+
+With three or more snapshots (or a directory holding a numbered series such as
+smaps.01 .. smaps.08) snapdiff reports trends: each block's series, its rate,
+and a verdict (steady, stepwise, noisy, flat, shrinking); steady growers rank
+first. Regions are also grouped by shape and category, so that a leak made of
+many new regions that each stay flat (a malloc'd block a time, a thread a time)
+is found too. Capture times come from --interval, a times.txt beside the files
+("NN EPOCH_MS" lines), times in the file names, or distinct mtimes.
 )";
 constexpr const char* kEpilog = R"(
 SIZE is a number of bytes, or with a suffix K, M, G, T (powers of 1024): 64K, 1M, 1.5G.
@@ -61,7 +77,17 @@ struct Args {
   std::string categories;
   std::string color = "auto";
   std::string input_format;
-  bool all = false, json = false, csv = false, human = false;
+  std::string interval, limit, gdb, dump_dir = ".", dump = "grown", max_dump = "256M";
+  std::optional<std::int64_t> pid;
+  std::uint64_t max_map_count = 65530;
+  bool all = false, json = false, csv = false, human = false, ranges = false;
+};
+
+struct Choices {
+  snap::DiffOptions diff;
+  snap::TrendOptions trend;
+  snap::DumpOptions dump;
+  std::optional<double> interval;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -78,18 +104,34 @@ bool want_color(const std::string& mode) {
   return ::isatty(STDOUT_FILENO) == 1;
 }
 
-snap::DiffOptions diff_options(const Args& a) {
-  snap::DiffOptions o;
+Choices choices(const Args& a) {
+  Choices ch;
+  snap::DiffOptions& o = ch.diff;
   o.top = a.top;
   o.all = a.all;
-  auto min = snap::parse_size(a.min_growth);
-  if (!min) usage_error(fmt::format("--min-growth: '{}' is not a size (try 64K, 1M, 2G)", a.min_growth));
-  o.min_growth = *min;
-  if (!a.sort.empty()) {
-    std::string key = a.sort == "anon" ? "anonymous" : a.sort;
-    auto f = snap::field_from_name(key);
-    if (!f) usage_error(fmt::format("--sort: unknown counter '{}'", a.sort));
-    o.sort = *f;
+  auto size_option = [](const std::string& name, const std::string& text) {
+    auto v = snap::parse_size(text);
+    if (!v) usage_error(fmt::format("--{}: '{}' is not a size (try 64K, 1M, 2G)", name, text));
+    return *v;
+  };
+  o.min_growth = size_option("min-growth", a.min_growth);
+  std::string_view sorts = a.sort;
+  while (!sorts.empty()) {
+    auto comma = sorts.find(',');
+    std::string key(sorts.substr(0, comma));
+    if (key == "steady")
+      ch.trend.order = snap::TrendOrder::steady;
+    else if (key == "growth")
+      ch.trend.order = snap::TrendOrder::growth;
+    else if (key == "rate")
+      ch.trend.order = snap::TrendOrder::rate;
+    else if (!key.empty()) {
+      auto f = snap::field_from_name(key == "anon" ? "anonymous" : key);
+      if (!f) usage_error(fmt::format("--sort: unknown counter or order '{}'", key));
+      o.sort = *f;
+    }
+    if (comma == std::string_view::npos) break;
+    sorts.remove_prefix(comma + 1);
   }
   std::string_view list = a.categories;
   while (!list.empty()) {
@@ -103,7 +145,32 @@ snap::DiffOptions diff_options(const Args& a) {
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
-  return o;
+
+  snap::TrendOptions& t = ch.trend;
+  t.counter = o.sort;
+  t.min_growth = o.min_growth;
+  t.top = o.top;
+  t.categories = o.categories;
+  t.all = o.all;
+  t.max_map_count = a.max_map_count;
+  if (!a.limit.empty()) t.limit = size_option("limit", a.limit);
+  if (!a.interval.empty()) {
+    ch.interval = snap::parse_duration(a.interval);
+    if (!ch.interval || *ch.interval <= 0)
+      usage_error(fmt::format("--interval: '{}' is not a duration (try 30s, 5m, 1h)", a.interval));
+  }
+
+  snap::DumpOptions& d = ch.dump;
+  if (a.dump == "grown")
+    d.mode = snap::DumpMode::grown;
+  else if (a.dump == "whole")
+    d.mode = snap::DumpMode::whole;
+  else
+    usage_error(fmt::format("--dump must be grown or whole, not '{}'", a.dump));
+  d.max_total = size_option("max-dump", a.max_dump);
+  d.dir = a.dump_dir;
+  d.pid = a.pid;
+  return ch;
 }
 
 Args parse_args(int argc, char** argv) {
@@ -125,6 +192,26 @@ Args parse_args(int argc, char** argv) {
       "input-format,f", po::value(&a.input_format)->value_name("FORMAT"),
       "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")(
       "help", "print this help and exit")("version", "print the version and exit");
+  po::options_description trend("Trends (three or more snapshots)");
+  trend.add_options()("interval", po::value(&a.interval)->value_name("DURATION"),
+                      "snapshots were taken DURATION apart (30s, 5m, 1h); overrides other times")(
+      "limit", po::value(&a.limit)->value_name("SIZE"), "project when Rss reaches SIZE")(
+      "max-map-count", po::value(&a.max_map_count)->value_name("N"),
+      "project when the mapping count reaches N (default 65530, the kernel's vm.max_map_count)");
+  po::options_description gdb("Handing the growing blocks to gdb");
+  gdb.add_options()(
+      "gdb", po::value(&a.gdb)->value_name("FILE"),
+      "write a gdb command file that dumps the growing blocks (gdb -p PID -batch -x FILE); never overwrites")(
+      "dump-dir", po::value(&a.dump_dir)->value_name("DIR"),
+      "where the gdb file writes its .bin dumps (default .)")(
+      "dump", po::value(&a.dump)->value_name("WHAT"),
+      "grown (default): only addresses readable now and not in the oldest snapshot; whole: the whole blocks")(
+      "max-dump", po::value(&a.max_dump)->value_name("SIZE"), "dump at most SIZE in all (default 256M)")(
+      "ranges", po::bool_switch(&a.ranges),
+      "print one \"0xSTART 0xEND\" line per range to dump, instead of the report")(
+      "pid", po::value<std::int64_t>()->value_name("PID"),
+      "the process's pid, where the snapshots do not say it");
+  shown.add(trend).add(gdb);
   po::options_description hidden;
   hidden.add_options()("file", po::value(&a.files));
   po::options_description all;
@@ -153,7 +240,8 @@ Args parse_args(int argc, char** argv) {
     std::exit(0);
   }
   if (vm.count("top")) a.top = vm["top"].as<std::size_t>();
-  if (a.files.size() < 2) usage_error("give two snapshots: BEFORE AFTER");
+  if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
+  if (a.files.empty()) usage_error("give two snapshots: BEFORE AFTER");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
   if (std::count(a.files.begin(), a.files.end(), "-") > 1)
     usage_error("standard input (-) can be read only once");
@@ -162,36 +250,125 @@ Args parse_args(int argc, char** argv) {
 
 }  // namespace
 
+bool utf8_locale() {
+  std::setlocale(LC_CTYPE, "");
+  const char* cs = nl_langinfo(CODESET);
+  return cs && (std::strcmp(cs, "UTF-8") == 0 || std::strcmp(cs, "utf8") == 0);
+}
+
+/// Writes `text` to a new file: an existing file is never overwritten.
+void write_new_file(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw snap::ParseError(path, 0, 0,
+                           errno == EEXIST
+                               ? "exists; snapdiff does not overwrite it (remove it or name another)"
+                               : fmt::format("cannot create: {}", std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(path.c_str());
+      throw snap::ParseError(path, 0, 0, fmt::format("cannot write: {}", std::strerror(err)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0)
+    throw snap::ParseError(path, 0, 0, fmt::format("cannot write: {}", std::strerror(errno)));
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) out += (i ? " " : "") + std::string(argv[i]);
+  return out;
+}
+
 int main(int argc, char** argv) {
   Args args = parse_args(argc, argv);
-  snap::DiffOptions options = diff_options(args);
+  Choices ch = choices(args);
   std::optional<snap::Format> format;
   if (!args.input_format.empty()) {
     format = snap::format_from_name(args.input_format);
     if (!format) usage_error(fmt::format("--input-format: unknown format '{}'", args.input_format));
   }
   try {
+    std::vector<std::string> notes;
+    std::vector<std::string> files = snap::expand_inputs(args.files, notes);
+    for (const auto& n : notes) std::cerr << "snapdiff: " << n << '\n';
+    if (files.size() < 2) usage_error("give two snapshots, or more for a trend");
+    const bool trend = files.size() > 2;
+    snap::Timeline timeline;
+    timeline.paths = files;
+    if (trend) timeline = snap::make_timeline(files, ch.interval);
+
     std::vector<snap::Snapshot> snaps;
-    for (const std::string& f : args.files) {
+    for (const std::string& f : timeline.paths) {
       snaps.push_back(snap::read_snapshot(f, format));
       for (const auto& w : snaps.back().warnings)
         std::cerr << fmt::format("snapdiff: {}:{}: warning: {}\n", f, w.line, w.message);
     }
-    snap::DiffReport report = snap::make_report(snaps, options);
+
+    std::optional<snap::DiffReport> diff;
+    std::optional<snap::TrendReport> trend_report;
+    std::vector<const snap::Block*> growing;
+    if (trend) {
+      trend_report = snap::make_trend(snaps, timeline, ch.trend);
+      for (const auto& fd : trend_report->rows)
+        if (fd.block) growing.push_back(fd.block->block);
+    } else {
+      diff = snap::make_report(snaps, ch.diff);
+      for (const snap::Block* b : diff->rows)
+        if (snap::is_growing(*b, diff->sort, diff->options.min_growth)) growing.push_back(b);
+    }
+
     std::string out;
-    if (args.json)
-      snap::emit_json(out, report);
-    else if (args.csv)
-      snap::emit_csv(out, report);
-    else
-      snap::emit_text(out, report,
-                      {args.human ? snap::SizeStyle::human : snap::SizeStyle::kib, want_color(args.color)});
+    if (args.ranges || !args.gdb.empty()) {
+      snap::DumpPlan plan = snap::plan_dumps(snaps, growing, ch.dump);
+      for (const auto& n : plan.notes) std::cerr << "snapdiff: note: " << n << '\n';
+      if (args.ranges) snap::emit_ranges(out, plan);
+      if (!args.gdb.empty()) {
+        std::string script;
+        snap::emit_gdb(script, plan, command_line(argc, argv));
+        std::uint64_t bytes = 0;
+        for (const auto& r : plan.ranges) bytes += r.end - r.start;
+        if (args.gdb == "-") {
+          out += script;
+        } else {
+          write_new_file(args.gdb, script);
+          std::cerr << fmt::format("snapdiff: wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}\n",
+                                   args.gdb, plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s",
+                                   snap::format_iec(bytes), plan.pid ? std::to_string(*plan.pid) : "PID",
+                                   args.gdb);
+        }
+      }
+    }
+    const bool report = !args.ranges && args.gdb != "-";
+    const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
+                                 want_color(args.color), utf8_locale()};
+    if (report && trend_report) {
+      if (args.json)
+        snap::emit_trend_json(out, *trend_report);
+      else if (args.csv)
+        usage_error("--csv is for two snapshots; use --json for trends");
+      else
+        snap::emit_trend_text(out, *trend_report, text);
+    } else if (report) {
+      if (args.json)
+        snap::emit_json(out, *diff);
+      else if (args.csv)
+        snap::emit_csv(out, *diff);
+      else
+        snap::emit_text(out, *diff, text);
+    }
     std::fwrite(out.data(), 1, out.size(), stdout);
     if (std::fflush(stdout) != 0) {
       std::perror("snapdiff: write error");
       return kTrouble;
     }
-    return report.exit_status();
+    return trend_report ? trend_report->exit_status() : diff->exit_status();
   } catch (const snap::ParseError& e) {
     std::cerr << "snapdiff: " << e.what() << '\n';
   } catch (const std::invalid_argument& e) {

@@ -102,7 +102,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
 
   // Both the blocks and each snapshot's regions are sorted: one merge pass
   // a snapshot places every region in its block.
-  std::vector<std::vector<Category>> categories;
+  auto& categories = c.categories;
   for (std::uint32_t n = 0; n < snaps.size(); ++n) {
     categories.push_back(classify(snaps[n]));
     std::size_t b = 0;

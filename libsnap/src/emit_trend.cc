@@ -1,0 +1,278 @@
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "snap/emit.h"
+#include "snap/version.h"
+
+namespace snap {
+namespace {
+
+constexpr std::string_view kBold = "\x1b[1m";
+constexpr std::string_view kRed = "\x1b[31m";
+constexpr std::string_view kReset = "\x1b[0m";
+
+/// Rates are printed per second, minute or hour, whichever suits the
+/// window; per snapshot when capture times are unknown.
+struct RateUnit {
+  double factor = 1;
+  std::string_view label = "/snapshot";
+};
+
+RateUnit rate_unit(const TrendReport& r) {
+  if (!r.times_known()) return {};
+  const double window = r.seconds.back();
+  if (window < 120) return {1, "/s"};
+  if (window < 7200) return {60, "/min"};
+  return {3600, "/h"};
+}
+
+std::string signed_iec(double v) {
+  return (v < 0 ? "" : "+") + format_iec(v);
+}
+
+std::string rate_text(double rate, bool bytes, RateUnit u) {
+  double v = rate * u.factor;
+  if (bytes) return signed_iec(v) + std::string(u.label);
+  return fmt::format("{:+.1f}{}", v, u.label);
+}
+
+double rate_of(const SeriesStats& s) {
+  return s.per_second.value_or(s.per_snapshot);
+}
+
+std::string describe_population(const Population& p, RateUnit u) {
+  const auto& c = p.count.values;
+  return fmt::format("{} ({}): {} -> {} regions ({})", p.key, p.by_shape ? "by shape" : "by category",
+                     c.front(), c.back(), rate_text(rate_of(p.count), false, u));
+}
+
+}  // namespace
+
+std::string sparkline(const std::vector<double>& values, bool unicode) {
+  static constexpr std::string_view kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  static constexpr std::string_view kAscii = " .:-=+*#";
+  if (values.empty()) return {};
+  auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  std::string out;
+  for (double v : values) {
+    std::size_t level = *hi > *lo ? static_cast<std::size_t>(std::lround((v - *lo) / (*hi - *lo) * 7)) : 0;
+    level = std::min<std::size_t>(level, 7);
+    if (unicode)
+      out += kBlocks[level];
+    else
+      out += kAscii[level];
+  }
+  return out;
+}
+
+void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& o) {
+  auto it = std::back_inserter(out);
+  auto paint = [&](std::string_view code, const std::string& text) {
+    return o.color ? fmt::format("{}{}{}", code, text, kReset) : text;
+  };
+  const RateUnit unit = rate_unit(r);
+  const Field f = r.counter;
+  const Snapshot& first = *r.snapshots.front();
+  const Snapshot& last = *r.snapshots.back();
+
+  fmt::format_to(it, "{} snapshots: {} .. {}  ({}", r.snapshots.size(), first.source, last.source,
+                 format_name(last.format));
+  if (last.pid) fmt::format_to(it, ", pid {}", *last.pid);
+  if (!last.command.empty()) fmt::format_to(it, ": {}", last.command);
+  out += ")\n";
+  if (r.times_known())
+    fmt::format_to(it, "over {} (times from {}){}\n", format_duration(r.seconds.back()),
+                   time_source_name(r.time_source),
+                   r.reordered ? "; given out of order, put in time order" : "");
+  else
+    out += "capture times unknown: rates are per snapshot (give --interval)\n";
+  if (!r.counter_note.empty()) fmt::format_to(it, "note: {}\n", r.counter_note);
+  fmt::format_to(it, "ranked {}; growth below {} is flat (1% of the blocks' summed growth, at least 64K)\n\n",
+                 r.options.order == TrendOrder::steady ? fmt::format("steady first, by {} rate", smaps_key(f))
+                 : r.options.order == TrendOrder::rate ? fmt::format("by {} rate", smaps_key(f))
+                                                       : fmt::format("by {} growth", smaps_key(f)),
+                 format_size(static_cast<std::uint64_t>(r.floor), o.sizes));
+
+  if (r.growing == 0)
+    fmt::format_to(it, "Nothing grew in {}.\n", smaps_key(f));
+  else
+    fmt::format_to(it, "{} growing:\n", r.growing);
+
+  if (!r.rows.empty()) {
+    struct Row {
+      std::string cells[9];
+    };
+    std::vector<Row> rows;
+    rows.push_back({{"VERDICT", fmt::format("{}+/-", smaps_key(f)), "RATE", "TREND", "R2", "CATEGORY",
+                     "RANGE", "STEPS", "NAME"}});
+    for (const Finding& fd : r.rows) {
+      if (fd.block) {
+        const Block& b = *fd.block->block;
+        const SeriesStats& s = fd.block->stats;
+        std::string name = b.name.empty() ? "[anon]" : b.name;
+        rows.push_back(
+            {{std::string(verdict_name(fd.verdict)),
+              format_delta(static_cast<std::int64_t>(s.growth), o.sizes), rate_text(fd.rate, true, unit),
+              sparkline(s.values, o.unicode), fmt::format("{:.2f}", s.fit.r2),
+              std::string(category_name(b.category)), fmt::format("{:x}-{:x}", b.start, b.end),
+              fmt::format("{}/{}", s.steps_up, s.values.size() - 1), name}});
+      } else {
+        const Population& p = *fd.population;
+        const SeriesStats& s = p.total;
+        rows.push_back(
+            {{std::string(verdict_name(fd.verdict)),
+              format_delta(static_cast<std::int64_t>(s.growth), o.sizes), rate_text(fd.rate, true, unit),
+              sparkline(p.count.values, o.unicode), fmt::format("{:.2f}", p.count.fit.r2),
+              std::string(p.key.substr(0, p.key.find(' '))), "(population)",
+              fmt::format("{}/{}", p.count.steps_up, s.values.size() - 1), describe_population(p, unit)}});
+      }
+    }
+    // Widths by display columns: a sparkline character is one column but
+    // three bytes.
+    auto width = [](const std::string& s) {
+      return static_cast<std::size_t>(
+          std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+    };
+    std::size_t w[9] = {};
+    for (const Row& row : rows)
+      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], width(row.cells[i]));
+    auto pad = [&](const std::string& s, std::size_t n, bool right) {
+      std::string fill(n > width(s) ? n - width(s) : 0, ' ');
+      return right ? fill + s : s + fill;
+    };
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const Row& row = rows[k];
+      std::string line;
+      for (int i = 0; i < 8; ++i)
+        line += pad(row.cells[i], w[i], i == 1 || i == 2 || i == 4 || i == 7) + "  ";
+      line += row.cells[8];
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += k == 0 ? paint(kBold, line) : line;
+      out += '\n';
+    }
+  }
+  if (r.hidden) fmt::format_to(it, "... and {} more growing (--top {} to see them)\n", r.hidden, r.growing);
+
+  // Totals.
+  out += '\n';
+  std::vector<std::array<std::string, 6>> totals;
+  totals.push_back({"TOTALS", "FIRST", "LAST", "DELTA", "RATE", "TREND"});
+  for (const auto& [tf, s] : r.totals)
+    totals.push_back({std::string(smaps_key(tf)),
+                      format_size(static_cast<std::uint64_t>(s.values.front()), o.sizes),
+                      format_size(static_cast<std::uint64_t>(s.values.back()), o.sizes),
+                      format_delta(static_cast<std::int64_t>(s.growth), o.sizes),
+                      rate_text(rate_of(s), true, unit), sparkline(s.values, o.unicode)});
+  totals.push_back({"Mappings", fmt::format("{:.0f}", r.mappings.values.front()),
+                    fmt::format("{:.0f}", r.mappings.values.back()),
+                    fmt::format("{:+.0f}", r.mappings.growth), rate_text(rate_of(r.mappings), false, unit),
+                    sparkline(r.mappings.values, o.unicode)});
+  std::size_t tw[5] = {};
+  for (const auto& row : totals)
+    for (int i = 0; i < 5; ++i) tw[i] = std::max(tw[i], row[i].size());
+  for (std::size_t k = 0; k < totals.size(); ++k) {
+    const auto& row = totals[k];
+    std::string line = fmt::format("{:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {}", row[0], tw[0], row[1], tw[1],
+                                   row[2], tw[2], row[3], tw[3], row[4], tw[4], row[5]);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += k == 0 ? paint(kBold, line) : line;
+    out += '\n';
+  }
+
+  for (const Projection& p : r.projections) {
+    const bool bytes = p.what == "Rss";
+    std::string when = r.times_known() ? "in about " + format_duration(p.eta)
+                                       : fmt::format("in about {:.0f} more snapshots", std::ceil(p.eta));
+    std::string limit = bytes ? format_iec(p.limit) : fmt::format("{:.0f}", p.limit);
+    out += '\n';
+    out += paint(kRed, fmt::format("{} {}: reaches {} ({}) {}", p.what, rate_text(p.rate, bytes, unit),
+                                   p.limit_name, limit, when));
+  }
+  if (!r.projections.empty()) out += '\n';
+}
+
+void emit_trend_json(std::string& out, const TrendReport& r) {
+  using nlohmann::ordered_json;
+  auto hex = [](std::uint64_t v) { return fmt::format("0x{:x}", v); };
+  auto stats = [](const SeriesStats& s) {
+    ordered_json j;
+    j["values"] = s.values;
+    j["growth"] = s.growth;
+    j["per_snapshot"] = s.per_snapshot;
+    j["per_second"] = s.per_second ? ordered_json(*s.per_second) : ordered_json(nullptr);
+    j["slope"] = s.fit.slope;
+    j["r2"] = s.fit.r2;
+    j["steps_up"] = s.steps_up;
+    j["max_step"] = s.max_step;
+    j["verdict"] = std::string(verdict_name(s.verdict));
+    return j;
+  };
+  ordered_json doc;
+  doc["schema"] = kTrendJsonSchema;
+  doc["generator"] = {{"name", "snapdiff"}, {"version", std::string(version())}};
+  ordered_json snaps = ordered_json::array();
+  for (std::size_t i = 0; i < r.snapshots.size(); ++i) {
+    const Snapshot* s = r.snapshots[i];
+    snaps.push_back({{"source", s->source},
+                     {"format", std::string(format_name(s->format))},
+                     {"pid", s->pid ? ordered_json(*s->pid) : ordered_json(nullptr)},
+                     {"seconds", r.times_known() ? ordered_json(r.seconds[i]) : ordered_json(nullptr)},
+                     {"mappings", s->regions.size()}});
+  }
+  doc["snapshots"] = std::move(snaps);
+  doc["counter"] = std::string(field_name(r.counter));
+  doc["counter_note"] = r.counter_note.empty() ? ordered_json(nullptr) : ordered_json(r.counter_note);
+  doc["floor"] = r.floor;
+  doc["growing"] = r.growing;
+  doc["hidden"] = r.hidden;
+  ordered_json rows = ordered_json::array();
+  for (const Finding& fd : r.rows) {
+    ordered_json j;
+    j["verdict"] = std::string(verdict_name(fd.verdict));
+    j["growth"] = fd.growth;
+    j["rate"] = fd.rate;
+    if (fd.block) {
+      const Block& b = *fd.block->block;
+      j["kind"] = "block";
+      j["start"] = hex(b.start);
+      j["end"] = hex(b.end);
+      j["category"] = std::string(category_name(b.category));
+      j["name"] = b.name;
+      j["status"] = std::string(status_name(b.status));
+      j["series"] = stats(fd.block->stats);
+      ordered_json regions = ordered_json::array();
+      for (const auto& side : b.sides) regions.push_back(side.regions);
+      j["regions"] = std::move(regions);
+    } else {
+      const Population& p = *fd.population;
+      j["kind"] = "population";
+      j["key"] = p.key;
+      j["by_shape"] = p.by_shape;
+      j["count"] = stats(p.count);
+      j["series"] = stats(p.total);
+    }
+    rows.push_back(std::move(j));
+  }
+  doc["findings"] = std::move(rows);
+  ordered_json totals;
+  for (const auto& [tf, s] : r.totals) totals[std::string(field_name(tf))] = stats(s);
+  totals["mappings"] = stats(r.mappings);
+  doc["totals"] = std::move(totals);
+  ordered_json projections = ordered_json::array();
+  for (const Projection& p : r.projections)
+    projections.push_back({{"what", p.what},
+                           {"limit_name", p.limit_name},
+                           {"limit", p.limit},
+                           {"rate", p.rate},
+                           {"eta", p.eta},
+                           {"eta_unit", r.times_known() ? "seconds" : "snapshots"}});
+  doc["projections"] = std::move(projections);
+  out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += '\n';
+}
+
+}  // namespace snap

@@ -13,6 +13,20 @@ bool is_growing(const Block& b, Field sort, std::uint64_t min_growth) {
   return d > 0 && static_cast<std::uint64_t>(d) >= min_growth;
 }
 
+Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std::optional<Field> asked,
+                   std::string& note) {
+  const Field f = asked.value_or(Field::rss);
+  if (c.knows(f)) return f;
+  const Snapshot* lacking = nullptr;
+  for (const Snapshot& s : snapshots)
+    if (!s.knows(f)) lacking = &s;
+  std::string why = fmt::format("{} ({}) has no {}", lacking ? lacking->source : "?",
+                                lacking ? format_name(lacking->format) : "?", smaps_key(f));
+  if (asked) throw std::invalid_argument(fmt::format("cannot sort by {}: {}", field_name(f), why));
+  note = fmt::format("ranked by Accessible (Size less ---p reserves): {}", why);
+  return Field::accessible;
+}
+
 DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& options) {
   DiffReport r;
   r.options = options;
@@ -20,20 +34,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   r.comparison = compare(snapshots);
   const Comparison& c = r.comparison;
 
-  const Field asked = options.sort.value_or(Field::rss);
-  if (c.knows(asked)) {
-    r.sort = asked;
-  } else {
-    const Snapshot* lacking = nullptr;
-    for (const Snapshot& s : snapshots)
-      if (!s.knows(asked)) lacking = &s;
-    std::string why = fmt::format("{} ({}) has no {}", lacking ? lacking->source : "?",
-                                  lacking ? format_name(lacking->format) : "?", smaps_key(asked));
-    if (options.sort)
-      throw std::invalid_argument(fmt::format("cannot sort by {}: {}", field_name(asked), why));
-    r.sort = Field::accessible;
-    r.sort_note = fmt::format("ranked by Accessible (Size less ---p reserves): {}", why);
-  }
+  r.sort = pick_counter(c, snapshots, options.sort, r.sort_note);
 
   auto wanted = [&](const Block& b) {
     return options.categories.empty() || std::find(options.categories.begin(), options.categories.end(),

@@ -83,4 +83,28 @@ std::string format_delta(std::int64_t bytes, SizeStyle style) {
   return (bytes < 0 ? "-" : "+") + format_size(magnitude, style);
 }
 
+std::string format_iec(double bytes) {
+  static constexpr std::array<std::string_view, 6> kUnits = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = std::abs(bytes);
+  std::size_t u = 0;
+  while (v >= 1024 && u + 1 < kUnits.size()) {
+    v /= 1024;
+    ++u;
+  }
+  const char* sign = bytes < 0 ? "-" : "";
+  if (u == 0) return fmt::format("{}{:.0f} B", sign, v);
+  if (v < 9.95) return fmt::format("{}{:.1f} {}", sign, v, kUnits[u]);
+  return fmt::format("{}{:.0f} {}", sign, v, kUnits[u]);
+}
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e12) return "a very long time";
+  auto s = static_cast<std::uint64_t>(std::llround(seconds));
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m", s / 60) + (s % 60 && s < 600 ? fmt::format("{}s", s % 60) : "");
+  if (s < 86400)
+    return fmt::format("{}h", s / 3600) + (s % 3600 / 60 ? fmt::format("{}m", s % 3600 / 60) : "");
+  return fmt::format("{}d", s / 86400) + (s % 86400 / 3600 ? fmt::format("{}h", s % 86400 / 3600) : "");
+}
+
 }  // namespace snap

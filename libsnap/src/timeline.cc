@@ -1,0 +1,256 @@
+// Capture times and order of a series of snapshot files; directory arguments.
+#include "snap/timeline.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "snap/error.h"
+#include "snap/parse.h"
+
+namespace snap {
+namespace fs = std::filesystem;
+namespace {
+
+/// "smaps.01" -> {"smaps", "01"}; "pmap-x.08.gz" -> {"pmap-x", "08"}; no
+/// numeric suffix -> {name, ""}.
+std::pair<std::string, std::string> family_and_number(std::string name) {
+  if (name.ends_with(".gz")) name.resize(name.size() - 3);
+  std::size_t end = name.size(), i = end;
+  while (i > 0 && std::isdigit(static_cast<unsigned char>(name[i - 1]))) --i;
+  if (i == end || i == 0) return {name, ""};
+  std::string number = name.substr(i);
+  std::size_t stem = i;
+  if (name[stem - 1] == '.' || name[stem - 1] == '-' || name[stem - 1] == '_') --stem;
+  return {name.substr(0, stem), number};
+}
+
+bool numbered_before(const std::string& a, const std::string& b) {
+  auto [fa, na] = family_and_number(fs::path(a).filename().string());
+  auto [fb, nb] = family_and_number(fs::path(b).filename().string());
+  if (na.size() != nb.size()) return na.size() < nb.size();  // 9 before 10
+  if (na != nb) return na < nb;
+  return a < b;
+}
+
+constexpr std::array<std::string_view, 7> kPreferred = {"smaps", "pmap-XX", "pmap-X", "pmap-x",
+                                                        "pmap",  "pmap-d",  "maps"};
+
+bool is_series_format(const std::string& path) {
+  try {
+    std::string text = read_input(path);
+    Format f = detect_format(text, path);
+    return f != Format::smaps_rollup;
+  } catch (const ParseError&) {
+    return false;
+  }
+}
+
+std::vector<std::string> expand_directory(const std::string& dir, std::vector<std::string>& notes) {
+  std::map<std::string, std::vector<std::string>> families;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    auto [family, number] = family_and_number(entry.path().filename().string());
+    if (number.empty()) continue;  // a series is numbered
+    families[family].push_back(entry.path().string());
+  }
+  if (ec) throw ParseError(dir, 0, 0, fmt::format("cannot list directory: {}", ec.message()));
+
+  std::vector<std::string> order;
+  for (auto name : kPreferred)
+    if (families.count(std::string(name))) order.emplace_back(name);
+  std::vector<std::pair<std::size_t, std::string>> rest;
+  for (const auto& [name, files] : families)
+    if (std::find(order.begin(), order.end(), name) == order.end()) rest.emplace_back(files.size(), name);
+  std::sort(rest.rbegin(), rest.rend());
+  for (auto& [count, name] : rest) order.push_back(name);
+
+  for (const std::string& name : order) {
+    auto& files = families[name];
+    std::sort(files.begin(), files.end(), numbered_before);
+    if (!is_series_format(files.front())) continue;
+    std::string others;
+    for (const auto& [other, list] : families)
+      if (other != name) others += fmt::format("{}{} ({})", others.empty() ? "" : ", ", other, list.size());
+    notes.push_back(fmt::format(
+        "{}: {} {} files ({} .. {}){}", dir, files.size(), name, fs::path(files.front()).filename().string(),
+        fs::path(files.back()).filename().string(), others.empty() ? "" : "; also there: " + others));
+    return files;
+  }
+  throw ParseError(dir, 0, 0, "no numbered snapshot files (smaps.01, pmap-x.02, ...) in this directory");
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+/// times.txt beside the files: "NN EPOCH_MS" a line, NN the file's number.
+std::optional<std::vector<double>> manifest_times(const std::vector<std::string>& paths) {
+  std::map<std::string, std::map<std::string, double>> by_dir;
+  std::vector<double> out;
+  for (const std::string& p : paths) {
+    if (p == "-") return std::nullopt;
+    fs::path dir = fs::path(p).parent_path();
+    auto [it, fresh] = by_dir.try_emplace(dir.string());
+    if (fresh) {
+      std::ifstream in(dir / "times.txt");
+      std::string key, value;
+      while (in >> key >> value)
+        if (auto ms = parse_number(value)) it->second[key] = *ms / 1000.0;
+    }
+    auto number = family_and_number(fs::path(p).filename().string()).second;
+    auto found = it->second.find(number);
+    if (number.empty() || found == it->second.end()) return std::nullopt;
+    out.push_back(found->second);
+  }
+  return out;
+}
+
+std::optional<double> time_in_name(const std::string& path) {
+  std::string name = fs::path(path).filename().string();
+  // YYYYmmdd-HHMMSS (also with _ or T between).
+  for (std::size_t i = 0; i + 15 <= name.size(); ++i) {
+    auto digits = [&](std::size_t from, std::size_t n) {
+      return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(from),
+                         name.begin() + static_cast<std::ptrdiff_t>(from + n),
+                         [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+    };
+    char sep = name[i + 8];
+    if (digits(i, 8) && (sep == '-' || sep == '_' || sep == 'T') && digits(i + 9, 6)) {
+      std::tm tm{};
+      auto num = [&](std::size_t from, std::size_t n) { return std::stoi(name.substr(from, n)); };
+      tm.tm_year = num(i, 4) - 1900;
+      tm.tm_mon = num(i + 4, 2) - 1;
+      tm.tm_mday = num(i + 6, 2);
+      tm.tm_hour = num(i + 9, 2);
+      tm.tm_min = num(i + 11, 2);
+      tm.tm_sec = num(i + 13, 2);
+      return static_cast<double>(timegm(&tm));
+    }
+  }
+  // Epoch seconds (10 digits) or milliseconds (13 digits), alone in a run.
+  for (std::size_t i = 0; i < name.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(name[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
+    if (j - i == 10) return std::stod(name.substr(i, 10));
+    if (j - i == 13) return std::stod(name.substr(i, 13)) / 1000.0;
+    i = j;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view time_source_name(TimeSource s) {
+  switch (s) {
+    case TimeSource::none: return "unknown";
+    case TimeSource::interval: return "--interval";
+    case TimeSource::manifest: return "times.txt";
+    case TimeSource::file_name: return "file names";
+    case TimeSource::mtime: return "file modification times";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> expand_inputs(const std::vector<std::string>& args,
+                                       std::vector<std::string>& notes) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    std::error_code ec;
+    if (a != "-" && fs::is_directory(a, ec)) {
+      auto files = expand_directory(a, notes);
+      out.insert(out.end(), files.begin(), files.end());
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+Timeline make_timeline(const std::vector<std::string>& paths, std::optional<double> interval) {
+  Timeline t;
+  t.paths = paths;
+  const std::size_t n = paths.size();
+  std::vector<double> times;
+  if (interval) {
+    for (std::size_t i = 0; i < n; ++i) times.push_back(static_cast<double>(i) * *interval);
+    t.source = TimeSource::interval;
+  } else if (auto m = manifest_times(paths)) {
+    times = *m;
+    t.source = TimeSource::manifest;
+  } else {
+    std::vector<double> named;
+    for (const auto& p : paths)
+      if (auto v = time_in_name(p)) named.push_back(*v);
+    if (named.size() == n) {
+      times = named;
+      t.source = TimeSource::file_name;
+    } else {
+      std::vector<double> mtimes;
+      for (const auto& p : paths) {
+        struct stat st {};
+        if (p == "-" || ::stat(p.c_str(), &st) != 0) break;
+        mtimes.push_back(static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9);
+      }
+      auto sorted = mtimes;
+      std::sort(sorted.begin(), sorted.end());
+      // Files copied together share one mtime: then it says nothing.
+      if (mtimes.size() == n && std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) {
+        times = mtimes;
+        t.source = TimeSource::mtime;
+      }
+    }
+  }
+  if (times.empty() || n < 2) return t;
+
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
+  t.reordered = !std::is_sorted(order.begin(), order.end());
+  t.paths.clear();
+  for (std::size_t i : order) {
+    t.paths.push_back(paths[i]);
+    t.seconds.push_back(times[i] - times[order.front()]);
+  }
+  // Equal times cannot give a rate.
+  if (t.seconds.back() <= 0) {
+    t.seconds.clear();
+    t.source = TimeSource::none;
+  }
+  return t;
+}
+
+std::optional<double> parse_duration(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  auto v = parse_number(text.substr(0, i));
+  if (!v || *v < 0) return std::nullopt;
+  std::string_view unit = text.substr(i);
+  if (unit.empty() || unit == "s") return *v;
+  if (unit == "ms") return *v / 1000;
+  if (unit == "m" || unit == "min") return *v * 60;
+  if (unit == "h") return *v * 3600;
+  if (unit == "d") return *v * 86400;
+  return std::nullopt;
+}
+
+}  // namespace snap

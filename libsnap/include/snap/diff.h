@@ -63,6 +63,8 @@ struct Comparison {
   std::vector<Counters> totals;       // per snapshot
   std::vector<std::size_t> mappings;  // region count per snapshot
   std::uint32_t known_mask = 0;       // additive fields every snapshot knows
+  /// classify() of each snapshot: categories[snapshot][region].
+  std::vector<std::vector<Category>> categories;
 
   bool knows(Field f) const { return (known_mask >> static_cast<unsigned>(f)) & 1u; }
 };

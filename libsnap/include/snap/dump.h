@@ -35,8 +35,8 @@ struct DumpRange {
   std::uint64_t start = 0;
   std::uint64_t end = 0;
   Category category = Category::anon;
-  std::string name;  // the mapping's name, for comments only (never trusted)
-  std::string file;  // DIR/snap-PID-START-END-CATEGORY.bin
+  std::string name;        // the mapping's name, for comments only (never trusted)
+  std::string file;        // DIR/snap-PID-START-END-CATEGORY.bin
   bool truncated = false;  // cut short by max_total
 };
 

@@ -6,12 +6,14 @@
 
 #include "snap/report.h"
 #include "snap/size.h"
+#include "snap/trend.h"
 
 namespace snap {
 
 struct TextOptions {
   SizeStyle sizes = SizeStyle::kib;
   bool color = false;
+  bool unicode = true;  // sparklines in block characters, else ASCII
 };
 
 /// The ranked table, then the totals. Appends to `out`.
@@ -27,5 +29,17 @@ inline constexpr const char* kDiffJsonSchema = "snap.diff/1";
 void emit_csv(std::string& out, const DiffReport& r);
 /// Quotes a CSV field when it needs it.
 std::string csv_escape(std::string_view field);
+
+/// The trend over N snapshots: ranked findings with sparklines and rates,
+/// populations, totals, projections. Appends to `out`.
+void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& o);
+
+/// The trend as JSON (schema kTrendJsonSchema), with every series in full.
+void emit_trend_json(std::string& out, const TrendReport& r);
+inline constexpr const char* kTrendJsonSchema = "snap.trend/1";
+
+/// A series as a sparkline, one character a value: "▁▂▃▄▅▆▇█", or with
+/// `unicode` false " .:-=+*#". A flat series is all lowest characters.
+std::string sparkline(const std::vector<double>& values, bool unicode);
 
 }  // namespace snap

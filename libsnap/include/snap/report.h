@@ -39,6 +39,12 @@ struct DiffReport {
   int exit_status() const { return growing > 0 ? 1 : 0; }
 };
 
+/// The counter to rank by: `asked` (Rss when not given) if every snapshot
+/// knows it. An unknown default falls back to Accessible and says why in
+/// `note`; an unknown `asked` throws std::invalid_argument.
+Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std::optional<Field> asked,
+                   std::string& note);
+
 /// Throws std::invalid_argument when the asked sort counter is unknown in
 /// a snapshot (e.g. --sort pss on pmap -x).
 DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& options);

@@ -22,4 +22,10 @@ std::string format_size(std::uint64_t bytes, SizeStyle style);
 /// A signed delta: "+8960K", "-4K", "+0K".
 std::string format_delta(std::int64_t bytes, SizeStyle style);
 
+/// IEC units with one decimal below 10: "1.9 MiB", "320 KiB", "12 B".
+std::string format_iec(double bytes);
+
+/// A time span as people say it: "45s", "12m", "4h10m", "3d4h".
+std::string format_duration(double seconds);
+
 }  // namespace snap
