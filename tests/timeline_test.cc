@@ -1,1 +1,136 @@
 #include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "snap/error.h"
+#include "snap/timeline.h"
+#include "testdata.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> c_malloc(const char* family) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= 8; ++i)
+    out.push_back(snap::test::path(std::string("c-malloc-leak/") + family + ".0" + std::to_string(i)));
+  return out;
+}
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("snap_timeline." + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+  std::string touch(const std::string& name, std::optional<double> mtime = std::nullopt) const {
+    fs::path p = path / name;
+    std::ofstream(p) << "x\n";
+    if (mtime) {
+      struct timespec ts[2];
+      ts[0].tv_sec = ts[1].tv_sec = static_cast<time_t>(*mtime);
+      ts[0].tv_nsec = ts[1].tv_nsec = 0;
+      REQUIRE(::utimensat(AT_FDCWD, p.c_str(), ts, 0) == 0);
+    }
+    return p.string();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("c-malloc-leak: times.txt beside the files gives the capture times") {
+  auto t = snap::make_timeline(c_malloc("smaps"), std::nullopt);
+  CHECK(t.source == snap::TimeSource::manifest);
+  CHECK(!t.reordered);
+  REQUIRE(t.seconds.size() == 8);
+  CHECK(t.seconds[0] == 0);
+  CHECK(t.seconds[1] == doctest::Approx(1.025));  // 1795566696139 - 1795566695114 ms
+  CHECK(t.seconds[7] == doctest::Approx(7.190));
+}
+
+TEST_CASE("snapshots given out of order are put in time order, and it is said") {
+  auto paths = c_malloc("pmap-x");
+  std::reverse(paths.begin(), paths.end());
+  std::swap(paths[0], paths[3]);
+  auto t = snap::make_timeline(paths, std::nullopt);
+  CHECK(t.reordered);
+  CHECK(t.paths == c_malloc("pmap-x"));
+}
+
+TEST_CASE("--interval overrides every other time, and keeps the given order") {
+  auto paths = c_malloc("maps");
+  std::reverse(paths.begin(), paths.end());
+  auto t = snap::make_timeline(paths, 30.0);
+  CHECK(t.source == snap::TimeSource::interval);
+  CHECK(t.paths == paths);
+  CHECK(t.seconds[7] == 210);
+}
+
+TEST_CASE("times in file names: epoch ms, epoch s, YYYYmmdd-HHMMSS") {
+  TempDir d;
+  auto t = snap::make_timeline({d.touch("pmap.1795566702304"), d.touch("pmap.1795566695114")}, std::nullopt);
+  CHECK(t.source == snap::TimeSource::file_name);
+  CHECK(t.reordered);
+  CHECK(t.seconds[1] == doctest::Approx(7.190));
+  auto s =
+      snap::make_timeline({d.touch("smaps-1795566695.txt"), d.touch("smaps-1795566755.txt")}, std::nullopt);
+  CHECK(s.seconds[1] == 60);
+  auto h =
+      snap::make_timeline({d.touch("pmap-20261125-235959"), d.touch("pmap-20261126T000109")}, std::nullopt);
+  CHECK(h.source == snap::TimeSource::file_name);
+  CHECK(h.seconds[1] == 70);
+}
+
+TEST_CASE("mtimes: used when they all differ; a tie (files copied together) means unknown") {
+  TempDir d;
+  auto a = d.touch("a.1", 1795566700), b = d.touch("a.2", 1795566640), c = d.touch("a.3", 1795566760);
+  auto t = snap::make_timeline({a, b, c}, std::nullopt);
+  CHECK(t.source == snap::TimeSource::mtime);
+  CHECK(t.paths == std::vector<std::string>{b, a, c});
+  CHECK(t.seconds == std::vector<double>{0, 60, 120});
+  auto x = d.touch("b.1", 1795566700), y = d.touch("b.2", 1795566700), z = d.touch("b.3", 1795566640);
+  auto u = snap::make_timeline({x, y, z}, std::nullopt);
+  CHECK(u.source == snap::TimeSource::none);
+  CHECK(!u.known());
+  CHECK(u.paths == std::vector<std::string>{x, y, z});  // command-line order kept
+}
+
+TEST_CASE("a directory stands for its numbered series, smaps preferred") {
+  std::vector<std::string> notes;
+  auto files = snap::expand_inputs({snap::test::path("c-malloc-leak")}, notes);
+  CHECK(files == c_malloc("smaps"));
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("8 smaps files (smaps.01 .. smaps.08); also there: maps (8), pmap (8)") !=
+        std::string::npos);
+  // Files and "-" pass through as given.
+  auto same = snap::expand_inputs({"-", c_malloc("pmap")[0]}, notes);
+  CHECK(same == std::vector<std::string>{"-", c_malloc("pmap")[0]});
+}
+
+TEST_CASE("a directory with nothing to diff is an error naming it") {
+  TempDir d;
+  d.touch("notes.txt");
+  std::vector<std::string> notes;
+  CHECK_THROWS_WITH_AS(snap::expand_inputs({d.path.string()}, notes),
+                       doctest::Contains("no numbered snapshot files"), snap::ParseError);
+  // Numbered, but not snapshots.
+  d.touch("junk.01");
+  d.touch("junk.02");
+  CHECK_THROWS_AS(snap::expand_inputs({d.path.string()}, notes), snap::ParseError);
+}
+
+TEST_CASE("parse_duration") {
+  CHECK(snap::parse_duration("30") == 30);
+  CHECK(snap::parse_duration("30s") == 30);
+  CHECK(snap::parse_duration("500ms") == 0.5);
+  CHECK(snap::parse_duration("5m") == 300);
+  CHECK(snap::parse_duration("1.5h") == 5400);
+  CHECK(snap::parse_duration("2d") == 172800);
+  CHECK(!snap::parse_duration(""));
+  CHECK(!snap::parse_duration("5x"));
+  CHECK(!snap::parse_duration("-5s"));
+}

@@ -50,11 +50,12 @@ SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_
   s.per_snapshot = s.growth / static_cast<double>(steps);
   if (x_is_seconds && x.size() == n && x.back() > x.front()) s.per_second = s.growth / (x.back() - x.front());
 
-  double moved = 0;
+  double moved = 0, gained = 0;
   const double substantial = std::max(0.0, 0.25 * s.per_snapshot);
   for (std::size_t i = 1; i < n; ++i) {
     double d = v[i] - v[i - 1];
     moved += std::abs(d);
+    gained += std::max(0.0, d);
     s.max_step = std::max(s.max_step, d);
     if (d > substantial && d > 0) ++s.steps_up;
   }
@@ -64,7 +65,9 @@ SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_
   } else if (s.growth < floor) {
     s.verdict = moved >= 2 * floor ? Verdict::noisy : Verdict::flat;
   } else {
-    const double share = s.max_step / s.growth;
+    // Against the gross gain, so that a sawtooth's big up-steps, cancelled
+    // by its down-steps, do not read as one step.
+    const double share = s.max_step / gained;
     const bool most_up = 3 * s.steps_up >= 2 * steps;
     // With few steps, even a steady leak puts more than half its growth in
     // one of them; allow 1.5 times an even share.

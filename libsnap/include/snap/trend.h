@@ -6,12 +6,13 @@
 //   shrinking  G <= -F
 //   flat       |G| < F and the steps' sizes add up to less than 2F
 //   noisy      |G| < F otherwise, or G >= F without a clear shape
-//   stepwise   G >= F, and one step holds at least half of G or at most a
-//              third of the steps go up (a cache filling once, jcmd attaching)
+//   stepwise   G >= F, and one step holds at least half of the gross gain
+//              (the sum of the rising steps), or at most a third of the
+//              steps go up: a cache filling once, jcmd attaching
 //   steady     G >= F, at least two thirds of the steps go up (by a quarter
 //              of the mean step or more), R^2 of the least-squares line
-//              >= 0.8, and no step holds more than half of G (with fewer
-//              than three steps: more than 1.5 times an even share)
+//              >= 0.8, and no step holds more than half of the gross gain
+//              (with fewer than three steps: 1.5 times an even share)
 #pragma once
 
 #include <cstdint>
