@@ -1,1 +1,339 @@
+// End to end with a real gdb on a real leaking process: snapshots of
+// fixtures/leaker.c taken with the library, the gdb file it writes, and
+// `gdb -p PID -batch -x FILE` run on it. Exits 77 (CTest: skipped) where gdb
+// is missing or ptrace is not permitted.
 #include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "snap/dump.h"
+#include "snap/parse.h"
+#include "snap/report.h"
+#include "testdata.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t kBlockSize = (1u << 20) + 4096;  // as leaker.c mallocs them
+constexpr unsigned char kPattern = 0xA5;                 // as leaker.c fills them
+constexpr auto kTimeout = std::chrono::seconds(60);
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// The leaker, with its stdin and stdout on pipes. Killed and reaped on
+/// destruction, and by stop(), whatever state it is in.
+class Leaker {
+ public:
+  Leaker() {
+    int in[2], out[2];
+    REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(in[0], STDIN_FILENO);
+      ::dup2(out[1], STDOUT_FILENO);
+      ::execl(SNAP_LEAKER_EXE, SNAP_LEAKER_EXE, static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    to_ = in[1];
+    from_ = out[0];
+  }
+  Leaker(const Leaker&) = delete;
+  Leaker& operator=(const Leaker&) = delete;
+  ~Leaker() { stop(); }
+
+  pid_t pid() const { return pid_; }
+
+  /// The next line it writes, without the newline; "" after a timeout or EOF.
+  std::string line() {
+    for (;;) {
+      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string l = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return l;
+      }
+      pollfd p{from_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kTimeout).count())) <= 0) return "";
+      char chunk[256];
+      ssize_t n = ::read(from_, chunk, sizeof chunk);
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  /// Sends `command` and returns its answer.
+  std::string ask(const std::string& command) {
+    std::string l = command + "\n";
+    REQUIRE(::write(to_, l.data(), l.size()) == static_cast<ssize_t>(l.size()));
+    return line();
+  }
+
+  void stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    if (to_ >= 0) ::close(to_);
+    if (from_ >= 0) ::close(from_);
+    to_ = from_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int to_ = -1;
+  int from_ = -1;
+  std::string buffer_;
+};
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "snap_gdb_test.XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+struct Run {
+  int status = -1;  // exit status; -1 killed or not run
+  std::string output;
+};
+
+/// Runs `argv` with stdout and stderr into `log`, killed after kTimeout.
+Run run(const std::vector<std::string>& argv, const fs::path& log) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int null = ::open("/dev/null", O_RDONLY);
+    if (fd < 0 || null < 0) ::_exit(126);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  Run r;
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFEXITED(status)) r.status = WEXITSTATUS(status);
+  r.output = slurp(log);
+  return r;
+}
+
+/// Ends the whole test binary as "skipped" (77): gdb cannot work here, and a
+/// pass would claim what was not shown. std::exit runs no destructors, so
+/// the child is killed here.
+[[noreturn]] void skip(Leaker& child, const std::string& why) {
+  child.stop();
+  MESSAGE("SKIPPED: " << why);
+  std::fprintf(stderr, "gdb_test: skipped: %s\n", why.c_str());
+  std::fflush(nullptr);
+  std::exit(77);
+}
+
+void skip_unless_gdb_can_attach(Leaker& child) {
+  if (std::ifstream scope("/proc/sys/kernel/yama/ptrace_scope"); scope) {
+    int level = 0;
+    if (scope >> level && level == 3)
+      skip(child, "kernel.yama.ptrace_scope is 3: no process may ptrace another");
+  }
+  if (std::system("gdb --version >/dev/null 2>&1") != 0) skip(child, "gdb is not installed");
+}
+
+/// `gdb -p PID -batch -x FILE`, as the file's header says to run it; -nx
+/// and no debuginfod so that no user setting or network changes what runs.
+Run run_gdb(Leaker& child, const fs::path& file, const fs::path& log) {
+  Run r = run({"gdb", "-nx", "-iex", "set debuginfod enabled off", "-p", std::to_string(child.pid()),
+               "-batch", "-x", file.string()},
+              log);
+  if (r.output.find("ptrace: Operation not permitted") != std::string::npos)
+    skip(child, "ptrace is not permitted here (gdb says: ptrace: Operation not permitted)");
+  return r;
+}
+
+/// A fresh leaker that has leaked `blocks` blocks between two snapshots.
+struct Scenario {
+  Leaker child;
+  std::vector<snap::Snapshot> snaps;
+  snap::DiffReport report;
+
+  explicit Scenario(int blocks) {
+    skip_unless_gdb_can_attach(child);
+    REQUIRE(child.line() == fmt::format("pid {}", child.pid()));
+    REQUIRE(child.line() == "ready");
+    snaps.push_back(snapshot());
+    REQUIRE(child.ask(fmt::format("leak {}", blocks)) == "ok");
+    snaps.push_back(snapshot());
+    // Half a block: the leaks, not a stack page or a library page the
+    // process touched for the first time between the snapshots.
+    snap::DiffOptions o;
+    o.min_growth = kBlockSize / 2;
+    report = snap::make_report(snaps, o);
+  }
+
+  snap::Snapshot snapshot() const { return snap::read_snapshot(fmt::format("/proc/{}/smaps", child.pid())); }
+
+  snap::DumpPlan plan(const fs::path& dir) const {
+    snap::DumpOptions o;
+    o.dir = dir.string();
+    o.pid = child.pid();
+    return snap::plan_dumps(snaps, report.rows, o);
+  }
+};
+
+fs::path write_gdb_file(const snap::DumpPlan& plan, const fs::path& file) {
+  std::string out;
+  snap::emit_gdb(out, plan, "gdb_test");
+  std::ofstream(file, std::ios::binary) << out;
+  return file;
+}
+
+/// The dump `r` exists, has the range's size, and is the leaked pattern but
+/// for glibc's 16-byte chunk header and the page's slack after the block.
+void check_dump(const snap::DumpRange& r) {
+  CAPTURE(r.file);
+  REQUIRE(fs::exists(r.file));
+  std::string bytes = slurp(r.file);
+  CHECK(bytes.size() == r.end - r.start);
+  const auto pattern =
+      static_cast<std::size_t>(std::count(bytes.begin(), bytes.end(), static_cast<char>(kPattern)));
+  CAPTURE(pattern);
+  CHECK(pattern >= bytes.size() * 99 / 100);
+}
+
+}  // namespace
+
+TEST_CASE("leaker: gdb dumps the three blocks leaked between two snapshots, each full of 0xA5") {
+  Scenario s(3);
+  REQUIRE(s.report.rows.size() == 3);
+  TempDir tmp;
+  // A directory that does not exist yet: the gdb file makes it.
+  snap::DumpPlan plan = s.plan(tmp.path / "dumps");
+  REQUIRE(plan.ranges.size() == 3);
+  std::uint64_t total = 0;
+  for (const snap::DumpRange& r : plan.ranges) {
+    CHECK(r.end - r.start >= kBlockSize);
+    CHECK(r.end - r.start < 2 * kBlockSize);
+    CHECK(fs::path(r.file).filename().string().starts_with(fmt::format("snap-{}-", s.child.pid())));
+    total += r.end - r.start;
+  }
+
+  Run gdb = run_gdb(s.child, write_gdb_file(plan, tmp.path / "dump.gdb"), tmp.path / "gdb.log");
+  CAPTURE(gdb.output);
+  CHECK(gdb.status == 0);
+  CHECK(gdb.output.find(fmt::format("snap: dumped 3 of 3 ranges ({} bytes)\n", total)) != std::string::npos);
+  for (const snap::DumpRange& r : plan.ranges) {
+    CHECK(gdb.output.find(fmt::format("snap: ok 0x{:x}-0x{:x} {} bytes ", r.start, r.end, r.end - r.start)) !=
+          std::string::npos);
+    check_dump(r);
+  }
+  // gdb detached and the process runs on.
+  CHECK(s.child.ask("leak 0") == "ok");
+}
+
+TEST_CASE(
+    "leaker: a block freed after the snapshot fails alone; gdb dumps the others and says which failed") {
+  Scenario s(3);
+  REQUIRE(s.report.rows.size() == 3);
+  TempDir tmp;
+  snap::DumpPlan plan = s.plan(tmp.path);
+  REQUIRE(plan.ranges.size() == 3);
+
+  // glibc returns a freed mmapped block to the kernel at once.
+  REQUIRE(s.child.ask("free 2") == "ok");
+  const snap::Snapshot after = s.snapshot();
+  std::vector<const snap::DumpRange*> gone;
+  for (const snap::DumpRange& r : plan.ranges) {
+    bool mapped = std::any_of(after.regions.begin(), after.regions.end(),
+                              [&](const snap::Region& g) { return g.start <= r.start && r.end <= g.end; });
+    if (!mapped) gone.push_back(&r);
+  }
+  REQUIRE(gone.size() == 1);
+
+  Run gdb = run_gdb(s.child, write_gdb_file(plan, tmp.path / "dump.gdb"), tmp.path / "gdb.log");
+  CAPTURE(gdb.output);
+  CHECK(gdb.status == 0);
+  std::uint64_t total = 0;
+  for (const snap::DumpRange& r : plan.ranges) {
+    if (&r == gone[0]) {
+      CHECK(gdb.output.find(fmt::format("snap: failed 0x{:x}-0x{:x} ", r.start, r.end)) != std::string::npos);
+      CHECK(gdb.output.find(fmt::format("Cannot access memory at address 0x{:x}", r.start)) !=
+            std::string::npos);
+      CHECK(!fs::exists(r.file));
+      continue;
+    }
+    check_dump(r);
+    total += r.end - r.start;
+  }
+  CHECK(gdb.output.find(fmt::format("snap: dumped 2 of 3 ranges ({} bytes)\n", total)) != std::string::npos);
+  CHECK(s.child.ask("leak 0") == "ok");
+}
+
+TEST_CASE("leaker: hostile mapping names and a hostile dump directory reach gdb only as data") {
+  Scenario s(2);
+  REQUIRE(s.report.rows.size() == 2);
+  TempDir tmp;
+  const fs::path marker = tmp.path / "pwned";
+  // What a file could be named to break out of a comment, a Python string or
+  // the python block, or to continue a line into the next (trailing '\').
+  const std::vector<std::string> names{
+      fmt::format("/x\"\nend\nshell touch {0}\npython\nimport os; os.system('touch {0}')\n'''\\",
+                  marker.string()),
+      fmt::format("/y'''\r\nend\r\n# \\\nshell touch {}\n\xff\xfe", marker.string()),
+  };
+  std::size_t renamed = 0;
+  for (snap::Region& g : s.snaps[1].regions)
+    for (const snap::Block* b : s.report.rows)
+      if (g.start >= b->start && g.end <= b->end && renamed < names.size()) g.name = names[renamed++];
+  REQUIRE(renamed == 2);
+
+  snap::DumpPlan plan = s.plan(tmp.path / "d'u\"m p#\\\nend\nshell touch x\n\xe9");
+  REQUIRE(plan.ranges.size() == 2);
+  CHECK((plan.ranges[0].name == names[0] || plan.ranges[0].name == names[1]));
+  Run gdb = run_gdb(s.child, write_gdb_file(plan, tmp.path / "dump.gdb"), tmp.path / "gdb.log");
+  CAPTURE(gdb.output);
+  CHECK(gdb.status == 0);
+  CHECK(!fs::exists(marker));
+  CHECK(gdb.output.find("snap: dumped 2 of 2 ranges") != std::string::npos);
+  for (const snap::DumpRange& r : plan.ranges) check_dump(r);
+}
