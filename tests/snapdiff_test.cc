@@ -91,16 +91,19 @@ TEST_CASE("not a snapshot, a missing file, a directory, a rollup: exit 2, named"
   auto missing = snapdiff("c-malloc-leak/smaps.01 nosuch.file");
   CHECK(missing.status == 2);
   CHECK(missing.err == "snapdiff: nosuch.file: cannot open: No such file or directory\n");
-  auto dir = snapdiff("c-malloc-leak/smaps.01 c-malloc-leak");
+  // A directory stands for its numbered series; one without any is named.
+  auto dir = snapdiff("c-malloc-leak/smaps.01 solaris");
   CHECK(dir.status == 2);
-  CHECK(dir.err == "snapdiff: c-malloc-leak: is a directory, not a snapshot file\n");
+  CHECK(dir.err ==
+        "snapdiff: solaris: no numbered snapshot files (smaps.01, pmap-x.02, ...) in this directory\n");
   auto rollup = snapdiff("c-malloc-leak/smaps_rollup.01 c-malloc-leak/smaps_rollup.08");
   CHECK(rollup.status == 2);
   CHECK(rollup.err.find("smaps_rollup holds totals only") != std::string::npos);
 }
 
 TEST_CASE("- reads standard input; gzip is read transparently") {
-  auto r = snapdiff("c-malloc-leak/smaps.01 -", SNAP_TESTDATA, "", snap::test::path("c-malloc-leak/smaps.08"));
+  auto r =
+      snapdiff("c-malloc-leak/smaps.01 -", SNAP_TESTDATA, "", snap::test::path("c-malloc-leak/smaps.08"));
   CHECK(r.status == 1);
   CHECK(r.out.find("after:  -  (smaps, 32 mappings)") != std::string::npos);
   CHECK(r.out.find("+8960K") != std::string::npos);
@@ -118,7 +121,8 @@ TEST_CASE("- reads standard input; gzip is read transparently") {
 TEST_CASE("usage errors: exit 2 with a hint; --help and --version exit 0") {
   auto one = snapdiff("c-malloc-leak/smaps.01");
   CHECK(one.status == 2);
-  CHECK(one.err == "snapdiff: give two snapshots: BEFORE AFTER\nTry 'snapdiff --help' for more information.\n");
+  CHECK(one.err ==
+        "snapdiff: give two snapshots, or more for a trend\nTry 'snapdiff --help' for more information.\n");
   auto bad = snapdiff("--frobnicate a b");
   CHECK(bad.status == 2);
   CHECK(bad.err.find("unrecognised option '--frobnicate'") != std::string::npos);
@@ -158,7 +162,8 @@ TEST_CASE("colour: never in a pipe by default, never with NO_COLOR, on with --co
   CHECK(piped.out.find('\x1b') == std::string::npos);
   auto forced = snapdiff("--color=always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
   CHECK(forced.out.find("\x1b[31m") != std::string::npos);
-  auto no_color = snapdiff("--color=always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", SNAP_TESTDATA, "NO_COLOR=1");
+  auto no_color =
+      snapdiff("--color=always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", SNAP_TESTDATA, "NO_COLOR=1");
   CHECK(no_color.out.find('\x1b') == std::string::npos);
 }
 
@@ -172,4 +177,49 @@ TEST_CASE("a truncated snapshot: warned about on stderr, still compared") {
   CHECK(r.err.find("snapdiff: pmap-x.08:") == 0);
   CHECK(r.err.find("warning: no total line at the end: the file may be truncated") != std::string::npos);
   fs::remove_all(dir);
+}
+
+TEST_CASE("three snapshots or a directory: the trend report") {
+  auto dir = snapdiff("c-malloc-leak");
+  CHECK(dir.status == 1);
+  CHECK(dir.err ==
+        "snapdiff: c-malloc-leak: 8 smaps files (smaps.01 .. smaps.08); also there: maps (8), pmap (8), "
+        "pmap-X (8), pmap-XX (8), pmap-x (8), smaps_rollup (8)\n");
+  CHECK(dir.out.find("8 snapshots: c-malloc-leak/smaps.01 .. c-malloc-leak/smaps.08") == 0);
+  CHECK(dir.out.find("steady   +8960K") != std::string::npos);
+
+  auto glob = snapdiff("jvm-inflater-leak/pmap-x.0*");
+  CHECK(glob.status == 1);
+  CHECK(glob.out.find("steady    +33460K") != std::string::npos);
+  CHECK(glob.out.find("stepwise") != std::string::npos);
+
+  // Out of order on the command line: put in time order, and said.
+  auto shuffled = snapdiff("thread-leak/smaps.08 thread-leak/smaps.01 thread-leak/smaps.04");
+  CHECK(shuffled.out.find("given out of order, put in time order") != std::string::npos);
+  CHECK(shuffled.out.find("3 snapshots: thread-leak/smaps.01 .. thread-leak/smaps.08") == 0);
+
+  auto idle = snapdiff("--interval 1s idle-sleep/smaps.01 idle-sleep/smaps.02 idle-sleep/smaps.02");
+  CHECK(idle.status == 0);
+  CHECK(idle.out.find("Nothing grew in Rss.") != std::string::npos);
+
+  auto json = snapdiff("--json thread-leak");
+  CHECK(json.status == 1);
+  CHECK(json.out.find("\"schema\": \"snap.trend/1\"") != std::string::npos);
+  CHECK(json.out.find("\"key\": \"thread-stack 8192K+4K guard\"") != std::string::npos);
+
+  auto limit = snapdiff("--limit 64M --max-map-count 100 c-malloc-leak");
+  CHECK(limit.out.find("Rss +1.8 MiB/s: reaches --limit (64 MiB) in about 26s") != std::string::npos);
+  auto maps = snapdiff("--max-map-count 100 thread-leak");
+  CHECK(maps.out.find("mappings +7.7/s: reaches vm.max_map_count (100) in about 5s") != std::string::npos);
+
+  CHECK(snapdiff("--interval soon a b c").status == 2);
+  CHECK(snapdiff("--csv c-malloc-leak").status == 2);
+}
+
+TEST_CASE("ASCII sparklines outside a UTF-8 locale") {
+  auto c = snapdiff("c-malloc-leak", SNAP_TESTDATA, "LC_ALL=C");
+  CHECK(c.out.find(" .:-=+*#") != std::string::npos);
+  CHECK(c.out.find("\xe2\x96") == std::string::npos);
+  auto u = snapdiff("c-malloc-leak", SNAP_TESTDATA, "LC_ALL=C.UTF-8");
+  CHECK(u.out.find("▁▂▃▄▅▆▇█") != std::string::npos);
 }
