@@ -26,7 +26,6 @@
 #include "snap/dump.h"
 #include "snap/parse.h"
 #include "snap/report.h"
-#include "testdata.h"
 
 namespace fs = std::filesystem;
 
@@ -162,9 +161,10 @@ Run run(const std::vector<std::string>& argv, const fs::path& log) {
 
 /// Ends the whole test binary as "skipped" (77): gdb cannot work here, and a
 /// pass would claim what was not shown. std::exit runs no destructors, so
-/// the child is killed here.
-[[noreturn]] void skip(Leaker& child, const std::string& why) {
+/// the child and the scratch directory go here.
+[[noreturn]] void skip(Leaker& child, const std::string& why, const fs::path& scratch = {}) {
   child.stop();
+  if (!scratch.empty()) fs::remove_all(scratch);
   MESSAGE("SKIPPED: " << why);
   std::fprintf(stderr, "gdb_test: skipped: %s\n", why.c_str());
   std::fflush(nullptr);
@@ -180,14 +180,19 @@ void skip_unless_gdb_can_attach(Leaker& child) {
   if (std::system("gdb --version >/dev/null 2>&1") != 0) skip(child, "gdb is not installed");
 }
 
-/// `gdb -p PID -batch -x FILE`, as the file's header says to run it; -nx
-/// and no debuginfod so that no user setting or network changes what runs.
-Run run_gdb(Leaker& child, const fs::path& file, const fs::path& log) {
+/// Writes the gdb file for `plan` into `tmp` and runs it as its header says,
+/// `gdb -p PID -batch -x FILE`; -nx and no debuginfod so that no user
+/// setting or network changes what runs.
+Run run_gdb(Leaker& child, const snap::DumpPlan& plan, const TempDir& tmp) {
+  std::string text;
+  snap::emit_gdb(text, plan, "gdb_test \\");
+  const fs::path file = tmp.path / "dump.gdb";
+  std::ofstream(file, std::ios::binary) << text;
   Run r = run({"gdb", "-nx", "-iex", "set debuginfod enabled off", "-p", std::to_string(child.pid()),
                "-batch", "-x", file.string()},
-              log);
+              tmp.path / "gdb.log");
   if (r.output.find("ptrace: Operation not permitted") != std::string::npos)
-    skip(child, "ptrace is not permitted here (gdb says: ptrace: Operation not permitted)");
+    skip(child, "ptrace is not permitted here (gdb says: ptrace: Operation not permitted)", tmp.path);
   return r;
 }
 
@@ -221,13 +226,6 @@ struct Scenario {
   }
 };
 
-fs::path write_gdb_file(const snap::DumpPlan& plan, const fs::path& file) {
-  std::string out;
-  snap::emit_gdb(out, plan, "gdb_test");
-  std::ofstream(file, std::ios::binary) << out;
-  return file;
-}
-
 /// The dump `r` exists, has the range's size, and is the leaked pattern but
 /// for glibc's 16-byte chunk header and the page's slack after the block.
 void check_dump(const snap::DumpRange& r) {
@@ -258,7 +256,7 @@ TEST_CASE("leaker: gdb dumps the three blocks leaked between two snapshots, each
     total += r.end - r.start;
   }
 
-  Run gdb = run_gdb(s.child, write_gdb_file(plan, tmp.path / "dump.gdb"), tmp.path / "gdb.log");
+  Run gdb = run_gdb(s.child, plan, tmp);
   CAPTURE(gdb.output);
   CHECK(gdb.status == 0);
   CHECK(gdb.output.find(fmt::format("snap: dumped 3 of 3 ranges ({} bytes)\n", total)) != std::string::npos);
@@ -279,7 +277,8 @@ TEST_CASE(
   snap::DumpPlan plan = s.plan(tmp.path);
   REQUIRE(plan.ranges.size() == 3);
 
-  // glibc returns a freed mmapped block to the kernel at once.
+  // glibc returns a freed mmapped block to the kernel at once (a sanitizer's
+  // allocator linked into the leaker would keep it: then none is gone).
   REQUIRE(s.child.ask("free 2") == "ok");
   const snap::Snapshot after = s.snapshot();
   std::vector<const snap::DumpRange*> gone;
@@ -290,7 +289,7 @@ TEST_CASE(
   }
   REQUIRE(gone.size() == 1);
 
-  Run gdb = run_gdb(s.child, write_gdb_file(plan, tmp.path / "dump.gdb"), tmp.path / "gdb.log");
+  Run gdb = run_gdb(s.child, plan, tmp);
   CAPTURE(gdb.output);
   CHECK(gdb.status == 0);
   std::uint64_t total = 0;
@@ -317,7 +316,7 @@ TEST_CASE("leaker: hostile mapping names and a hostile dump directory reach gdb 
   // What a file could be named to break out of a comment, a Python string or
   // the python block, or to continue a line into the next (trailing '\').
   const std::vector<std::string> names{
-      fmt::format("/x\"\nend\nshell touch {0}\npython\nimport os; os.system('touch {0}')\n'''\\",
+      fmt::format("/x\"\nshell touch {0}\nend\npython\nimport os; os.system('touch {0}')\n'''\\",
                   marker.string()),
       fmt::format("/y'''\r\nend\r\n# \\\nshell touch {}\n\xff\xfe", marker.string()),
   };
@@ -330,7 +329,7 @@ TEST_CASE("leaker: hostile mapping names and a hostile dump directory reach gdb 
   snap::DumpPlan plan = s.plan(tmp.path / "d'u\"m p#\\\nend\nshell touch x\n\xe9");
   REQUIRE(plan.ranges.size() == 2);
   CHECK((plan.ranges[0].name == names[0] || plan.ranges[0].name == names[1]));
-  Run gdb = run_gdb(s.child, write_gdb_file(plan, tmp.path / "dump.gdb"), tmp.path / "gdb.log");
+  Run gdb = run_gdb(s.child, plan, tmp);
   CAPTURE(gdb.output);
   CHECK(gdb.status == 0);
   CHECK(!fs::exists(marker));

@@ -74,6 +74,21 @@ bool is_bytes(Field f) {
   return f != Field::thp_eligible && f != Field::protection_key;
 }
 
+std::int64_t signed_delta(std::uint64_t before, std::uint64_t after) {
+  if (after >= before) {
+    std::uint64_t d = after - before;
+    return d > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(d);
+  }
+  std::uint64_t d = before - after;
+  return d > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MIN : -static_cast<std::int64_t>(d);
+}
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return a > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
 bool is_additive(Field f) {
   return f != Field::kernel_page_size && f != Field::mmu_page_size && f != Field::thp_eligible &&
          f != Field::protection_key;

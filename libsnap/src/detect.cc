@@ -85,6 +85,14 @@ Format detect_format(std::string_view text, std::string_view source) {
     return Format::maps;
   }
   if (auto f = pmap_row_format(first[0])) return *f;
+  // A pmap -X header names smaps keys (the kernel's, never translated);
+  // with no row under it, it is still pmap -X, with no mappings.
+  {
+    auto t = tokens(first[0], 64);
+    bool size = false, rss = false;
+    for (std::size_t i = 5; i < t.size(); ++i) size |= t[i] == "Size", rss |= t[i] == "Rss";
+    if (size && rss && (n == 1 || !pmap_row_format(first[1]))) return Format::pmap_X;
+  }
   // A column header, then a row.
   if (n > 1 && !to_uint(tokens(first[0], 1).front(), 16))
     if (auto f = pmap_row_format(first[1])) return *f;

@@ -67,8 +67,7 @@ std::string_view status_name(Status s) {
 }
 
 std::int64_t Block::delta(Field f) const {
-  return static_cast<std::int64_t>(sides.back().counters.value_or_zero(f)) -
-         static_cast<std::int64_t>(sides.front().counters.value_or_zero(f));
+  return signed_delta(sides.front().counters.value_or_zero(f), sides.back().counters.value_or_zero(f));
 }
 
 Comparison compare(std::span<const Snapshot> snaps) {

@@ -114,11 +114,11 @@ void apply_budget(std::uint64_t max_total, DumpPlan& plan) {
   std::string note = fmt::format("the dump budget of {} is used up:", bytes_text(max_total));
   if (cut != 0) {
     const DumpRange& t = plan.ranges.back();
-    note += fmt::format(" {:x}-{:x} is cut to its first {}, {} of it left out;", t.start, t.end + cut,
+    note += fmt::format(" {:x}-{:x} is cut to its first {}, leaving out {};", t.start, t.end + cut,
                         bytes_text(t.end - t.start), bytes_text(cut));
   }
   if (left_out != 0)
-    note += fmt::format(" {} more range{} left out ({});", left_out, left_out == 1 ? "" : "s",
+    note += fmt::format(" {} more range{} left out, {};", left_out, left_out == 1 ? " is" : "s are",
                         bytes_text(dropped));
   note.back() = '.';
   plan.notes.push_back(std::move(note));

@@ -49,7 +49,10 @@ std::string describe(const DumpRange& r) {
 // spliced into a command line. No line of it may read "end" (that closes the
 // block wherever it stands) or end in a backslash (gdb's line continuation);
 // every literal is one line and ends in a quote. A function keeps gdb's
-// Python namespace clean.
+// Python namespace clean. `except Exception` catches gdb.MemoryError and
+// file errors alike, not KeyboardInterrupt: Ctrl-C still stops the run. A
+// range that fails midway has its partial file removed, so that a file that
+// exists is a whole range.
 constexpr std::string_view kDumper = R"(    chunk = 16 << 20
     inferior = gdb.selected_inferior()
     if inferior.pid == 0:
@@ -68,7 +71,8 @@ constexpr std::string_view kDumper = R"(    chunk = 16 << 20
             directory = os.path.dirname(path)
             if directory:
                 os.makedirs(directory, exist_ok=True)
-            with open(path, 'wb') as out:
+            # 'x': an existing file is never overwritten; that range fails.
+            with open(path, 'xb') as out:
                 opened = True
                 while lo + written < hi:
                     n = min(chunk, hi - lo - written)
@@ -116,7 +120,8 @@ void emit_gdb(std::string& out, const DumpPlan& plan, std::string_view command_l
   comment(out, fmt::format("  gdb -p {} -batch -x THIS_FILE", pid));
   comment(out, "gdb stops the process while it reads and lets it go on when it detaches. Relative file");
   comment(out, "names are relative to the directory gdb runs in. A range that cannot be read (unmapped");
-  comment(out, "since the snapshot) is reported and skipped, and leaves no file behind.");
+  comment(out, "since the snapshot) is reported and skipped, and leaves no file behind. An");
+  comment(out, "existing file is never overwritten: that range fails instead.");
   if (!plan.notes.empty()) {
     comment(out, "Notes:");
     for (const std::string& n : plan.notes) comment(out, "  " + n);

@@ -14,9 +14,7 @@ std::string hex(std::uint64_t v) {
 }
 
 ordered_json change(std::uint64_t before, std::uint64_t after) {
-  return {{"before", before},
-          {"after", after},
-          {"delta", static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before)}};
+  return {{"before", before}, {"after", after}, {"delta", signed_delta(before, after)}};
 }
 
 std::vector<Field> known_fields(const Comparison& c) {

@@ -31,7 +31,7 @@ std::string percent(std::int64_t delta, std::uint64_t before) {
 }
 
 std::string display_name(const Block& b) {
-  std::string n = b.name.empty() ? "[anon]" : b.name;
+  std::string n = b.name.empty() ? "[anon]" : printable(b.name);
   std::uint32_t parts = b.sides.back().present() ? b.sides.back().regions : b.sides.front().regions;
   if (parts > 1) n += fmt::format(" ({} regions)", parts);
   return n;
@@ -45,11 +45,23 @@ struct Row {
 void describe(std::string& out, const Snapshot& s, std::string_view label) {
   fmt::format_to(std::back_inserter(out), "{:<7} {}  ({}", label, s.source, format_name(s.format));
   if (s.pid) fmt::format_to(std::back_inserter(out), ", pid {}", *s.pid);
-  if (!s.command.empty()) fmt::format_to(std::back_inserter(out), ": {}", s.command);
+  if (!s.command.empty()) fmt::format_to(std::back_inserter(out), ": {}", printable(s.command));
   fmt::format_to(std::back_inserter(out), ", {} mappings)\n", s.regions.size());
 }
 
 }  // namespace
+
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f)
+      out += fmt::format("\\x{:02x}", u);
+    else
+      out += ch;
+  }
+  return out;
+}
 
 void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   const Painter paint{o.color};
@@ -126,13 +138,12 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   for (Field tf : {Field::size, Field::rss, Field::pss, Field::dirty, Field::swap}) {
     if (!c.knows(tf)) continue;
     std::uint64_t a = t0.value_or_zero(tf), b = t1.value_or_zero(tf);
-    std::int64_t d = static_cast<std::int64_t>(b) - static_cast<std::int64_t>(a);
+    std::int64_t d = signed_delta(a, b);
     totals.push_back({std::string(smaps_key(tf)), format_size(a, o.sizes), format_size(b, o.sizes),
                       format_delta(d, o.sizes), d});
   }
   {
-    std::int64_t d =
-        static_cast<std::int64_t>(c.mappings.back()) - static_cast<std::int64_t>(c.mappings.front());
+    std::int64_t d = signed_delta(c.mappings.front(), c.mappings.back());
     totals.push_back({"Mappings", fmt::format("{}", c.mappings.front()), fmt::format("{}", c.mappings.back()),
                       fmt::format("{:+}", d), d});
   }

@@ -82,7 +82,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
   fmt::format_to(it, "{} snapshots: {} .. {}  ({}", r.snapshots.size(), first.source, last.source,
                  format_name(last.format));
   if (last.pid) fmt::format_to(it, ", pid {}", *last.pid);
-  if (!last.command.empty()) fmt::format_to(it, ": {}", last.command);
+  if (!last.command.empty()) fmt::format_to(it, ": {}", printable(last.command));
   out += ")\n";
   if (r.times_known())
     fmt::format_to(it, "over {} (times from {}){}\n", format_duration(r.seconds.back()),
@@ -113,7 +113,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
       if (fd.block) {
         const Block& b = *fd.block->block;
         const SeriesStats& s = fd.block->stats;
-        std::string name = b.name.empty() ? "[anon]" : b.name;
+        std::string name = b.name.empty() ? "[anon]" : printable(b.name);
         rows.push_back(
             {{std::string(verdict_name(fd.verdict)),
               format_delta(static_cast<std::int64_t>(s.growth), o.sizes), rate_text(fd.rate, true, unit),

@@ -61,14 +61,18 @@ std::string gunzip(const std::string& compressed, const std::string& path) {
     z.next_out = reinterpret_cast<Bytef*>(buf);
     z.avail_out = sizeof buf;
     rc = inflate(&z, Z_NO_FLUSH);
+    // Input used up before the stream's end: the file was cut short.
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
     if (rc != Z_OK && rc != Z_STREAM_END) {
       std::string msg = z.msg ? z.msg : "corrupt data";
       inflateEnd(&z);
       throw ParseError(path, 0, 0, fmt::format("gzip: {}", msg));
     }
     out.append(buf, sizeof buf - z.avail_out);
-    // Concatenated gzip members (cat a.gz b.gz) are one stream to gzip(1).
-    if (rc == Z_STREAM_END && z.avail_in > 0) {
+    // Concatenated gzip members (cat a.gz b.gz) are one stream to gzip(1);
+    // anything else after the end (zero padding from a tape or a disk
+    // image) is ignored, as gzip -d does.
+    if (rc == Z_STREAM_END && z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b) {
       inflateReset(&z);
       rc = Z_OK;
     }

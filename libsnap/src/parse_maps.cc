@@ -10,6 +10,22 @@ bool is_maps_perms(std::string_view t) {
          (t[2] == 'x' || t[2] == '-') && (t[3] == 'p' || t[3] == 's');
 }
 
+Perms parse_maps_perms(const Cursor& c, std::string_view perms) {
+  if (!is_maps_perms(perms))
+    c.fail(perms, "expected permissions like \"rw-p\", got {}", Cursor::quote(perms));
+  return Perms{perms[0] == 'r', perms[1] == 'w', perms[2] == 'x', perms[3] == 's'};
+}
+
+Device parse_device(const Cursor& c, std::string_view dev) {
+  auto colon = dev.find(':');
+  if (colon == std::string_view::npos) c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
+  std::uint64_t major = c.hex(dev.substr(0, colon), "device major");
+  std::uint64_t minor = c.hex(dev.substr(colon + 1), "device minor");
+  if (major > UINT32_MAX || minor > UINT32_MAX)
+    c.fail(dev, "device number {} is out of range", Cursor::quote(dev));
+  return Device{static_cast<std::uint32_t>(major), static_cast<std::uint32_t>(minor)};
+}
+
 bool looks_like_maps_line(std::string_view line) {
   std::string_view rest = line;
   std::string_view range = next_token(rest);
@@ -34,18 +50,11 @@ void parse_maps_line(const Cursor& c, std::string_view line, Region& r) {
   r.end = c.hex(range.substr(dash + 1), "hexadecimal end address");
   if (r.end <= r.start) c.fail(range, "empty or inverted address range {}", Cursor::quote(range));
 
-  std::string_view perms = next_token(rest);
-  if (!is_maps_perms(perms))
-    c.fail(perms, "expected permissions like \"rw-p\", got {}", Cursor::quote(perms));
-  r.perms = Perms{perms[0] == 'r', perms[1] == 'w', perms[2] == 'x', perms[3] == 's'};
+  r.perms = parse_maps_perms(c, next_token(rest));
 
   r.offset = c.hex(next_token(rest), "hexadecimal file offset");
 
-  std::string_view dev = next_token(rest);
-  auto colon = dev.find(':');
-  if (colon == std::string_view::npos) c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
-  r.device = Device{static_cast<std::uint32_t>(c.hex(dev.substr(0, colon), "device major")),
-                    static_cast<std::uint32_t>(c.hex(dev.substr(colon + 1), "device minor"))};
+  r.device = parse_device(c, next_token(rest));
 
   r.inode = c.dec(next_token(rest), "inode number");
   // The kernel pads the name to a column; everything after is the name,
@@ -58,7 +67,6 @@ void parse_maps(std::string_view text, Snapshot& s) {
   Lines lines(text);
   std::string_view line;
   Cursor c{s.source, 0, {}};
-  s.regions.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   while (lines.next(line)) {
     c.line = lines.number();
     c.text = line;

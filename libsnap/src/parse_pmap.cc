@@ -67,12 +67,7 @@ void parse_row(const Cursor& c, Format format, std::string_view line, Region& r)
 
   if (format == Format::pmap_d) {
     r.offset = c.hex(next_token(rest), "hexadecimal offset");
-    std::string_view dev = next_token(rest);
-    auto colon = dev.find(':');
-    if (colon == std::string_view::npos)
-      c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
-    r.device = Device{static_cast<std::uint32_t>(c.hex(dev.substr(0, colon), "device major")),
-                      static_cast<std::uint32_t>(c.hex(dev.substr(colon + 1), "device minor"))};
+    r.device = parse_device(c, next_token(rest));
   }
   r.name = pmap_name(trim(rest), r.start);
 }
@@ -135,7 +130,10 @@ bool parse_pmap_header(std::string_view line, Snapshot& s) {
   while (i < t.size() && is_digit(t[i])) ++i;
   if (i == 0 || i >= t.size() || t[i] != ':') return false;
   if (i + 1 < t.size() && !is_space(t[i + 1])) return false;
-  s.pid = static_cast<std::int64_t>(*to_uint(t.substr(0, i)));
+  auto pid = to_uint(t.substr(0, i));
+  // Not a pid: a number that no kernel hands out is no header either.
+  if (!pid || *pid > static_cast<std::uint64_t>(INT64_MAX)) return false;
+  s.pid = static_cast<std::int64_t>(*pid);
   s.command = std::string(trim(t.substr(i + 1)));
   return true;
 }
@@ -176,7 +174,6 @@ std::string pmap_name(std::string_view raw, std::uint64_t start) {
 void parse_pmap(std::string_view text, Snapshot& s) {
   PmapFrame frame(text, s);
   std::string_view line;
-  s.regions.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   while (frame.next(line)) {
     switch (frame.kind()) {
       case PmapFrame::Kind::row: parse_row(frame.cursor(), s.format, line, s.regions.emplace_back()); break;

@@ -46,6 +46,9 @@ Layout read_header(const Cursor& c, std::string_view line) {
       layout.vm_flags_end = static_cast<std::size_t>(toks[i].data() + toks[i].size() - line.data());
       continue;
     }
+    for (const Column& seen : layout.numbers)
+      if (seen.key == toks[i])
+        c.fail(toks[i], "column {} appears twice in the header", Cursor::quote(toks[i]));
     layout.numbers.push_back(Column{field_from_smaps_key(toks[i]), std::string(toks[i])});
   }
   return layout;
@@ -55,16 +58,9 @@ void parse_row(const Cursor& c, const Layout& layout, std::string_view line, Reg
   std::string_view rest = line;
   r.start = c.hex(next_token(rest), "hexadecimal address");
   r.line = static_cast<std::uint32_t>(c.line);
-  std::string_view perms = next_token(rest);
-  if (!is_maps_perms(perms))
-    c.fail(perms, "expected permissions like \"rw-p\", got {}", Cursor::quote(perms));
-  r.perms = Perms{perms[0] == 'r', perms[1] == 'w', perms[2] == 'x', perms[3] == 's'};
+  r.perms = parse_maps_perms(c, next_token(rest));
   r.offset = c.hex(next_token(rest), "hexadecimal offset");
-  std::string_view dev = next_token(rest);
-  auto colon = dev.find(':');
-  if (colon == std::string_view::npos) c.fail(dev, "expected device MAJOR:MINOR, got {}", Cursor::quote(dev));
-  r.device = Device{static_cast<std::uint32_t>(c.hex(dev.substr(0, colon), "device major")),
-                    static_cast<std::uint32_t>(c.hex(dev.substr(colon + 1), "device minor"))};
+  r.device = parse_device(c, next_token(rest));
   r.inode = c.dec(next_token(rest), "inode number");
 
   for (const Column& col : layout.numbers) {
@@ -122,7 +118,6 @@ void parse_pmap_X(std::string_view text, Snapshot& s) {
   PmapFrame frame(text, s);
   std::string_view line;
   std::optional<Layout> layout;
-  s.regions.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   while (frame.next(line)) {
     const Cursor& c = frame.cursor();
     switch (frame.kind()) {

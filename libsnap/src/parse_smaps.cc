@@ -68,6 +68,12 @@ void store_value(const Cursor& c, Region& r, std::string_view key, std::string_v
     return;
   }
   std::uint64_t n = *v;
+  if (!field && !unit.empty() && unit != "kB") {
+    r.extra.push_back(ExtraField{std::string(key), std::nullopt, std::string(value)});
+    return;
+  }
+  if (field && !is_bytes(*field) && !unit.empty())
+    c.fail(unit, "{} is a number, not a size: unexpected {}", key, Cursor::quote(unit));
   if (field && is_bytes(*field) && unit != "kB")
     c.fail(unit, "expected \"kB\" after {}'s value, got {}", key, Cursor::quote(value));
   if (unit == "kB") {

@@ -35,6 +35,9 @@ bool is_pmap_mode(std::string_view tok);
 Perms parse_pmap_mode(const Cursor& c, std::string_view tok);
 /// maps' "rw-p".
 bool is_maps_perms(std::string_view tok);
+Perms parse_maps_perms(const Cursor& c, std::string_view tok);
+/// "fe:00" (maps, pmap -X) or "0fe:00000" (pmap -d): hex major and minor.
+Device parse_device(const Cursor& c, std::string_view tok);
 /// pmap's names as the kernel writes them: "[ anon ]" -> "",
 /// "[ heap ]" -> "[heap]", "[ stack ]" -> "[stack]". procps prints
 /// [vsyscall] as "[ anon ]"; its fixed address gives it away.

@@ -45,7 +45,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
     if (!wanted(b)) continue;
     if (is_growing(b, r.sort, options.min_growth)) {
       growing.push_back(&b);
-      r.growth += b.delta(r.sort);
+      r.growth = saturating_add(r.growth, b.delta(r.sort));
     } else if (options.all) {
       others.push_back(&b);
     }

@@ -51,7 +51,7 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 namespace {
 
 std::string human(std::uint64_t bytes) {
-  static constexpr std::array<char, 6> kUnits = {'B', 'K', 'M', 'G', 'T', 'P'};
+  static constexpr std::array<char, 7> kUnits = {'B', 'K', 'M', 'G', 'T', 'P', 'E'};
   if (bytes < 1024) return fmt::format("{}B", bytes);
   double v = static_cast<double>(bytes);
   std::size_t u = 0;
@@ -68,7 +68,7 @@ std::string human(std::uint64_t bytes) {
 std::string kib(std::uint64_t bytes) {
   // pmap rounds nothing: every size it prints is a whole number of pages.
   // A stray remainder (a fuzzed file) rounds up, as du does.
-  return fmt::format("{}K", (bytes + 1023) / 1024);
+  return fmt::format("{}K", bytes / 1024 + (bytes % 1024 != 0));
 }
 
 }  // namespace

@@ -67,6 +67,12 @@ bool is_bytes(Field f);
 /// properties of a mapping, not amounts; a sum of them means nothing.
 bool is_additive(Field f);
 
+/// after - before as a signed number, saturating at the int64 limits rather
+/// than overflowing: fuzzed and hand-edited inputs hold 2^64-sized values.
+std::int64_t signed_delta(std::uint64_t before, std::uint64_t after);
+/// a + b, saturating at the int64 limits.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b);
+
 /// A fixed set of counters, each known or unknown.
 class Counters {
  public:

@@ -16,6 +16,11 @@ struct TextOptions {
   bool unicode = true;  // sparklines in block characters, else ASCII
 };
 
+/// `text` with control bytes as \xNN: mapping names and command lines are
+/// whatever a program chose, and an escape sequence or a newline must not
+/// reach the terminal or break a table.
+std::string printable(std::string_view text);
+
 /// The ranked table, then the totals. Appends to `out`.
 void emit_text(std::string& out, const DiffReport& r, const TextOptions& o);
 
