@@ -1,1 +1,268 @@
+// The snapshow program as a user runs it: output, exit status, messages, options.
 #include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "testdata.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Runs `snapshow ARGS` through the shell in `dir`, environment `env`
+/// prefixed, standard input from `input`.
+Run snapshow(const std::string& args, const std::string& dir = SNAP_TESTDATA, const std::string& env = "",
+             const std::string& input = "/dev/null") {
+  fs::path tmp = fs::temp_directory_path() / ("snapshow_test." + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  std::string cmd = "cd '" + dir + "' && " + env + " '" + SNAPSHOW_EXE + "' " + args + " >'" +
+                    (tmp / "out").string() + "' 2>'" + (tmp / "err").string() + "' <'" + input + "'";
+  int rc = std::system(cmd.c_str());
+  Run r;
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(tmp / "out");
+  r.err = slurp(tmp / "err");
+  fs::remove_all(tmp);
+  return r;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("jvm-inflater-leak smaps.08: the totals, exact, in KiB as pmap writes them") {
+  auto r = snapshow("jvm-inflater-leak/smaps.08");
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("snapshot: jvm-inflater-leak/smaps.08  (smaps, 210 mappings)\n") == 0);
+  CHECK(has(r.out, "\nSize       2644796K\n"));
+  CHECK(has(r.out, "\nRss         164492K\n"));
+  CHECK(has(r.out, "\nPss         162705K\n"));
+  CHECK(has(r.out, "\nUSS         162516K\n"));
+  CHECK(has(r.out, "\nDirty       131608K\n"));
+  CHECK(has(r.out, "\nAnonymous   131596K\n"));
+  CHECK(has(r.out, "\nMappings        210\n"));
+  CHECK(has(r.out, "\n210 mappings in 8 categories, by Rss:\n"));
+  CHECK(has(r.out, "  rw-p   arena     7f47d8000000-7f47dbd0a000  [anon]\n"));
+  CHECK(!has(r.out, "\x1b"));  // not a terminal: no colour
+
+  auto human = snapshow("-h --top 1 jvm-inflater-leak/smaps.08");
+  CHECK(human.status == 0);
+  CHECK(has(human.out, "\nRss        161M\n"));
+  CHECK(has(human.out, "\nTop 1 of 210 mappings by Rss:\n"));
+  CHECK(has(human.out, "... and 209 more (--top 210 to see them all)"));
+}
+
+TEST_CASE("every format: pmap -x and rollup say unknown, never 0") {
+  auto px = snapshow("c-malloc-leak/pmap-x.08");
+  CHECK(px.status == 0);
+  CHECK(has(px.out, "(pmap-x, pid 5094: /tmp/c-malloc-leak leak.log, 32 mappings)"));
+  CHECK(has(px.out, "\nRss         17408K\n"));  // the footer's total
+  CHECK(has(px.out, "\nPss        unknown\n"));
+  CHECK(has(px.out, "\nUSS        unknown\n"));
+
+  auto rollup = snapshow("jvm-inflater-leak/smaps_rollup.08");
+  CHECK(rollup.status == 0);
+  CHECK(has(rollup.out, "(smaps_rollup, totals only)"));
+  CHECK(has(rollup.out, "\nSize       unknown\n"));
+  CHECK(has(rollup.out, "\nRss        164492K\n"));
+  CHECK(has(rollup.out, "\nPss        162714K\n"));
+  CHECK(has(rollup.out, "smaps_rollup holds totals only"));
+
+  auto maps = snapshow("idle-sleep/maps.01");
+  CHECK(maps.status == 0);
+  CHECK(has(maps.out, "note: ranked by Size: maps has no Rss\n"));
+  CHECK(has(maps.out, "\nSize         2924K\n"));
+  CHECK(has(maps.out, "\nRss        unknown\n"));
+
+  auto solaris = snapshow("solaris/pmap-x.txt");
+  CHECK(solaris.status == 0);
+  CHECK(has(solaris.out, "(solaris-pmap-x"));
+}
+
+TEST_CASE("--json: schema snap.show/1, exact bytes, null for unknown") {
+  auto r = snapshow("--json --top 3 jvm-inflater-leak/smaps.08");
+  CHECK(r.status == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["schema"] == "snap.show/1");
+  CHECK(j["generator"]["name"] == "snapshow");
+  CHECK(j["snapshot"]["source"] == "jvm-inflater-leak/smaps.08");
+  CHECK(j["totals"]["rss"] == 164492 * 1024);
+  CHECK(j["totals"]["uss"] == 162516 * 1024);
+  CHECK(j["top"].size() == 3);
+  CHECK(j["top"][0]["start"] == "0x7f47d8000000");
+
+  auto px = snapshow("--json c-malloc-leak/pmap-x.08");
+  auto p = nlohmann::json::parse(px.out);
+  CHECK(p["totals"]["pss"].is_null());
+  CHECK(p["totals"]["size"] == 160444 * 1024);
+
+  // --color=always does not reach JSON.
+  auto colored = snapshow("--json --color=always idle-sleep/smaps.01");
+  CHECK(!has(colored.out, "\x1b"));
+  CHECK_NOTHROW(nlohmann::json::parse(colored.out));
+}
+
+TEST_CASE("--csv: the header, then total, category and mapping rows") {
+  auto r = snapshow("--csv --top 2 c-malloc-leak/smaps.08");
+  CHECK(r.status == 0);
+  CHECK(r.out.find(
+            "kind,category,start,end,perms,name,mappings,size,rss,pss,uss,swap,swap_pss,dirty,anonymous\r\n"
+            "total,,,,,,32,164294656,17891328,16438272,16326656,0,0,16326656,16314368\r\n"
+            "category,heap,,,,,1,") == 0);
+  CHECK(has(r.out, "\r\nmapping,heap,0x55c69e02f000,0x55c69ea91000,rw-p,[heap],1,10887168,10756096,"));
+  // header + total + 8 categories + 2 mappings
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 12);
+}
+
+TEST_CASE("--sort and --top shape the lists") {
+  auto pss = snapshow("--sort pss --top 1 idle-sleep/smaps.01");
+  CHECK(pss.status == 0);
+  CHECK(has(pss.out, "by Pss:"));
+  auto anon = snapshow("--sort anon --top 1 c-malloc-leak/smaps.08");
+  CHECK(has(anon.out, "\nTop 1 of 32 mappings by Anonymous:\n"));
+  CHECK(has(anon.out, "55c69e02f000-55c69ea91000  [heap]\n"));
+  auto none = snapshow("--top 0 c-malloc-leak/smaps.08");
+  CHECK(none.status == 0);
+  CHECK(!has(none.out, "Top "));
+  CHECK(has(none.out, "by Rss:"));
+  auto all = snapshow("--top 99 c-malloc-leak/smaps.08");
+  CHECK(has(all.out, "\nAll 32 of 32 mappings by Rss:\n"));
+  CHECK(!has(all.out, "more (--top"));
+}
+
+TEST_CASE("- reads standard input; gzip is read transparently") {
+  auto r = snapshow("-", SNAP_TESTDATA, "", snap::test::path("jvm-inflater-leak/smaps.08"));
+  CHECK(r.status == 0);
+  CHECK(r.out.find("snapshot: -  (smaps, 210 mappings)") == 0);
+  CHECK(has(r.out, "\nRss         164492K\n"));
+
+  fs::path dir = fs::temp_directory_path() / ("snapshow_gz." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(snap::test::path("c-malloc-leak/smaps_rollup.08"), dir / "rollup");
+  REQUIRE(std::system(("gzip -9 '" + (dir / "rollup").string() + "'").c_str()) == 0);
+  auto gz = snapshow("rollup.gz", dir.string());
+  CHECK(gz.status == 0);
+  CHECK(has(gz.out, "\nRss         17792K\n"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a bad line: FILE:LINE: what is wrong, exit 2, nothing on stdout") {
+  fs::path dir = fs::temp_directory_path() / ("snapshow_bad." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ifstream in(snap::test::path("c-malloc-leak/pmap.08"));
+    std::ofstream out(dir / "pmap.9");
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) out << (n == 17 ? "zz12" + line.substr(16) : line) << '\n';
+  }
+  auto r = snapshow("pmap.9", dir.string());
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "snapshow: pmap.9:17: expected hexadecimal address, got \"zz12\"\n");
+
+  auto notes = snapshow("GROUND_TRUTH.md");
+  CHECK(notes.status == 2);
+  CHECK(notes.err.find("snapshow: GROUND_TRUTH.md:1: not a snapshot in any known format") == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a missing file: exit 2, named") {
+  auto r = snapshow("nosuch.file");
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "snapshow: nosuch.file: cannot open: No such file or directory\n");
+}
+
+TEST_CASE("a truncated snapshot: warned about as FILE:LINE: warning, still shown") {
+  fs::path dir = fs::temp_directory_path() / ("snapshow_cut." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string whole = slurp(snap::test::path("c-malloc-leak/pmap-x.08"));
+  std::ofstream(dir / "pmap-x.08") << whole.substr(0, whole.find("ffffffffff600000"));
+  auto r = snapshow("pmap-x.08", dir.string());
+  CHECK(r.status == 0);
+  CHECK(r.err.find("snapshow: pmap-x.08:") == 0);
+  CHECK(has(r.err, ": warning: no total line at the end: the file may be truncated"));
+  CHECK(has(r.out, "\nMappings        31\n"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("usage errors: exit 2 with a hint; --help and --version exit 0") {
+  auto none = snapshow("");
+  CHECK(none.status == 2);
+  CHECK(none.err == "snapshow: give one snapshot: FILE\nTry 'snapshow --help' for more information.\n");
+  CHECK(snapshow("c-malloc-leak/smaps.01 c-malloc-leak/smaps.08").status == 2);
+  auto bad = snapshow("--frobnicate c-malloc-leak/smaps.01");
+  CHECK(bad.status == 2);
+  CHECK(has(bad.err, "unrecognised option '--frobnicate'"));
+  auto sort = snapshow("--sort nonsense c-malloc-leak/smaps.01");
+  CHECK(sort.status == 2);
+  CHECK(has(sort.err, "snapshow: --sort: unknown counter 'nonsense'"));
+  auto pss = snapshow("--sort pss c-malloc-leak/pmap-x.08");
+  CHECK(pss.status == 2);
+  CHECK(pss.err == "snapshow: cannot sort by pss: c-malloc-leak/pmap-x.08 (pmap-x) has no Pss\n");
+  CHECK(snapshow("--top -1 c-malloc-leak/smaps.01").status == 2);
+  CHECK(snapshow("--top many c-malloc-leak/smaps.01").status == 2);
+  CHECK(snapshow("--json --csv c-malloc-leak/smaps.01").status == 2);
+  CHECK(snapshow("--color=sometimes c-malloc-leak/smaps.01").status == 2);
+  CHECK(snapshow("--input-format pmap-z c-malloc-leak/smaps.01").status == 2);
+  // A forced format that does not fit is a parse error, with its line.
+  auto forced = snapshow("--input-format pmap-x c-malloc-leak/smaps.01");
+  CHECK(forced.status == 2);
+  CHECK(forced.err.find("snapshow: c-malloc-leak/smaps.01:") == 0);
+
+  auto help = snapshow("--help");
+  CHECK(help.status == 0);
+  CHECK(help.out.find("Usage: snapshow [OPTION]... FILE") == 0);
+  CHECK(has(help.out, "\nExit status:\n  0  the summary was printed\n  2  trouble"));
+  CHECK(has(help.out, "--top"));
+  CHECK(has(help.out, "--sort"));
+  auto version = snapshow("--version");
+  CHECK(version.status == 0);
+  CHECK(version.out.find("snapshow (snap) ") == 0);
+  CHECK(version.out.back() == '\n');
+}
+
+TEST_CASE("colour: never in a pipe by default, never with NO_COLOR, on with --color=always") {
+  auto piped = snapshow("c-malloc-leak/smaps.08");
+  CHECK(!has(piped.out, "\x1b"));
+  auto forced = snapshow("--color=always c-malloc-leak/smaps.08");
+  CHECK(has(forced.out, "\x1b[1mTOTALS\x1b[0m"));
+  auto no_color = snapshow("--color=always c-malloc-leak/smaps.08", SNAP_TESTDATA, "NO_COLOR=1");
+  CHECK(!has(no_color.out, "\x1b"));
+  // On a terminal, auto colours: script(1) gives the program one.
+  if (std::system("command -v script >/dev/null 2>&1") == 0) {
+    fs::path out = fs::temp_directory_path() / ("snapshow_tty." + std::to_string(::getpid()));
+    std::string cmd = "cd '" SNAP_TESTDATA "' && env -u NO_COLOR script -qec \"'" SNAPSHOW_EXE
+                      "' c-malloc-leak/smaps.08\" /dev/null >'" +
+                      out.string() + "' </dev/null";
+    CHECK(std::system(cmd.c_str()) == 0);
+    CHECK(has(slurp(out), "\x1b[1mTOTALS\x1b[0m"));
+    fs::remove(out);
+  }
+}

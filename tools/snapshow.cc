@@ -1,1 +1,177 @@
-int main() { return 0; }
+// snapshow: one memory-map snapshot's totals, categories and largest mappings.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/program_options.hpp>
+
+#include "snap/error.h"
+#include "snap/parse.h"
+#include "snap/size.h"
+#include "snap/summary.h"
+#include "snap/version.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int kTrouble = 2;
+
+constexpr const char* kUsage = "Usage: snapshow [OPTION]... FILE\n";
+constexpr const char* kAbout =
+    R"(Summarize one memory-map snapshot of a process: its totals, a breakdown by
+category, and the mappings that hold the most memory.
+
+FILE is /proc/PID/smaps, /proc/PID/smaps_rollup, /proc/PID/maps or pmap output
+(pmap, pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x); the format is
+detected. "-" reads standard input; gzip files are read transparently.
+
+Totals are Size, Rss, Pss, USS (Private_Clean + Private_Dirty: what the process
+alone holds), Swap, SwapPss, Dirty and Anonymous: the sums `grep Pss smaps | awk`
+computes. A total the format does not give is shown as unknown, never as 0:
+pmap -x has no Pss, maps has no Rss, smaps_rollup has no Size. smaps_rollup
+holds totals only, so it has no breakdown and no top list.
+)";
+constexpr const char* kEpilog = R"(
+Counters for --sort: rss (default; size where the format has no Rss), pss, size,
+uss, swap, swap_pss, dirty, anon (anonymous), or any smaps key (Private_Dirty, ...).
+Categories: heap stack thread-stack arena java-heap anon file shm deleted special guard.
+
+Exit status:
+  0  the summary was printed
+  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason)
+
+Examples:
+  snapshow /proc/4242/smaps
+  snapshow -h --top 5 --sort pss smaps.08
+  snapshow --json smaps_rollup.08.gz | jq .totals.pss
+  ssh prod cat /proc/4242/smaps | snapshow -
+)";
+
+struct Args {
+  std::vector<std::string> files;
+  std::string top = "10";
+  std::string sort;
+  std::string color = "auto";
+  std::string input_format;
+  bool json = false, csv = false, human = false;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "snapshow: " << message << "\nTry 'snapshow --help' for more information.\n";
+  std::exit(kTrouble);
+}
+
+bool want_color(const std::string& mode) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (mode != "auto" && mode != "always" && mode != "never")
+    usage_error(fmt::format("--color must be auto, always or never, not '{}'", mode));
+  if (no_color && *no_color) return false;
+  if (mode == "auto") return ::isatty(STDOUT_FILENO) == 1;
+  return mode == "always";
+}
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  po::options_description shown("Options");
+  shown.add_options()("top,n", po::value(&a.top)->value_name("N"),
+                      "list the N largest mappings (default 10; 0: none)")(
+      "sort,s", po::value(&a.sort)->value_name("COUNTER"),
+      "rank categories and mappings by COUNTER instead of rss")(
+      "human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")(
+      "json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see README)")(
+      "csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")(
+      "color", po::value(&a.color)->value_name("WHEN"),
+      "auto (default: on a terminal, unless NO_COLOR is set), always, never")(
+      "input-format,f", po::value(&a.input_format)->value_name("FORMAT"),
+      "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")(
+      "help", "print this help and exit")("version", "print the version and exit");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&a.files));
+  po::options_description all;
+  all.add(shown).add(hidden);
+  po::positional_options_description pos;
+  pos.add("file", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(all)
+                  .positional(pos)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    usage_error(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << kAbout << '\n' << shown << kEpilog;
+    std::exit(0);
+  }
+  if (vm.count("version")) {
+    std::cout << "snapshow (snap) " << snap::version() << '\n';
+    std::exit(0);
+  }
+  if (a.files.empty()) usage_error("give one snapshot: FILE");
+  // Not po::value<std::size_t>: lexical_cast reads "-1" as 2^64-1.
+  if (a.top.empty() || a.top.find_first_not_of("0123456789") != std::string::npos)
+    usage_error(fmt::format("--top: '{}' is not a number of mappings", a.top));
+  if (a.files.size() > 1) usage_error("give one snapshot; to compare two, use snapdiff");
+  if (a.json && a.csv) usage_error("--json and --csv exclude each other");
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = parse_args(argc, argv);
+  snap::SummaryOptions options;
+  options.top = std::strtoull(args.top.c_str(), nullptr, 10);  // saturates: "all"
+  if (!args.sort.empty()) {
+    options.sort = snap::Measure::from_name(args.sort);
+    if (!options.sort) usage_error(fmt::format("--sort: unknown counter '{}'", args.sort));
+  }
+  std::optional<snap::Format> format;
+  if (!args.input_format.empty()) {
+    format = snap::format_from_name(args.input_format);
+    if (!format) usage_error(fmt::format("--input-format: unknown format '{}'", args.input_format));
+  }
+  const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
+                               want_color(args.color)};
+  const std::string& file = args.files.front();
+  try {
+    snap::Snapshot snapshot = snap::read_snapshot(file, format);
+    for (const auto& w : snapshot.warnings)
+      std::cerr << fmt::format("snapshow: {}:{}: warning: {}\n", file, w.line, w.message);
+    const snap::Summary summary = snap::summarize(snapshot, options);
+
+    std::string out;
+    if (args.json)
+      snap::emit_summary_json(out, summary);
+    else if (args.csv)
+      snap::emit_summary_csv(out, summary);
+    else
+      snap::emit_summary_text(out, summary, text);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    if (std::fflush(stdout) != 0) {
+      std::perror("snapshow: write error");
+      return kTrouble;
+    }
+    return 0;
+  } catch (const snap::ParseError& e) {
+    std::cerr << "snapshow: " << e.what() << '\n';
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "snapshow: " << e.what() << '\n';
+  } catch (const std::bad_alloc&) {
+    std::cerr << "snapshow: out of memory\n";
+  }
+  return kTrouble;
+}

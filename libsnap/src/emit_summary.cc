@@ -1,0 +1,228 @@
+// A Summary as text, JSON (snap.show/1) or CSV. Formatting only: the sums
+// and the ranking are summarize()'s.
+#include <algorithm>
+#include <iterator>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "snap/summary.h"
+#include "snap/version.h"
+
+namespace snap {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr std::string_view kBold = "\x1b[1m";
+constexpr std::string_view kReset = "\x1b[0m";
+
+constexpr std::string_view kRollupNote =
+    "smaps_rollup holds totals only: no mappings to break down by category or to rank";
+
+std::string hex(std::uint64_t v) {
+  return fmt::format("0x{:x}", v);
+}
+
+std::string amount(Measure m, const Counters& c, SizeStyle style) {
+  auto v = m.get(c);
+  if (!v) return "unknown";
+  if (!m.is_uss() && !is_bytes(m.field())) return fmt::format("{}", *v);
+  return format_size(*v, style);
+}
+
+/// The columns of the top list: the totals the snapshot knows but SwapPss
+/// and Anonymous (they stay in the totals and the category table, so that a
+/// row with a long path stays readable), unless one of them is the sort.
+std::vector<Measure> row_measures(const Summary& s) {
+  std::vector<Measure> out;
+  for (Measure m : s.measures()) {
+    bool wide = m == Measure::of(Field::swap_pss) || m == Measure::of(Field::anonymous);
+    if (s.knows(m) && (!wide || m == s.sort)) out.push_back(m);
+  }
+  return out;
+}
+
+/// Columns padded to their widest cell, left-aligned where `left` says so,
+/// right-aligned otherwise; the first row is the heading. A left-aligned last
+/// column is not padded.
+void table(std::string& out, const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& left,
+           bool color) {
+  if (rows.empty()) return;
+  std::vector<std::size_t> w(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    std::string line;
+    for (std::size_t i = 0; i < rows[k].size(); ++i) {
+      if (i) line += "  ";
+      if (left[i] && i + 1 == rows[k].size())
+        line += rows[k][i];  // a name may end in a blank: keep it, pad nothing
+      else
+        line += left[i] ? fmt::format("{:<{}}", rows[k][i], w[i]) : fmt::format("{:>{}}", rows[k][i], w[i]);
+    }
+    out += k == 0 && color ? fmt::format("{}{}{}", kBold, line, kReset) : line;
+    out += '\n';
+  }
+}
+
+ordered_json amounts_json(const Summary& s, const Counters& c) {
+  ordered_json j = ordered_json::object();
+  for (Measure m : s.measures()) {
+    auto v = m.get(c);
+    j[std::string(m.name())] = v ? ordered_json(*v) : ordered_json(nullptr);
+  }
+  return j;
+}
+
+}  // namespace
+
+void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o) {
+  auto it = std::back_inserter(out);
+  auto bold = [&](std::string_view text) {
+    return o.color ? fmt::format("{}{}{}", kBold, text, kReset) : std::string(text);
+  };
+
+  fmt::format_to(it, "snapshot: {}  ({}", printable(s.source), format_name(s.format));
+  if (s.pid) fmt::format_to(it, ", pid {}", *s.pid);
+  if (!s.command.empty()) fmt::format_to(it, ": {}", printable(s.command));
+  if (s.has_ranges)
+    fmt::format_to(it, ", {} mapping{})\n", s.mappings, s.mappings == 1 ? "" : "s");
+  else
+    out += ", totals only)\n";
+  if (!s.sort_note.empty()) fmt::format_to(it, "note: {}\n", s.sort_note);
+  out += '\n';
+
+  // Totals: every measure, "unknown" where the format does not give it.
+  std::vector<std::vector<std::string>> totals;
+  for (Measure m : s.measures()) totals.push_back({std::string(m.label()), amount(m, s.totals, o.sizes)});
+  if (s.has_ranges) totals.push_back({"Mappings", fmt::format("{}", s.mappings)});
+  std::size_t w0 = 6, w1 = 0;
+  for (const auto& t : totals) {
+    w0 = std::max(w0, t[0].size());
+    w1 = std::max(w1, t[1].size());
+  }
+  out += bold("TOTALS");
+  out += '\n';
+  for (const auto& t : totals) fmt::format_to(it, "{:<{}}  {:>{}}\n", t[0], w0, t[1], w1);
+
+  if (!s.has_ranges) {
+    fmt::format_to(it, "\n{}.\n", kRollupNote);
+    return;
+  }
+
+  // By category.
+  std::vector<Measure> known;
+  for (Measure m : s.measures())
+    if (s.knows(m)) known.push_back(m);
+  fmt::format_to(it, "\n{} mapping{} in {} categor{}, by {}:\n", s.mappings, s.mappings == 1 ? "" : "s",
+                 s.categories.size(), s.categories.size() == 1 ? "y" : "ies", s.sort.label());
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"CATEGORY", "MAPPINGS"});
+  for (Measure m : known) rows.front().emplace_back(m.label());
+  for (const CategorySummary& c : s.categories) {
+    rows.push_back({std::string(category_name(c.category)), fmt::format("{}", c.mappings)});
+    for (Measure m : known) rows.back().push_back(amount(m, c.totals, o.sizes));
+  }
+  std::vector<bool> left(rows.front().size(), false);
+  left[0] = true;
+  table(out, rows, left, o.color);
+
+  // The top mappings.
+  if (s.top.empty()) return;
+  const std::vector<Measure> cols = row_measures(s);
+  fmt::format_to(it, "\n{} {} of {} mapping{} by {}:\n", s.top.size() == s.mappings ? "All" : "Top",
+                 s.top.size(), s.mappings, s.mappings == 1 ? "" : "s", s.sort.label());
+  rows.clear();
+  rows.emplace_back();
+  for (Measure m : cols) rows.front().emplace_back(m.label());
+  for (const char* h : {"PERMS", "CATEGORY", "RANGE", "NAME"}) rows.front().emplace_back(h);
+  for (const MappingSummary& r : s.top) {
+    rows.emplace_back();
+    for (Measure m : cols) rows.back().push_back(amount(m, r.counters, o.sizes));
+    rows.back().push_back(r.perms.str());
+    rows.back().emplace_back(category_name(r.category));
+    rows.back().push_back(fmt::format("{:x}-{:x}", r.start, r.end));
+    rows.back().push_back(r.name.empty() ? "[anon]" : printable(r.name));
+  }
+  left.assign(rows.front().size(), true);
+  std::fill(left.begin(), left.begin() + static_cast<std::ptrdiff_t>(cols.size()), false);
+  table(out, rows, left, o.color);
+  if (s.top.size() < s.mappings)
+    fmt::format_to(it, "... and {} more (--top {} to see them all)\n", s.mappings - s.top.size(), s.mappings);
+}
+
+void emit_summary_json(std::string& out, const Summary& s) {
+  ordered_json doc;
+  doc["schema"] = kSummaryJsonSchema;
+  doc["generator"] = {{"name", "snapshow"}, {"version", std::string(version())}};
+  doc["snapshot"] = {{"source", s.source},
+                     {"format", std::string(format_name(s.format))},
+                     {"pid", s.pid ? ordered_json(*s.pid) : ordered_json(nullptr)},
+                     {"command", s.command.empty() ? ordered_json(nullptr) : ordered_json(s.command)},
+                     {"has_ranges", s.has_ranges},
+                     {"mappings", s.has_ranges ? ordered_json(s.mappings) : ordered_json(nullptr)}};
+  doc["sort"] = std::string(s.sort.name());
+  doc["note"] = !s.has_ranges         ? ordered_json(std::string(kRollupNote))
+                : s.sort_note.empty() ? ordered_json(nullptr)
+                                      : ordered_json(s.sort_note);
+  ordered_json names = ordered_json::array();
+  for (Measure m : s.measures()) names.push_back(std::string(m.name()));
+  doc["measures"] = std::move(names);
+  doc["totals"] = amounts_json(s, s.totals);
+
+  ordered_json cats = ordered_json::array();
+  for (const CategorySummary& c : s.categories)
+    cats.push_back({{"category", std::string(category_name(c.category))},
+                    {"mappings", c.mappings},
+                    {"totals", amounts_json(s, c.totals)}});
+  doc["categories"] = std::move(cats);
+
+  ordered_json top = ordered_json::array();
+  for (const MappingSummary& r : s.top)
+    top.push_back({{"start", hex(r.start)},
+                   {"end", hex(r.end)},
+                   {"perms", r.perms.str()},
+                   {"category", std::string(category_name(r.category))},
+                   {"name", r.name},
+                   {"line", r.line},
+                   {"counters", amounts_json(s, r.counters)}});
+  doc["top"] = std::move(top);
+  doc["top_limit"] = s.top_limit;
+  doc["more"] = s.mappings - s.top.size();
+  // Invalid UTF-8 in a path must not abort the report: replace it.
+  out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += '\n';
+}
+
+void emit_summary_csv(std::string& out, const Summary& s) {
+  auto it = std::back_inserter(out);
+  const std::vector<Measure> ms = s.measures();
+  auto amounts = [&](const Counters& c) {
+    for (Measure m : ms) {
+      auto v = m.get(c);
+      if (v)
+        fmt::format_to(it, ",{}", *v);
+      else
+        out += ',';
+    }
+    out += "\r\n";
+  };
+  out += "kind,category,start,end,perms,name,mappings";
+  for (Measure m : ms) fmt::format_to(it, ",{}", m.name());
+  out += "\r\n";
+  out += "total,,,,,,";
+  if (s.has_ranges) fmt::format_to(it, "{}", s.mappings);
+  amounts(s.totals);
+  for (const CategorySummary& c : s.categories) {
+    fmt::format_to(it, "category,{},,,,,{}", category_name(c.category), c.mappings);
+    amounts(c.totals);
+  }
+  for (const MappingSummary& r : s.top) {
+    fmt::format_to(it, "mapping,{},0x{:x},0x{:x},{},{},1", category_name(r.category), r.start, r.end,
+                   r.perms.str(), csv_escape(r.name));
+    amounts(r.counters);
+  }
+}
+
+}  // namespace snap

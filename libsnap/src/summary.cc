@@ -1,0 +1,148 @@
+#include "snap/summary.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace snap {
+namespace {
+
+bool iequal(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::uint64_t add_saturating(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r = 0;
+  return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+/// `sum` += `c` for the fields in `mask`. Counters::operator+= wraps on
+/// overflow; a fuzzed file of 2^64-sized mappings must not sum to a small
+/// number, so this saturates.
+void accumulate(Counters& sum, const Counters& c, std::uint32_t mask) {
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    if (!((mask >> i) & 1u)) continue;
+    const Field f = static_cast<Field>(i);
+    const std::uint64_t a = sum.value_or_zero(f), b = c.value_or_zero(f);
+    sum.set(f, is_additive(f) ? add_saturating(a, b) : std::max(a, b));
+  }
+}
+
+/// `c` with only the fields in `mask`.
+Counters restrict_to(const Counters& c, std::uint32_t mask) {
+  Counters out;
+  accumulate(out, c, mask & c.known_mask());
+  return out;
+}
+
+Measure pick_sort(const Snapshot& s, const std::optional<Measure>& asked, std::string& note) {
+  if (asked) {
+    if (!asked->is_uss() && !is_additive(asked->field()))
+      throw std::invalid_argument(
+          fmt::format("cannot sort by {}: it is a property of a mapping, not an amount", asked->name()));
+    if (s.has_ranges() && !asked->get(s.totals))
+      throw std::invalid_argument(fmt::format("cannot sort by {}: {} ({}) has no {}", asked->name(), s.source,
+                                              format_name(s.format), asked->label()));
+    return *asked;
+  }
+  const Measure rss = Measure::of(Field::rss);
+  if (rss.get(s.totals) || !s.has_ranges()) return rss;
+  note = fmt::format("ranked by Size: {} has no Rss", format_name(s.format));
+  return Measure::of(Field::size);
+}
+
+}  // namespace
+
+std::optional<Measure> Measure::from_name(std::string_view name) {
+  if (iequal(name, "uss")) return uss();
+  if (iequal(name, "anon")) return of(Field::anonymous);
+  if (auto f = field_from_name(name)) return of(*f);
+  return std::nullopt;
+}
+
+std::string_view Measure::name() const {
+  return uss_ ? "uss" : field_name(field_);
+}
+
+std::string_view Measure::label() const {
+  return uss_ ? "USS" : smaps_key(field_);
+}
+
+std::optional<std::uint64_t> Measure::get(const Counters& c) const {
+  if (!uss_) return c.get(field_);
+  auto clean = c.get(Field::private_clean), dirty = c.get(Field::private_dirty);
+  if (!clean || !dirty) return std::nullopt;
+  return add_saturating(*clean, *dirty);
+}
+
+std::vector<Measure> Summary::measures() const {
+  std::vector<Measure> out(std::begin(kSummaryMeasures), std::end(kSummaryMeasures));
+  if (std::find(out.begin(), out.end(), sort) == out.end()) out.push_back(sort);
+  return out;
+}
+
+Summary summarize(const Snapshot& s, const SummaryOptions& o) {
+  Summary out;
+  out.source = s.source;
+  out.format = s.format;
+  out.pid = s.pid;
+  out.command = s.command;
+  out.has_ranges = s.has_ranges();
+  out.mappings = s.regions.size();
+  out.top_limit = o.top;
+  out.sort = pick_sort(s, o.sort, out.sort_note);
+  if (!s.has_ranges()) {
+    out.totals = s.totals;
+    return out;
+  }
+
+  // What every region knows (parse.cc's sum_totals): the same set for the
+  // totals, each category and each row, so that they add up.
+  const std::uint32_t mask = s.totals.known_mask();
+  const std::vector<Category> cats = classify(s);
+  std::vector<CategorySummary> by_cat;  // indexed by Category; mappings 0: none
+  for (std::size_t i = 0; i < s.regions.size(); ++i) {
+    const Region& r = s.regions[i];
+    accumulate(out.totals, r.counters, mask);
+    auto c = static_cast<std::size_t>(cats[i]);
+    if (c >= by_cat.size()) by_cat.resize(c + 1);
+    by_cat[c].category = cats[i];
+    by_cat[c].mappings++;
+    accumulate(by_cat[c].totals, r.counters, mask);
+  }
+
+  const Measure key = out.sort;
+  auto value = [&](const Counters& c) { return key.get(c).value_or(0); };
+  for (const CategorySummary& c : by_cat)
+    if (c.mappings) out.categories.push_back(c);
+  std::stable_sort(out.categories.begin(), out.categories.end(),
+                   [&](const CategorySummary& a, const CategorySummary& b) {
+                     auto va = value(a.totals), vb = value(b.totals);
+                     if (va != vb) return va > vb;
+                     return a.mappings > b.mappings;  // then category order: stable
+                   });
+
+  // Only the top N are copied: rank indices, not regions.
+  std::vector<std::size_t> order(s.regions.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const std::size_t n = std::min(o.top, order.size());
+  auto ranked = [&](std::size_t a, std::size_t b) {
+    auto va = value(s.regions[a].counters), vb = value(s.regions[b].counters);
+    if (va != vb) return va > vb;
+    return s.regions[a].start < s.regions[b].start;
+  };
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), ranked);
+  out.top.reserve(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const Region& r = s.regions[order[k]];
+    out.top.push_back(
+        {r.start, r.end, r.perms, cats[order[k]], r.name, restrict_to(r.counters, mask), r.line});
+  }
+  return out;
+}
+
+}  // namespace snap
