@@ -1,1 +1,253 @@
-int main() { return 0; }
+// snapcollect: take snapshots of a process over time, for snapdiff.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/program_options.hpp>
+
+#include "snap/collect.h"
+#include "snap/size.h"
+#include "snap/timeline.h"
+#include "snap/version.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int kTrouble = 2;
+constexpr int kTargetExitedEarly = 3;
+
+constexpr const char* kUsage =
+    "Usage: snapcollect -p PID [OPTION]...\n"
+    "       snapcollect [OPTION]... -- COMMAND [ARG]...\n";
+constexpr const char* kAbout = R"(Take a snapshot of a process's memory map every --interval, for snapdiff.
+
+Reads /proc/PID/smaps itself (no pmap subprocess) and writes each snapshot
+atomically into --out DIR (smaps.0001, smaps.0002, ...; never overwriting a
+file, never following a symlink planted there), with a manifest.json that
+records the process, each snapshot's capture time, how long its read took (the
+kernel holds the target's mmap lock meanwhile), its totals, the threads (name,
+tid, stack pointer), the cgroup's memory usage and limit, and
+vm.max_map_count. `snapdiff DIR` reads it all: times, thread names for thread
+stacks, limits for projections.
+
+With -- COMMAND, starts the command and collects until it exits, as time(1)
+or strace(1) wrap one. Without --count or --duration, collects until the
+process exits or snapcollect is interrupted (Ctrl-C, SIGTERM): the snapshot in
+progress is finished, the manifest closed.
+)";
+constexpr const char* kEpilog = R"(
+Exit status:
+  0  the collection ended as asked: --count or --duration reached, the process
+     exited (with neither given), or an interrupt (SIGINT, SIGTERM)
+  3  the process exited before --count or --duration was reached
+  2  trouble: a bad option, no such process, permission denied (another user's
+     process without ptrace rights), a full disk (the partial file is removed;
+     earlier snapshots and the manifest stay intact)
+  With -- COMMAND: when the command exits first, its exit status (128+N if a
+  signal N ended it); when the collection ends first (--count, --duration, an
+  interrupt), the command is sent SIGTERM (or the interrupting signal) and the
+  status is 0; 2 when snapcollect itself had trouble.
+
+Examples:
+  snapcollect -p 4242 --interval 1m --duration 6h --out leak-hunt
+  snapcollect --interval 5s --jcmd -- java -XX:NativeMemoryTracking=detail -jar app.jar
+  snapdiff leak-hunt
+)";
+
+volatile std::sig_atomic_t g_stop = 0;  // set by the signal handler only
+void on_signal(int sig) {
+  g_stop = sig;
+}
+
+struct Args {
+  std::optional<std::int64_t> pid;
+  std::string interval = "30s", duration, out, format = "smaps";
+  std::optional<std::size_t> count;
+  bool jcmd = false, quiet = false;
+  std::vector<std::string> command;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "snapcollect: " << message << "\nTry 'snapcollect --help' for more information.\n";
+  std::exit(kTrouble);
+}
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  // Everything after "--" is the command, untouched by option parsing.
+  int split = argc;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--") {
+      split = i;
+      break;
+    }
+  for (int i = split + 1; i < argc; ++i) a.command.emplace_back(argv[i]);
+
+  po::options_description shown("Options");
+  shown.add_options()("pid,p", po::value<std::int64_t>()->value_name("PID"), "the process to watch")(
+      "interval,i", po::value(&a.interval)->value_name("DURATION"),
+      "time between snapshots (default 30s; 500ms, 5m, 1h)")(
+      "count,n", po::value<std::size_t>()->value_name("N"), "stop after N snapshots")(
+      "duration,d", po::value(&a.duration)->value_name("DURATION"), "stop after DURATION")(
+      "out,o", po::value(&a.out)->value_name("DIR"), "output directory (default snap-PID-YYYYmmdd-HHMMSS)")(
+      "format,f", po::value(&a.format)->value_name("FORMAT"),
+      "smaps (default) or pmap-x (what pmap -x would print)")(
+      "jcmd", po::bool_switch(&a.jcmd),
+      "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")(
+      "quiet,q", po::bool_switch(&a.quiet), "no status line")("help", "print this help and exit")(
+      "version", "print the version and exit");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(split, argv)
+                  .options(shown)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    usage_error(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << kAbout << '\n' << shown << kEpilog;
+    std::exit(0);
+  }
+  if (vm.count("version")) {
+    std::cout << "snapcollect (snap) " << snap::version() << '\n';
+    std::exit(0);
+  }
+  if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
+  if (vm.count("count")) a.count = vm["count"].as<std::size_t>();
+  if (a.pid && !a.command.empty()) usage_error("give -p PID or -- COMMAND, not both");
+  if (!a.pid && a.command.empty()) usage_error("give -p PID, or -- COMMAND to start");
+  if (a.pid && *a.pid <= 0) usage_error("-p: a pid is a positive number");
+  if (a.format != "smaps" && a.format != "pmap-x") usage_error("--format must be smaps or pmap-x");
+  if (a.count && *a.count == 0) usage_error("--count must be at least 1");
+  return a;
+}
+
+std::string default_out(std::int64_t pid) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return fmt::format("snap-{}-{}", pid, stamp);
+}
+
+/// "12 snapshots  Rss 164 MiB (+37 MiB)  Pss ...  read 4.1 ms"
+std::string status_line(const snap::Manifest& m) {
+  const auto& first = m.snapshots.front();
+  const auto& last = m.snapshots.back();
+  std::string line = fmt::format("{} snapshot{}", m.snapshots.size(), m.snapshots.size() == 1 ? "" : "s");
+  for (snap::Field f : {snap::Field::rss, snap::Field::pss}) {
+    if (!last.totals.known(f)) continue;
+    double now = static_cast<double>(last.totals.value_or_zero(f));
+    double was = static_cast<double>(first.totals.value_or_zero(f));
+    line += fmt::format("  {} {} ({}{})", snap::smaps_key(f), snap::format_iec(now), now >= was ? "+" : "",
+                        snap::format_iec(now - was));
+  }
+  line += fmt::format("  {} mappings  read {:.1f} ms", last.mappings, last.read_seconds * 1000);
+  return line;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = parse_args(argc, argv);
+  snap::CollectOptions o;
+  auto interval = snap::parse_duration(args.interval);
+  if (!interval || *interval <= 0)
+    usage_error(fmt::format("--interval: '{}' is not a duration", args.interval));
+  o.interval = *interval;
+  if (!args.duration.empty()) {
+    o.duration = snap::parse_duration(args.duration);
+    if (!o.duration) usage_error(fmt::format("--duration: '{}' is not a duration", args.duration));
+  }
+  o.count = args.count;
+  o.format = args.format;
+  o.jcmd = args.jcmd;
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  pid_t child = -1;
+  if (!args.command.empty()) {
+    child = ::fork();
+    if (child < 0) {
+      std::perror("snapcollect: fork");
+      return kTrouble;
+    }
+    if (child == 0) {
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      std::vector<char*> av;
+      for (auto& s : args.command) av.push_back(s.data());
+      av.push_back(nullptr);
+      ::execvp(av[0], av.data());
+      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", av[0], std::strerror(errno));
+      std::_Exit(127);
+    }
+    o.pid = child;
+  } else {
+    o.pid = *args.pid;
+  }
+
+  const bool status = !args.quiet && ::isatty(STDERR_FILENO);
+  int rc = 0;
+  bool stopped_by_us = false;
+  try {
+    snap::OutputDir dir(args.out.empty() ? default_out(o.pid) : args.out);
+    snap::Manifest manifest;
+    snap::CollectHooks hooks;
+    hooks.stop_requested = [] { return g_stop != 0; };
+    hooks.on_notice = [&](const std::string& s) {
+      std::cerr << (status ? "\r\x1b[K" : "") << "snapcollect: " << s << '\n';
+    };
+    if (status)
+      hooks.on_snapshot = [](const snap::Manifest& m) {
+        std::cerr << "\r\x1b[K" << status_line(m) << std::flush;
+      };
+    snap::CollectEnd end = snap::collect(dir, o, hooks, manifest);
+    if (status) std::cerr << '\n';
+    std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}\n", manifest.snapshots.size(),
+                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, dir.path(),
+                             snap::collect_end_name(end));
+    if (end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
+    stopped_by_us = end != snap::CollectEnd::target_exited;
+    if (end == snap::CollectEnd::target_exited && manifest.snapshots.empty() && child < 0) {
+      std::cerr << fmt::format("snapcollect: no process {}\n", o.pid);
+      rc = kTrouble;
+    }
+  } catch (const snap::ProcError& e) {
+    if (status) std::cerr << '\n';
+    std::cerr << "snapcollect: " << e.what();
+    if (e.denied())
+      std::cerr << " (another user's process: run as that user or root, or with CAP_SYS_PTRACE)";
+    std::cerr << '\n';
+    rc = kTrouble;
+  }
+
+  if (child > 0) {
+    // The command is ours: when the collection ends before it does (count,
+    // duration, an interrupt, trouble), it ends too.
+    if (stopped_by_us || rc == kTrouble) ::kill(child, g_stop ? g_stop : SIGTERM);
+    int ws = 0;
+    while (::waitpid(child, &ws, 0) < 0 && errno == EINTR) {
+    }
+    if (rc != kTrouble && !stopped_by_us) rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+  }
+  return rc;
+}

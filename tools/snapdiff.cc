@@ -19,6 +19,7 @@
 #include "snap/dump.h"
 #include "snap/emit.h"
 #include "snap/error.h"
+#include "snap/manifest.h"
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "snap/size.h"
@@ -79,7 +80,7 @@ struct Args {
   std::string input_format;
   std::string interval, limit, gdb, dump_dir = ".", dump = "grown", max_dump = "256M";
   std::optional<std::int64_t> pid;
-  std::uint64_t max_map_count = 65530;
+  std::optional<std::uint64_t> max_map_count;
   bool all = false, json = false, csv = false, human = false, ranges = false;
 };
 
@@ -152,7 +153,7 @@ Choices choices(const Args& a) {
   t.top = o.top;
   t.categories = o.categories;
   t.all = o.all;
-  t.max_map_count = a.max_map_count;
+  if (a.max_map_count) t.max_map_count = *a.max_map_count;
   if (!a.limit.empty()) t.limit = size_option("limit", a.limit);
   if (!a.interval.empty()) {
     ch.interval = snap::parse_duration(a.interval);
@@ -196,8 +197,9 @@ Args parse_args(int argc, char** argv) {
   trend.add_options()("interval", po::value(&a.interval)->value_name("DURATION"),
                       "snapshots were taken DURATION apart (30s, 5m, 1h); overrides other times")(
       "limit", po::value(&a.limit)->value_name("SIZE"), "project when Rss reaches SIZE")(
-      "max-map-count", po::value(&a.max_map_count)->value_name("N"),
-      "project when the mapping count reaches N (default 65530, the kernel's vm.max_map_count)");
+      "max-map-count", po::value<std::uint64_t>()->value_name("N"),
+      "project when the mapping count reaches N (default: as the collection recorded it, else the kernel's "
+      "65530)");
   po::options_description gdb("Handing the growing blocks to gdb");
   gdb.add_options()(
       "gdb", po::value(&a.gdb)->value_name("FILE"),
@@ -241,6 +243,7 @@ Args parse_args(int argc, char** argv) {
   }
   if (vm.count("top")) a.top = vm["top"].as<std::size_t>();
   if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
+  if (vm.count("max-map-count")) a.max_map_count = vm["max-map-count"].as<std::uint64_t>();
   if (a.files.empty()) usage_error("give two snapshots: BEFORE AFTER");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
   if (std::count(a.files.begin(), a.files.end(), "-") > 1)
@@ -310,6 +313,17 @@ int main(int argc, char** argv) {
       for (const auto& w : snaps.back().warnings)
         std::cerr << fmt::format("snapdiff: {}:{}: warning: {}\n", f, w.line, w.message);
     }
+
+    // What a snapcollect manifest recorded: threads, and the limits to
+    // project against unless given here.
+    snap::attach_manifests(snaps);
+    if (!ch.trend.limit)
+      if (auto limit = snap::recorded_memory_limit(snaps)) {
+        ch.trend.limit = limit->first;
+        ch.trend.limit_name = limit->second;
+      }
+    if (!args.max_map_count)
+      if (auto m = snap::recorded_max_map_count(snaps)) ch.trend.max_map_count = *m;
 
     std::optional<snap::DiffReport> diff;
     std::optional<snap::TrendReport> trend_report;

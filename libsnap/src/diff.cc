@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <map>
 #include <set>
 
 #include <boost/icl/separate_interval_set.hpp>
@@ -49,13 +51,47 @@ Status status_of(const Block& b, std::span<const Snapshot> snaps, const Comparis
   std::int64_t footprint = 0;
   if (c.knows(Field::rss)) {
     footprint = b.delta(Field::rss);
-    if (c.knows(Field::swap)) footprint += b.delta(Field::swap);
+    if (c.knows(Field::swap)) footprint = saturating_add(footprint, b.delta(Field::swap));
   }
   if (footprint == 0) footprint = b.delta(Field::accessible);
   if (footprint == 0) footprint = b.delta(Field::size);
   if (footprint > 0) return Status::grown;
   if (footprint < 0) return Status::shrunk;
   return Status::unchanged;
+}
+
+std::vector<ThreadGroup> thread_groups(std::span<const Snapshot> snaps) {
+  auto pattern = [](const std::string& name) {
+    std::string p;
+    for (std::size_t i = 0; i < name.size();) {
+      if (name[i] >= '0' && name[i] <= '9') {
+        while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
+        p += '*';
+      } else {
+        p += name[i++];
+      }
+    }
+    return p;
+  };
+  std::map<std::string, std::vector<std::size_t>> counts;
+  for (std::size_t k = 0; k < snaps.size(); ++k)
+    for (const ThreadInfo& t : snaps[k].threads) {
+      auto& c = counts[pattern(t.name)];
+      c.resize(snaps.size());
+      ++c[k];
+    }
+  std::vector<ThreadGroup> out;
+  for (auto& [p, c] : counts) {
+    c.resize(snaps.size());
+    if (c.front() != c.back()) out.push_back({p, c});
+  }
+  std::sort(out.begin(), out.end(), [](const ThreadGroup& a, const ThreadGroup& b) {
+    auto change = [](const ThreadGroup& g) {
+      return std::abs(static_cast<long long>(g.counts.back()) - static_cast<long long>(g.counts.front()));
+    };
+    return change(a) != change(b) ? change(a) > change(b) : a.pattern < b.pattern;
+  });
+  return out;
 }
 
 }  // namespace
@@ -130,7 +166,14 @@ Comparison compare(std::span<const Snapshot> snaps) {
     }
     b.name = largest->name;
     b.status = status_of(b, snaps, c);
+    for (std::uint32_t n = newest + 1; n-- > 0;) {
+      if (!b.sides[n].present() || snaps[n].threads.empty()) continue;
+      for (const ThreadInfo& t : snaps[n].threads)
+        if (t.sp && *t.sp >= b.start && *t.sp < b.end) b.threads.push_back(t);
+      break;
+    }
   }
+  c.threads = thread_groups(snaps);
   return c;
 }
 

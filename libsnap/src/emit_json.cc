@@ -71,6 +71,9 @@ void emit_json(std::string& out, const DiffReport& r) {
     j["category"] = std::string(category_name(b->category));
     j["name"] = b->name;
     j["growing"] = is_growing(*b, r.sort, r.options.min_growth);
+    ordered_json threads = ordered_json::array();
+    for (const ThreadInfo& t : b->threads) threads.push_back({{"tid", t.tid}, {"name", t.name}});
+    j["threads"] = std::move(threads);
     j["regions"] = {{"before", b->sides.front().regions}, {"after", b->sides.back().regions}};
     ordered_json counters;
     for (Field f : fields)
@@ -91,6 +94,9 @@ void emit_json(std::string& out, const DiffReport& r) {
     blocks.push_back(std::move(j));
   }
   doc["blocks"] = std::move(blocks);
+  ordered_json groups = ordered_json::array();
+  for (const ThreadGroup& g : c.threads) groups.push_back({{"pattern", g.pattern}, {"counts", g.counts}});
+  doc["threads"] = std::move(groups);
   // Invalid UTF-8 in a path must not abort the report: replace it.
   out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   out += '\n';

@@ -32,6 +32,7 @@ std::string percent(std::int64_t delta, std::uint64_t before) {
 
 std::string display_name(const Block& b) {
   std::string n = b.name.empty() ? "[anon]" : printable(b.name);
+  if (!b.threads.empty()) n = thread_label(b.threads);
   std::uint32_t parts = b.sides.back().present() ? b.sides.back().regions : b.sides.front().regions;
   if (parts > 1) n += fmt::format(" ({} regions)", parts);
   return n;
@@ -50,6 +51,21 @@ void describe(std::string& out, const Snapshot& s, std::string_view label) {
 }
 
 }  // namespace
+
+std::string thread_label(const std::vector<ThreadInfo>& threads) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < threads.size(); ++i)
+    out += fmt::format("{}{} tid {}", i ? ", " : "", printable(threads[i].name), threads[i].tid);
+  return out + "]";
+}
+
+std::string thread_counts(const std::vector<ThreadGroup>& groups) {
+  std::string out;
+  for (const ThreadGroup& g : groups)
+    out += fmt::format("{}{}: {} -> {}", out.empty() ? "" : ", ", printable(g.pattern), g.counts.front(),
+                       g.counts.back());
+  return out;
+}
 
 std::string printable(std::string_view text) {
   std::string out;
@@ -121,6 +137,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
       out += '\n';
     }
   }
+  if (!c.threads.empty())
+    fmt::format_to(std::back_inserter(out), "Threads by name: {}\n", thread_counts(c.threads));
   if (r.hidden)
     fmt::format_to(std::back_inserter(out), "... and {} more growing block{} (--top {} to see them)\n",
                    r.hidden, r.hidden == 1 ? "" : "s", r.growing);

@@ -30,6 +30,17 @@ RateUnit rate_unit(const TrendReport& r) {
   return {3600, "/h"};
 }
 
+// Series are doubles; a fuzzed 2^64 must print as the limit, not wrap.
+std::uint64_t to_u64(double v) {
+  if (!(v > 0)) return 0;
+  return v >= 18446744073709551615.0 ? UINT64_MAX : static_cast<std::uint64_t>(v);
+}
+std::int64_t to_i64(double v) {
+  if (v >= 9223372036854775807.0) return INT64_MAX;
+  if (v <= -9223372036854775808.0) return INT64_MIN;
+  return static_cast<std::int64_t>(v);
+}
+
 std::string signed_iec(double v) {
   return (v < 0 ? "" : "+") + format_iec(v);
 }
@@ -95,7 +106,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
                  r.options.order == TrendOrder::steady ? fmt::format("steady first, by {} rate", smaps_key(f))
                  : r.options.order == TrendOrder::rate ? fmt::format("by {} rate", smaps_key(f))
                                                        : fmt::format("by {} growth", smaps_key(f)),
-                 format_size(static_cast<std::uint64_t>(r.floor), o.sizes));
+                 format_size(to_u64(r.floor), o.sizes));
 
   if (r.growing == 0)
     fmt::format_to(it, "Nothing grew in {}.\n", smaps_key(f));
@@ -113,22 +124,21 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
       if (fd.block) {
         const Block& b = *fd.block->block;
         const SeriesStats& s = fd.block->stats;
-        std::string name = b.name.empty() ? "[anon]" : printable(b.name);
+        std::string name =
+            b.threads.empty() ? (b.name.empty() ? "[anon]" : printable(b.name)) : thread_label(b.threads);
         rows.push_back(
-            {{std::string(verdict_name(fd.verdict)),
-              format_delta(static_cast<std::int64_t>(s.growth), o.sizes), rate_text(fd.rate, true, unit),
-              sparkline(s.values, o.unicode), fmt::format("{:.2f}", s.fit.r2),
+            {{std::string(verdict_name(fd.verdict)), format_delta(to_i64(s.growth), o.sizes),
+              rate_text(fd.rate, true, unit), sparkline(s.values, o.unicode), fmt::format("{:.2f}", s.fit.r2),
               std::string(category_name(b.category)), fmt::format("{:x}-{:x}", b.start, b.end),
               fmt::format("{}/{}", s.steps_up, s.values.size() - 1), name}});
       } else {
         const Population& p = *fd.population;
         const SeriesStats& s = p.total;
-        rows.push_back(
-            {{std::string(verdict_name(fd.verdict)),
-              format_delta(static_cast<std::int64_t>(s.growth), o.sizes), rate_text(fd.rate, true, unit),
-              sparkline(p.count.values, o.unicode), fmt::format("{:.2f}", p.count.fit.r2),
-              std::string(p.key.substr(0, p.key.find(' '))), "(population)",
-              fmt::format("{}/{}", p.count.steps_up, s.values.size() - 1), describe_population(p, unit)}});
+        rows.push_back({{std::string(verdict_name(fd.verdict)), format_delta(to_i64(s.growth), o.sizes),
+                         rate_text(fd.rate, true, unit), sparkline(p.count.values, o.unicode),
+                         fmt::format("{:.2f}", p.count.fit.r2), std::string(p.key.substr(0, p.key.find(' '))),
+                         "(population)", fmt::format("{}/{}", p.count.steps_up, s.values.size() - 1),
+                         describe_population(p, unit)}});
       }
     }
     // Widths by display columns: a sparkline character is one column but
@@ -157,15 +167,16 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
   }
   if (r.hidden) fmt::format_to(it, "... and {} more growing (--top {} to see them)\n", r.hidden, r.growing);
 
+  if (!r.comparison.threads.empty())
+    fmt::format_to(it, "Threads by name: {}\n", thread_counts(r.comparison.threads));
+
   // Totals.
   out += '\n';
   std::vector<std::array<std::string, 6>> totals;
   totals.push_back({"TOTALS", "FIRST", "LAST", "DELTA", "RATE", "TREND"});
   for (const auto& [tf, s] : r.totals)
-    totals.push_back({std::string(smaps_key(tf)),
-                      format_size(static_cast<std::uint64_t>(s.values.front()), o.sizes),
-                      format_size(static_cast<std::uint64_t>(s.values.back()), o.sizes),
-                      format_delta(static_cast<std::int64_t>(s.growth), o.sizes),
+    totals.push_back({std::string(smaps_key(tf)), format_size(to_u64(s.values.front()), o.sizes),
+                      format_size(to_u64(s.values.back()), o.sizes), format_delta(to_i64(s.growth), o.sizes),
                       rate_text(rate_of(s), true, unit), sparkline(s.values, o.unicode)});
   totals.push_back({"Mappings", fmt::format("{:.0f}", r.mappings.values.front()),
                     fmt::format("{:.0f}", r.mappings.values.back()),
@@ -243,6 +254,9 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
       j["category"] = std::string(category_name(b.category));
       j["name"] = b.name;
       j["status"] = std::string(status_name(b.status));
+      ordered_json threads = ordered_json::array();
+      for (const ThreadInfo& t : b.threads) threads.push_back({{"tid", t.tid}, {"name", t.name}});
+      j["threads"] = std::move(threads);
       j["series"] = stats(fd.block->stats);
       ordered_json regions = ordered_json::array();
       for (const auto& side : b.sides) regions.push_back(side.regions);
@@ -271,6 +285,10 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
                            {"eta", p.eta},
                            {"eta_unit", r.times_known() ? "seconds" : "snapshots"}});
   doc["projections"] = std::move(projections);
+  ordered_json groups = ordered_json::array();
+  for (const ThreadGroup& g : r.comparison.threads)
+    groups.push_back({{"pattern", g.pattern}, {"counts", g.counts}});
+  doc["threads"] = std::move(groups);
   out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   out += '\n';
 }

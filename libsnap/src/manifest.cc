@@ -1,0 +1,204 @@
+#include "snap/manifest.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "snap/error.h"
+
+namespace snap {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr Field kTotals[] = {Field::size, Field::rss, Field::pss, Field::swap};
+
+std::optional<std::uint64_t> hex_or_null(const nlohmann::json& j) {
+  if (!j.is_string()) return std::nullopt;
+  const std::string& s = j.get_ref<const std::string&>();
+  if (!s.starts_with("0x")) return std::nullopt;
+  return std::stoull(s.substr(2), nullptr, 16);
+}
+
+template <typename T>
+std::optional<T> opt(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  return it->get<T>();
+}
+
+}  // namespace
+
+std::string manifest_json(const Manifest& m) {
+  ordered_json j;
+  j["schema"] = kManifestSchema;
+  j["pid"] = m.pid;
+  j["command"] = m.command;
+  j["boot_id"] = m.boot_id;
+  j["start_wall"] = m.start_wall;
+  j["format"] = m.format;
+  j["max_map_count"] = m.max_map_count ? ordered_json(*m.max_map_count) : ordered_json(nullptr);
+  ordered_json snaps = ordered_json::array();
+  for (const ManifestEntry& e : m.snapshots) {
+    ordered_json s;
+    s["file"] = e.file;
+    s["wall"] = e.wall;
+    s["monotonic"] = e.monotonic;
+    s["read_seconds"] = e.read_seconds;
+    s["mappings"] = e.mappings;
+    ordered_json totals = ordered_json::object();
+    for (Field f : kTotals)
+      if (auto v = e.totals.get(f)) totals[std::string(field_name(f))] = *v;
+    s["totals"] = std::move(totals);
+    ordered_json threads = ordered_json::array();
+    for (const ThreadInfo& t : e.threads)
+      threads.push_back({{"tid", t.tid},
+                         {"name", t.name},
+                         {"sp", t.sp ? ordered_json(fmt::format("0x{:x}", *t.sp)) : ordered_json(nullptr)}});
+    s["threads"] = std::move(threads);
+    if (e.cgroup)
+      s["cgroup"] = {
+          {"version", e.cgroup->version},
+          {"path", e.cgroup->path},
+          {"current", e.cgroup->current ? ordered_json(*e.cgroup->current) : ordered_json(nullptr)},
+          {"max", e.cgroup->max ? ordered_json(*e.cgroup->max) : ordered_json(nullptr)}};
+    else
+      s["cgroup"] = nullptr;
+    s["nmt"] = e.nmt ? ordered_json(*e.nmt) : ordered_json(nullptr);
+    snaps.push_back(std::move(s));
+  }
+  j["snapshots"] = std::move(snaps);
+  j["end"] = m.end_reason.empty() ? ordered_json(nullptr)
+                                  : ordered_json({{"reason", m.end_reason}, {"wall", m.end_wall}});
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+Manifest parse_manifest(std::string_view text, const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ParseError(path, 0, 0, fmt::format("not a valid manifest: {}", e.what()));
+  }
+  try {
+    if (!j.is_object() || j.value("schema", "") != kManifestSchema)
+      throw ParseError(path, 0, 0, fmt::format("not a snap manifest (schema {} expected)", kManifestSchema));
+    Manifest m;
+    m.pid = j.at("pid").get<std::int64_t>();
+    m.command = j.value("command", "");
+    m.boot_id = j.value("boot_id", "");
+    m.start_wall = j.value("start_wall", 0.0);
+    m.format = j.value("format", "smaps");
+    m.max_map_count = opt<std::uint64_t>(j, "max_map_count");
+    for (const auto& s : j.at("snapshots")) {
+      ManifestEntry e;
+      e.file = s.at("file").get<std::string>();
+      if (e.file.empty() || e.file.find('/') != std::string::npos || e.file == "." || e.file == "..")
+        throw ParseError(path, 0, 0, fmt::format("snapshot file name {:?} is not a plain name", e.file));
+      e.wall = s.at("wall").get<double>();
+      e.monotonic = s.value("monotonic", 0.0);
+      e.read_seconds = s.value("read_seconds", 0.0);
+      e.mappings = s.value("mappings", std::size_t{0});
+      if (auto it = s.find("totals"); it != s.end())
+        for (Field f : kTotals)
+          if (auto v = opt<std::uint64_t>(*it, std::string(field_name(f)).c_str())) e.totals.set(f, *v);
+      if (auto it = s.find("threads"); it != s.end())
+        for (const auto& t : *it)
+          e.threads.push_back({t.at("tid").get<std::int64_t>(), t.value("name", ""),
+                               hex_or_null(t.value("sp", nlohmann::json()))});
+      if (auto it = s.find("cgroup"); it != s.end() && it->is_object())
+        e.cgroup = CgroupMemory{it->value("version", 2), it->value("path", ""),
+                                opt<std::uint64_t>(*it, "current"), opt<std::uint64_t>(*it, "max")};
+      e.nmt = opt<std::string>(s, "nmt");
+      m.snapshots.push_back(std::move(e));
+    }
+    if (auto it = j.find("end"); it != j.end() && it->is_object()) {
+      m.end_reason = it->value("reason", "");
+      m.end_wall = it->value("wall", 0.0);
+    }
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw ParseError(path, 0, 0, fmt::format("malformed manifest: {}", e.what()));
+  }
+}
+
+namespace {
+
+struct Found {
+  const Manifest* manifest = nullptr;
+  const ManifestEntry* entry = nullptr;
+};
+
+/// The manifest entry of each snapshot, reading each directory once.
+std::vector<Found> find_entries(const std::vector<Snapshot>& snaps,
+                                std::map<std::string, std::optional<Manifest>>& cache) {
+  std::vector<Found> out;
+  for (const Snapshot& s : snaps) {
+    Found f;
+    if (s.source != "-") {
+      std::filesystem::path p(s.source);
+      std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
+      auto it = cache.find(dir);
+      if (it == cache.end()) {
+        std::optional<Manifest> m;
+        try {
+          m = read_manifest(dir);
+        } catch (const ParseError&) {
+        }
+        it = cache.emplace(dir, std::move(m)).first;
+      }
+      if (it->second) {
+        f.manifest = &*it->second;
+        for (const ManifestEntry& e : it->second->snapshots)
+          if (e.file == p.filename().string()) f.entry = &e;
+      }
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace
+
+void attach_manifests(std::vector<Snapshot>& snaps) {
+  std::map<std::string, std::optional<Manifest>> cache;
+  auto found = find_entries(snaps, cache);
+  for (std::size_t i = 0; i < snaps.size(); ++i) {
+    if (!found[i].entry) continue;
+    snaps[i].pid = found[i].manifest->pid;
+    if (snaps[i].command.empty()) snaps[i].command = found[i].manifest->command;
+    snaps[i].threads = found[i].entry->threads;
+  }
+}
+
+std::optional<std::pair<std::uint64_t, std::string>> recorded_memory_limit(
+    const std::vector<Snapshot>& snaps) {
+  std::map<std::string, std::optional<Manifest>> cache;
+  std::optional<std::pair<std::uint64_t, std::string>> best;
+  for (const Found& f : find_entries(snaps, cache))
+    if (f.entry && f.entry->cgroup && f.entry->cgroup->max && (!best || *f.entry->cgroup->max < best->first))
+      best = {*f.entry->cgroup->max, f.entry->cgroup->version == 1 ? "memory.limit_in_bytes" : "memory.max"};
+  return best;
+}
+
+std::optional<std::uint64_t> recorded_max_map_count(const std::vector<Snapshot>& snaps) {
+  std::map<std::string, std::optional<Manifest>> cache;
+  for (const Found& f : find_entries(snaps, cache))
+    if (f.manifest && f.manifest->max_map_count) return f.manifest->max_map_count;
+  return std::nullopt;
+}
+
+std::optional<Manifest> read_manifest(const std::string& dir) {
+  std::filesystem::path p = std::filesystem::path(dir) / kManifestName;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_manifest(text.str(), p.string());
+}
+
+}  // namespace snap

@@ -1,0 +1,221 @@
+// Reading /proc of a live process.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "snap/collect.h"
+
+namespace snap {
+namespace {
+
+double now(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+/// A whole /proc file: its size is unknown until it is read (stat says 0).
+std::string read_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
+  }
+  std::string out;
+  std::size_t used = 0;
+  out.resize(1 << 20);
+  for (;;) {
+    if (used == out.size()) out.resize(out.size() * 2);
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
+    }
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(used);
+  return out;
+}
+
+std::optional<std::string> try_read(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const ProcError&) {
+    return std::nullopt;
+  }
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::optional<std::uint64_t> number(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::string t = trim(*text);
+  if (t.empty() || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::stoull(t);
+}
+
+}  // namespace
+
+bool ProcError::gone() const {
+  return errno_ == ENOENT || errno_ == ESRCH;
+}
+bool ProcError::denied() const {
+  return errno_ == EACCES || errno_ == EPERM;
+}
+
+SmapsRead read_smaps(std::int64_t pid, const std::string& root) {
+  SmapsRead r;
+  r.wall = now(CLOCK_REALTIME);
+  r.monotonic = now(CLOCK_MONOTONIC);
+  r.text = read_file(fmt::format("{}/{}/smaps", root, pid));
+  r.read_seconds = now(CLOCK_MONOTONIC) - r.monotonic;
+  // A process that exited mid-read leaves an empty file.
+  if (r.text.empty())
+    throw ProcError(fmt::format("{}/{}/smaps is empty: the process exited", root, pid), ESRCH);
+  return r;
+}
+
+std::vector<ThreadInfo> read_threads(std::int64_t pid, const std::string& root) {
+  std::vector<ThreadInfo> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(fmt::format("{}/{}/task", root, pid), ec)) {
+    const std::string tid_text = entry.path().filename().string();
+    ThreadInfo t;
+    try {
+      t.tid = std::stoll(tid_text);
+    } catch (...) {
+      continue;
+    }
+    if (auto comm = try_read((entry.path() / "comm").string())) t.name = trim(*comm);
+    // "NR arg1 .. arg6 SP PC" while blocked in a system call; "running" or
+    // "-1 SP PC" otherwise; unreadable without ptrace rights.
+    if (auto sc = try_read((entry.path() / "syscall").string())) {
+      std::istringstream in(*sc);
+      std::vector<std::string> f;
+      for (std::string w; in >> w;) f.push_back(w);
+      if (f.size() >= 3 && f[f.size() - 2].starts_with("0x"))
+        t.sp = std::stoull(f[f.size() - 2].substr(2), nullptr, 16);
+    }
+    out.push_back(std::move(t));
+  }
+  std::sort(out.begin(), out.end(), [](const ThreadInfo& a, const ThreadInfo& b) { return a.tid < b.tid; });
+  return out;
+}
+
+std::string read_command(std::int64_t pid, const std::string& root) {
+  auto raw = try_read(fmt::format("{}/{}/cmdline", root, pid));
+  if (!raw) return {};
+  std::string s = *raw;
+  while (!s.empty() && s.back() == '\0') s.pop_back();
+  std::replace(s.begin(), s.end(), '\0', ' ');
+  return s;
+}
+
+std::optional<std::uint64_t> read_max_map_count(const std::string& root) {
+  return number(try_read(root + "/sys/vm/max_map_count"));
+}
+
+std::string read_boot_id(const std::string& root) {
+  return trim(try_read(root + "/sys/kernel/random/boot_id").value_or(""));
+}
+
+std::optional<CgroupMemory> read_cgroup_memory(std::int64_t pid, const std::string& root) {
+  auto cgroups = try_read(fmt::format("{}/{}/cgroup", root, pid));
+  auto mounts = try_read(fmt::format("{}/{}/mountinfo", root, pid));
+  if (!cgroups || !mounts) return std::nullopt;
+  // /proc/PID/cgroup: "0::/path" (v2) or "N:memory:/path" (v1).
+  std::optional<std::string> v2, v1;
+  std::istringstream cin(*cgroups);
+  for (std::string line; std::getline(cin, line);) {
+    auto a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+    if (line.substr(0, a) == "0" && controllers.empty()) v2 = path;
+    std::istringstream list(controllers);
+    for (std::string c; std::getline(list, c, ',');)
+      if (c == "memory") v1 = path;
+  }
+  // mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS".
+  std::optional<std::pair<std::string, std::string>> v2_mount, v1_mount;  // root, mount point
+  std::istringstream min(*mounts);
+  for (std::string line; std::getline(min, line);) {
+    std::istringstream f(line);
+    std::vector<std::string> w;
+    for (std::string x; f >> x;) w.push_back(x);
+    auto dash = std::find(w.begin(), w.end(), "-");
+    if (w.size() < 5 || dash == w.end() || dash + 1 == w.end()) continue;
+    const std::string& fstype = *(dash + 1);
+    const std::string super = dash + 3 < w.end() ? *(dash + 3) : "";
+    if (fstype == "cgroup2" && !v2_mount) v2_mount = {{w[3], w[4]}};
+    if (fstype == "cgroup" && ("," + super + ",").find(",memory,") != std::string::npos)
+      v1_mount = {{w[3], w[4]}};
+  }
+  auto dir_of = [&](const std::pair<std::string, std::string>& mount, const std::string& path) {
+    // The cgroup path is relative to the mount's root.
+    std::string rel = path;
+    if (mount.first != "/" && rel.starts_with(mount.first)) rel = rel.substr(mount.first.size());
+    return mount.second + rel;
+  };
+  if (v1 && v1_mount) {
+    std::string dir = dir_of(*v1_mount, *v1);
+    auto usage = number(try_read(dir + "/memory.usage_in_bytes"));
+    if (usage) {
+      auto limit = number(try_read(dir + "/memory.limit_in_bytes"));
+      // v1 says "no limit" with a huge page-rounded number.
+      if (limit && *limit >= (1ull << 62)) limit.reset();
+      return CgroupMemory{1, *v1, usage, limit};
+    }
+  }
+  if (v2 && v2_mount) {
+    std::string dir = dir_of(*v2_mount, *v2);
+    auto current = number(try_read(dir + "/memory.current"));
+    if (current) return CgroupMemory{2, *v2, current, number(try_read(dir + "/memory.max"))};
+  }
+  return std::nullopt;
+}
+
+std::string render_pmap_x(const Snapshot& s) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  if (s.pid) fmt::format_to(it, "{}:   {}\n", *s.pid, s.command);
+  out += "Address           Kbytes     RSS   Dirty Mode  Mapping\n";
+  std::uint64_t size = 0, rss = 0, dirty = 0;
+  for (const Region& r : s.regions) {
+    std::string mode = fmt::format("{}{}{}{}-", r.perms.read ? 'r' : '-', r.perms.write ? 'w' : '-',
+                                   r.perms.exec ? 'x' : '-', r.perms.shared ? 's' : '-');
+    std::string name;
+    if (r.name == "[stack]")
+      name = "  [ stack ]";
+    else if (r.file_backed())
+      name = std::string(r.basename()) + (r.deleted() ? " (deleted)" : "");
+    else
+      name = "  [ anon ]";
+    const std::uint64_t k = r.size() >> 10, res = r.counters.value_or_zero(Field::rss) >> 10,
+                        d = r.counters.value_or_zero(Field::dirty) >> 10;
+    size += k, rss += res, dirty += d;
+    fmt::format_to(it, "{:016x} {:>7} {:>7} {:>7} {} {}\n", r.start, k, res, d, mode, name);
+  }
+  out += "---------------- ------- ------- ------- \n";
+  fmt::format_to(it, "total kB         {:>8} {:>7} {:>7}\n", size, rss, dirty);
+  return out;
+}
+
+}  // namespace snap

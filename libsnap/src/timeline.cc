@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "snap/error.h"
+#include "snap/manifest.h"
 #include "snap/parse.h"
 
 namespace snap {
@@ -57,6 +58,16 @@ bool is_series_format(const std::string& path) {
 }
 
 std::vector<std::string> expand_directory(const std::string& dir, std::vector<std::string>& notes) {
+  // A snapcollect directory: its manifest lists the snapshots in order.
+  if (auto m = read_manifest(dir)) {
+    std::vector<std::string> files;
+    for (const ManifestEntry& e : m->snapshots) files.push_back((fs::path(dir) / e.file).string());
+    if (files.empty()) throw ParseError(dir, 0, 0, "the collection's manifest lists no snapshots");
+    notes.push_back(fmt::format("{}: {} snapshot{} collected from pid {}{}{}", dir, files.size(),
+                                files.size() == 1 ? "" : "s", m->pid, m->command.empty() ? "" : ": ",
+                                m->command));
+    return files;
+  }
   std::map<std::string, std::vector<std::string>> families;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -98,23 +109,36 @@ std::optional<double> parse_number(std::string_view s) {
   return v;
 }
 
-/// times.txt beside the files: "NN EPOCH_MS" a line, NN the file's number.
+/// A manifest.json (snapcollect) or times.txt ("NN EPOCH_MS" a line, NN
+/// the file's number) beside the files.
 std::optional<std::vector<double>> manifest_times(const std::vector<std::string>& paths) {
-  std::map<std::string, std::map<std::string, double>> by_dir;
+  std::map<std::string, std::map<std::string, double>> by_dir;  // dir -> key -> seconds
+  std::map<std::string, bool> keyed_by_name;
   std::vector<double> out;
   for (const std::string& p : paths) {
     if (p == "-") return std::nullopt;
     fs::path dir = fs::path(p).parent_path();
     auto [it, fresh] = by_dir.try_emplace(dir.string());
     if (fresh) {
-      std::ifstream in(dir / "times.txt");
-      std::string key, value;
-      while (in >> key >> value)
-        if (auto ms = parse_number(value)) it->second[key] = *ms / 1000.0;
+      std::optional<Manifest> m;
+      try {
+        m = read_manifest(dir.empty() ? "." : dir.string());
+      } catch (const ParseError&) {
+      }
+      if (m) {
+        keyed_by_name[dir.string()] = true;
+        for (const ManifestEntry& e : m->snapshots) it->second[e.file] = e.wall;
+      } else {
+        std::ifstream in(dir / "times.txt");
+        std::string key, value;
+        while (in >> key >> value)
+          if (auto ms = parse_number(value)) it->second[key] = *ms / 1000.0;
+      }
     }
-    auto number = family_and_number(fs::path(p).filename().string()).second;
-    auto found = it->second.find(number);
-    if (number.empty() || found == it->second.end()) return std::nullopt;
+    std::string name = fs::path(p).filename().string();
+    std::string key = keyed_by_name[dir.string()] ? name : family_and_number(name).second;
+    auto found = it->second.find(key);
+    if (key.empty() || found == it->second.end()) return std::nullopt;
     out.push_back(found->second);
   }
   return out;
@@ -163,7 +187,7 @@ std::string_view time_source_name(TimeSource s) {
   switch (s) {
     case TimeSource::none: return "unknown";
     case TimeSource::interval: return "--interval";
-    case TimeSource::manifest: return "times.txt";
+    case TimeSource::manifest: return "the manifest";
     case TimeSource::file_name: return "file names";
     case TimeSource::mtime: return "file modification times";
   }

@@ -237,7 +237,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
         {std::move(what), std::move(limit_name), limit_value, rate, (limit_value - now) / rate});
   };
   for (const auto& [tf, st] : r.totals)
-    if (tf == Field::rss && o.limit) project("Rss", "--limit", static_cast<double>(*o.limit), st);
+    if (tf == Field::rss && o.limit) project("Rss", o.limit_name, static_cast<double>(*o.limit), st);
   project("mappings", "vm.max_map_count", static_cast<double>(o.max_map_count), r.mappings);
   return r;
 }

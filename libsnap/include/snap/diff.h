@@ -52,10 +52,20 @@ struct Block {
   Status status = Status::unchanged;  // first vs last snapshot
   std::vector<BlockSide> sides;       // one per snapshot
   std::vector<RegionRef> members;     // every region in it, by snapshot then address
+  /// The threads whose stack pointer lies in the block, in the newest
+  /// snapshot holding it that recorded threads: "worker-7 tid 5460".
+  std::vector<ThreadInfo> threads;
 
   /// last - first for `f`, where an absent side counts as 0. Only
   /// meaningful when both snapshots know `f` (Comparison::knows).
   std::int64_t delta(Field f) const;
+};
+
+/// Thread names with their numbers made wildcards ("worker-7" ->
+/// "worker-*"), counted in each snapshot: a thread leak by name.
+struct ThreadGroup {
+  std::string pattern;
+  std::vector<std::size_t> counts;  // one per snapshot
 };
 
 struct Comparison {
@@ -65,6 +75,9 @@ struct Comparison {
   std::uint32_t known_mask = 0;       // additive fields every snapshot knows
   /// classify() of each snapshot: categories[snapshot][region].
   std::vector<std::vector<Category>> categories;
+  /// Thread groups whose count changed (snapshots that carry threads),
+  /// largest change first.
+  std::vector<ThreadGroup> threads;
 
   bool knows(Field f) const { return (known_mask >> static_cast<unsigned>(f)) & 1u; }
 };

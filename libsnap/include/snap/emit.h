@@ -21,6 +21,11 @@ struct TextOptions {
 /// reach the terminal or break a table.
 std::string printable(std::string_view text);
 
+/// "[worker-7 tid 5460]": the threads whose stack a block is.
+std::string thread_label(const std::vector<ThreadInfo>& threads);
+/// "worker-*: 3 -> 17, pool-*: 8 -> 9": thread counts by name, first -> last.
+std::string thread_counts(const std::vector<ThreadGroup>& groups);
+
 /// The ranked table, then the totals. Appends to `out`.
 void emit_text(std::string& out, const DiffReport& r, const TextOptions& o);
 

@@ -37,6 +37,15 @@ struct Warning {
   std::string message;
 };
 
+/// A thread of the process at capture time (snapcollect records them):
+/// its stack pointer names the anonymous mapping that is its stack.
+struct ThreadInfo {
+  std::int64_t tid = 0;
+  std::string name;                 // /proc/PID/task/TID/comm
+  std::optional<std::uint64_t> sp;  // from /proc/PID/task/TID/syscall, when blocked in one
+  bool operator==(const ThreadInfo&) const = default;
+};
+
 struct Snapshot {
   std::string source;  // the path given, "-" for stdin
   Format format = Format::smaps;
@@ -50,6 +59,8 @@ struct Snapshot {
   /// tests check it against `totals`.
   std::optional<Counters> reported_totals;
   std::vector<Warning> warnings;
+  /// The threads at capture time, when a collection recorded them.
+  std::vector<ThreadInfo> threads;
 
   /// False for smaps_rollup, which can serve totals but not ranges.
   bool has_ranges() const { return format != Format::smaps_rollup; }

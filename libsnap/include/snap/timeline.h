@@ -11,7 +11,7 @@ namespace snap {
 enum class TimeSource {
   none,       // unknown: rates are per snapshot
   interval,   // --interval: evenly spaced
-  manifest,   // times.txt beside the files ("NN EPOCH_MS" lines, as capture loops write)
+  manifest,   // snapcollect's manifest.json, or a times.txt beside the files ("NN EPOCH_MS" lines)
   file_name,  // a time in each file's name (epoch s or ms, or YYYYmmdd-HHMMSS)
   mtime,      // the files' modification times (only when all differ)
 };
@@ -28,11 +28,10 @@ struct Timeline {
   bool known() const { return !seconds.empty(); }
 };
 
-/// Expands a directory argument into the snapshot files it holds: the
-/// files of one family (name less its numeric suffix, e.g. "smaps" for
-/// smaps.01 .. smaps.08), preferring smaps, then pmap -XX, -X, -x, pmap,
-/// maps, sorted by their numbers. Files are returned as given. `notes`
-/// says what was chosen and what else was there. Throws ParseError for a
+/// Expands a directory argument into the snapshot files it holds: those
+/// its snapcollect manifest lists, else the files of one family (name less its numeric suffix, e.g. "smaps"
+/// for smaps.01 .. smaps.08), preferring smaps, then pmap -XX, -X, -x, pmap, maps, sorted by their numbers.
+/// Files are returned as given. `notes` says what was chosen and what else was there. Throws ParseError for a
 /// directory with no snapshot files.
 std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<std::string>& notes);
 

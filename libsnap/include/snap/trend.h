@@ -78,7 +78,8 @@ struct TrendOptions {
   std::optional<std::size_t> top;
   std::vector<Category> categories;
   bool all = false;
-  std::optional<std::uint64_t> limit;   // bytes of Rss (--limit)
+  std::optional<std::uint64_t> limit;  // bytes of Rss (--limit, or the cgroup's)
+  std::string limit_name = "--limit";
   std::uint64_t max_map_count = 65530;  // vm.max_map_count: the kernel's default
 };
 

@@ -1,0 +1,111 @@
+// Reading a live process from /proc, as snapcollect does: smaps (timed, for
+// the target pays for it: the kernel holds its mmap lock during the walk),
+// its threads, its cgroup's memory bounds and vm.max_map_count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "snap/manifest.h"
+#include "snap/snapshot.h"
+
+namespace snap {
+
+/// Reading /proc failed. `gone()`: the process no longer exists;
+/// `denied()`: another user's process without ptrace rights.
+class ProcError : public std::runtime_error {
+ public:
+  ProcError(std::string what, int err) : std::runtime_error(std::move(what)), errno_(err) {}
+  int error() const { return errno_; }
+  bool gone() const;
+  bool denied() const;
+
+ private:
+  int errno_;
+};
+
+struct SmapsRead {
+  std::string text;
+  double wall = 0;          // when the read began, seconds since the epoch
+  double monotonic = 0;     // the same, CLOCK_MONOTONIC
+  double read_seconds = 0;  // how long it took
+};
+
+/// `root` is "/proc" except in tests.
+SmapsRead read_smaps(std::int64_t pid, const std::string& root = "/proc");
+std::vector<ThreadInfo> read_threads(std::int64_t pid, const std::string& root = "/proc");
+/// The process's command line, arguments joined by spaces.
+std::string read_command(std::int64_t pid, const std::string& root = "/proc");
+std::optional<std::uint64_t> read_max_map_count(const std::string& root = "/proc");
+std::string read_boot_id(const std::string& root = "/proc");
+/// cgroup v2 memory.current/memory.max, else v1 memory.usage_in_bytes and
+/// memory.limit_in_bytes, found through /proc/PID/cgroup and the mount
+/// table (/proc/PID/mountinfo). nullopt when neither is readable.
+std::optional<CgroupMemory> read_cgroup_memory(std::int64_t pid, const std::string& root = "/proc");
+
+/// What `pmap -x PID` (procps 4) prints for this snapshot: 16-digit
+/// addresses, KiB, modes without p, basenames, "[ anon ]", "[ stack ]".
+std::string render_pmap_x(const Snapshot& s);
+
+/// An output directory that never loses what it holds: each file is written
+/// to a temporary name, synced, then linked to its final name, which fails
+/// rather than replace anything (a planted symlink included); a taken
+/// number is skipped. The directory itself is opened without following a
+/// symlink.
+class OutputDir {
+ public:
+  /// Creates `path` (and parents) if needed. Throws ProcError when it cannot,
+  /// and when it already holds a collection's manifest.
+  explicit OutputDir(const std::string& path);
+  ~OutputDir();
+  OutputDir(const OutputDir&) = delete;
+  OutputDir& operator=(const OutputDir&) = delete;
+
+  /// Writes `content` as "STEM.NNNN", NNNN the first free number from
+  /// `number` on (updated). Returns the name. On failure (a full disk) the
+  /// partial file is removed and ProcError thrown.
+  std::string write_numbered(const std::string& stem, std::uint32_t& number, std::string_view content);
+  /// Replaces manifest.json atomically (rename over the old one).
+  void write_manifest(const Manifest& m);
+  const std::string& path() const { return path_; }
+
+ private:
+  void write_temp(const std::string& temp, std::string_view content);
+  std::string path_;
+  int fd_ = -1;
+};
+
+struct CollectOptions {
+  std::int64_t pid = 0;
+  double interval = 30;              // seconds between snapshot starts
+  std::optional<std::size_t> count;  // stop after this many
+  std::optional<double> duration;    // stop after this long (seconds)
+  std::string format = "smaps";      // or "pmap-x"
+  bool jcmd = false;                 // also save jcmd VM.native_memory detail
+  std::string root = "/proc";
+};
+
+/// Hooks the collection loop calls; all optional.
+struct CollectHooks {
+  std::function<bool()> stop_requested;  // polled often; true ends the collection after the current snapshot
+  std::function<void(const Manifest&)> on_snapshot;   // after each snapshot is safely written
+  std::function<void(const std::string&)> on_notice;  // one-time remarks (NMT is off, ...)
+};
+
+/// Why a collection ended.
+enum class CollectEnd { count_reached, duration_reached, target_exited, interrupted };
+std::string_view collect_end_name(CollectEnd e);
+
+/// The loop: a snapshot every `interval` (scheduled from the start, so reads
+/// do not add drift) until `count`, `duration`, the target's exit or a stop
+/// request. Every completed snapshot stays; the manifest is valid after
+/// each. Throws ProcError for permission denied or a full disk (after
+/// removing the partial file).
+CollectEnd collect(OutputDir& dir, const CollectOptions& options, const CollectHooks& hooks,
+                   Manifest& manifest);
+
+}  // namespace snap

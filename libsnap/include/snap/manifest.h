@@ -1,0 +1,77 @@
+// The manifest snapcollect keeps in its output directory: what was
+// collected, when, and what bounds the process. `snapdiff DIR` reads it.
+//
+// manifest.json, schema "snap.manifest/1", rewritten atomically after every
+// snapshot so that it is valid JSON whenever the collection stops:
+//   {"schema", "pid", "command", "boot_id", "start_wall", "format",
+//    "max_map_count", "snapshots": [{"file", "wall", "monotonic",
+//    "read_seconds", "mappings", "totals": {"size", "rss", "pss", "swap"},
+//    "threads": [{"tid", "name", "sp"}], "cgroup": {"version", "path",
+//    "current", "max"}, "nmt"}], "end": {"reason", "wall"}}
+// Times are seconds (wall: since the epoch; monotonic: CLOCK_MONOTONIC),
+// sizes bytes, "sp" a "0x..." string, "max": null when unlimited.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "snap/snapshot.h"
+
+namespace snap {
+
+inline constexpr const char* kManifestSchema = "snap.manifest/1";
+inline constexpr const char* kManifestName = "manifest.json";
+
+struct CgroupMemory {
+  int version = 2;                       // 1 or 2
+  std::string path;                      // the cgroup, as /proc/PID/cgroup names it
+  std::optional<std::uint64_t> current;  // memory.current / memory.usage_in_bytes
+  std::optional<std::uint64_t> max;      // memory.max / memory.limit_in_bytes; nullopt: unlimited
+  bool operator==(const CgroupMemory&) const = default;
+};
+
+struct ManifestEntry {
+  std::string file;  // name within the directory
+  double wall = 0;
+  double monotonic = 0;
+  double read_seconds = 0;  // how long reading smaps took (the target's mmap lock)
+  std::size_t mappings = 0;
+  Counters totals;
+  std::vector<ThreadInfo> threads;
+  std::optional<CgroupMemory> cgroup;
+  std::optional<std::string> nmt;  // jcmd VM.native_memory detail, saved beside it
+};
+
+struct Manifest {
+  std::int64_t pid = 0;
+  std::string command;
+  std::string boot_id;
+  double start_wall = 0;
+  std::string format = "smaps";
+  std::optional<std::uint64_t> max_map_count;
+  std::vector<ManifestEntry> snapshots;
+  std::string end_reason;  // empty while collecting
+  double end_wall = 0;
+};
+
+std::string manifest_json(const Manifest& m);
+/// Parses manifest text; throws ParseError naming `path`.
+Manifest parse_manifest(std::string_view text, const std::string& path);
+/// Gives each snapshot read from a manifest's directory what the manifest
+/// recorded of it: pid, command line, threads. Snapshots from elsewhere
+/// are left as they are.
+void attach_manifests(std::vector<Snapshot>& snapshots);
+
+/// The tightest memory limit the collection recorded (the cgroup's
+/// memory.max, or v1 memory.limit_in_bytes), and its name.
+std::optional<std::pair<std::uint64_t, std::string>> recorded_memory_limit(
+    const std::vector<Snapshot>& snapshots);
+/// vm.max_map_count as the collection recorded it.
+std::optional<std::uint64_t> recorded_max_map_count(const std::vector<Snapshot>& snapshots);
+
+/// DIR/manifest.json, or nullopt when there is none.
+std::optional<Manifest> read_manifest(const std::string& dir);
+
+}  // namespace snap
