@@ -111,7 +111,7 @@ std::optional<double> parse_number(std::string_view s) {
 
 /// A manifest.json (snapcollect) or times.txt ("NN EPOCH_MS" a line, NN
 /// the file's number) beside the files.
-std::optional<std::vector<double>> manifest_times(const std::vector<std::string>& paths) {
+std::optional<std::vector<double>> manifest_times(const std::vector<std::string>& paths, bool& from_collection) {
   std::map<std::string, std::map<std::string, double>> by_dir;  // dir -> key -> seconds
   std::map<std::string, bool> keyed_by_name;
   std::vector<double> out;
@@ -126,6 +126,7 @@ std::optional<std::vector<double>> manifest_times(const std::vector<std::string>
       } catch (const ParseError&) {
       }
       if (m) {
+        from_collection = true;
         keyed_by_name[dir.string()] = true;
         for (const ManifestEntry& e : m->snapshots) it->second[e.file] = e.wall;
       } else {
@@ -187,7 +188,8 @@ std::string_view time_source_name(TimeSource s) {
   switch (s) {
     case TimeSource::none: return "unknown";
     case TimeSource::interval: return "--interval";
-    case TimeSource::manifest: return "the manifest";
+    case TimeSource::collection: return "the collection's manifest";
+    case TimeSource::manifest: return "times.txt";
     case TimeSource::file_name: return "file names";
     case TimeSource::mtime: return "file modification times";
   }
@@ -217,9 +219,9 @@ Timeline make_timeline(const std::vector<std::string>& paths, std::optional<doub
   if (interval) {
     for (std::size_t i = 0; i < n; ++i) times.push_back(static_cast<double>(i) * *interval);
     t.source = TimeSource::interval;
-  } else if (auto m = manifest_times(paths)) {
+  } else if (bool collection = false; auto m = manifest_times(paths, collection)) {
     times = *m;
-    t.source = TimeSource::manifest;
+    t.source = collection ? TimeSource::collection : TimeSource::manifest;
   } else {
     std::vector<double> named;
     for (const auto& p : paths)

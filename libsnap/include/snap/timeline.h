@@ -11,7 +11,8 @@ namespace snap {
 enum class TimeSource {
   none,       // unknown: rates are per snapshot
   interval,   // --interval: evenly spaced
-  manifest,   // snapcollect's manifest.json, or a times.txt beside the files ("NN EPOCH_MS" lines)
+  collection, // snapcollect's manifest.json beside the files
+  manifest,   // a times.txt beside the files ("NN EPOCH_MS" lines, as capture loops write)
   file_name,  // a time in each file's name (epoch s or ms, or YYYYmmdd-HHMMSS)
   mtime,      // the files' modification times (only when all differ)
 };
