@@ -36,6 +36,7 @@ std::uint64_t to_u64(double v) {
   return v >= 18446744073709551615.0 ? UINT64_MAX : static_cast<std::uint64_t>(v);
 }
 std::int64_t to_i64(double v) {
+  if (v != v) return 0;  // NaN
   if (v >= 9223372036854775807.0) return INT64_MAX;
   if (v <= -9223372036854775808.0) return INT64_MIN;
   return static_cast<std::int64_t>(v);

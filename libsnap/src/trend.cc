@@ -159,7 +159,10 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   };
   for (const auto& [key, t] : shapes) add_population(key, t, true);
   // A category population that one of its shapes explains says nothing new.
-  for (const auto& [key, t] : categories) {
+  for (const auto& entry : categories) {
+    // Plain references: clang 14 cannot capture structured bindings.
+    const std::string& key = entry.first;
+    const Tally& t = entry.second;
     const double growth = t.total.back() - t.total.front();
     const double born = t.count.back() - t.count.front();
     bool explained = std::any_of(r.populations.begin(), r.populations.end(), [&](const Population& p) {
