@@ -57,9 +57,9 @@ TEST_CASE("c-malloc-leak smaps.01..08: heap and both arenas are steady, ranked f
     std::uint64_t start;
     double kib;
   };
-  for (auto [i, want] : {std::pair{0, Want{0x55c69e02f000, 8960}},
-                         {1, Want{0x7fcd80000000, 2304}},
-                         {2, Want{0x7fcd78000000, 2240}}}) {
+  const Want wants[] = {{0x55c69e02f000, 8960}, {0x7fcd80000000, 2304}, {0x7fcd78000000, 2240}};
+  for (int i = 0; i < 3; ++i) {
+    const Want& want = wants[i];
     CAPTURE(i);
     const auto& f = row(r, static_cast<std::size_t>(i));
     REQUIRE(f.block);
