@@ -1,6 +1,8 @@
 #include "snap/manifest.h"
 
+#include <charconv>
 #include <filesystem>
+#include <stdexcept>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -17,11 +19,24 @@ using nlohmann::ordered_json;
 
 constexpr Field kTotals[] = {Field::size, Field::rss, Field::pss, Field::swap};
 
+/// "0x7ffd1234" or null. A malformed one is the manifest's fault: throws
+/// std::invalid_argument, reported as a ParseError by the caller.
 std::optional<std::uint64_t> hex_or_null(const nlohmann::json& j) {
-  if (!j.is_string()) return std::nullopt;
+  if (j.is_null()) return std::nullopt;
+  if (!j.is_string()) throw std::invalid_argument("a stack pointer must be a \"0x...\" string");
   const std::string& s = j.get_ref<const std::string&>();
-  if (!s.starts_with("0x")) return std::nullopt;
-  return std::stoull(s.substr(2), nullptr, 16);
+  std::uint64_t v = 0;
+  auto [p, ec] = s.size() > 2 && s.starts_with("0x") ? std::from_chars(s.data() + 2, s.data() + s.size(), v, 16)
+                                                     : std::from_chars_result{s.data(), std::errc::invalid_argument};
+  if (ec != std::errc() || p != s.data() + s.size())
+    throw std::invalid_argument(fmt::format("stack pointer {:?} is not a 64-bit \"0x...\" number", s));
+  return v;
+}
+
+/// A file the manifest names must be a plain name inside its directory.
+void check_plain_name(const std::string& name, const std::string& path) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    throw ParseError(path, 0, 0, fmt::format("file name {:?} is not a plain name in the directory", name));
 }
 
 template <typename T>
@@ -97,8 +112,7 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
     for (const auto& s : j.at("snapshots")) {
       ManifestEntry e;
       e.file = s.at("file").get<std::string>();
-      if (e.file.empty() || e.file.find('/') != std::string::npos || e.file == "." || e.file == "..")
-        throw ParseError(path, 0, 0, fmt::format("snapshot file name {:?} is not a plain name", e.file));
+      check_plain_name(e.file, path);
       e.wall = s.at("wall").get<double>();
       e.monotonic = s.value("monotonic", 0.0);
       e.read_seconds = s.value("read_seconds", 0.0);
@@ -114,6 +128,7 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
         e.cgroup = CgroupMemory{it->value("version", 2), it->value("path", ""),
                                 opt<std::uint64_t>(*it, "current"), opt<std::uint64_t>(*it, "max")};
       e.nmt = opt<std::string>(s, "nmt");
+      if (e.nmt) check_plain_name(*e.nmt, path);
       m.snapshots.push_back(std::move(e));
     }
     if (auto it = j.find("end"); it != j.end() && it->is_object()) {
@@ -122,6 +137,8 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
     }
     return m;
   } catch (const nlohmann::json::exception& e) {
+    throw ParseError(path, 0, 0, fmt::format("malformed manifest: {}", e.what()));
+  } catch (const std::invalid_argument& e) {
     throw ParseError(path, 0, 0, fmt::format("malformed manifest: {}", e.what()));
   }
 }
