@@ -10,14 +10,6 @@
 #include "snap/error.h"
 #include "testdata.h"
 
-namespace doctest {
-template <>
-struct StringMaker<std::optional<std::uint64_t>> {
-  static String convert(const std::optional<std::uint64_t>& v) {
-    return v ? String(std::to_string(*v).c_str()) : String("unknown");
-  }
-};
-}  // namespace doctest
 
 namespace {
 
@@ -25,7 +17,7 @@ using snap::Field;
 using snap::Format;
 using snap::test::KiB;
 
-constexpr std::uint32_t bit(Field f) { return 1u << static_cast<unsigned>(f); }
+using snap::test::bit;
 
 /// Every field of one maps line, as the kernel printed it.
 void check_line(const snap::Region& r, std::uint64_t end, std::string_view perms,

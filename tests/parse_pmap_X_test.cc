@@ -11,14 +11,6 @@
 #include "snap/error.h"
 #include "testdata.h"
 
-namespace doctest {
-template <>
-struct StringMaker<std::optional<std::uint64_t>> {
-  static String convert(const std::optional<std::uint64_t>& v) {
-    return v ? String(std::to_string(*v).c_str()) : String("unknown");
-  }
-};
-}  // namespace doctest
 
 namespace {
 

@@ -12,14 +12,6 @@
 #include "snap/error.h"
 #include "testdata.h"
 
-namespace doctest {
-template <>
-struct StringMaker<std::optional<std::uint64_t>> {
-  static String convert(const std::optional<std::uint64_t>& v) {
-    return v ? String(std::to_string(*v).c_str()) : String("unknown");
-  }
-};
-}  // namespace doctest
 
 namespace {
 
@@ -27,7 +19,7 @@ using snap::Field;
 using snap::Format;
 using snap::test::KiB;
 
-constexpr std::uint32_t bit(Field f) { return 1u << static_cast<unsigned>(f); }
+using snap::test::bit;
 
 std::string read(const std::string& rel) { return snap::read_input(snap::test::path(rel)); }
 

@@ -31,12 +31,6 @@
 
 namespace doctest {
 template <>
-struct StringMaker<std::optional<std::uint64_t>> {
-  static String convert(const std::optional<std::uint64_t>& v) {
-    return v ? String(std::to_string(*v).c_str()) : String("unknown");
-  }
-};
-template <>
 struct StringMaker<std::optional<std::int64_t>> {
   static String convert(const std::optional<std::int64_t>& v) {
     return v ? String(std::to_string(*v).c_str()) : String("none");

@@ -13,39 +13,20 @@
 #include <sstream>
 #include <string>
 
+#include "run_tool.h"
 #include "testdata.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
+using snap::test::Run;
+using snap::test::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-/// Runs `snapdiff ARGS` through the shell in `dir`, environment `env`
-/// prefixed, standard input from `input`.
+/// Runs `snapdiff ARGS` in `dir` (testdata/ by default).
 Run snapdiff(const std::string& args, const std::string& dir = SNAP_TESTDATA, const std::string& env = "",
-             const std::string& input = "/dev/null") {
-  fs::path tmp = fs::temp_directory_path() / ("snapdiff_test." + std::to_string(::getpid()));
-  fs::create_directories(tmp);
-  std::string cmd = "cd '" + dir + "' && " + env + " '" + SNAPDIFF_EXE + "' " + args + " >'" +
-                    (tmp / "out").string() + "' 2>'" + (tmp / "err").string() + "' <'" + input + "'";
-  int rc = std::system(cmd.c_str());
-  Run r;
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(tmp / "out");
-  r.err = slurp(tmp / "err");
-  fs::remove_all(tmp);
-  return r;
+         const std::string& input = "/dev/null") {
+  return snap::test::run_tool(SNAPDIFF_EXE, args, dir, env, input);
 }
 
 }  // namespace

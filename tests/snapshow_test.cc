@@ -14,39 +14,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "run_tool.h"
 #include "testdata.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
+using snap::test::Run;
+using snap::test::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-/// Runs `snapshow ARGS` through the shell in `dir`, environment `env`
-/// prefixed, standard input from `input`.
+/// Runs `snapshow ARGS` in `dir` (testdata/ by default).
 Run snapshow(const std::string& args, const std::string& dir = SNAP_TESTDATA, const std::string& env = "",
-             const std::string& input = "/dev/null") {
-  fs::path tmp = fs::temp_directory_path() / ("snapshow_test." + std::to_string(::getpid()));
-  fs::create_directories(tmp);
-  std::string cmd = "cd '" + dir + "' && " + env + " '" + SNAPSHOW_EXE + "' " + args + " >'" +
-                    (tmp / "out").string() + "' 2>'" + (tmp / "err").string() + "' <'" + input + "'";
-  int rc = std::system(cmd.c_str());
-  Run r;
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(tmp / "out");
-  r.err = slurp(tmp / "err");
-  fs::remove_all(tmp);
-  return r;
+         const std::string& input = "/dev/null") {
+  return snap::test::run_tool(SNAPSHOW_EXE, args, dir, env, input);
 }
 
 bool has(const std::string& text, const std::string& part) {

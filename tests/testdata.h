@@ -1,7 +1,10 @@
 // Test helpers: the real captures in testdata/, by their names.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include <doctest/doctest.h>
 
 #include "snap/parse.h"
 #include "snap/snapshot.h"
@@ -9,9 +12,13 @@
 namespace snap::test {
 
 /// testdata/REL, e.g. "c-malloc-leak/smaps.01".
-inline std::string path(const std::string& rel) { return std::string(SNAP_TESTDATA) + "/" + rel; }
+inline std::string path(const std::string& rel) {
+  return std::string(SNAP_TESTDATA) + "/" + rel;
+}
 
-inline Snapshot load(const std::string& rel) { return read_snapshot(path(rel)); }
+inline Snapshot load(const std::string& rel) {
+  return read_snapshot(path(rel));
+}
 
 /// The region of `s` that starts at `start`, or nullptr.
 inline const Region* region_at(const Snapshot& s, std::uint64_t start) {
@@ -22,4 +29,19 @@ inline const Region* region_at(const Snapshot& s, std::uint64_t start) {
 
 inline constexpr std::uint64_t KiB = 1024;
 
+/// A counter's bit in Counters::known_mask().
+constexpr std::uint32_t bit(Field f) {
+  return 1u << static_cast<unsigned>(f);
+}
+
 }  // namespace snap::test
+
+namespace doctest {
+/// Counters print as their value, or "unknown".
+template <>
+struct StringMaker<std::optional<std::uint64_t>> {
+  static String convert(const std::optional<std::uint64_t>& v) {
+    return v ? String(std::to_string(*v).c_str()) : String("unknown");
+  }
+};
+}  // namespace doctest
