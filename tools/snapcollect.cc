@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include "cli.h"
 #include "snap/collect.h"
 #include "snap/size.h"
 #include "snap/timeline.h"
@@ -23,7 +24,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr int kTrouble = 2;
+using snap::cli::kTrouble;
 constexpr int kTargetExitedEarly = 3;
 
 constexpr const char* kUsage =
@@ -78,8 +79,7 @@ struct Args {
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "snapcollect: " << message << "\nTry 'snapcollect --help' for more information.\n";
-  std::exit(kTrouble);
+  snap::cli::usage_error("snapcollect", message);
 }
 
 Args parse_args(int argc, char** argv) {
@@ -97,7 +97,7 @@ Args parse_args(int argc, char** argv) {
   shown.add_options()("pid,p", po::value<std::int64_t>()->value_name("PID"), "the process to watch")(
       "interval,i", po::value(&a.interval)->value_name("DURATION"),
       "time between snapshots (default 30s; 500ms, 5m, 1h)")(
-      "count,n", po::value<std::size_t>()->value_name("N"), "stop after N snapshots")(
+      "count,n", po::value<std::string>()->value_name("N"), "stop after N snapshots")(
       "duration,d", po::value(&a.duration)->value_name("DURATION"), "stop after DURATION")(
       "out,o", po::value(&a.out)->value_name("DIR"), "output directory (default snap-PID-YYYYmmdd-HHMMSS)")(
       "format,f", po::value(&a.format)->value_name("FORMAT"),
@@ -106,27 +106,11 @@ Args parse_args(int argc, char** argv) {
       "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")(
       "quiet,q", po::bool_switch(&a.quiet), "no status line")("help", "print this help and exit")(
       "version", "print the version and exit");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(split, argv)
-                  .options(shown)
-                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    usage_error(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << kAbout << '\n' << shown << kEpilog;
-    std::exit(0);
-  }
-  if (vm.count("version")) {
-    std::cout << "snapcollect (snap) " << snap::version() << '\n';
-    std::exit(0);
-  }
+  po::positional_options_description none;
+  po::variables_map vm =
+      snap::cli::parse(split, argv, "snapcollect", shown, shown, none, {kUsage, kAbout, kEpilog});
   if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
-  if (vm.count("count")) a.count = vm["count"].as<std::size_t>();
+  if (vm.count("count")) a.count = snap::cli::count("snapcollect", "count", vm["count"].as<std::string>());
   if (a.pid && !a.command.empty()) usage_error("give -p PID or -- COMMAND, not both");
   if (!a.pid && a.command.empty()) usage_error("give -p PID, or -- COMMAND to start");
   if (a.pid && *a.pid <= 0) usage_error("-p: a pid is a positive number");

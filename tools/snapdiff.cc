@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include "cli.h"
 #include "snap/dump.h"
 #include "snap/emit.h"
 #include "snap/error.h"
@@ -31,7 +32,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr int kTrouble = 2;
+using snap::cli::kTrouble;
 
 constexpr const char* kUsage = "Usage: snapdiff [OPTION]... BEFORE AFTER\n";
 constexpr const char* kAbout =
@@ -92,17 +93,7 @@ struct Choices {
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "snapdiff: " << message << "\nTry 'snapdiff --help' for more information.\n";
-  std::exit(kTrouble);
-}
-
-bool want_color(const std::string& mode) {
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color && *no_color) return false;
-  if (mode == "always") return true;
-  if (mode == "never") return false;
-  if (mode != "auto") usage_error(fmt::format("--color must be auto, always or never, not '{}'", mode));
-  return ::isatty(STDOUT_FILENO) == 1;
+  snap::cli::usage_error("snapdiff", message);
 }
 
 Choices choices(const Args& a) {
@@ -177,7 +168,7 @@ Choices choices(const Args& a) {
 Args parse_args(int argc, char** argv) {
   Args a;
   po::options_description shown("Options");
-  shown.add_options()("top,n", po::value<std::size_t>()->value_name("N"),
+  shown.add_options()("top,n", po::value<std::string>()->value_name("N"),
                       "show at most N blocks (default: every block that grew, up to 20)")(
       "min-growth,m", po::value(&a.min_growth)->value_name("SIZE"),
       "count a block as grown only when it grew by at least SIZE (default 0)")(
@@ -197,7 +188,7 @@ Args parse_args(int argc, char** argv) {
   trend.add_options()("interval", po::value(&a.interval)->value_name("DURATION"),
                       "snapshots were taken DURATION apart (30s, 5m, 1h); overrides other times")(
       "limit", po::value(&a.limit)->value_name("SIZE"), "project when Rss reaches SIZE")(
-      "max-map-count", po::value<std::uint64_t>()->value_name("N"),
+      "max-map-count", po::value<std::string>()->value_name("N"),
       "project when the mapping count reaches N (default: as the collection recorded it, else the kernel's "
       "65530)");
   po::options_description gdb("Handing the growing blocks to gdb");
@@ -221,29 +212,11 @@ Args parse_args(int argc, char** argv) {
   po::positional_options_description pos;
   pos.add("file", -1);
 
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(all)
-                  .positional(pos)
-                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    usage_error(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << kAbout << '\n' << shown << kEpilog;
-    std::exit(0);
-  }
-  if (vm.count("version")) {
-    std::cout << "snapdiff (snap) " << snap::version() << '\n';
-    std::exit(0);
-  }
-  if (vm.count("top")) a.top = vm["top"].as<std::size_t>();
+  po::variables_map vm = snap::cli::parse(argc, argv, "snapdiff", shown, all, pos, {kUsage, kAbout, kEpilog});
+  if (vm.count("top")) a.top = snap::cli::count("snapdiff", "top", vm["top"].as<std::string>());
   if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
-  if (vm.count("max-map-count")) a.max_map_count = vm["max-map-count"].as<std::uint64_t>();
+  if (vm.count("max-map-count"))
+    a.max_map_count = snap::cli::count("snapdiff", "max-map-count", vm["max-map-count"].as<std::string>());
   if (a.files.empty()) usage_error("give two snapshots: BEFORE AFTER");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
   if (std::count(a.files.begin(), a.files.end(), "-") > 1)
@@ -252,12 +225,6 @@ Args parse_args(int argc, char** argv) {
 }
 
 }  // namespace
-
-bool utf8_locale() {
-  std::setlocale(LC_CTYPE, "");
-  const char* cs = nl_langinfo(CODESET);
-  return cs && (std::strcmp(cs, "UTF-8") == 0 || std::strcmp(cs, "utf8") == 0);
-}
 
 /// Writes `text` to a new file: an existing file is never overwritten.
 void write_new_file(const std::string& path, const std::string& text) {
@@ -361,7 +328,7 @@ int main(int argc, char** argv) {
     }
     const bool report = !args.ranges && args.gdb != "-";
     const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
-                                 want_color(args.color), utf8_locale()};
+                                 snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale()};
     if (report && trend_report) {
       if (args.json)
         snap::emit_trend_json(out, *trend_report);

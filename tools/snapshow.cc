@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include "cli.h"
+
 #include "snap/error.h"
 #include "snap/parse.h"
 #include "snap/size.h"
@@ -22,7 +24,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr int kTrouble = 2;
+using snap::cli::kTrouble;
 
 constexpr const char* kUsage = "Usage: snapshow [OPTION]... FILE\n";
 constexpr const char* kAbout =
@@ -65,17 +67,7 @@ struct Args {
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "snapshow: " << message << "\nTry 'snapshow --help' for more information.\n";
-  std::exit(kTrouble);
-}
-
-bool want_color(const std::string& mode) {
-  const char* no_color = std::getenv("NO_COLOR");
-  if (mode != "auto" && mode != "always" && mode != "never")
-    usage_error(fmt::format("--color must be auto, always or never, not '{}'", mode));
-  if (no_color && *no_color) return false;
-  if (mode == "auto") return ::isatty(STDOUT_FILENO) == 1;
-  return mode == "always";
+  snap::cli::usage_error("snapshow", message);
 }
 
 Args parse_args(int argc, char** argv) {
@@ -100,26 +92,7 @@ Args parse_args(int argc, char** argv) {
   po::positional_options_description pos;
   pos.add("file", -1);
 
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(all)
-                  .positional(pos)
-                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    usage_error(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << kAbout << '\n' << shown << kEpilog;
-    std::exit(0);
-  }
-  if (vm.count("version")) {
-    std::cout << "snapshow (snap) " << snap::version() << '\n';
-    std::exit(0);
-  }
+  po::variables_map vm = snap::cli::parse(argc, argv, "snapshow", shown, all, pos, {kUsage, kAbout, kEpilog});
   if (a.files.empty()) usage_error("give one snapshot: FILE");
   // Not po::value<std::size_t>: lexical_cast reads "-1" as 2^64-1.
   if (a.top.empty() || a.top.find_first_not_of("0123456789") != std::string::npos)
@@ -145,7 +118,7 @@ int main(int argc, char** argv) {
     if (!format) usage_error(fmt::format("--input-format: unknown format '{}'", args.input_format));
   }
   const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
-                               want_color(args.color)};
+                               snap::cli::want_color("snapshow", args.color)};
   const std::string& file = args.files.front();
   try {
     snap::Snapshot snapshot = snap::read_snapshot(file, format);

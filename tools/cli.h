@@ -1,0 +1,93 @@
+// What every snap program does the same way: usage errors, --help and
+// --version, colour, counts. Header-only; each tool is its own executable.
+#pragma once
+
+#include <langinfo.h>
+#include <unistd.h>
+
+#include <clocale>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <boost/program_options.hpp>
+
+#include "snap/version.h"
+
+namespace snap::cli {
+
+inline constexpr int kTrouble = 2;
+
+/// Prints "TOOL: MESSAGE" and the --help hint, exits 2.
+[[noreturn]] inline void usage_error(std::string_view tool, const std::string& message) {
+  std::cerr << tool << ": " << message << "\nTry '" << tool << " --help' for more information.\n";
+  std::exit(kTrouble);
+}
+
+/// --color WHEN: validated first, then NO_COLOR (set and not empty) wins.
+inline bool want_color(std::string_view tool, const std::string& mode) {
+  if (mode != "auto" && mode != "always" && mode != "never")
+    usage_error(tool, fmt::format("--color must be auto, always or never, not '{}'", mode));
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  if (mode == "auto") return ::isatty(STDOUT_FILENO) == 1;
+  return mode == "always";
+}
+
+/// Whether the terminal takes UTF-8 (sparklines), from the locale.
+inline bool utf8_locale() {
+  std::setlocale(LC_CTYPE, "");
+  const char* cs = nl_langinfo(CODESET);
+  return cs && (std::strcmp(cs, "UTF-8") == 0 || std::strcmp(cs, "utf8") == 0);
+}
+
+/// A non-negative count given as text: Program_options would read "-1" as
+/// 2^64-1 through an unsigned type.
+inline std::size_t count(std::string_view tool, std::string_view option, const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 18)
+    usage_error(tool, fmt::format("--{}: '{}' is not a count", option, text));
+  return static_cast<std::size_t>(std::stoull(text));
+}
+
+struct Help {
+  const char* usage;
+  const char* about;
+  const char* epilog;
+};
+
+/// Parses the command line (GNU long options, no abbreviations), answers
+/// --help and --version, and turns a Program_options error into a usage
+/// error. `options` must include "help" and "version".
+inline boost::program_options::variables_map parse(
+    int argc, char** argv, std::string_view tool, const boost::program_options::options_description& shown,
+    const boost::program_options::options_description& all,
+    const boost::program_options::positional_options_description& pos, const Help& help) {
+  namespace po = boost::program_options;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(all)
+                  .positional(pos)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    usage_error(tool, e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << help.usage << help.about << '\n' << shown << help.epilog;
+    std::exit(0);
+  }
+  if (vm.count("version")) {
+    std::cout << tool << " (snap) " << snap::version() << '\n';
+    std::exit(0);
+  }
+  return vm;
+}
+
+}  // namespace snap::cli
