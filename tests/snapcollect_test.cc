@@ -1,1 +1,1073 @@
+// The snapcollect program as a user runs it, on real processes: the
+// fixtures/threads.c child (named threads blocked in read(2), a leak into
+// [heap]), started by snapcollect itself (-- COMMAND) or by the test (-p).
+// Every process is bounded in time, killed and reaped whatever happens;
+// every file goes to a temporary directory.
 #include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "snap/collect.h"
+#include "snap/manifest.h"
+#include "snap/parse.h"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTimeout = 15s;  // for any one run; a normal run takes ~1 s
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "snap_collect_test.XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::set<std::string> names(const fs::path& dir) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) out.insert(e.path().filename().string());
+  return out;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// A process started with `argv`, in a process group of its own, stdin from
+/// /dev/null, stdout and stderr into files; the constructor returns once it
+/// has exec'd (before that, /proc shows this test's image). The destructor
+/// kills the group (the process and whatever it started) unless it was
+/// already reaped.
+class Process {
+ public:
+  /// `env`: "NAME=VALUE" settings added to its environment.
+  Process(const std::vector<std::string>& argv, const fs::path& logs,
+          const std::vector<std::string>& env = {})
+      : out_(logs / "out"), err_(logs / "err") {
+    fs::create_directories(logs);
+    int exec_done[2];
+    REQUIRE(::pipe2(exec_done, O_CLOEXEC) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::close(exec_done[0]);
+      ::setpgid(0, 0);
+      // Whatever it leaves in its working directory (jcmd's .attach_pid
+      // files) goes with the logs.
+      if (::chdir(logs.c_str()) != 0) ::_exit(126);
+      for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
+      int in = ::open("/dev/null", O_RDONLY);
+      int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (in < 0 || out < 0 || err < 0) ::_exit(126);
+      ::dup2(in, STDIN_FILENO);
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(err, STDERR_FILENO);
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);  // also here, so that the group exists before we return
+    started_ = Clock::now();
+    // The write end closes on exec (or on _exit): read returns 0 then.
+    ::close(exec_done[1]);
+    char c;
+    while (::read(exec_done[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    ::close(exec_done[0]);
+  }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process() { kill_and_reap(); }
+
+  pid_t pid() const { return pid_; }
+
+  /// The exit status (128+N for signal N) once it has ended, waiting at
+  /// most `timeout`; nullopt while it runs.
+  std::optional<int> wait(Clock::duration timeout = kTimeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (!status_) {
+      int ws = 0;
+      pid_t r = ::waitpid(pid_, &ws, WNOHANG);
+      if (r == pid_) {
+        status_ = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+        ended_ = Clock::now();
+        break;
+      }
+      if (Clock::now() >= deadline) break;
+      std::this_thread::sleep_for(5ms);
+    }
+    return status_;
+  }
+
+  void signal(int sig) {
+    if (!status_) ::kill(pid_, sig);
+  }
+
+  /// SIGKILL to its group, then reaped.
+  void kill_and_reap() {
+    if (status_ || pid_ <= 0) return;
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    int ws = 0;
+    while (::waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
+    }
+    status_ = 128 + SIGKILL;
+    ended_ = Clock::now();
+  }
+
+  double seconds() const { return std::chrono::duration<double>(ended_ - started_).count(); }
+  std::string out() const { return slurp(out_); }
+  std::string err() const { return slurp(err_); }
+
+ private:
+  pid_t pid_ = -1;
+  fs::path out_, err_;
+  std::optional<int> status_;
+  Clock::time_point started_, ended_;
+};
+
+struct Run {
+  std::optional<int> status;  // nullopt: killed after kTimeout
+  std::string out, err;
+  double seconds = 0;
+};
+
+/// Runs `argv` to its end (at most `timeout`, then killed).
+Run run(const std::vector<std::string>& argv, const fs::path& logs, Clock::duration timeout = kTimeout,
+        const std::vector<std::string>& env = {}) {
+  Process p(argv, logs, env);
+  Run r;
+  r.status = p.wait(timeout);
+  if (!r.status) p.kill_and_reap();
+  r.seconds = p.seconds();
+  r.out = p.out();
+  r.err = p.err();
+  return r;
+}
+
+std::vector<std::string> snapcollect(std::vector<std::string> args) {
+  args.insert(args.begin(), SNAPCOLLECT_EXE);
+  return args;
+}
+
+/// The threads fixture: `threads` workers, one every `interval_ms`, leaking
+/// `leak_kib` KiB per step.
+std::vector<std::string> threads_fixture(int threads, int interval_ms, int leak_kib = 0) {
+  return {SNAP_THREADS_EXE, std::to_string(threads), std::to_string(interval_ms), std::to_string(leak_kib)};
+}
+
+/// The manifest in `dir` once it lists at least `n` snapshots (at most
+/// `timeout`). Every read must parse: the file is only ever replaced whole.
+std::optional<snap::Manifest> wait_for_snapshots(const fs::path& dir, std::size_t n,
+                                                 Clock::duration timeout = 5s) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (auto m = snap::read_manifest(dir.string()); m && m->snapshots.size() >= n) return m;
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+/// Waits (at most 5 s) until process `pid` has `n` threads: a target whose
+/// thread list no longer changes.
+void wait_for_threads(pid_t pid, std::size_t n) {
+  const fs::path task = "/proc/" + std::to_string(pid) + "/task";
+  const auto deadline = Clock::now() + 5s;
+  while (names(task).size() < n && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  REQUIRE(names(task).size() >= n);
+}
+
+/// What a collection that hung or took no snapshot says of itself.
+std::string what_ended(const fs::path& dir, const std::string& err) {
+  auto m = snap::read_manifest(dir.string());
+  std::string out = m ? "the manifest lists " + std::to_string(m->snapshots.size()) + " snapshots, end \"" +
+                            m->end_reason + "\", command \"" + m->command + "\""
+                      : "no manifest";
+  return out + "; snapcollect said: " + err;
+}
+
+/// True when no process `pid` exists any more (reaped by whoever started it).
+bool gone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+/// The process `pid`, if it still runs the threads fixture, is killed (it
+/// was started, indirectly, by this test). Returns whether it had to be.
+bool kill_leftover_fixture(pid_t pid) {
+  if (gone(pid)) return false;
+  if (!contains(slurp("/proc/" + std::to_string(pid) + "/cmdline"), "snap_threads")) return false;
+  ::kill(pid, SIGKILL);
+  return true;
+}
+
+/// Checks what every finished collection must hold: the files the manifest
+/// lists are there and nothing else (no temporary file), each parses, and
+/// the manifest's totals are those of the file.
+void check_collection(const fs::path& dir, const snap::Manifest& m, snap::Format format) {
+  std::set<std::string> listed{"manifest.json"};
+  for (const auto& e : m.snapshots) listed.insert(e.file);
+  CHECK(listed.size() == m.snapshots.size() + 1);  // no name listed twice
+  std::set<std::string> there = names(dir);
+  for (const auto& n : there) CHECK_MESSAGE(listed.count(n), "unlisted file in the collection: " << n);
+  using ManifestThreads = std::vector<snap::ThreadInfo>;
+  for (std::size_t i = 0; i < m.snapshots.size(); ++i) {
+    const snap::ManifestEntry& e = m.snapshots[i];
+    CAPTURE(e.file);
+    REQUIRE(there.count(e.file));
+    snap::Snapshot s = snap::read_snapshot((dir / e.file).string());
+    CHECK(s.format == format);
+    CHECK(s.warnings.empty());
+    CHECK(e.mappings == s.regions.size());
+    for (snap::Field f : {snap::Field::size, snap::Field::rss}) CHECK(e.totals.get(f) == s.totals.get(f));
+    if (format == snap::Format::smaps)
+      CHECK(e.totals.get(snap::Field::pss) == s.totals.get(snap::Field::pss));
+    CHECK(e.read_seconds > 0);
+    CHECK(e.read_seconds < 5);
+    CHECK(e.wall >= m.start_wall);
+    // Every stack pointer recorded lies in a mapping of the same snapshot,
+    // for the threads that were there before the read began (threads are
+    // listed after smaps is read: one started in between has its stack
+    // mapped too late for this snapshot).
+    const ManifestThreads* before = i ? &m.snapshots[i - 1].threads : nullptr;
+    for (const auto& t : e.threads)
+      if (t.sp && before &&
+          std::any_of(before->begin(), before->end(), [&](const auto& b) { return b.tid == t.tid; }))
+        CHECK_MESSAGE(std::any_of(s.regions.begin(), s.regions.end(),
+                                  [&](const snap::Region& r) { return *t.sp >= r.start && *t.sp < r.end; }),
+                      "tid " << t.tid << " sp outside every mapping");
+  }
+  for (std::size_t i = 1; i < m.snapshots.size(); ++i) {
+    CHECK(m.snapshots[i].wall > m.snapshots[i - 1].wall);
+    CHECK(m.snapshots[i].monotonic > m.snapshots[i - 1].monotonic);
+  }
+  if (!m.snapshots.empty() && !m.end_reason.empty()) CHECK(m.end_wall >= m.snapshots.back().wall);
+}
+
+/// A row of snapdiff's trend table: range, category, name.
+struct Row {
+  std::uint64_t start = 0, end = 0;
+  std::string category, name, line;
+};
+
+std::vector<Row> rows(const std::string& report) {
+  static const std::regex kRow(R"(\s(\S+)\s+([0-9a-f]+)-([0-9a-f]+)\s+\d+/\d+\s+(.*)$)");
+  std::vector<Row> out;
+  std::istringstream in(report);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, kRow)) continue;
+    out.push_back({std::stoull(m[2].str(), nullptr, 16), std::stoull(m[3].str(), nullptr, 16), m[1].str(),
+                   m[4].str(), line});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("-- COMMAND: 5 snapshots of a threads-and-heap leaker; snapdiff DIR names the thread stacks") {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "hunt";
+  auto cmd = snapcollect({"--interval", "200ms", "--count", "5", "--quiet", "--out", dir.string(), "--"});
+  for (auto& a : threads_fixture(20, 150, 256)) cmd.push_back(a);
+  Run r = run(cmd, tmp.path / "logs", 8s);
+  if (!r.status) FAIL("snapcollect did not end in 8 s: " << what_ended(dir, r.err));
+  CHECK(*r.status == 0);
+  CHECK(r.out.empty());
+  CHECK(r.seconds < 5);
+
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(names(dir) == std::set<std::string>{"manifest.json", "smaps.0001", "smaps.0002", "smaps.0003",
+                                            "smaps.0004", "smaps.0005"});
+  REQUIRE(m->snapshots.size() == 5);
+  for (std::size_t i = 0; i < 5; ++i) CHECK(m->snapshots[i].file == "smaps.000" + std::to_string(i + 1));
+  check_collection(dir, *m, snap::Format::smaps);
+  CHECK(m->format == "smaps");
+  CHECK(m->end_reason == "count reached");
+  CHECK(m->pid > 0);
+  CHECK(m->boot_id == snap::read_boot_id());
+  CHECK(m->max_map_count == snap::read_max_map_count());
+  CHECK(r.err == "snapcollect: 5 snapshots of pid " + std::to_string(m->pid) + " in " + dir.string() +
+                     ": count reached\n");
+  // Scheduled from the start: 4 intervals of 200 ms between first and last.
+  const double span = m->snapshots.back().monotonic - m->snapshots.front().monotonic;
+  CHECK(span > 0.7);
+  CHECK(span < 2.0);
+  CHECK(m->snapshots.back().wall - m->snapshots.front().wall == doctest::Approx(span).epsilon(0.05));
+  // The command was ended with the collection, and reaped.
+  CHECK(gone(static_cast<pid_t>(m->pid)));
+  CHECK(!kill_leftover_fixture(static_cast<pid_t>(m->pid)));
+
+  // Threads: the main one throughout, named workers appearing, each blocked
+  // in read(2) with a stack pointer once it has run for an interval.
+  const auto& last = m->snapshots.back();
+  std::size_t workers = 0;
+  for (const auto& e : m->snapshots)
+    CHECK(std::any_of(e.threads.begin(), e.threads.end(), [&](const auto& t) { return t.tid == m->pid; }));
+  for (const auto& t : last.threads)
+    if (t.name.starts_with("worker-")) {
+      ++workers;
+      const auto& before = m->snapshots[3].threads;
+      if (std::any_of(before.begin(), before.end(), [&](const auto& b) { return b.tid == t.tid; }))
+        CHECK_MESSAGE(t.sp, t.name << " tid " << t.tid << " has no stack pointer");
+    }
+  CHECK(workers >= 3);
+  CHECK(workers <= 8);
+  if (auto own = snap::read_cgroup_memory(::getpid())) {
+    // The child lives in this test's cgroup.
+    REQUIRE(last.cgroup);
+    CHECK(last.cgroup->version == own->version);
+    CHECK(last.cgroup->path == own->path);
+    CHECK(last.cgroup->current.value_or(0) > 0);
+  }
+
+  // snapdiff DIR: a trend in the manifest's times, thread stacks named by
+  // the thread whose stack pointer is in them, the thread count by name.
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CHECK(*d.status == 1);
+  CAPTURE(d.out);
+  CHECK(contains(d.out, "(times from the collection's manifest)"));
+  CHECK(contains(d.err, dir.string() + ": 5 snapshots collected from pid " + std::to_string(m->pid)));
+
+  std::size_t named = 0;
+  for (const Row& row : rows(d.out)) {
+    CAPTURE(row.line);
+    if (!row.name.starts_with("[worker-")) continue;
+    ++named;
+    CHECK(row.category == "thread-stack");
+    std::smatch label;
+    const std::string name = row.name;
+    REQUIRE(std::regex_match(name, label, std::regex(R"(\[(worker-\d+) tid (\d+)\])")));
+    const std::int64_t tid = std::stoll(label[2].str());
+    auto t =
+        std::find_if(last.threads.begin(), last.threads.end(), [&](const auto& x) { return x.tid == tid; });
+    REQUIRE(t != last.threads.end());
+    CHECK(t->name == label[1].str());
+    REQUIRE(t->sp);
+    CHECK(*t->sp >= row.start);
+    CHECK(*t->sp < row.end);
+    // No other recorded thread's stack is in that block.
+    for (const auto& other : last.threads)
+      if (other.tid != tid && other.sp) CHECK(!(*other.sp >= row.start && *other.sp < row.end));
+  }
+  CHECK(named >= 2);
+  // Every worker that ran for an interval or more has grown its stack by
+  // 64 KiB, above the floor: the report lists its block, named after it.
+  const auto& earlier = m->snapshots[3].threads;
+  for (const auto& t : last.threads)
+    if (t.name.starts_with("worker-") && t.sp &&
+        std::any_of(earlier.begin(), earlier.end(), [&](const auto& e) { return e.tid == t.tid; })) {
+      bool found = false;
+      for (const Row& row : rows(d.out))
+        if (*t.sp >= row.start && *t.sp < row.end)
+          found = found || row.name == "[" + t.name + " tid " + std::to_string(t.tid) + "]";
+      CHECK_MESSAGE(found, t.name << " tid " << t.tid << " is not the name of its stack's block");
+    }
+
+  std::smatch counts;
+  REQUIRE(std::regex_search(d.out, counts, std::regex(R"(Threads by name: worker-\*: (\d+) -> (\d+))")));
+  CHECK(std::stoul(counts[1].str()) < std::stoul(counts[2].str()));
+  CHECK(std::stoul(counts[2].str()) == workers);
+
+  // The leak: [heap], 256 KiB every 150 ms, growing steadily.
+  bool heap = false;
+  for (const Row& row : rows(d.out))
+    if (row.category == "heap") {
+      heap = true;
+      std::smatch g;
+      REQUIRE(std::regex_search(row.line, g, std::regex(R"(^(\w+)\s+\+(\d+)K)")));
+      CHECK(g[1].str() == "steady");
+      CHECK(std::stoul(g[2].str()) >= 512);
+    }
+  CHECK(heap);
+}
+
+TEST_CASE("-- COMMAND: the first snapshot and the command line are the command's, not snapcollect's") {
+  // The fork's child is snapcollect until it execs: a snapshot taken before
+  // the exec is snapcollect's own map, and its command line snapcollect's;
+  // one taken during the exec reads empty, which ends the collection as
+  // "target exited" while the command runs on. Racy by nature: 20 runs.
+  TempDir tmp;
+  int wrong_command = 0, wrong_map = 0, ended_early = 0, hung = 0;
+  constexpr int kRuns = 20;
+  for (int i = 0; i < kRuns; ++i) {
+    const fs::path dir = tmp.path / ("run" + std::to_string(i));
+    auto cmd = snapcollect({"--interval", "10s", "--count", "1", "--quiet", "--out", dir.string(), "--"});
+    for (auto& a : threads_fixture(0, 0)) cmd.push_back(a);
+    Run r = run(cmd, tmp.path / "logs", 3s);
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    if (!r.status) ++hung;  // snapcollect waiting on a command it never ends
+    if (m->snapshots.empty()) {
+      ++ended_early;
+      continue;
+    }
+    CHECK(r.status == 0);
+    if (m->command != std::string(SNAP_THREADS_EXE) + " 0 0 0") ++wrong_command;
+    if (!contains(slurp(dir / m->snapshots[0].file), SNAP_THREADS_EXE)) ++wrong_map;
+  }
+  CHECK_MESSAGE(wrong_command == 0,
+                wrong_command << " of " << kRuns << " manifests name snapcollect's command");
+  CHECK_MESSAGE(wrong_map == 0, wrong_map << " of " << kRuns << " first snapshots are snapcollect's own map");
+  CHECK_MESSAGE(ended_early == 0, ended_early << " of " << kRuns << " collections ended with no snapshot");
+  CHECK_MESSAGE(hung == 0, hung << " of " << kRuns << " runs of snapcollect did not end (killed after 3 s)");
+}
+
+TEST_CASE("-- COMMAND: the command's own exit status when it ends first") {
+  TempDir tmp;
+  SUBCASE("exit 7") {
+    Run r = run(snapcollect({"--interval", "100ms", "--quiet", "--out", (tmp.path / "a").string(), "--",
+                             "/bin/sh", "-c", "sleep 0.35; exit 7"}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 7);
+    auto m = snap::read_manifest((tmp.path / "a").string());
+    REQUIRE(m);
+    CHECK(m->end_reason == "target exited");
+    CHECK(m->snapshots.size() >= 2);
+    check_collection(tmp.path / "a", *m, snap::Format::smaps);
+  }
+  SUBCASE("killed by SIGKILL: 128+9") {
+    Run r = run(snapcollect({"--interval", "100ms", "--count", "50", "--quiet", "--out",
+                             (tmp.path / "b").string(), "--", "/bin/sh", "-c", "sleep 0.35; kill -9 $$"}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 137);
+    auto m = snap::read_manifest((tmp.path / "b").string());
+    REQUIRE(m);
+    CHECK(m->end_reason == "target exited");
+  }
+}
+
+TEST_CASE("-p: the target exits mid-collection; every completed snapshot stays") {
+  TempDir tmp;
+  SUBCASE("no --count or --duration: the collection ended as asked, exit 0") {
+    Process target(threads_fixture(4, 100, 64), tmp.path / "target");
+    const fs::path dir = tmp.path / "hunt";
+    Process collector(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--quiet",
+                                   "--out", dir.string()}),
+                      tmp.path / "collector");
+    REQUIRE(wait_for_snapshots(dir, 4));
+    std::this_thread::sleep_for(50ms);
+    target.kill_and_reap();
+    auto status = collector.wait(5s);
+    REQUIRE(status);
+    CHECK(*status == 0);
+    CHECK(contains(collector.err(), ": target exited\n"));
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    CHECK(m->end_reason == "target exited");
+    CHECK(m->pid == target.pid());
+    CHECK(m->snapshots.size() >= 4);
+    check_collection(dir, *m, snap::Format::smaps);
+  }
+  SUBCASE("--count 50 not reached: exit 3") {
+    Process target(threads_fixture(4, 100), tmp.path / "target");
+    const fs::path dir = tmp.path / "hunt";
+    Process collector(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--count", "50",
+                                   "--quiet", "--out", dir.string()}),
+                      tmp.path / "collector");
+    REQUIRE(wait_for_snapshots(dir, 3));
+    target.kill_and_reap();
+    auto status = collector.wait(5s);
+    REQUIRE(status);
+    CHECK(*status == 3);
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    CHECK(m->end_reason == "target exited");
+    CHECK(m->snapshots.size() >= 3);
+    CHECK(m->snapshots.size() < 50);
+    check_collection(dir, *m, snap::Format::smaps);
+  }
+  SUBCASE("--duration not reached: exit 3") {
+    Process target(threads_fixture(4, 100), tmp.path / "target");
+    const fs::path dir = tmp.path / "hunt";
+    Process collector(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--duration",
+                                   "1h", "--quiet", "--out", dir.string()}),
+                      tmp.path / "collector");
+    REQUIRE(wait_for_snapshots(dir, 2));
+    target.kill_and_reap();
+    auto status = collector.wait(5s);
+    REQUIRE(status);
+    CHECK(*status == 3);
+  }
+}
+
+TEST_CASE("SIGTERM and SIGINT: exit 0 at once, the manifest closed, the snapshots intact") {
+  TempDir tmp;
+  Process target(threads_fixture(2, 20), tmp.path / "target");
+  wait_for_threads(target.pid(), 3);
+  for (int sig : {SIGTERM, SIGINT}) {
+    CAPTURE(sig);
+    const fs::path dir = tmp.path / ("hunt-" + std::to_string(sig));
+    Process collector(snapcollect({"-p", std::to_string(target.pid()), "--interval", "10s", "--quiet",
+                                   "--out", dir.string()}),
+                      tmp.path / ("collector-" + std::to_string(sig)));
+    auto first = wait_for_snapshots(dir, 1);
+    REQUIRE(first);
+    const std::string snapshot = slurp(dir / first->snapshots[0].file);
+    const auto sent = Clock::now();
+    collector.signal(sig);
+    auto status = collector.wait(5s);
+    const double took = std::chrono::duration<double>(Clock::now() - sent).count();
+    REQUIRE(status);
+    CHECK(*status == 0);
+    CHECK(took < 2.0);
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    CHECK(m->end_reason == "interrupted");
+    REQUIRE(m->snapshots.size() == 1);
+    CHECK(slurp(dir / m->snapshots[0].file) == snapshot);
+    check_collection(dir, *m, snap::Format::smaps);
+    CHECK(contains(collector.err(), ": interrupted\n"));
+    CHECK(!gone(target.pid()));  // -p: the target is not ours to end
+  }
+}
+
+TEST_CASE("-- COMMAND and SIGTERM: the command is ended too, exit 0") {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "hunt";
+  auto cmd = snapcollect({"--interval", "10s", "--quiet", "--out", dir.string(), "--"});
+  for (auto& a : threads_fixture(2, 50)) cmd.push_back(a);
+  Process collector(cmd, tmp.path / "collector");
+  if (!wait_for_snapshots(dir, 1)) FAIL("no snapshot in 5 s: " << what_ended(dir, collector.err()));
+  collector.signal(SIGTERM);
+  auto status = collector.wait(5s);
+  REQUIRE(status);
+  CHECK(*status == 0);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->end_reason == "interrupted");
+  CHECK(gone(static_cast<pid_t>(m->pid)));
+  CHECK(!kill_leftover_fixture(static_cast<pid_t>(m->pid)));
+}
+
+TEST_CASE("existing files: a collection is refused, a stray file kept, a planted symlink not followed") {
+  TempDir tmp;
+  Process target(threads_fixture(1, 10), tmp.path / "target");
+  const std::string pid = std::to_string(target.pid());
+
+  SUBCASE("--out holds a manifest.json: exit 2, nothing written") {
+    const fs::path dir = tmp.path / "old";
+    fs::create_directories(dir);
+    std::ofstream(dir / "manifest.json") << "{\"schema\": \"snap.manifest/1\"}\n";
+    std::ofstream(dir / "smaps.0001") << "old\n";
+    Run r =
+        run(snapcollect({"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out", dir.string()}),
+            tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(contains(r.err, "already holds a collection"));
+    CHECK(names(dir) == std::set<std::string>{"manifest.json", "smaps.0001"});
+    CHECK(slurp(dir / "manifest.json") == "{\"schema\": \"snap.manifest/1\"}\n");
+    CHECK(slurp(dir / "smaps.0001") == "old\n");
+  }
+  SUBCASE("a stray smaps.0001 and a symlink smaps.0002 -> a file outside") {
+    const fs::path dir = tmp.path / "hunt", outside = tmp.path / "outside-file";
+    fs::create_directories(dir);
+    const std::string stray = "stray bytes\n\x01\x02 not a snapshot, kept as they are\n";
+    std::ofstream(dir / "smaps.0001", std::ios::binary) << stray;
+    std::ofstream(outside) << "outside\n";
+    fs::create_symlink(outside, dir / "smaps.0002");
+    Run r =
+        run(snapcollect({"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out", dir.string()}),
+            tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 0);
+    CHECK(slurp(dir / "smaps.0001") == stray);
+    CHECK(fs::is_symlink(dir / "smaps.0002"));
+    CHECK(fs::read_symlink(dir / "smaps.0002") == outside);
+    CHECK(slurp(outside) == "outside\n");
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    REQUIRE(m->snapshots.size() == 2);
+    CHECK(m->snapshots[0].file == "smaps.0003");
+    CHECK(m->snapshots[1].file == "smaps.0004");
+    CHECK(names(dir) ==
+          std::set<std::string>{"manifest.json", "smaps.0001", "smaps.0002", "smaps.0003", "smaps.0004"});
+    // snapdiff DIR takes the manifest's files, not the stray one.
+    Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+    REQUIRE(d.status);
+    CHECK(*d.status != 2);
+    CHECK(contains(d.out, "smaps.0003"));
+    CHECK(!contains(d.out, "smaps.0001"));
+  }
+  SUBCASE("--out is a symlink to a directory: refused") {
+    fs::create_directories(tmp.path / "real");
+    fs::create_directory_symlink(tmp.path / "real", tmp.path / "link");
+    Run r = run(snapcollect({"-p", pid, "--interval", "100ms", "--count", "1", "--quiet", "--out",
+                             (tmp.path / "link").string()}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(names(tmp.path / "real").empty());
+  }
+}
+
+namespace {
+
+/// A program in PATH, or "".
+std::string which(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin:/usr/sbin:/sbin");
+  for (std::string d; std::getline(dirs, d, ':');)
+    if (!d.empty() && ::access((fs::path(d) / name).c_str(), X_OK) == 0) return (fs::path(d) / name).string();
+  for (const char* d : {"/usr/bin", "/bin", "/usr/sbin", "/sbin"})
+    if (::access((fs::path(d) / name).c_str(), X_OK) == 0) return (fs::path(d) / name).string();
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("another user's process: exit 2, Permission denied; no such process: exit 2, no process") {
+  TempDir tmp;
+  SUBCASE("permission denied") {
+    Process target(threads_fixture(1, 10), tmp.path / "target");
+    std::vector<std::string> as_nobody;
+    std::string pid = std::to_string(target.pid());
+    if (::getuid() == 0) {
+      if (auto setpriv = which("setpriv"); !setpriv.empty())
+        as_nobody = {setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"};
+      else if (auto runuser = which("runuser"); !runuser.empty())
+        as_nobody = {runuser, "-u", "nobody", "--"};
+      else {
+        MESSAGE("SKIPPED: neither setpriv nor runuser to run snapcollect as another user");
+        return;
+      }
+    } else {
+      // Not root: pid 1 is another user's when it is root's.
+      struct stat st {};
+      if (::stat("/proc/1", &st) != 0 || st.st_uid == ::getuid()) {
+        MESSAGE("SKIPPED: no process of another user to watch");
+        return;
+      }
+      pid = "1";
+    }
+    // A directory that user can write in.
+    REQUIRE(::chmod(tmp.path.c_str(), 0755) == 0);
+    const fs::path open = tmp.path / "open";
+    fs::create_directories(open);
+    REQUIRE(::chmod(open.c_str(), 0777) == 0);
+    auto cmd = as_nobody;
+    for (auto& a : snapcollect({"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out",
+                                (open / "hunt").string()}))
+      cmd.push_back(a);
+    Run r = run(cmd, tmp.path / "logs");
+    REQUIRE(r.status);
+    CAPTURE(r.err);
+    if (contains(r.err, "cannot create") || contains(r.err, "cannot open directory")) {
+      MESSAGE("SKIPPED: the other user cannot write the output directory here");
+      return;
+    }
+    CHECK(*r.status == 2);
+    CHECK(contains(r.err, "Permission denied"));
+    CHECK(contains(r.err, "another user's process"));
+    CHECK(names(open / "hunt").count("smaps.0001") == 0);
+  }
+  SUBCASE("no such process") {
+    Run r = run(snapcollect({"-p", "999999999", "--interval", "100ms", "--quiet", "--out",
+                             (tmp.path / "none").string()}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(contains(r.err, "no process 999999999"));
+  }
+}
+
+TEST_CASE("--format pmap-x: what pmap -x prints, its totals those of the same read") {
+  TempDir tmp;
+  Process target(threads_fixture(3, 50, 64), tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  // Without --quiet: not a terminal, so no status line either.
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "3",
+                           "--format", "pmap-x", "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  CHECK(r.err == "snapcollect: 3 snapshots of pid " + std::to_string(target.pid()) + " in " + dir.string() +
+                     ": count reached\n");
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->format == "pmap-x");
+  REQUIRE(m->snapshots.size() == 3);
+  CHECK(names(dir) == std::set<std::string>{"manifest.json", "pmap-x.0001", "pmap-x.0002", "pmap-x.0003"});
+  check_collection(dir, *m, snap::Format::pmap_x);
+  for (const auto& e : m->snapshots) {
+    CAPTURE(e.file);
+    const std::string text = slurp(dir / e.file);
+    CHECK(snap::detect_format(text, e.file) == snap::Format::pmap_x);
+    snap::Snapshot s = snap::read_snapshot((dir / e.file).string());
+    CHECK(s.pid == target.pid());
+    CHECK(contains(s.command, "snap_threads"));
+    REQUIRE(s.reported_totals);
+    CHECK(s.reported_totals->get(snap::Field::rss) == e.totals.get(snap::Field::rss));
+    CHECK(s.reported_totals->get(snap::Field::size) == e.totals.get(snap::Field::size));
+    CHECK(s.totals.get(snap::Field::rss) == e.totals.get(snap::Field::rss));
+    CHECK(!s.totals.known(snap::Field::pss));
+  }
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CHECK(*d.status != 2);
+  CHECK(contains(d.out, "(times from the collection's manifest)"));
+}
+
+TEST_CASE("--help documents the exit status; --version; usage errors exit 2") {
+  TempDir tmp;
+  Run help = run(snapcollect({"--help"}), tmp.path / "logs");
+  REQUIRE(help.status);
+  CHECK(*help.status == 0);
+  CHECK(help.out.starts_with("Usage: snapcollect -p PID [OPTION]..."));
+  CHECK(contains(help.out, "Exit status"));
+  CHECK(contains(help.out, "--interval"));
+  CHECK(contains(help.out, "--format"));
+
+  Run version = run(snapcollect({"--version"}), tmp.path / "logs");
+  REQUIRE(version.status);
+  CHECK(*version.status == 0);
+  CHECK(version.out.starts_with("snapcollect (snap) "));
+
+  const fs::path out = tmp.path / "never";
+  for (std::vector<std::string> args : {std::vector<std::string>{},
+                                        {"-p", "1", "--", "true"},
+                                        {"-p", "0"},
+                                        {"-p", "x"},
+                                        {"-p", "1", "--count", "0"},
+                                        {"-p", "1", "--interval", "0s"},
+                                        {"-p", "1", "--interval", "soon"},
+                                        {"-p", "1", "--duration", "later"},
+                                        {"-p", "1", "--format", "pmap"},
+                                        {"-p", "1", "--frobnicate"}}) {
+    args.push_back("--out");
+    args.push_back(out.string());
+    CAPTURE(args.size());
+    Run r = run(snapcollect(args), tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(r.err.starts_with("snapcollect: "));
+  }
+  CHECK(!fs::exists(out));
+}
+
+TEST_CASE("--duration: a snapshot every interval until the duration, exit 0") {
+  TempDir tmp;
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--duration", "1s",
+                           "--quiet", "--out", dir.string()}),
+              tmp.path / "logs", 8s);
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  CHECK(r.seconds < 3);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->end_reason == "duration reached");
+  // Slots at 0, 0.2, ... 1.0 s: the one at the duration itself may round
+  // either way.
+  CHECK(m->snapshots.size() >= 5);
+  CHECK(m->snapshots.size() <= 6);
+  check_collection(dir, *m, snap::Format::smaps);
+  CHECK(m->snapshots.back().monotonic - m->snapshots.front().monotonic <= 1.1);
+}
+
+namespace {
+
+/// Runs `argv` with its stdout and stderr on a pseudo-terminal; returns
+/// what it wrote there (at most `timeout`, then killed) and its status.
+Run run_on_tty(const std::vector<std::string>& argv, Clock::duration timeout = 8s) {
+  int master = -1, slave = -1;
+  REQUIRE(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(master);
+    ::setsid();
+    int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(slave, STDOUT_FILENO);
+    ::dup2(slave, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(slave);
+  Run r;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 20) > 0) {
+      char chunk[4096];
+      ssize_t n = ::read(master, chunk, sizeof chunk);
+      if (n > 0) {
+        r.out.append(chunk, static_cast<std::size_t>(n));
+        continue;
+      }
+      break;  // EIO: every holder of the terminal has closed it
+    }
+    if (Clock::now() >= deadline) break;
+  }
+  int ws = 0;
+  if (::waitpid(pid, &ws, WNOHANG) != pid) {
+    // Poll once more for a clean exit, then kill.
+    std::this_thread::sleep_for(50ms);
+    if (::waitpid(pid, &ws, WNOHANG) != pid) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &ws, 0);
+      ws = -1;
+    }
+  }
+  ::close(master);
+  if (ws != -1) r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a status line on a terminal, none with --quiet") {
+  TempDir tmp;
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const std::string pid = std::to_string(target.pid());
+  Run live = run_on_tty(
+      snapcollect({"-p", pid, "--interval", "100ms", "--count", "3", "--out", (tmp.path / "a").string()}));
+  REQUIRE(live.status);
+  CHECK(*live.status == 0);
+  CAPTURE(live.out);
+  // Rewritten in place: "\r" and erase-line before each, the count, Rss and
+  // Pss with their change since the first, the read's cost.
+  CHECK(contains(live.out, "\r\x1b[K1 snapshot "));
+  CHECK(contains(live.out, "\r\x1b[K3 snapshots "));
+  CHECK(std::regex_search(
+      live.out,
+      std::regex(
+          R"(3 snapshots  Rss [\d.]+ \w+ \([+-][\d.]+ \w+\)  Pss [\d.]+ \w+ \([+-][\d.]+ \w+\)  \d+ mappings  read \d+\.\d ms)")));
+  CHECK(contains(live.out, "snapcollect: 3 snapshots of pid " + pid));
+
+  Run quiet = run_on_tty(snapcollect(
+      {"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out", (tmp.path / "b").string()}));
+  REQUIRE(quiet.status);
+  CHECK(*quiet.status == 0);
+  CHECK(!contains(quiet.out, "\x1b[K"));
+  CHECK(contains(quiet.out, "snapcollect: 2 snapshots of pid " + pid));
+}
+
+namespace {
+
+/// A directory holding an executable `jcmd` that runs `script` (sh), to be
+/// put first in PATH: what snapcollect does with each answer jcmd can give,
+/// with no JVM needed.
+fs::path fake_jcmd(const fs::path& dir, const std::string& script) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "jcmd") << "#!/bin/sh\n" << script;
+  fs::permissions(dir / "jcmd", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  return dir;
+}
+
+std::string path_with(const fs::path& dir) {
+  const char* path = std::getenv("PATH");
+  return "PATH=" + dir.string() + ":" + (path ? path : "/usr/bin:/bin");
+}
+
+}  // namespace
+
+TEST_CASE("--jcmd: the NMT report saved beside each snapshot, named in the manifest") {
+  TempDir tmp;
+  const fs::path bin = fake_jcmd(tmp.path / "bin",
+                                 "echo \"$1:\"\n"
+                                 "echo \"args: $2 $3\"\n"
+                                 "echo\n"
+                                 "echo 'Native Memory Tracking:'\n"
+                                 "echo 'Total: reserved=1048576KB, committed=65536KB'\n");
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "2",
+                           "--jcmd", "--quiet", "--out", dir.string()}),
+              tmp.path / "logs", 8s, {path_with(bin)});
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  REQUIRE(m->snapshots.size() == 2);
+  CHECK(m->snapshots[0].nmt == "nmt.0001");
+  CHECK(m->snapshots[1].nmt == "nmt.0002");
+  CHECK(slurp(dir / "nmt.0002") == std::to_string(target.pid()) +
+                                       ":\nargs: VM.native_memory detail\n\nNative Memory Tracking:\n"
+                                       "Total: reserved=1048576KB, committed=65536KB\n");
+  CHECK(names(dir) ==
+        std::set<std::string>{"manifest.json", "nmt.0001", "nmt.0002", "smaps.0001", "smaps.0002"});
+  // snapdiff DIR takes the snapshots, not the NMT reports.
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CHECK(*d.status != 2);
+}
+
+TEST_CASE("--jcmd with NMT off: said once, nothing saved") {
+  TempDir tmp;
+  const fs::path bin = fake_jcmd(tmp.path / "bin",
+                                 "echo \"$1:\"\n"
+                                 "echo 'Native memory tracking is not enabled'\n");
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "3",
+                           "--jcmd", "--quiet", "--out", dir.string()}),
+              tmp.path / "logs", 8s, {path_with(bin)});
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  CAPTURE(r.err);
+  CHECK(contains(r.err, "NMT is off"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);  // the notice, the summary
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->snapshots.size() == 3);
+  for (const auto& e : m->snapshots) CHECK(!e.nmt);
+  CHECK(names(dir) == std::set<std::string>{"manifest.json", "smaps.0001", "smaps.0002", "smaps.0003"});
+}
+
+TEST_CASE("--jcmd that fails (not a Java process): said once, its error not saved as NMT") {
+  // What jcmd prints for a process that is not a JVM, with its status 1.
+  TempDir tmp;
+  const fs::path bin = fake_jcmd(
+      tmp.path / "bin",
+      "echo \"$1:\"\n"
+      "echo \"com.sun.tools.attach.AttachNotSupportedException: Unable to open socket file "
+      "/tmp/.java_pid$1: target process $1 doesn't respond within 10500ms or HotSpot VM not loaded\"\n"
+      "exit 1\n");
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "3",
+                           "--jcmd", "--quiet", "--out", dir.string()}),
+              tmp.path / "logs", 8s, {path_with(bin)});
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  CAPTURE(r.err);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);  // one notice, the summary
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->snapshots.size() == 3);
+  for (const auto& e : m->snapshots) CHECK_MESSAGE(!e.nmt, e.file << " records NMT " << e.nmt.value_or(""));
+  for (const auto& n : names(dir)) CHECK_MESSAGE(!n.starts_with("nmt."), "jcmd's error saved as NMT: " << n);
+}
+
+TEST_CASE("--jcmd where there is no jcmd: said once") {
+  TempDir tmp;
+  fs::create_directories(tmp.path / "empty");
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "2",
+                           "--jcmd", "--quiet", "--out", dir.string()}),
+              tmp.path / "logs", 8s, {"PATH=" + (tmp.path / "empty").string()});
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  CAPTURE(r.err);
+  CHECK(contains(r.err, "jcmd could not run"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  for (const auto& e : m->snapshots) CHECK(!e.nmt);
+}
+
+namespace {
+
+/// A tmpfs of `size` on `dir`, unmounted on destruction; ok() false where
+/// mounting is not permitted.
+class SmallDisk {
+ public:
+  SmallDisk(const fs::path& dir, const std::string& size) : dir_(dir) {
+    fs::create_directories(dir);
+    ok_ = ::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, ("size=" + size).c_str()) == 0;
+    if (!ok_) why_ = std::strerror(errno);
+  }
+  ~SmallDisk() {
+    if (ok_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+
+ private:
+  fs::path dir_;
+  bool ok_ = false;
+  std::string why_;
+};
+
+}  // namespace
+
+TEST_CASE("a full disk: exit 2, no partial file, the snapshots before it intact") {
+  TempDir tmp;
+  SmallDisk disk(tmp.path / "small", "64k");
+  if (!disk.ok()) {
+    MESSAGE("SKIPPED: cannot mount a 64 KiB tmpfs here (" << disk.why() << ")");
+    return;
+  }
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const fs::path dir = tmp.path / "small" / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "50ms", "--quiet", "--out",
+                           dir.string()}),
+              tmp.path / "logs", 8s);
+  REQUIRE(r.status);
+  CHECK(*r.status == 2);
+  CHECK(contains(r.err, "No space left on device"));
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(!m->snapshots.empty());
+  for (const auto& n : names(dir)) {
+    CAPTURE(n);
+    CHECK(!n.starts_with("."));  // no temporary file left
+    if (n == "manifest.json") continue;
+    // Every file there is a whole snapshot: a cut one would miss counters.
+    snap::Snapshot s = snap::read_snapshot((dir / n).string());
+    CHECK(s.warnings.empty());
+    CHECK(!s.regions.empty());
+  }
+  for (const auto& e : m->snapshots) {
+    CAPTURE(e.file);
+    snap::Snapshot s = snap::read_snapshot((dir / e.file).string());
+    CHECK(s.totals.get(snap::Field::rss) == e.totals.get(snap::Field::rss));
+  }
+}

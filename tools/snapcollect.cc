@@ -1,4 +1,5 @@
 // snapcollect: take snapshots of a process over time, for snapdiff.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,6 +170,14 @@ int main(int argc, char** argv) {
 
   pid_t child = -1;
   if (!args.command.empty()) {
+    // The child reports a failed exec through this pipe; a successful exec
+    // closes it (O_CLOEXEC). Collecting starts only then, so the first
+    // snapshot is of the command, not of snapcollect's own copy.
+    int exec_pipe[2];
+    if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+      std::perror("snapcollect: pipe");
+      return kTrouble;
+    }
     child = ::fork();
     if (child < 0) {
       std::perror("snapcollect: fork");
@@ -180,9 +189,22 @@ int main(int argc, char** argv) {
       std::vector<char*> av;
       for (auto& s : args.command) av.push_back(s.data());
       av.push_back(nullptr);
+      ::close(exec_pipe[0]);
       ::execvp(av[0], av.data());
-      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", av[0], std::strerror(errno));
+      int err = errno;
+      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", av[0], std::strerror(err));
+      [[maybe_unused]] ssize_t n = ::write(exec_pipe[1], &err, sizeof err);
       std::_Exit(127);
+    }
+    ::close(exec_pipe[1]);
+    int err = 0;
+    ssize_t n;
+    while ((n = ::read(exec_pipe[0], &err, sizeof err)) < 0 && errno == EINTR) {
+    }
+    ::close(exec_pipe[0]);
+    if (n > 0) {
+      ::waitpid(child, nullptr, 0);
+      return 127;
     }
     o.pid = child;
   } else {
@@ -228,8 +250,16 @@ int main(int argc, char** argv) {
     // The command is ours: when the collection ends before it does (count,
     // duration, an interrupt, trouble), it ends too.
     if (stopped_by_us || rc == kTrouble) ::kill(child, g_stop ? g_stop : SIGTERM);
+    // A command that ignores the signal gets 5 seconds, then SIGKILL.
     int ws = 0;
-    while (::waitpid(child, &ws, 0) < 0 && errno == EINTR) {
+    for (int waited = 0;; ++waited) {
+      pid_t r = ::waitpid(child, &ws, (stopped_by_us || rc == kTrouble) ? WNOHANG : 0);
+      if (r == child) break;
+      if (r < 0 && errno != EINTR) break;
+      if (r == 0) {
+        if (waited == 100) ::kill(child, SIGKILL);
+        ::usleep(50 * 1000);
+      }
     }
     if (rc != kTrouble && !stopped_by_us) rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
   }

@@ -46,7 +46,7 @@ std::optional<std::string> run_jcmd(std::int64_t pid) {
   char buf[65536];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
   int rc = ::pclose(p);
-  if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) == 127) return std::nullopt;
+  if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) return std::nullopt;
   return out;
 }
 
@@ -80,8 +80,15 @@ OutputDir::~OutputDir() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void OutputDir::write_temp(const std::string& temp, std::string_view content) {
-  int fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+std::string OutputDir::write_temp(const std::string& base, std::string_view content) {
+  // A name left by a killed run (or planted) is skipped, never opened.
+  std::string temp;
+  int fd = -1;
+  for (int n = 0; fd < 0 && n < 1000; ++n) {
+    temp = fmt::format(".{}.tmp.{}.{}", base, ::getpid(), n);
+    fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) fail(fmt::format("cannot create {}/{}", path_, temp), errno);
   std::size_t done = 0;
   int err = 0;
@@ -98,14 +105,18 @@ void OutputDir::write_temp(const std::string& temp, std::string_view content) {
   if (::close(fd) != 0 && !err) err = errno;
   if (err) {
     ::unlinkat(fd_, temp.c_str(), 0);
-    fail(fmt::format("cannot write {}/{}", path_, temp), err);
+    fail(fmt::format("cannot write {}/{}", path_, base), err);
   }
+  return temp;
+}
+
+void OutputDir::remove(const std::string& name) {
+  ::unlinkat(fd_, name.c_str(), 0);
 }
 
 std::string OutputDir::write_numbered(const std::string& stem, std::uint32_t& number,
                                       std::string_view content) {
-  const std::string temp = fmt::format(".{}.tmp.{}", stem, ::getpid());
-  write_temp(temp, content);
+  const std::string temp = write_temp(stem, content);
   for (;; ++number) {
     std::string name = fmt::format("{}.{:04}", stem, number);
     // linkat never replaces: an existing file or planted symlink is EEXIST.
@@ -124,8 +135,7 @@ std::string OutputDir::write_numbered(const std::string& stem, std::uint32_t& nu
 }
 
 void OutputDir::write_manifest(const Manifest& m) {
-  const std::string temp = fmt::format(".{}.tmp.{}", kManifestName, ::getpid());
-  write_temp(temp, manifest_json(m));
+  const std::string temp = write_temp(kManifestName, manifest_json(m));
   if (::renameat(fd_, temp.c_str(), fd_, kManifestName) != 0) {
     int err = errno;
     ::unlinkat(fd_, temp.c_str(), 0);
@@ -214,11 +224,20 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
         }
       } else {
         nmt_off = true;
-        if (hooks.on_notice) hooks.on_notice("jcmd could not run; --jcmd is off for this collection");
+        if (hooks.on_notice)
+          hooks.on_notice("jcmd could not run or failed (not installed, not a JVM, or no answer); --jcmd is off");
       }
     }
     m.snapshots.push_back(std::move(e));
-    dir.write_manifest(m);
+    try {
+      dir.write_manifest(m);
+    } catch (const ProcError&) {
+      // The manifest still lists what came before: take this snapshot back.
+      dir.remove(m.snapshots.back().file);
+      if (m.snapshots.back().nmt) dir.remove(*m.snapshots.back().nmt);
+      m.snapshots.pop_back();
+      throw;
+    }
     if (hooks.on_snapshot) hooks.on_snapshot(m);
   }
   m.end_reason = std::string(collect_end_name(end));

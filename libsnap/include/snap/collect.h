@@ -71,10 +71,13 @@ class OutputDir {
   std::string write_numbered(const std::string& stem, std::uint32_t& number, std::string_view content);
   /// Replaces manifest.json atomically (rename over the old one).
   void write_manifest(const Manifest& m);
+  /// Removes a file this directory wrote (taking a snapshot back).
+  void remove(const std::string& name);
   const std::string& path() const { return path_; }
 
  private:
-  void write_temp(const std::string& temp, std::string_view content);
+  /// Writes and syncs a new temporary file; returns its name.
+  std::string write_temp(const std::string& base, std::string_view content);
   std::string path_;
   int fd_ = -1;
 };
