@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -51,6 +52,39 @@ std::optional<std::string> run_jcmd(std::int64_t pid) {
 }
 
 }  // namespace
+
+std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text) {
+  if (text.empty() || text.back() != '\n') return std::nullopt;
+  static constexpr std::pair<std::string_view, Field> kKeys[] = {
+      {"Size:", Field::size}, {"Rss:", Field::rss}, {"Pss:", Field::pss}, {"Swap:", Field::swap}};
+  std::uint64_t sums[4] = {};
+  std::size_t mappings = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const char* begin = text.data() + pos;
+    const char* nl = static_cast<const char*>(std::memchr(begin, '\n', text.size() - pos));
+    std::string_view line(begin, static_cast<std::size_t>(nl - begin));
+    pos += line.size() + 1;
+    if (line.empty()) continue;
+    const char c = line[0];
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+      ++mappings;
+      continue;
+    }
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (!line.starts_with(kKeys[k].first)) continue;
+      std::size_t i = kKeys[k].first.size();
+      while (i < line.size() && line[i] == ' ') ++i;
+      std::uint64_t v = 0;
+      auto [p, ec] = std::from_chars(line.data() + i, line.data() + line.size(), v);
+      if (ec == std::errc()) sums[k] += v << 10;
+      break;
+    }
+  }
+  if (mappings == 0) return std::nullopt;
+  Counters totals;
+  for (std::size_t k = 0; k < 4; ++k) totals.set(kKeys[k].second, sums[k]);
+  return std::pair{totals, mappings};
+}
 
 std::string_view collect_end_name(CollectEnd e) {
   switch (e) {
@@ -154,6 +188,7 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
   m.format = o.format;
   m.max_map_count = read_max_map_count(o.root);
   std::uint32_t number = 1, nmt_number = 1;
+  std::size_t size_hint = 0;
   bool nmt_off = false;
   CollectEnd end = CollectEnd::interrupted;
 
@@ -180,7 +215,7 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
 
     SmapsRead read;
     try {
-      read = read_smaps(o.pid, o.root);
+      read = read_smaps(o.pid, o.root, size_hint);
     } catch (const ProcError& e) {
       if (e.gone()) {
         end = CollectEnd::target_exited;
@@ -194,22 +229,32 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
     e.read_seconds = read.read_seconds;
     e.threads = read_threads(o.pid, o.root);
     e.cgroup = read_cgroup_memory(o.pid, o.root);
-    // Parsed for the manifest's totals (and for pmap -x); a read cut short
-    // by the target exiting mid-walk is not a snapshot.
-    Snapshot s;
-    try {
-      s = parse_snapshot(read.text, fmt::format("{}/{}/smaps", o.root, o.pid), Format::smaps);
-    } catch (const ParseError&) {
-      end = CollectEnd::target_exited;
-      break;
-    }
-    s.pid = o.pid;
-    s.command = m.command;
-    e.mappings = s.regions.size();
-    e.totals = s.totals;
+    size_hint = read.text.size();
+    // A read cut short by the target exiting mid-walk is not a snapshot.
     std::string_view content = read.text;
     std::string rendered;
-    if (o.format == "pmap-x") content = rendered = render_pmap_x(s);
+    if (o.format == "pmap-x") {
+      Snapshot s;
+      try {
+        s = parse_snapshot(read.text, fmt::format("{}/{}/smaps", o.root, o.pid), Format::smaps);
+      } catch (const ParseError&) {
+        end = CollectEnd::target_exited;
+        break;
+      }
+      s.pid = o.pid;
+      s.command = m.command;
+      e.mappings = s.regions.size();
+      e.totals = s.totals;
+      content = rendered = render_pmap_x(s);
+    } else {
+      auto totals = smaps_totals(read.text);
+      if (!totals) {
+        end = CollectEnd::target_exited;
+        break;
+      }
+      e.totals = totals->first;
+      e.mappings = totals->second;
+    }
     e.file = dir.write_numbered(o.format, number, content);
 
     if (o.jcmd && !nmt_off) {
@@ -225,7 +270,8 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
       } else {
         nmt_off = true;
         if (hooks.on_notice)
-          hooks.on_notice("jcmd could not run or failed (not installed, not a JVM, or no answer); --jcmd is off");
+          hooks.on_notice(
+              "jcmd could not run or failed (not installed, not a JVM, or no answer); --jcmd is off");
       }
     }
     m.snapshots.push_back(std::move(e));

@@ -35,8 +35,15 @@ struct SmapsRead {
   double read_seconds = 0;  // how long it took
 };
 
-/// `root` is "/proc" except in tests.
-SmapsRead read_smaps(std::int64_t pid, const std::string& root = "/proc");
+/// `root` is "/proc" except in tests; `size_hint`, the size of the last
+/// read, lets the buffer be allocated once.
+SmapsRead read_smaps(std::int64_t pid, const std::string& root = "/proc", std::size_t size_hint = 0);
+
+/// The totals of smaps text that the manifest records (Size, Rss, Pss, Swap,
+/// summed as `grep Rss | awk` would) and its number of mappings, in one
+/// pass without building regions: the collection loop's cost stays close to
+/// `cat`. nullopt when the text does not end in a newline (a cut read).
+std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text);
 std::vector<ThreadInfo> read_threads(std::int64_t pid, const std::string& root = "/proc");
 /// The process's command line, arguments joined by spaces.
 std::string read_command(std::int64_t pid, const std::string& root = "/proc");
