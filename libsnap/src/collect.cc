@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -38,6 +39,18 @@ double wall_now() {
   throw ProcError(fmt::format("{}: {}", what, std::strerror(err)), err);
 }
 
+/// 0, or the errno of a failed write (ENOSPC for a write of nothing).
+int write_all(int fd, std::string_view content) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
 /// Runs jcmd PID VM.native_memory detail; nullopt when jcmd cannot run.
 std::optional<std::string> run_jcmd(std::int64_t pid) {
   std::string cmd = fmt::format("jcmd {} VM.native_memory detail 2>&1", pid);
@@ -53,37 +66,139 @@ std::optional<std::string> run_jcmd(std::int64_t pid) {
 
 }  // namespace
 
-std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text) {
-  if (text.empty() || text.back() != '\n') return std::nullopt;
-  static constexpr std::pair<std::string_view, Field> kKeys[] = {
-      {"Size:", Field::size}, {"Rss:", Field::rss}, {"Pss:", Field::pss}, {"Swap:", Field::swap}};
-  std::uint64_t sums[4] = {};
-  std::size_t mappings = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const char* begin = text.data() + pos;
-    const char* nl = static_cast<const char*>(std::memchr(begin, '\n', text.size() - pos));
-    std::string_view line(begin, static_cast<std::size_t>(nl - begin));
-    pos += line.size() + 1;
-    if (line.empty()) continue;
-    const char c = line[0];
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
-      ++mappings;
-      continue;
+namespace {
+
+/// smaps_totals, fed as the text arrives: lines may straddle chunks.
+class TotalsScanner {
+ public:
+  void feed(std::string_view chunk) {
+    if (!carry_.empty()) {
+      const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
+      if (!nl) {
+        carry_.append(chunk);
+        return;
+      }
+      std::size_t n = static_cast<std::size_t>(nl - chunk.data());
+      carry_.append(chunk.substr(0, n));
+      line(carry_);
+      carry_.clear();
+      chunk.remove_prefix(n + 1);
     }
-    for (std::size_t k = 0; k < 4; ++k) {
-      if (!line.starts_with(kKeys[k].first)) continue;
-      std::size_t i = kKeys[k].first.size();
-      while (i < line.size() && line[i] == ' ') ++i;
-      std::uint64_t v = 0;
-      auto [p, ec] = std::from_chars(line.data() + i, line.data() + line.size(), v);
-      if (ec == std::errc()) sums[k] += v << 10;
-      break;
+    while (!chunk.empty()) {
+      const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
+      if (!nl) {
+        carry_.assign(chunk);
+        return;
+      }
+      std::size_t n = static_cast<std::size_t>(nl - chunk.data());
+      line(chunk.substr(0, n));
+      chunk.remove_prefix(n + 1);
     }
   }
-  if (mappings == 0) return std::nullopt;
+
+  /// nullopt when the text did not end in a newline (a cut read) or held
+  /// no mapping.
+  std::optional<std::pair<Counters, std::size_t>> finish() const {
+    if (!carry_.empty() || mappings_ == 0) return std::nullopt;
+    Counters totals;
+    for (std::size_t k = 0; k < 4; ++k) totals.set(kKeys[k].second, sums_[k]);
+    return std::pair{totals, mappings_};
+  }
+
+ private:
+  static constexpr std::pair<std::string_view, Field> kKeys[] = {
+      {"Size:", Field::size}, {"Rss:", Field::rss}, {"Pss:", Field::pss}, {"Swap:", Field::swap}};
+
+  void line(std::string_view l) {
+    if (l.empty()) return;
+    const char c = l[0];
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+      ++mappings_;
+      return;
+    }
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (!l.starts_with(kKeys[k].first)) continue;
+      std::size_t i = kKeys[k].first.size();
+      while (i < l.size() && l[i] == ' ') ++i;
+      std::uint64_t v = 0;
+      auto [p, ec] = std::from_chars(l.data() + i, l.data() + l.size(), v);
+      if (ec == std::errc()) sums_[k] += v << 10;
+      return;
+    }
+  }
+
+  std::string carry_;
+  std::uint64_t sums_[4] = {};
+  std::size_t mappings_ = 0;
+};
+
+struct Streamed {
+  std::string file;
   Counters totals;
-  for (std::size_t k = 0; k < 4; ++k) totals.set(kKeys[k].second, sums[k]);
-  return std::pair{totals, mappings};
+  std::size_t mappings = 0;
+  double wall = 0, monotonic = 0, read_seconds = 0;
+};
+
+/// /proc/PID/smaps copied into the directory as it is read, the way cat
+/// does it (one 1 MiB buffer, no whole-file copy in memory), its totals
+/// scanned on the way. (Starting writeback chunk by chunk with
+/// sync_file_range made it 5x slower here: the writes then wait on the
+/// disk.) nullopt when the process is gone (nothing
+/// or a cut text read): the temporary file is removed.
+std::optional<Streamed> stream_smaps(OutputDir& dir, const CollectOptions& o, std::uint32_t& number) {
+  const std::string path = fmt::format("{}/{}/smaps", o.root, o.pid);
+  Streamed out;
+  out.wall = wall_now();
+  out.monotonic = monotonic_now();
+  int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ESRCH) return std::nullopt;
+    throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
+  }
+  auto [fd, temp] = dir.open_temp("smaps");
+  std::unique_ptr<char[]> buf(new char[1 << 20]);
+  TotalsScanner scan;
+  int write_err = 0, read_err = 0;
+  for (;;) {
+    const double before = monotonic_now();
+    ssize_t n = ::read(in, buf.get(), 1 << 20);
+    out.read_seconds += monotonic_now() - before;
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      read_err = errno;
+      break;
+    }
+    std::string_view chunk(buf.get(), static_cast<std::size_t>(n));
+    scan.feed(chunk);
+    if ((write_err = write_all(fd, chunk)) != 0) break;
+  }
+  ::close(in);
+  auto totals = scan.finish();
+  if (write_err || read_err || !totals) {
+    if (!write_err) {
+      ::close(fd);
+      dir.remove(temp);
+      if (read_err && read_err != ESRCH && read_err != ENOENT)
+        throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(read_err)), read_err);
+      return std::nullopt;
+    }
+    dir.finish_temp(fd, temp, write_err);  // removes it and throws
+  }
+  dir.finish_temp(fd, temp, 0);
+  out.file = dir.link_numbered(temp, "smaps", number);
+  out.totals = totals->first;
+  out.mappings = totals->second;
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text) {
+  TotalsScanner scan;
+  scan.feed(text);
+  return scan.finish();
 }
 
 std::string_view collect_end_name(CollectEnd e) {
@@ -114,7 +229,7 @@ OutputDir::~OutputDir() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string OutputDir::write_temp(const std::string& base, std::string_view content) {
+std::pair<int, std::string> OutputDir::open_temp(const std::string& base) {
   // A name left by a killed run (or planted) is skipped, never opened.
   std::string temp;
   int fd = -1;
@@ -124,23 +239,21 @@ std::string OutputDir::write_temp(const std::string& base, std::string_view cont
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) fail(fmt::format("cannot create {}/{}", path_, temp), errno);
-  std::size_t done = 0;
-  int err = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      err = n < 0 ? errno : ENOSPC;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  return {fd, temp};
+}
+
+void OutputDir::finish_temp(int fd, const std::string& temp, int err) {
   if (!err && ::fsync(fd) != 0) err = errno;
   if (::close(fd) != 0 && !err) err = errno;
   if (err) {
     ::unlinkat(fd_, temp.c_str(), 0);
-    fail(fmt::format("cannot write {}/{}", path_, base), err);
+    fail(fmt::format("cannot write {}/{}", path_, temp), err);
   }
+}
+
+std::string OutputDir::write_temp(const std::string& base, std::string_view content) {
+  auto [fd, temp] = open_temp(base);
+  finish_temp(fd, temp, write_all(fd, content));
   return temp;
 }
 
@@ -150,7 +263,11 @@ void OutputDir::remove(const std::string& name) {
 
 std::string OutputDir::write_numbered(const std::string& stem, std::uint32_t& number,
                                       std::string_view content) {
-  const std::string temp = write_temp(stem, content);
+  return link_numbered(write_temp(stem, content), stem, number);
+}
+
+std::string OutputDir::link_numbered(const std::string& temp, const std::string& stem,
+                                     std::uint32_t& number) {
   for (;; ++number) {
     std::string name = fmt::format("{}.{:04}", stem, number);
     // linkat never replaces: an existing file or planted symlink is EEXIST.
@@ -213,27 +330,23 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
       break;
     }
 
-    SmapsRead read;
-    try {
-      read = read_smaps(o.pid, o.root, size_hint);
-    } catch (const ProcError& e) {
-      if (e.gone()) {
-        end = CollectEnd::target_exited;
-        break;
-      }
-      throw;
-    }
     ManifestEntry e;
-    e.wall = read.wall;
-    e.monotonic = read.monotonic;
-    e.read_seconds = read.read_seconds;
-    e.threads = read_threads(o.pid, o.root);
-    e.cgroup = read_cgroup_memory(o.pid, o.root);
-    size_hint = read.text.size();
-    // A read cut short by the target exiting mid-walk is not a snapshot.
-    std::string_view content = read.text;
-    std::string rendered;
     if (o.format == "pmap-x") {
+      SmapsRead read;
+      try {
+        read = read_smaps(o.pid, o.root, size_hint);
+      } catch (const ProcError& err) {
+        if (err.gone()) {
+          end = CollectEnd::target_exited;
+          break;
+        }
+        throw;
+      }
+      size_hint = read.text.size();
+      e.wall = read.wall;
+      e.monotonic = read.monotonic;
+      e.read_seconds = read.read_seconds;
+      // A read cut short by the target exiting mid-walk is not a snapshot.
       Snapshot s;
       try {
         s = parse_snapshot(read.text, fmt::format("{}/{}/smaps", o.root, o.pid), Format::smaps);
@@ -245,17 +358,22 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
       s.command = m.command;
       e.mappings = s.regions.size();
       e.totals = s.totals;
-      content = rendered = render_pmap_x(s);
+      e.file = dir.write_numbered(o.format, number, render_pmap_x(s));
     } else {
-      auto totals = smaps_totals(read.text);
-      if (!totals) {
+      auto streamed = stream_smaps(dir, o, number);
+      if (!streamed) {
         end = CollectEnd::target_exited;
         break;
       }
-      e.totals = totals->first;
-      e.mappings = totals->second;
+      e.file = streamed->file;
+      e.wall = streamed->wall;
+      e.monotonic = streamed->monotonic;
+      e.read_seconds = streamed->read_seconds;
+      e.totals = streamed->totals;
+      e.mappings = streamed->mappings;
     }
-    e.file = dir.write_numbered(o.format, number, content);
+    e.threads = read_threads(o.pid, o.root);
+    e.cgroup = read_cgroup_memory(o.pid, o.root);
 
     if (o.jcmd && !nmt_off) {
       if (auto nmt = run_jcmd(o.pid)) {

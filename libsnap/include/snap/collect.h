@@ -76,6 +76,12 @@ class OutputDir {
   /// `number` on (updated). Returns the name. On failure (a full disk) the
   /// partial file is removed and ProcError thrown.
   std::string write_numbered(const std::string& stem, std::uint32_t& number, std::string_view content);
+  /// The steps of write_numbered, for writing as data arrives: a new
+  /// temporary file (fd, name); its end (fsync and close, or remove it and
+  /// throw when `err`, an errno, is not 0); its final numbered name.
+  std::pair<int, std::string> open_temp(const std::string& base);
+  void finish_temp(int fd, const std::string& temp, int err);
+  std::string link_numbered(const std::string& temp, const std::string& stem, std::uint32_t& number);
   /// Replaces manifest.json atomically (rename over the old one).
   void write_manifest(const Manifest& m);
   /// Removes a file this directory wrote (taking a snapshot back).
