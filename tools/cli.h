@@ -53,6 +53,12 @@ inline std::size_t count(std::string_view tool, std::string_view option, const s
   return static_cast<std::size_t>(std::stoull(text));
 }
 
+/// "TOOL: FILE:LINE: warning: ..." (without LINE when the warning has none).
+inline std::string warning(std::string_view tool, std::string_view file, std::size_t line, std::string_view message) {
+  if (line == 0) return fmt::format("{}: {}: warning: {}\n", tool, file, message);
+  return fmt::format("{}: {}:{}: warning: {}\n", tool, file, line, message);
+}
+
 struct Help {
   const char* usage;
   const char* about;

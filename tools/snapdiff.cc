@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
     for (const std::string& f : timeline.paths) {
       snaps.push_back(snap::read_snapshot(f, format));
       for (const auto& w : snaps.back().warnings)
-        std::cerr << fmt::format("snapdiff: {}:{}: warning: {}\n", f, w.line, w.message);
+        std::cerr << snap::cli::warning("snapdiff", f, w.line, w.message);
     }
 
     // What a snapcollect manifest recorded: threads, and the limits to

@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   try {
     snap::Snapshot snapshot = snap::read_snapshot(file, format);
     for (const auto& w : snapshot.warnings)
-      std::cerr << fmt::format("snapshow: {}:{}: warning: {}\n", file, w.line, w.message);
+      std::cerr << snap::cli::warning("snapshow", file, w.line, w.message);
     const snap::Summary summary = snap::summarize(snapshot, options);
 
     std::string out;

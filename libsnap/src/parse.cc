@@ -67,6 +67,22 @@ void sum_totals(Snapshot& s) {
   }
 }
 
+/// A total line that disagrees with the rows above it: a hand-edited or
+/// spliced file. Said, not fatal; the rows are what is compared.
+void check_footer(Snapshot& s) {
+  if (!s.reported_totals) return;
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    const auto f = static_cast<Field>(i);
+    if (!is_additive(f) || !s.reported_totals->known(f) || !s.totals.known(f)) continue;
+    const std::uint64_t said = s.reported_totals->value_or_zero(f), sum = s.totals.value_or_zero(f);
+    if (said != sum) {
+      s.warnings.push_back({0, fmt::format("the total line says {} {} kB, the rows add up to {} kB", smaps_key(f),
+                                           said >> 10, sum >> 10)});
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view format_name(Format f) {
@@ -102,6 +118,7 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
     order_regions(s);
     for (Region& r : s.regions) r.counters.set(Field::accessible, r.perms.none() ? 0 : r.size());
     sum_totals(s);
+    check_footer(s);
   }
   return s;
 }
