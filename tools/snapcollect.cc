@@ -95,18 +95,19 @@ Args parse_args(int argc, char** argv) {
   for (int i = split + 1; i < argc; ++i) a.command.emplace_back(argv[i]);
 
   po::options_description shown("Options");
-  shown.add_options()("pid,p", po::value<std::int64_t>()->value_name("PID"), "the process to watch")(
-      "interval,i", po::value(&a.interval)->value_name("DURATION"),
-      "time between snapshots (default 30s; 500ms, 5m, 1h)")(
-      "count,n", po::value<std::string>()->value_name("N"), "stop after N snapshots")(
-      "duration,d", po::value(&a.duration)->value_name("DURATION"), "stop after DURATION")(
-      "out,o", po::value(&a.out)->value_name("DIR"), "output directory (default snap-PID-YYYYmmdd-HHMMSS)")(
-      "format,f", po::value(&a.format)->value_name("FORMAT"),
-      "smaps (default) or pmap-x (what pmap -x would print)")(
-      "jcmd", po::bool_switch(&a.jcmd),
-      "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")(
-      "quiet,q", po::bool_switch(&a.quiet), "no status line")("help", "print this help and exit")(
-      "version", "print the version and exit");
+  // clang-format off
+  shown.add_options()
+      ("pid,p", po::value<std::int64_t>()->value_name("PID"), "the process to watch")
+      ("interval,i", po::value(&a.interval)->value_name("DURATION"), "time between snapshots (default 30s; 500ms, 5m, 1h)")
+      ("count,n", po::value<std::string>()->value_name("N"), "stop after N snapshots")
+      ("duration,d", po::value(&a.duration)->value_name("DURATION"), "stop after DURATION")
+      ("out,o", po::value(&a.out)->value_name("DIR"), "output directory (default snap-PID-YYYYmmdd-HHMMSS)")
+      ("format,f", po::value(&a.format)->value_name("FORMAT"), "smaps (default) or pmap-x (what pmap -x would print)")
+      ("jcmd", po::bool_switch(&a.jcmd), "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")
+      ("quiet,q", po::bool_switch(&a.quiet), "no status line")
+      ("help", "print this help and exit")
+      ("version", "print the version and exit");
+  // clang-format on
   po::positional_options_description none;
   po::variables_map vm =
       snap::cli::parse(split, argv, "snapcollect", shown, shown, none, {kUsage, kAbout, kEpilog});

@@ -168,45 +168,44 @@ Choices choices(const Args& a) {
 Args parse_args(int argc, char** argv) {
   Args a;
   po::options_description shown("Options");
-  shown.add_options()("top,n", po::value<std::string>()->value_name("N"),
-                      "show at most N blocks (default: every block that grew, up to 20)")(
-      "min-growth,m", po::value(&a.min_growth)->value_name("SIZE"),
-      "count a block as grown only when it grew by at least SIZE (default 0)")(
-      "sort,s", po::value(&a.sort)->value_name("COUNTER"), "rank by COUNTER instead of rss")(
-      "category,c", po::value(&a.categories)->value_name("LIST"),
-      "only blocks of these comma-separated categories")("all,a", po::bool_switch(&a.all),
-                                                         "also list blocks that did not grow")(
-      "human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")(
-      "json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1, see README)")(
-      "csv", po::bool_switch(&a.csv), "the report as CSV, one row per block")(
-      "color", po::value(&a.color)->value_name("WHEN"),
-      "auto (default: on a terminal, unless NO_COLOR is set), always, never")(
-      "input-format,f", po::value(&a.input_format)->value_name("FORMAT"),
-      "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")(
-      "help", "print this help and exit")("version", "print the version and exit");
+  // clang-format off
+  shown.add_options()
+      ("top,n", po::value<std::string>()->value_name("N"), "show at most N blocks (default: every block that grew, up to 20)")
+      ("min-growth,m", po::value(&a.min_growth)->value_name("SIZE"), "count a block as grown only when it grew by at least SIZE (default 0)")
+      ("sort,s", po::value(&a.sort)->value_name("KEY"), "rank by a counter (rss, pss, size, dirty, swap, anon...) and, for trends, an order (steady, growth, rate); comma-separated")
+      ("category,c", po::value(&a.categories)->value_name("LIST"), "only blocks of these comma-separated categories")
+      ("all,a", po::bool_switch(&a.all), "also list blocks that did not grow")
+      ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
+      ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1, see README)")
+      ("csv", po::bool_switch(&a.csv), "the report as CSV, one row per block")
+      ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
+      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("help", "print this help and exit")
+      ("version", "print the version and exit");
+  // clang-format on
   po::options_description trend("Trends (three or more snapshots)");
-  trend.add_options()("interval", po::value(&a.interval)->value_name("DURATION"),
-                      "snapshots were taken DURATION apart (30s, 5m, 1h); overrides other times")(
-      "limit", po::value(&a.limit)->value_name("SIZE"), "project when Rss reaches SIZE")(
-      "max-map-count", po::value<std::string>()->value_name("N"),
-      "project when the mapping count reaches N (default: as the collection recorded it, else the kernel's "
-      "65530)");
+  // clang-format off
+  trend.add_options()
+      ("interval", po::value(&a.interval)->value_name("DURATION"), "snapshots were taken DURATION apart (30s, 5m, 1h); overrides other times")
+      ("limit", po::value(&a.limit)->value_name("SIZE"), "project when Rss reaches SIZE")
+      ("max-map-count", po::value<std::string>()->value_name("N"), "project when the mapping count reaches N (default: as the collection recorded it, else the kernel's 65530)");
+  // clang-format on
   po::options_description gdb("Handing the growing blocks to gdb");
-  gdb.add_options()(
-      "gdb", po::value(&a.gdb)->value_name("FILE"),
-      "write a gdb command file that dumps the growing blocks (gdb -p PID -batch -x FILE); never overwrites")(
-      "dump-dir", po::value(&a.dump_dir)->value_name("DIR"),
-      "where the gdb file writes its .bin dumps (default .)")(
-      "dump", po::value(&a.dump)->value_name("WHAT"),
-      "grown (default): only addresses readable now and not in the oldest snapshot; whole: the whole blocks")(
-      "max-dump", po::value(&a.max_dump)->value_name("SIZE"), "dump at most SIZE in all (default 256M)")(
-      "ranges", po::bool_switch(&a.ranges),
-      "print one \"0xSTART 0xEND\" line per range to dump, instead of the report")(
-      "pid", po::value<std::int64_t>()->value_name("PID"),
-      "the process's pid, where the snapshots do not say it");
+  // clang-format off
+  gdb.add_options()
+      ("gdb", po::value(&a.gdb)->value_name("FILE"), "write a gdb command file that dumps the growing blocks (gdb -p PID -batch -x FILE); never overwrites")
+      ("dump-dir", po::value(&a.dump_dir)->value_name("DIR"), "where the gdb file writes its .bin dumps (default .)")
+      ("dump", po::value(&a.dump)->value_name("WHAT"), "grown (default): only addresses readable now and not in the oldest snapshot; whole: the whole blocks")
+      ("max-dump", po::value(&a.max_dump)->value_name("SIZE"), "dump at most SIZE in all (default 256M)")
+      ("ranges", po::bool_switch(&a.ranges), "print one \"0xSTART 0xEND\" line per range to dump, instead of the report")
+      ("pid", po::value<std::int64_t>()->value_name("PID"), "the process's pid, where the snapshots do not say it");
+  // clang-format on
   shown.add(trend).add(gdb);
   po::options_description hidden;
-  hidden.add_options()("file", po::value(&a.files));
+  // clang-format off
+  hidden.add_options()
+      ("file", po::value(&a.files));
+  // clang-format on
   po::options_description all;
   all.add(shown).add(hidden);
   po::positional_options_description pos;

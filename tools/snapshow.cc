@@ -73,20 +73,23 @@ struct Args {
 Args parse_args(int argc, char** argv) {
   Args a;
   po::options_description shown("Options");
-  shown.add_options()("top,n", po::value(&a.top)->value_name("N"),
-                      "list the N largest mappings (default 10; 0: none)")(
-      "sort,s", po::value(&a.sort)->value_name("COUNTER"),
-      "rank categories and mappings by COUNTER instead of rss")(
-      "human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")(
-      "json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see README)")(
-      "csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")(
-      "color", po::value(&a.color)->value_name("WHEN"),
-      "auto (default: on a terminal, unless NO_COLOR is set), always, never")(
-      "input-format,f", po::value(&a.input_format)->value_name("FORMAT"),
-      "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")(
-      "help", "print this help and exit")("version", "print the version and exit");
+  // clang-format off
+  shown.add_options()
+      ("top,n", po::value(&a.top)->value_name("N"), "list the N largest mappings (default 10; 0: none)")
+      ("sort,s", po::value(&a.sort)->value_name("COUNTER"), "rank categories and mappings by COUNTER instead of rss")
+      ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
+      ("json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see README)")
+      ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
+      ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
+      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("help", "print this help and exit")
+      ("version", "print the version and exit");
+  // clang-format on
   po::options_description hidden;
-  hidden.add_options()("file", po::value(&a.files));
+  // clang-format off
+  hidden.add_options()
+      ("file", po::value(&a.files));
+  // clang-format on
   po::options_description all;
   all.add(shown).add(hidden);
   po::positional_options_description pos;
