@@ -282,14 +282,12 @@ int main(int argc, char** argv) {
 
     // What a snapcollect manifest recorded: threads, and the limits to
     // project against unless given here.
-    snap::attach_manifests(snaps);
-    if (!ch.trend.limit)
-      if (auto limit = snap::recorded_memory_limit(snaps)) {
-        ch.trend.limit = limit->first;
-        ch.trend.limit_name = limit->second;
-      }
-    if (!args.max_map_count)
-      if (auto m = snap::recorded_max_map_count(snaps)) ch.trend.max_map_count = *m;
+    const snap::RecordedLimits recorded = snap::attach_manifests(snaps);
+    if (!ch.trend.limit && recorded.memory_limit) {
+      ch.trend.limit = recorded.memory_limit;
+      ch.trend.limit_name = recorded.memory_limit_name;
+    }
+    if (!args.max_map_count && recorded.max_map_count) ch.trend.max_map_count = *recorded.max_map_count;
 
     std::optional<snap::DiffReport> diff;
     std::optional<snap::TrendReport> trend_report;

@@ -72,26 +72,20 @@ namespace {
 class TotalsScanner {
  public:
   void feed(std::string_view chunk) {
-    if (!carry_.empty()) {
+    while (!chunk.empty()) {
       const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
       if (!nl) {
         carry_.append(chunk);
         return;
       }
-      std::size_t n = static_cast<std::size_t>(nl - chunk.data());
-      carry_.append(chunk.substr(0, n));
-      line(carry_);
-      carry_.clear();
-      chunk.remove_prefix(n + 1);
-    }
-    while (!chunk.empty()) {
-      const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
-      if (!nl) {
-        carry_.assign(chunk);
-        return;
+      const std::size_t n = static_cast<std::size_t>(nl - chunk.data());
+      if (carry_.empty()) {
+        line(chunk.substr(0, n));
+      } else {
+        carry_.append(chunk.substr(0, n));
+        line(carry_);
+        carry_.clear();
       }
-      std::size_t n = static_cast<std::size_t>(nl - chunk.data());
-      line(chunk.substr(0, n));
       chunk.remove_prefix(n + 1);
     }
   }

@@ -2,10 +2,10 @@
 
 #include <charconv>
 #include <filesystem>
-#include <stdexcept>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -26,8 +26,9 @@ std::optional<std::uint64_t> hex_or_null(const nlohmann::json& j) {
   if (!j.is_string()) throw std::invalid_argument("a stack pointer must be a \"0x...\" string");
   const std::string& s = j.get_ref<const std::string&>();
   std::uint64_t v = 0;
-  auto [p, ec] = s.size() > 2 && s.starts_with("0x") ? std::from_chars(s.data() + 2, s.data() + s.size(), v, 16)
-                                                     : std::from_chars_result{s.data(), std::errc::invalid_argument};
+  auto [p, ec] = s.size() > 2 && s.starts_with("0x")
+                     ? std::from_chars(s.data() + 2, s.data() + s.size(), v, 16)
+                     : std::from_chars_result{s.data(), std::errc::invalid_argument};
   if (ec != std::errc() || p != s.data() + s.size())
     throw std::invalid_argument(fmt::format("stack pointer {:?} is not a 64-bit \"0x...\" number", s));
   return v;
@@ -181,32 +182,26 @@ std::vector<Found> find_entries(const std::vector<Snapshot>& snaps,
 
 }  // namespace
 
-void attach_manifests(std::vector<Snapshot>& snaps) {
+RecordedLimits attach_manifests(std::vector<Snapshot>& snaps) {
   std::map<std::string, std::optional<Manifest>> cache;
+  RecordedLimits limits;
   auto found = find_entries(snaps, cache);
   for (std::size_t i = 0; i < snaps.size(); ++i) {
-    if (!found[i].entry) continue;
-    snaps[i].pid = found[i].manifest->pid;
-    if (snaps[i].command.empty()) snaps[i].command = found[i].manifest->command;
-    snaps[i].threads = found[i].entry->threads;
+    const Found& f = found[i];
+    if (f.manifest && f.manifest->max_map_count && !limits.max_map_count)
+      limits.max_map_count = f.manifest->max_map_count;
+    if (!f.entry) continue;
+    snaps[i].pid = f.manifest->pid;
+    if (snaps[i].command.empty()) snaps[i].command = f.manifest->command;
+    snaps[i].threads = f.entry->threads;
+    // The tightest limit recorded is the one the process meets first.
+    const auto& cg = f.entry->cgroup;
+    if (cg && cg->max && (!limits.memory_limit || *cg->max < *limits.memory_limit)) {
+      limits.memory_limit = cg->max;
+      limits.memory_limit_name = cg->version == 1 ? "memory.limit_in_bytes" : "memory.max";
+    }
   }
-}
-
-std::optional<std::pair<std::uint64_t, std::string>> recorded_memory_limit(
-    const std::vector<Snapshot>& snaps) {
-  std::map<std::string, std::optional<Manifest>> cache;
-  std::optional<std::pair<std::uint64_t, std::string>> best;
-  for (const Found& f : find_entries(snaps, cache))
-    if (f.entry && f.entry->cgroup && f.entry->cgroup->max && (!best || *f.entry->cgroup->max < best->first))
-      best = {*f.entry->cgroup->max, f.entry->cgroup->version == 1 ? "memory.limit_in_bytes" : "memory.max"};
-  return best;
-}
-
-std::optional<std::uint64_t> recorded_max_map_count(const std::vector<Snapshot>& snaps) {
-  std::map<std::string, std::optional<Manifest>> cache;
-  for (const Found& f : find_entries(snaps, cache))
-    if (f.manifest && f.manifest->max_map_count) return f.manifest->max_map_count;
-  return std::nullopt;
+  return limits;
 }
 
 std::optional<Manifest> read_manifest(const std::string& dir) {

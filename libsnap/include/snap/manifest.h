@@ -59,17 +59,18 @@ struct Manifest {
 std::string manifest_json(const Manifest& m);
 /// Parses manifest text; throws ParseError naming `path`.
 Manifest parse_manifest(std::string_view text, const std::string& path);
-/// Gives each snapshot read from a manifest's directory what the manifest
-/// recorded of it: pid, command line, threads. Snapshots from elsewhere
-/// are left as they are.
-void attach_manifests(std::vector<Snapshot>& snapshots);
+/// What a collection recorded about the process's bounds.
+struct RecordedLimits {
+  std::optional<std::uint64_t> memory_limit;  // the tightest cgroup limit, bytes
+  std::string memory_limit_name;              // "memory.max" (v2) or "memory.limit_in_bytes" (v1)
+  std::optional<std::uint64_t> max_map_count;
+};
 
-/// The tightest memory limit the collection recorded (the cgroup's
-/// memory.max, or v1 memory.limit_in_bytes), and its name.
-std::optional<std::pair<std::uint64_t, std::string>> recorded_memory_limit(
-    const std::vector<Snapshot>& snapshots);
-/// vm.max_map_count as the collection recorded it.
-std::optional<std::uint64_t> recorded_max_map_count(const std::vector<Snapshot>& snapshots);
+/// Gives each snapshot read from a manifest's directory what the manifest
+/// recorded of it (pid, command line, threads; snapshots from elsewhere are
+/// left as they are), and returns the limits recorded. Each directory's
+/// manifest is read once.
+RecordedLimits attach_manifests(std::vector<Snapshot>& snapshots);
 
 /// DIR/manifest.json, or nullopt when there is none.
 std::optional<Manifest> read_manifest(const std::string& dir);
