@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
@@ -54,7 +55,8 @@ inline std::size_t count(std::string_view tool, std::string_view option, const s
 }
 
 /// "TOOL: FILE:LINE: warning: ..." (without LINE when the warning has none).
-inline std::string warning(std::string_view tool, std::string_view file, std::size_t line, std::string_view message) {
+inline std::string warning(std::string_view tool, std::string_view file, std::size_t line,
+                           std::string_view message) {
   if (line == 0) return fmt::format("{}: {}: warning: {}\n", tool, file, message);
   return fmt::format("{}: {}:{}: warning: {}\n", tool, file, line, message);
 }
@@ -67,12 +69,20 @@ struct Help {
 
 /// Parses the command line (GNU long options, no abbreviations), answers
 /// --help and --version, and turns a Program_options error into a usage
-/// error. `options` must include "help" and "version".
-inline boost::program_options::variables_map parse(
-    int argc, char** argv, std::string_view tool, const boost::program_options::options_description& shown,
-    const boost::program_options::options_description& all,
-    const boost::program_options::positional_options_description& pos, const Help& help) {
+/// error. `shown` must include "help" and "version". Operands (FILE...)
+/// go to `files`; without it, an operand is a usage error.
+inline boost::program_options::variables_map parse(int argc, char** argv, std::string_view tool,
+                                                   const boost::program_options::options_description& shown,
+                                                   const Help& help,
+                                                   std::vector<std::string>* files = nullptr) {
   namespace po = boost::program_options;
+  po::options_description hidden, all;
+  po::positional_options_description pos;
+  if (files) {
+    hidden.add_options()("file", po::value(files));
+    pos.add("file", -1);
+  }
+  all.add(shown).add(hidden);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv)

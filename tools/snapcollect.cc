@@ -108,9 +108,8 @@ Args parse_args(int argc, char** argv) {
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
-  po::positional_options_description none;
   po::variables_map vm =
-      snap::cli::parse(split, argv, "snapcollect", shown, shown, none, {kUsage, kAbout, kEpilog});
+      snap::cli::parse(split, argv, "snapcollect", shown, {kUsage, kAbout, kEpilog});
   if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
   if (vm.count("count")) a.count = snap::cli::count("snapcollect", "count", vm["count"].as<std::string>());
   if (a.pid && !a.command.empty()) usage_error("give -p PID or -- COMMAND, not both");

@@ -201,17 +201,7 @@ Args parse_args(int argc, char** argv) {
       ("pid", po::value<std::int64_t>()->value_name("PID"), "the process's pid, where the snapshots do not say it");
   // clang-format on
   shown.add(trend).add(gdb);
-  po::options_description hidden;
-  // clang-format off
-  hidden.add_options()
-      ("file", po::value(&a.files));
-  // clang-format on
-  po::options_description all;
-  all.add(shown).add(hidden);
-  po::positional_options_description pos;
-  pos.add("file", -1);
-
-  po::variables_map vm = snap::cli::parse(argc, argv, "snapdiff", shown, all, pos, {kUsage, kAbout, kEpilog});
+  po::variables_map vm = snap::cli::parse(argc, argv, "snapdiff", shown, {kUsage, kAbout, kEpilog}, &a.files);
   if (vm.count("top")) a.top = snap::cli::count("snapdiff", "top", vm["top"].as<std::string>());
   if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
   if (vm.count("max-map-count"))

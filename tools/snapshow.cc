@@ -85,17 +85,7 @@ Args parse_args(int argc, char** argv) {
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
-  po::options_description hidden;
-  // clang-format off
-  hidden.add_options()
-      ("file", po::value(&a.files));
-  // clang-format on
-  po::options_description all;
-  all.add(shown).add(hidden);
-  po::positional_options_description pos;
-  pos.add("file", -1);
-
-  po::variables_map vm = snap::cli::parse(argc, argv, "snapshow", shown, all, pos, {kUsage, kAbout, kEpilog});
+  po::variables_map vm = snap::cli::parse(argc, argv, "snapshow", shown, {kUsage, kAbout, kEpilog}, &a.files);
   if (a.files.empty()) usage_error("give one snapshot: FILE");
   // Not po::value<std::size_t>: lexical_cast reads "-1" as 2^64-1.
   if (a.top.empty() || a.top.find_first_not_of("0123456789") != std::string::npos)
