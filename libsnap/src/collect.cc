@@ -19,6 +19,7 @@
 #include "snap/collect.h"
 #include "snap/error.h"
 #include "snap/parse.h"
+#include "pipe_copy.h"
 
 namespace snap {
 namespace {
@@ -133,12 +134,10 @@ struct Streamed {
   double wall = 0, monotonic = 0, read_seconds = 0;
 };
 
-/// /proc/PID/smaps copied into the directory as it is read, the way cat
-/// does it (one 1 MiB buffer, no whole-file copy in memory), its totals
-/// scanned on the way. (Starting writeback chunk by chunk with
-/// sync_file_range made it 5x slower here: the writes then wait on the
-/// disk.) nullopt when the process is gone (nothing
-/// or a cut text read): the temporary file is removed.
+/// /proc/PID/smaps copied into the directory as it is read (no whole-file
+/// copy in memory), its totals scanned on the way; see pipe_copy for why
+/// on two threads. nullopt when the process is gone (nothing or a cut text
+/// read): the temporary file is removed.
 std::optional<Streamed> stream_smaps(OutputDir& dir, const CollectOptions& o, std::uint32_t& number) {
   const std::string path = fmt::format("{}/{}/smaps", o.root, o.pid);
   Streamed out;
@@ -151,23 +150,10 @@ std::optional<Streamed> stream_smaps(OutputDir& dir, const CollectOptions& o, st
     throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
   }
   auto [fd, temp] = dir.open_temp("smaps");
-  std::unique_ptr<char[]> buf(new char[1 << 20]);
   TotalsScanner scan;
-  int write_err = 0, read_err = 0;
-  for (;;) {
-    const double before = monotonic_now();
-    ssize_t n = ::read(in, buf.get(), 1 << 20);
-    out.read_seconds += monotonic_now() - before;
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      read_err = errno;
-      break;
-    }
-    std::string_view chunk(buf.get(), static_cast<std::size_t>(n));
-    scan.feed(chunk);
-    if ((write_err = write_all(fd, chunk)) != 0) break;
-  }
+  const auto copied = detail::pipe_copy(in, fd, [&](std::string_view chunk) { scan.feed(chunk); });
+  const int write_err = copied.write_err, read_err = copied.read_err;
+  out.read_seconds = copied.read_seconds;
   ::close(in);
   auto totals = scan.finish();
   if (write_err || read_err || !totals) {
@@ -265,9 +251,10 @@ std::string OutputDir::link_numbered(const std::string& temp, const std::string&
   for (;; ++number) {
     std::string name = fmt::format("{}.{:04}", stem, number);
     // linkat never replaces: an existing file or planted symlink is EEXIST.
+    // No directory fsync here: the manifest that lists this name follows,
+    // and its rename's fsync of the directory makes both durable.
     if (::linkat(fd_, temp.c_str(), fd_, name.c_str(), 0) == 0) {
       ::unlinkat(fd_, temp.c_str(), 0);
-      ::fsync(fd_);
       ++number;
       return name;
     }
@@ -288,6 +275,24 @@ void OutputDir::write_manifest(const Manifest& m) {
   }
   ::fsync(fd_);
 }
+
+namespace {
+
+/// A snapshot is listed by a manifest or not kept: when the manifest
+/// cannot be written, the newest snapshot's files go and the old manifest
+/// stays.
+void write_manifest_or_take_back(OutputDir& dir, Manifest& m) {
+  try {
+    dir.write_manifest(m);
+  } catch (const ProcError&) {
+    dir.remove(m.snapshots.back().file);
+    if (m.snapshots.back().nmt) dir.remove(*m.snapshots.back().nmt);
+    m.snapshots.pop_back();
+    throw;
+  }
+}
+
+}  // namespace
 
 CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& hooks, Manifest& m) {
   auto stop = [&] { return hooks.stop_requested && hooks.stop_requested(); };
@@ -387,20 +392,23 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
       }
     }
     m.snapshots.push_back(std::move(e));
-    try {
-      dir.write_manifest(m);
-    } catch (const ProcError&) {
-      // The manifest still lists what came before: take this snapshot back.
-      dir.remove(m.snapshots.back().file);
-      if (m.snapshots.back().nmt) dir.remove(*m.snapshots.back().nmt);
-      m.snapshots.pop_back();
-      throw;
+    // The last of --count: the closing manifest below lists it (one
+    // manifest write fewer: each costs two fsyncs).
+    const bool last = o.count && taken + 1 >= *o.count;
+    if (last) {
+      end = CollectEnd::count_reached;
+      if (hooks.on_snapshot) hooks.on_snapshot(m);
+      break;
     }
+    write_manifest_or_take_back(dir, m);
     if (hooks.on_snapshot) hooks.on_snapshot(m);
   }
   m.end_reason = std::string(collect_end_name(end));
   m.end_wall = wall_now();
-  dir.write_manifest(m);
+  if (end == CollectEnd::count_reached)
+    write_manifest_or_take_back(dir, m);
+  else
+    dir.write_manifest(m);
   return end;
 }
 

@@ -78,7 +78,8 @@ class OutputDir {
   std::string write_numbered(const std::string& stem, std::uint32_t& number, std::string_view content);
   /// The steps of write_numbered, for writing as data arrives: a new
   /// temporary file (fd, name); its end (fsync and close, or remove it and
-  /// throw when `err`, an errno, is not 0); its final numbered name.
+  /// throw when `err`, an errno, is not 0); its final numbered name. The
+  /// name is durable once the next write_manifest has synced the directory.
   std::pair<int, std::string> open_temp(const std::string& base);
   void finish_temp(int fd, const std::string& temp, int err);
   std::string link_numbered(const std::string& temp, const std::string& stem, std::uint32_t& number);
