@@ -1,0 +1,56 @@
+// What every fuzz target checks beyond "no crash": a snapshot that parsed is
+// one snap can trust (sorted, no overlap, sizes agree with the ranges, totals
+// are the sums), and an error is a ParseError naming the source.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "snap/error.h"
+#include "snap/snapshot.h"
+
+namespace snap::fuzz {
+
+[[noreturn]] inline void fail(const char* what) {
+  std::fprintf(stderr, "snap fuzz invariant broken: %s\n", what);
+  std::abort();
+}
+
+#define SNAP_FUZZ_CHECK(cond) \
+  do {                        \
+    if (!(cond)) ::snap::fuzz::fail(#cond); \
+  } while (0)
+
+inline void check_snapshot(const Snapshot& s) {
+  if (!s.has_ranges()) {
+    SNAP_FUZZ_CHECK(s.regions.empty());
+    return;
+  }
+  SNAP_FUZZ_CHECK(!s.regions.empty());
+  Counters sum;
+  for (std::size_t i = 0; i < s.regions.size(); ++i) {
+    const Region& r = s.regions[i];
+    SNAP_FUZZ_CHECK(r.start < r.end);
+    SNAP_FUZZ_CHECK(r.line >= 1);
+    if (i > 0) SNAP_FUZZ_CHECK(s.regions[i - 1].end <= r.start);
+    if (r.counters.known(Field::size)) SNAP_FUZZ_CHECK(*r.counters.get(Field::size) == r.size());
+    sum += r.counters;
+  }
+  // A total snap knows is the sum of what its regions say, to the byte.
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    const auto f = static_cast<Field>(i);
+    if (!is_additive(f) || !s.totals.known(f)) continue;
+    SNAP_FUZZ_CHECK(s.totals.get(f) == sum.get(f));
+  }
+  for (const Warning& w : s.warnings) SNAP_FUZZ_CHECK(!w.message.empty());
+}
+
+/// "SOURCE:LINE: reason" or "SOURCE: reason", never empty.
+inline void check_error(const ParseError& e, std::string_view source) {
+  std::string_view what = e.what();
+  SNAP_FUZZ_CHECK(what.starts_with(source));
+  SNAP_FUZZ_CHECK(what.size() > source.size() + 2);
+}
+
+}  // namespace snap::fuzz
