@@ -1,10 +1,12 @@
 // Reading a whole input into memory: a file, stdin ("-"), or gzip of either.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -21,21 +23,42 @@ namespace {
   throw ParseError(path, 0, 0, fmt::format("{}: {}", what, std::strerror(errno)));
 }
 
+[[noreturn]] void too_large(const std::string& path, const char* what) {
+  throw ParseError(path, 0, 0,
+                   fmt::format("{} more than {} MiB: not a snapshot (262,144 smaps mappings are about 200 MB)",
+                               what, kMaxInputBytes >> 20));
+}
+
 std::string read_fd(int fd, const std::string& path) {
   std::string data;
   struct stat st {};
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+  const bool stat_ok = fstat(fd, &st) == 0;
+  if (stat_ok && S_ISDIR(st.st_mode)) throw ParseError(path, 0, 0, "is a directory, not a snapshot file");
+  if (stat_ok && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxInputBytes)
+    too_large(path, "holds");
+  if (stat_ok && S_ISREG(st.st_mode) && st.st_size > 0)
     data.reserve(static_cast<std::size_t>(st.st_size) + 1);
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-    throw ParseError(path, 0, 0, "is a directory, not a snapshot file");
+  // A pipe, FIFO, socket or terminal may never end: bounded by size, and by
+  // how long it may stay silent.
+  const bool stream = !stat_ok || !S_ISREG(st.st_mode);
   char buf[1 << 16];
   for (;;) {
+    if (stream) {
+      pollfd p{fd, POLLIN, 0};
+      int ready = ::poll(&p, 1, kInputIdleSeconds * 1000);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0)
+        throw ParseError(path, 0, 0,
+                         fmt::format("no data for {} s after {} bytes: a pipe whose writer never ends?",
+                                     kInputIdleSeconds, data.size()));
+    }
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
       fail_errno(path, "cannot read");
     }
+    if (data.size() + static_cast<std::size_t>(n) > kMaxInputBytes) too_large(path, "reads");
     data.append(buf, static_cast<std::size_t>(n));
   }
   return data;
@@ -52,7 +75,7 @@ std::string gunzip(const std::string& compressed, const std::string& path) {
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
     throw ParseError(path, 0, 0, "cannot start gzip decompression");
   std::string out;
-  out.reserve(compressed.size() * 4);
+  out.reserve(std::min<std::size_t>(compressed.size() * 4, kMaxInputBytes));
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
   z.avail_in = static_cast<uInt>(compressed.size());
   char buf[1 << 16];
@@ -67,6 +90,10 @@ std::string gunzip(const std::string& compressed, const std::string& path) {
       std::string msg = z.msg ? z.msg : "corrupt data";
       inflateEnd(&z);
       throw ParseError(path, 0, 0, fmt::format("gzip: {}", msg));
+    }
+    if (out.size() + (sizeof buf - z.avail_out) > kMaxInputBytes) {
+      inflateEnd(&z);
+      too_large(path, "gzip: inflates to");
     }
     out.append(buf, sizeof buf - z.avail_out);
     // Concatenated gzip members (cat a.gz b.gz) are one stream to gzip(1);

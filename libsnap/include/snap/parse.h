@@ -2,6 +2,7 @@
 // transparently (by its magic bytes, whatever the file is called).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,13 @@ Format detect_format(std::string_view text, std::string_view source);
 /// Throws ParseError("SOURCE:LINE: ...") on the first bad line.
 Snapshot parse_snapshot(std::string_view text, std::string_view source,
                         std::optional<Format> format = std::nullopt);
+
+/// What read_input accepts: at most kMaxInputBytes (the file, or what its
+/// gzip inflates to: 262,144 smaps mappings are about 200 MB), and from a
+/// pipe, FIFO or terminal no silence longer than kInputIdleSeconds. Beyond
+/// either it throws rather than wait or fill memory forever.
+inline constexpr std::uint64_t kMaxInputBytes = std::uint64_t{1} << 30;
+inline constexpr int kInputIdleSeconds = 10;
 
 /// Reads `path` ("-" is stdin; gzip is inflated) into memory.
 /// Throws ParseError("PATH: reason") when it cannot be read.
