@@ -4,6 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -69,26 +73,48 @@ std::optional<std::string> run_jcmd(std::int64_t pid) {
 
 namespace {
 
+/// Calls f(p) for each '\n' at p in [p, end), 64 bytes a step where SSE2
+/// is there: a memchr call a line costs 10 ns, 14 ms for 60k mappings.
+template <class F>
+void for_each_newline(const char* p, const char* end, F&& f) {
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  auto bits = [&](const char* q) {
+    return static_cast<std::uint64_t>(static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), nl))));
+  };
+  for (; end - p >= 64; p += 64) {
+    std::uint64_t mask = bits(p) | bits(p + 16) << 16 | bits(p + 32) << 32 | bits(p + 48) << 48;
+    for (; mask; mask &= mask - 1) f(p + __builtin_ctzll(mask));
+  }
+#endif
+  for (; p < end; ++p)
+    if (*p == '\n') f(p);
+}
+
 /// smaps_totals, fed as the text arrives: lines may straddle chunks.
 class TotalsScanner {
  public:
   void feed(std::string_view chunk) {
-    while (!chunk.empty()) {
-      const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
+    const char* p = chunk.data();
+    const char* const end = p + chunk.size();
+    if (!carry_.empty()) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', chunk.size()));
       if (!nl) {
-        carry_.append(chunk);
+        carry_.append(p, end);
         return;
       }
-      const std::size_t n = static_cast<std::size_t>(nl - chunk.data());
-      if (carry_.empty()) {
-        line(chunk.substr(0, n));
-      } else {
-        carry_.append(chunk.substr(0, n));
-        line(carry_);
-        carry_.clear();
-      }
-      chunk.remove_prefix(n + 1);
+      carry_.append(p, nl);
+      line(carry_);
+      carry_.clear();
+      p = nl + 1;
     }
+    const char* start = p;
+    for_each_newline(p, end, [&](const char* nl) {
+      line({start, static_cast<std::size_t>(nl - start)});
+      start = nl + 1;
+    });
+    carry_.assign(start, end);
   }
 
   /// nullopt when the text did not end in a newline (a cut read) or held
@@ -105,21 +131,27 @@ class TotalsScanner {
       {"Size:", Field::size}, {"Rss:", Field::rss}, {"Pss:", Field::pss}, {"Swap:", Field::swap}};
 
   void line(std::string_view l) {
-    if (l.empty()) return;
-    const char c = l[0];
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
-      ++mappings_;
-      return;
+    if (l.size() < 5) return;
+    // Most of the 20-odd lines of a record are none of these: one switch
+    // on the first two bytes sends them away.
+    std::size_t k;
+    switch (l[0] << 8 | l[1]) {
+      case 'S' << 8 | 'i': k = 0; break;
+      case 'R' << 8 | 's': k = 1; break;
+      case 'P' << 8 | 's': k = 2; break;
+      case 'S' << 8 | 'w': k = 3; break;
+      default: {
+        const char c = l[0];
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) ++mappings_;
+        return;
+      }
     }
-    for (std::size_t k = 0; k < 4; ++k) {
-      if (!l.starts_with(kKeys[k].first)) continue;
-      std::size_t i = kKeys[k].first.size();
-      while (i < l.size() && l[i] == ' ') ++i;
-      std::uint64_t v = 0;
-      auto [p, ec] = std::from_chars(l.data() + i, l.data() + l.size(), v);
-      if (ec == std::errc()) sums_[k] += v << 10;
-      return;
-    }
+    if (!l.starts_with(kKeys[k].first)) return;  // Size_xx:, SwapPss:, Pss_Anon: ...
+    std::size_t i = kKeys[k].first.size();
+    while (i < l.size() && l[i] == ' ') ++i;
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(l.data() + i, l.data() + l.size(), v);
+    if (ec == std::errc()) sums_[k] += v << 10;
   }
 
   std::string carry_;

@@ -1,4 +1,4 @@
-// Copying a /proc file into a snapshot file on two threads.
+// Copying a /proc file into a snapshot file.
 #pragma once
 
 #include <functional>
@@ -7,17 +7,16 @@
 namespace snap::detail {
 
 struct PipeCopy {
-  int read_err = 0;   ///< errno of a failed read, or 0
-  int write_err = 0;  ///< errno of a failed write, or 0
+  int read_err = 0;         ///< errno of a failed read, or 0
+  int write_err = 0;        ///< errno of a failed write, or 0
   double read_seconds = 0;  ///< time spent inside read(): the kernel's walk
 };
 
-/// Copies `in` to `out` until end of file. One thread only reads (for
-/// /proc/PID/smaps that is the kernel's page-table walk, the part the
-/// target pays for); a second writes, hands each chunk to `inspect`, and
-/// starts the disk writeback of what it wrote, so the fsync that follows
-/// has only the tail left. Serially, as cat does it, the writes and the
-/// fsync come on top of the walk.
+/// Copies `in` to `out` until end of file through one 1 MiB buffer (no
+/// whole-file copy in memory), handing each chunk to `inspect` on the way.
+/// Every 8 MiB it starts the disk writeback of what it wrote, without
+/// waiting for it, so that the fsync an atomic write needs finds only the
+/// tail left: for 44 MB on this machine's disk, 3 ms instead of 25-36.
 PipeCopy pipe_copy(int in, int out, const std::function<void(std::string_view)>& inspect);
 
 }  // namespace snap::detail
