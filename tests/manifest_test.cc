@@ -29,6 +29,7 @@
 #include "snap/error.h"
 #include "snap/manifest.h"
 #include "snap/parse.h"
+#include "testdata.h"
 
 namespace fs = std::filesystem;
 
@@ -693,5 +694,29 @@ TEST_CASE("the real /proc/self: this process's threads, a blocked thread's stack
     CHECK(!cg->path.empty());
   } else {
     MESSAGE("no cgroup memory controller readable here");
+  }
+}
+
+TEST_CASE("smaps_totals: the manifest's totals equal the parser's, however the reads cut the lines") {
+  // Real captures; chunk sizes that cut lines, records and the 64-byte
+  // steps of the newline scan everywhere.
+  for (const char* rel : {"c-malloc-leak/smaps.08", "jvm-inflater-leak/smaps.08"}) {
+    CAPTURE(rel);
+    std::ifstream in(snap::test::path(rel), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const snap::Snapshot s = snap::parse_snapshot(text, rel);
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{63}, std::size_t{64}, std::size_t{65},
+                              std::size_t{4093}, std::size_t{1} << 20, SIZE_MAX}) {
+      CAPTURE(chunk);
+      const auto t = snap::smaps_totals(text, chunk);
+      REQUIRE(t);
+      CHECK(t->second == s.regions.size());
+      for (snap::Field f : {snap::Field::size, snap::Field::rss, snap::Field::pss, snap::Field::swap}) {
+        CAPTURE(snap::field_name(f));
+        CHECK(t->first.get(f) == s.totals.get(f));
+      }
+    }
+    // A read cut mid-line is not a snapshot.
+    CHECK_FALSE(snap::smaps_totals(std::string_view(text).substr(0, text.size() - 1), 64));
   }
 }

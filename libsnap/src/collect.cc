@@ -207,9 +207,10 @@ std::optional<Streamed> stream_smaps(OutputDir& dir, const CollectOptions& o, st
 
 }  // namespace
 
-std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text) {
+std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text, std::size_t chunk) {
   TotalsScanner scan;
-  scan.feed(text);
+  for (chunk = std::max<std::size_t>(chunk, 1); !text.empty(); text.remove_prefix(std::min(chunk, text.size())))
+    scan.feed(text.substr(0, chunk));
   return scan.finish();
 }
 

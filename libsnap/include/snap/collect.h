@@ -43,7 +43,9 @@ SmapsRead read_smaps(std::int64_t pid, const std::string& root = "/proc", std::s
 /// summed as `grep Rss | awk` would) and its number of mappings, in one
 /// pass without building regions: the collection loop's cost stays close to
 /// `cat`. nullopt when the text does not end in a newline (a cut read).
-std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text);
+/// `chunk`: fed that many bytes at a time, as snapcollect feeds its reads.
+std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text,
+                                                             std::size_t chunk = SIZE_MAX);
 std::vector<ThreadInfo> read_threads(std::int64_t pid, const std::string& root = "/proc");
 /// The process's command line, arguments joined by spaces.
 std::string read_command(std::int64_t pid, const std::string& root = "/proc");
