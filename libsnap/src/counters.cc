@@ -70,10 +70,6 @@ std::optional<Field> field_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_bytes(Field f) {
-  return f != Field::thp_eligible && f != Field::protection_key;
-}
-
 std::int64_t signed_delta(std::uint64_t before, std::uint64_t after) {
   if (after >= before) {
     std::uint64_t d = after - before;
@@ -87,19 +83,6 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
   std::int64_t r = 0;
   if (__builtin_add_overflow(a, b, &r)) return a > 0 ? INT64_MAX : INT64_MIN;
   return r;
-}
-
-bool is_additive(Field f) {
-  return f != Field::kernel_page_size && f != Field::mmu_page_size && f != Field::thp_eligible &&
-         f != Field::protection_key;
-}
-
-Counters& Counters::operator+=(const Counters& other) {
-  for (std::size_t i = 0; i < kFieldCount; ++i)
-    values_[i] = is_additive(static_cast<Field>(i)) ? values_[i] + other.values_[i]
-                                                    : std::max(values_[i], other.values_[i]);
-  known_ |= other.known_;
-  return *this;
 }
 
 }  // namespace snap

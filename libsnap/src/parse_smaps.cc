@@ -1,11 +1,22 @@
 // /proc/PID/smaps and /proc/PID/smaps_rollup.
 //
-// The hot path: each line is either a maps-style header (starts with a hex
-// digit and has '-' before the first blank) or "Key:   value [kB]". Keys come
-// in the same order in every block, so the key expected at each position is
-// remembered and tried first: one memcmp per line in the common case.
+// Each line is either a maps-style header (starts with a hex digit and has
+// '-' before the first blank) or "Key:   value [kB]".
+//
+// Two paths yield the same Regions, warnings and errors:
+//  - the fast path reads the kernel's exact layout in one left-to-right pass
+//    over the bytes: the key expected at this position of the block (keys
+//    come in the same order in every block; learned from the lines the
+//    general path read) is compared as two masked 8-byte words, blanks are
+//    skipped 8 bytes at a time, the number is converted while it is found
+//    and " kB\n" is checked by position; a header is read once, hex by hand.
+//  - the general path (line_at_a_time) takes any line the fast path does
+//    not accept exactly: another key order, tabs, CRLF, unknown keys,
+//    duplicates, overflow, malformed lines. It is what reports every error,
+//    with its line and column.
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "parsers.h"
 
@@ -98,6 +109,271 @@ void finish_region(Region& r) {
   derive_dirty(r.counters);
 }
 
+// ---------------------------------------------------------------- fast path helpers
+
+inline bool blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+/// Spaces skipped 8 bytes at a time (the kernel pads every key line with
+/// 7-18 of them, a named header with up to 25). Stops at anything else.
+inline const char* skip_spaces(const char* p, const char* end) {
+  while (end - p >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t x = w ^ 0x2020202020202020ull;
+    if (x) return p + (__builtin_ctzll(x) >> 3);
+    p += 8;
+  }
+  while (p < end && *p == ' ') ++p;
+  return p;
+}
+
+inline int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// 1 to `max` hex digits; stops at the first other character.
+inline bool hex_run(const char*& p, const char* end, std::uint64_t& v, int max) {
+  const char* start = p;
+  v = 0;
+  for (; p < end; ++p) {
+    const int h = hex_value(*p);
+    if (h < 0) break;
+    v = (v << 4) | static_cast<unsigned>(h);
+  }
+  return p != start && p - start <= max;
+}
+
+/// 1 to 19 decimal digits (no overflow possible); stops at the first other character.
+inline bool dec_run(const char*& p, const char* end, std::uint64_t& v) {
+  const char* start = p;
+  v = 0;
+  while (p < end && static_cast<unsigned>(*p - '0') < 10) {
+    v = v * 10 + static_cast<unsigned>(*p - '0');
+    ++p;
+  }
+  return p != start && p - start <= 19;
+}
+
+/// A header line in the kernel's exact layout, read once: "START-END PERM
+/// OFFSET MAJ:MIN INODE [padding NAME]". `e` is the line's end (no '\n',
+/// no '\r'). False for anything the general path must judge; `r` is then
+/// untouched.
+bool fast_header(const char* p, const char* e, Region& r) {
+  std::uint64_t start, end, offset, major, minor, inode;
+  if (!hex_run(p, e, start, 16) || p == e || *p != '-') return false;
+  ++p;
+  if (!hex_run(p, e, end, 16) || p == e || *p != ' ' || end <= start) return false;
+  ++p;
+  if (e - p < 5 || p[4] != ' ') return false;
+  const char p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
+  if ((p0 != 'r' && p0 != '-') || (p1 != 'w' && p1 != '-') || (p2 != 'x' && p2 != '-') ||
+      (p3 != 'p' && p3 != 's'))
+    return false;
+  p += 5;
+  if (!hex_run(p, e, offset, 16) || p == e || *p != ' ') return false;
+  ++p;
+  if (!hex_run(p, e, major, 8) || p == e || *p != ':') return false;
+  ++p;
+  if (!hex_run(p, e, minor, 8) || p == e || *p != ' ') return false;
+  ++p;
+  if (!dec_run(p, e, inode) || (p != e && !blank(*p))) return false;
+  p = skip_spaces(p, e);
+  while (p < e && blank(*p)) ++p;
+  while (e > p && blank(e[-1])) --e;
+  r.start = start;
+  r.end = end;
+  r.perms = Perms{p0 == 'r', p1 == 'w', p2 == 'x', p3 == 's'};
+  r.offset = offset;
+  r.device = Device{static_cast<std::uint32_t>(major), static_cast<std::uint32_t>(minor)};
+  r.inode = inode;
+  r.name.assign(p, e);
+  return true;
+}
+
+/// The key expected at one position of a block, as "Key:" in two masked
+/// 8-byte words.
+struct Slot {
+  enum Kind : std::uint8_t { none, number, vm_flags };
+  Kind kind = none;
+  bool bytes = false;
+  Field field = Field::size;
+  std::uint8_t len = 0;  // "Key:" with its colon, at most 16
+  std::uint64_t word[2] = {0, 0}, mask[2] = {0, 0};
+  char text[16] = {};
+
+  void learn(std::string_view key, Kind k, Field f) {
+    if (key.size() + 1 > sizeof text) {
+      kind = none;
+      return;
+    }
+    kind = k;
+    field = f;
+    bytes = k == number && is_bytes(f);
+    len = static_cast<std::uint8_t>(key.size() + 1);
+    std::memset(text, 0, sizeof text);
+    std::memcpy(text, key.data(), key.size());
+    text[key.size()] = ':';
+    unsigned char m[16] = {};
+    std::memset(m, 0xff, len);
+    std::memcpy(word, text, 16);
+    std::memcpy(mask, m, 16);
+  }
+  bool matches(const char* p, const char* end) const {
+    if (end - p >= 16) {
+      std::uint64_t w[2];
+      std::memcpy(w, p, 16);
+      return (((w[0] ^ word[0]) & mask[0]) | ((w[1] ^ word[1]) & mask[1])) == 0;
+    }
+    return end - p >= len && std::memcmp(p, text, len) == 0;
+  }
+};
+
+class SmapsParser {
+ public:
+  SmapsParser(std::string_view text, Snapshot& s)
+      : text_(text), s_(s), rollup_(s.format == Format::smaps_rollup), c_{s.source, 0, {}} {}
+
+  void run(bool fast) {
+    // ~25 lines and ~740 bytes a mapping on current kernels.
+    if (!rollup_) s_.regions.reserve(text_.size() / 700 + 1);
+    const char* p = text_.data();
+    const char* const end = p + text_.size();
+    std::size_t number = 0;
+    while (p < end) {
+      ++number;
+      if (fast) {
+        const char* next = fast_line(p, end, number);
+        if (next) {
+          p = next;
+          continue;
+        }
+      }
+      // One line as Lines cuts it: up to '\n', less one trailing '\r'.
+      const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+      std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p)
+                           : static_cast<std::size_t>(end - p);
+      const char* after = nl ? static_cast<const char*>(nl) + 1 : end;
+      if (len && p[len - 1] == '\r') --len;
+      line_at_a_time(std::string_view(p, len), number);
+      p = after;
+    }
+    if (current_) finish_region(*current_);
+
+    if (rollup_) {
+      if (s_.regions.empty()) throw ParseError(s_.source, 0, 0, "smaps_rollup without a [rollup] block");
+      Counters totals = s_.regions.front().counters;
+      // The rollup's header range spans the whole address space; it is not a size.
+      totals.forget(Field::size);
+      s_.reported_totals = totals;
+      s_.totals = totals;
+      s_.regions.clear();
+    }
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 48;
+
+  /// The line at `p` in the kernel's exact layout: handled, and where the
+  /// next line starts. nullptr: the general path must read it.
+  const char* fast_line(const char* p, const char* end, std::size_t number) {
+    Region* r = current_;
+    if (r && position_ < kSlots && slots_[position_].kind != Slot::none && slots_[position_].matches(p, end)) {
+      const Slot& slot = slots_[position_];
+      const char* q = skip_spaces(p + slot.len, end);
+      if (slot.kind == Slot::number) {
+        std::uint64_t v;
+        const char* d = q;
+        if (!dec_run(d, end, v)) return nullptr;
+        const char* next = nullptr;
+        if (slot.bytes) {
+          if (end - d >= 4 && std::memcmp(d, " kB\n", 4) == 0 && v <= (UINT64_MAX >> 10)) {
+            v <<= 10;
+            next = d + 4;
+          }
+        } else if (d < end && *d == '\n') {
+          next = d + 1;
+        }
+        if (!next || r->counters.known(slot.field) || (slot.field == Field::size && v != r->size()))
+          return nullptr;
+        r->counters.set(slot.field, v);
+        ++position_;
+        return next;
+      }
+      // VmFlags: the rest of the line, trimmed.
+      const char* nl = static_cast<const char*>(std::memchr(q, '\n', static_cast<std::size_t>(end - q)));
+      if (!nl || nl[-1] == '\r') return nullptr;
+      const char* e = nl;
+      while (q < e && blank(*q)) ++q;
+      while (e > q && blank(e[-1])) --e;
+      r->vm_flags.emplace(q, e);
+      ++position_;
+      return nl + 1;
+    }
+    if (rollup_ || hex_value(*p) < 0) return nullptr;
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (!nl || nl[-1] == '\r') return nullptr;
+    // finish_region is idempotent: the general path may run it again.
+    if (current_) finish_region(*current_);
+    Region& fresh = s_.regions.emplace_back();
+    if (!fast_header(p, nl, fresh)) {
+      s_.regions.pop_back();
+      if (current_) current_ = &s_.regions.back();  // the vector may have moved
+      return nullptr;
+    }
+    current_ = &fresh;
+    current_->line = static_cast<std::uint32_t>(number);
+    position_ = 0;
+    return nl + 1;
+  }
+
+  /// Any line: the general path, which reports every error.
+  void line_at_a_time(std::string_view line, std::size_t number) {
+    c_.line = number;
+    c_.text = line;
+    if (trim(line).empty()) return;
+    if (is_header(line)) {
+      if (current_) finish_region(*current_);
+      if (rollup_ && current_) c_.fail(line, "smaps_rollup holds one [rollup] block, found a second header");
+      current_ = &s_.regions.emplace_back();
+      parse_maps_line(c_, line, *current_);
+      position_ = 0;
+      return;
+    }
+    std::string_view key, value;
+    if (!split_field(line, key, value)) {
+      if (!current_)
+        c_.fail(line, "expected a mapping header START-END PERMS ..., got {}", Cursor::quote(line));
+      c_.fail(line, "expected \"Key: value\" or a mapping header, got {}", Cursor::quote(line));
+    }
+    if (!current_) c_.fail(key, "field {} before any mapping header", Cursor::quote(key));
+    store_value(c_, *current_, key, value, predictor_, position_);
+    // Learn the key at this position for the fast path.
+    if (position_ < kSlots) {
+      if (key == "VmFlags")
+        slots_[position_].learn(key, Slot::vm_flags, Field::size);
+      else if (auto f = field_from_smaps_key(key))
+        slots_[position_].learn(smaps_key(*f), Slot::number, *f);
+      else
+        slots_[position_].kind = Slot::none;
+    }
+    ++position_;
+  }
+
+  std::string_view text_;
+  Snapshot& s_;
+  const bool rollup_;
+  Cursor c_;
+  FieldPredictor predictor_;
+  Region* current_ = nullptr;
+  std::size_t position_ = 0;
+  std::array<Slot, kSlots> slots_{};
+};
+
 }  // namespace
 
 void derive_dirty(Counters& c) {
@@ -106,48 +382,11 @@ void derive_dirty(Counters& c) {
 }
 
 void parse_smaps(std::string_view text, Snapshot& s) {
-  const bool rollup = s.format == Format::smaps_rollup;
-  Lines lines(text);
-  std::string_view line;
-  Cursor c{s.source, 0, {}};
-  FieldPredictor predictor;
-  Region* current = nullptr;
-  std::size_t position = 0;
-  // ~25 lines and ~800 bytes a mapping on current kernels.
-  if (!rollup) s.regions.reserve(text.size() / 700 + 1);
+  SmapsParser(text, s).run(true);
+}
 
-  while (lines.next(line)) {
-    c.line = lines.number();
-    c.text = line;
-    if (trim(line).empty()) continue;
-    if (is_header(line)) {
-      if (current) finish_region(*current);
-      if (rollup && current) c.fail(line, "smaps_rollup holds one [rollup] block, found a second header");
-      current = &s.regions.emplace_back();
-      parse_maps_line(c, line, *current);
-      position = 0;
-      continue;
-    }
-    std::string_view key, value;
-    if (!split_field(line, key, value)) {
-      if (!current)
-        c.fail(line, "expected a mapping header START-END PERMS ..., got {}", Cursor::quote(line));
-      c.fail(line, "expected \"Key: value\" or a mapping header, got {}", Cursor::quote(line));
-    }
-    if (!current) c.fail(key, "field {} before any mapping header", Cursor::quote(key));
-    store_value(c, *current, key, value, predictor, position++);
-  }
-  if (current) finish_region(*current);
-
-  if (rollup) {
-    if (s.regions.empty()) throw ParseError(s.source, 0, 0, "smaps_rollup without a [rollup] block");
-    Counters totals = s.regions.front().counters;
-    // The rollup's header range spans the whole address space; it is not a size.
-    totals.forget(Field::size);
-    s.reported_totals = totals;
-    s.totals = totals;
-    s.regions.clear();
-  }
+void parse_smaps_general(std::string_view text, Snapshot& s) {
+  SmapsParser(text, s).run(false);
 }
 
 }  // namespace snap::detail

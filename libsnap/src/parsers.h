@@ -13,6 +13,9 @@ namespace snap::detail {
 // format has a header, `s.reported_totals` from a footer, and warnings.
 // `s.source` and `s.format` are set by the caller.
 void parse_smaps(std::string_view text, Snapshot& s);  // smaps and smaps_rollup
+/// parse_smaps without its fast path: every line read by the general code.
+/// The same result by contract; tests and snap_bench compare the two.
+void parse_smaps_general(std::string_view text, Snapshot& s);
 void parse_maps(std::string_view text, Snapshot& s);
 void parse_pmap(std::string_view text, Snapshot& s);  // pmap, pmap -x, pmap -d, Solaris pmap -x
 void parse_pmap_X(std::string_view text, Snapshot& s);

@@ -15,10 +15,6 @@ bool Region::anonymous() const {
   return name.empty() || name == "[anon]" || name.starts_with("[anon:") || name.starts_with("[anon_shmem:");
 }
 
-bool Region::file_backed() const {
-  return !name.empty() && name.front() != '[';
-}
-
 bool Region::deleted() const {
   return name.ends_with(" (deleted)");
 }

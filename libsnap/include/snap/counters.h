@@ -62,10 +62,15 @@ std::optional<Field> field_from_smaps_key(std::string_view key);
 /// Looks a field up by its snake_case name or its smaps key, ignoring case.
 std::optional<Field> field_from_name(std::string_view name);
 /// False for THPeligible and ProtectionKey, which are not sizes.
-bool is_bytes(Field f);
+constexpr bool is_bytes(Field f) {
+  return f != Field::thp_eligible && f != Field::protection_key;
+}
 /// False for KernelPageSize, MMUPageSize, THPeligible and ProtectionKey:
 /// properties of a mapping, not amounts; a sum of them means nothing.
-bool is_additive(Field f);
+constexpr bool is_additive(Field f) {
+  return f != Field::kernel_page_size && f != Field::mmu_page_size && f != Field::thp_eligible &&
+         f != Field::protection_key;
+}
 
 /// after - before as a signed number, saturating at the int64 limits rather
 /// than overflowing: fuzzed and hand-edited inputs hold 2^64-sized values.
@@ -99,12 +104,27 @@ class Counters {
   /// Adds every field known in `other`; a field becomes known when either
   /// side knows it. Sums of regions from one snapshot share one known set.
   /// Non-additive fields (is_additive) take the larger value instead.
-  Counters& operator+=(const Counters& other);
+  Counters& operator+=(const Counters& other) {
+    // Inline, over a constant mask: the sum every diff and total does per
+    // region (was an out-of-line is_additive() call per field).
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+      const std::uint64_t a = values_[i], b = other.values_[i];
+      values_[i] = (kAdditiveMask >> i) & 1u ? a + b : (a > b ? a : b);
+    }
+    known_ |= other.known_;
+    return *this;
+  }
 
   bool operator==(const Counters&) const = default;
 
  private:
   static constexpr unsigned index(Field f) { return static_cast<unsigned>(f); }
+  static constexpr std::uint32_t kAdditiveMask = [] {
+    std::uint32_t m = 0;
+    for (std::size_t i = 0; i < kFieldCount; ++i)
+      if (is_additive(static_cast<Field>(i))) m |= 1u << i;
+    return m;
+  }();
   std::array<std::uint64_t, kFieldCount> values_{};
   std::uint32_t known_ = 0;
 };

@@ -60,7 +60,7 @@ struct Region {
   /// No name, or a bracketed anonymous name such as "[anon:...]".
   bool anonymous() const;
   /// A path: not empty and not a bracketed kernel name.
-  bool file_backed() const;
+  bool file_backed() const { return !name.empty() && name.front() != '['; }
   bool deleted() const;
   /// The last path component of a file-backed name; the name otherwise.
   std::string_view basename() const;
