@@ -263,12 +263,12 @@ int main(int argc, char** argv) {
     timeline.paths = files;
     if (trend) timeline = snap::make_timeline(files, ch.interval);
 
-    std::vector<snap::Snapshot> snaps;
-    for (const std::string& f : timeline.paths) {
-      snaps.push_back(snap::read_snapshot(f, format));
-      for (const auto& w : snaps.back().warnings)
-        std::cerr << snap::cli::warning("snapdiff", f, w.line, w.message);
-    }
+    // Read (mapped and parsed) on the machine's cores; warnings in order.
+    std::vector<snap::Snapshot> snaps =
+        snap::read_snapshots(timeline.paths, format, [](const snap::Snapshot& s) {
+          for (const auto& w : s.warnings)
+            std::cerr << snap::cli::warning("snapdiff", s.source, w.line, w.message);
+        });
 
     // What a snapcollect manifest recorded: threads, and the limits to
     // project against unless given here.

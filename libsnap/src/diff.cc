@@ -6,14 +6,10 @@
 #include <map>
 #include <set>
 
-#include <boost/icl/separate_interval_set.hpp>
-
 #include "snap/error.h"
 
 namespace snap {
 namespace {
-
-using Interval = boost::icl::interval<std::uint64_t>;
 
 // When a block holds regions of several categories (a heap and the anon
 // mapping that merged into it), the most telling one names it.
@@ -27,23 +23,35 @@ int rank_of(Category c) {
   return static_cast<int>(std::find(kPriority.begin(), kPriority.end(), c) - kPriority.begin());
 }
 
-std::set<std::string_view> file_identities(const Block& b, std::span<const Snapshot> snaps, std::uint32_t n) {
-  std::set<std::string_view> names;
+/// The basenames of the block's files in snapshot `n`, into `names`
+/// (reused from block to block: no allocation per block).
+void file_identities(const Block& b, std::span<const Snapshot> snaps, std::uint32_t n,
+                     std::vector<std::string_view>& names) {
+  names.clear();
   for (const RegionRef& m : b.members)
     if (m.snapshot == n && snaps[n].regions[m.region].file_backed())
-      names.insert(snaps[n].regions[m.region].basename());
-  return names;
+      names.push_back(snaps[n].regions[m.region].basename());
 }
 
-Status status_of(const Block& b, std::span<const Snapshot> snaps, const Comparison& c) {
+struct Scratch {
+  std::vector<std::string_view> before, after;
+};
+
+Status status_of(const Block& b, std::span<const Snapshot> snaps, const Comparison& c, Scratch& scratch) {
   const BlockSide& first = b.sides.front();
   const BlockSide& last = b.sides.back();
   if (!first.present()) return last.present() ? Status::added : Status::gone;
   if (!last.present()) return Status::gone;
-  auto before = file_identities(b, snaps, 0);
-  auto after = file_identities(b, snaps, static_cast<std::uint32_t>(snaps.size() - 1));
-  if (!before.empty() && !after.empty() &&
-      std::none_of(before.begin(), before.end(), [&](auto n) { return after.count(n) > 0; }))
+  auto& before = scratch.before;
+  auto& after = scratch.after;
+  file_identities(b, snaps, 0, before);
+  file_identities(b, snaps, static_cast<std::uint32_t>(snaps.size() - 1), after);
+  if (after.size() > 16) std::sort(after.begin(), after.end());
+  auto in_after = [&](std::string_view n) {
+    return after.size() > 16 ? std::binary_search(after.begin(), after.end(), n)
+                             : std::find(after.begin(), after.end(), n) != after.end();
+  };
+  if (!before.empty() && !after.empty() && std::none_of(before.begin(), before.end(), in_after))
     return Status::replaced;
   // Footprint: resident (plus swapped out, a leak paged out is still a
   // leak) where known, else the mapped size. Pss is left out on purpose:
@@ -122,17 +130,52 @@ Comparison compare(std::span<const Snapshot> snaps) {
     c.mappings.push_back(s.regions.size());
   }
 
-  // The join: overlapping ranges of all snapshots unite, touching ones do not.
-  boost::icl::separate_interval_set<std::uint64_t> united;
-  for (const Snapshot& s : snaps)
-    for (const Region& r : s.regions) united += Interval::right_open(r.start, r.end);
-
-  c.blocks.reserve(united.iterative_size());
-  for (const auto& iv : united) {
+  // The join: overlapping ranges of all snapshots unite, touching ones do
+  // not (what a Boost.ICL separate_interval_set of them holds). Each
+  // snapshot's regions are sorted and disjoint, so one sweep over all of
+  // them in order of start (a merge of the sorted lists) finds the blocks:
+  // a region starting before the current block's end extends it.
+  auto add_block = [&](std::uint64_t start, std::uint64_t end) {
     Block& b = c.blocks.emplace_back();
-    b.start = boost::icl::lower(iv);
-    b.end = boost::icl::upper(iv);
+    b.start = start;
+    b.end = end;
     b.sides.resize(snaps.size());
+  };
+  {
+    std::size_t most = 0;
+    for (const Snapshot& s : snaps) most = std::max(most, s.regions.size());
+    c.blocks.reserve(most + most / 8);
+    // Cursors into each snapshot, as a min-heap on the next region's start
+    // (two snapshots: a plain two-way merge in effect).
+    using Head = std::pair<std::uint64_t, std::uint32_t>;  // start, snapshot
+    std::vector<Head> heap;
+    std::vector<std::size_t> at(snaps.size(), 0);
+    for (std::uint32_t n = 0; n < snaps.size(); ++n)
+      if (!snaps[n].regions.empty()) heap.emplace_back(snaps[n].regions.front().start, n);
+    auto later = [](const Head& a, const Head& b) { return a > b; };
+    std::make_heap(heap.begin(), heap.end(), later);
+    bool open = false;
+    std::uint64_t start = 0, end = 0;
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      const std::uint32_t n = heap.back().second;
+      const Region& r = snaps[n].regions[at[n]++];
+      if (at[n] < snaps[n].regions.size()) {
+        heap.back().first = snaps[n].regions[at[n]].start;
+        std::push_heap(heap.begin(), heap.end(), later);
+      } else {
+        heap.pop_back();
+      }
+      if (open && r.start < end) {
+        end = std::max(end, r.end);
+      } else {
+        if (open) add_block(start, end);
+        open = true;
+        start = r.start;
+        end = r.end;
+      }
+    }
+    if (open) add_block(start, end);
   }
 
   // Both the blocks and each snapshot's regions are sorted: one merge pass
@@ -151,6 +194,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
     }
   }
 
+  Scratch scratch;
   for (Block& b : c.blocks) {
     std::sort(b.members.begin(), b.members.end());
     int best = static_cast<int>(kPriority.size());
@@ -165,7 +209,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
       if (m.snapshot == newest && (!largest || r.size() > largest->size())) largest = &r;
     }
     b.name = largest->name;
-    b.status = status_of(b, snaps, c);
+    b.status = status_of(b, snaps, c, scratch);
     for (std::uint32_t n = newest + 1; n-- > 0;) {
       if (!b.sides[n].present() || snaps[n].threads.empty()) continue;
       for (const ThreadInfo& t : snaps[n].threads)

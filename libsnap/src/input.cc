@@ -5,14 +5,20 @@
 #include <cstring>
 #include <string>
 
+#include <atomic>
+#include <exception>
+#include <thread>
+
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <fmt/format.h>
 
+#include "parsers.h"
 #include "snap/error.h"
 #include "snap/parse.h"
 
@@ -64,12 +70,12 @@ std::string read_fd(int fd, const std::string& path) {
   return data;
 }
 
-bool is_gzip(const std::string& data) {
+bool is_gzip(std::string_view data) {
   return data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
          static_cast<unsigned char>(data[1]) == 0x8b;
 }
 
-std::string gunzip(const std::string& compressed, const std::string& path) {
+std::string gunzip(std::string_view compressed, const std::string& path) {
   z_stream z{};
   // 16 + MAX_WBITS: accept the gzip wrapper only.
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
@@ -109,30 +115,145 @@ std::string gunzip(const std::string& compressed, const std::string& path) {
   return out;
 }
 
-}  // namespace
-
-std::string read_input(const std::string& path) {
-  std::string data;
-  if (path == "-") {
-    data = read_fd(STDIN_FILENO, path);
-  } else {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail_errno(path, "cannot open");
-    try {
-      data = read_fd(fd, path);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    ::close(fd);
-  }
+/// The read: a file descriptor's bytes, gzip inflated.
+std::string read_open(int fd, const std::string& path) {
+  std::string data = read_fd(fd, path);
   if (is_gzip(data)) return gunzip(data, path);
   return data;
 }
 
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class Unmap {
+ public:
+  Unmap(void* p, std::size_t n) : p_(p), n_(n) {}
+  Unmap(const Unmap&) = delete;
+  Unmap& operator=(const Unmap&) = delete;
+  ~Unmap() { ::munmap(p_, n_); }
+
+ private:
+  void* p_;
+  std::size_t n_;
+};
+
+thread_local detail::MappedText* t_mapped = nullptr;
+
+/// While it lives, the parsers on this thread may give back the pages of
+/// `text` behind their cursor (detail::release_behind).
+class MappedScope {
+ public:
+  explicit MappedScope(std::string_view text) : m_{text.data(), text.size(), 0}, prev_(t_mapped) {
+    t_mapped = &m_;
+  }
+  MappedScope(const MappedScope&) = delete;
+  MappedScope& operator=(const MappedScope&) = delete;
+  ~MappedScope() { t_mapped = prev_; }
+
+ private:
+  detail::MappedText m_;
+  detail::MappedText* prev_;
+};
+
+}  // namespace
+
+namespace detail {
+
+void release_behind(const char* p) {
+  MappedText* m = t_mapped;
+  if (!m || p < m->base || p > m->base + m->size) return;
+  constexpr std::size_t kPage = 4096;
+  const std::size_t upto = static_cast<std::size_t>(p - m->base) / kPage * kPage;
+  if (upto <= m->released) return;
+  // A private, read-only file mapping: the pages re-fault from the file if
+  // read again (an error's second pass over the text does).
+  ::madvise(const_cast<char*>(m->base) + m->released, upto - m->released, MADV_DONTNEED);
+  m->released = upto;
+}
+
+}  // namespace detail
+
+std::string read_input(const std::string& path) {
+  if (path == "-") return read_open(STDIN_FILENO, path);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail_errno(path, "cannot open");
+  return read_open(fd.get(), path);
+}
+
 Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
+  if (path != "-") {
+    // A regular file is mapped, not copied: no read() into a fresh heap
+    // buffer, and the parser gives the pages it has passed back as it goes,
+    // so a 200 MB file is never resident at once. Pipes, /proc (size 0),
+    // and gzip are read as before.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) fail_errno(path, "cannot open");
+    struct stat st {};
+    if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      if (static_cast<std::uint64_t>(st.st_size) > kMaxInputBytes) too_large(path, "holds");
+      const auto size = static_cast<std::size_t>(st.st_size);
+      void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+      if (m != MAP_FAILED) {
+        Unmap unmap(m, size);
+        const std::string_view text(static_cast<const char*>(m), size);
+        if (is_gzip(text)) return parse_snapshot(gunzip(text, path), path, format);
+        ::madvise(m, size, MADV_SEQUENTIAL);
+        MappedScope scope(text);
+        return parse_snapshot(text, path, format);
+      }
+    }
+    std::string text = read_open(fd.get(), path);
+    return parse_snapshot(text, path, format);
+  }
   std::string text = read_input(path);
   return parse_snapshot(text, path, format);
+}
+
+std::vector<Snapshot> read_snapshots(const std::vector<std::string>& paths, std::optional<Format> format,
+                                     const std::function<void(const Snapshot&)>& each) {
+  const std::size_t n = paths.size();
+  std::vector<std::optional<Snapshot>> done(n);
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<std::size_t> next{0}, first_error{SIZE_MAX};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      if (i > first_error.load()) return;  // as one thread would: nothing after a failure
+      try {
+        done[i] = read_snapshot(paths[i], format);
+      } catch (...) {
+        errors[i] = std::current_exception();
+        std::size_t seen = first_error.load();
+        while (i < seen && !first_error.compare_exchange_weak(seen, i)) {
+        }
+      }
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>({n, std::max(1u, std::thread::hardware_concurrency()), 4});
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+
+  std::vector<Snapshot> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (errors[i]) std::rethrow_exception(errors[i]);
+    out.push_back(std::move(*done[i]));
+    done[i].reset();
+    if (each) each(out.back());
+  }
+  return out;
 }
 
 }  // namespace snap

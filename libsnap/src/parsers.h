@@ -48,6 +48,18 @@ std::string pmap_name(std::string_view raw, std::uint64_t start);
 /// Sets Dirty = Shared_Dirty + Private_Dirty where both are known.
 void derive_dirty(Counters& c);
 
+/// A read-only file mapping being parsed on this thread (read_snapshot).
+struct MappedText {
+  const char* base = nullptr;
+  std::size_t size = 0;
+  std::size_t released = 0;  // bytes from base already given back
+};
+/// Gives back the whole pages of the mapped text before `p`, when this
+/// thread parses one (a no-op otherwise). Parsers call it as they pass
+/// every few MiB: nothing before the current line is looked at again
+/// (and would re-fault from the file if it were).
+void release_behind(const char* p);
+
 inline constexpr std::uint64_t kVsyscallAddress = 0xffffffffff600000ULL;
 
 }  // namespace snap::detail

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "snap/snapshot.h"
 
@@ -31,7 +33,16 @@ inline constexpr int kInputIdleSeconds = 10;
 /// Throws ParseError("PATH: reason") when it cannot be read.
 std::string read_input(const std::string& path);
 
-/// read_input + parse_snapshot.
+/// read_input + parse_snapshot. A regular file is mapped rather than read.
 Snapshot read_snapshot(const std::string& path, std::optional<Format> format = std::nullopt);
+
+/// read_snapshot of every path, several at a time (up to the machine's
+/// cores, at most 4). `each`, if given, sees each snapshot in the order of
+/// `paths`, on the calling thread (to print its warnings). Fails as a loop
+/// of read_snapshot would: with the error of the first path that fails,
+/// after `each` has seen the snapshots before it.
+std::vector<Snapshot> read_snapshots(const std::vector<std::string>& paths,
+                                     std::optional<Format> format = std::nullopt,
+                                     const std::function<void(const Snapshot&)>& each = nullptr);
 
 }  // namespace snap
