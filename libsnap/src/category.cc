@@ -5,9 +5,9 @@
 namespace snap {
 namespace {
 
-constexpr std::array<std::string_view, 11> kNames = {
-    "heap", "stack", "thread-stack", "arena",   "java-heap", "anon",
-    "file", "shm",   "deleted",      "special", "guard",
+constexpr std::array<std::string_view, 15> kNames = {
+    "heap",    "stack",   "thread-stack", "arena",       "java-heap",  "anon", "file", "shm",
+    "deleted", "special", "guard",        "class-space", "code-cache", "metaspace", "jvm",
 };
 
 // glibc's HEAP_MAX_SIZE on 64-bit: 2 * DEFAULT_MMAP_THRESHOLD_MAX.

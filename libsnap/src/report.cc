@@ -32,9 +32,11 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   r.options = options;
   for (const Snapshot& s : snapshots) r.snapshots.push_back(&s);
   r.comparison = compare(snapshots);
+  if (!options.nmt.empty()) apply_nmt_categories(r.comparison, snapshots, options.nmt);
   const Comparison& c = r.comparison;
 
   r.sort = pick_counter(c, snapshots, options.sort, r.sort_note);
+  if (!options.nmt.empty()) r.nmt = join_nmt(c, snapshots, r.sort, options.nmt);
 
   auto wanted = [&](const Block& b) {
     return options.categories.empty() || std::find(options.categories.begin(), options.categories.end(),

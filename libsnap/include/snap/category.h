@@ -14,13 +14,18 @@ enum class Category {
   stack,         // [stack]: the main thread's stack
   thread_stack,  // anon rw right above a small ---p guard (glibc 8 MiB, JVM ~1 MiB)
   arena,         // glibc per-thread malloc arena: anon in a 64 MiB-aligned reservation
-  java_heap,     // only when named so; otherwise anon
+  java_heap,     // named so ([anon:java heap]), or NMT's "Java Heap"
   anon,          // any other anonymous memory
   file,          // a mapped file
   shm,           // shared memory: /dev/shm, SysV, memfd, shared anon
   deleted,       // a file mapping whose file was deleted
   special,       // [vdso], [vvar], [vsyscall]
   guard,         // ---p anonymous: guard pages and reservations
+  // Only from NMT (nmt_join.h): the JVM's own regions, by their NMT names.
+  class_space,  // "Class": compressed class space
+  code_cache,   // "Code": JIT-compiled code
+  metaspace,    // "Metaspace"
+  jvm,          // any other NMT region: GC structures, Internal, ...
 };
 
 /// "thread-stack", "java-heap", ...

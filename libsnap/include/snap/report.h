@@ -9,6 +9,7 @@
 
 #include "snap/category.h"
 #include "snap/diff.h"
+#include "snap/nmt_join.h"
 
 namespace snap {
 
@@ -20,6 +21,9 @@ struct DiffOptions {
   std::optional<std::size_t> top;    // rows; default: every grower, capped at 20
   std::vector<Category> categories;  // empty: all
   bool all = false;                  // also list blocks that did not grow
+  /// NMT output in capture order (at least one detail): categories from
+  /// NMT's regions, and the inside/outside join (DiffReport::nmt).
+  std::span<const Nmt> nmt;
 };
 
 inline constexpr std::size_t kDefaultTopCap = 20;
@@ -34,6 +38,7 @@ struct DiffReport {
   std::size_t hidden = 0;          // growing blocks cut by --top
   std::int64_t growth = 0;         // sum of the sort counter's delta over growing blocks
   DiffOptions options;
+  std::optional<NmtJoin> nmt;      // when options.nmt was given
 
   /// diff(1) style: 0 no block grew above the threshold, 1 some did.
   int exit_status() const { return growing > 0 ? 1 : 0; }
@@ -46,7 +51,8 @@ Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std
                    std::string& note);
 
 /// Throws std::invalid_argument when the asked sort counter is unknown in
-/// a snapshot (e.g. --sort pss on pmap -x).
+/// a snapshot (e.g. --sort pss on pmap -x), or when options.nmt holds no
+/// NMT detail.
 DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& options);
 
 /// Whether a block counts as growing under `sort`: new, grown or replaced,
