@@ -21,6 +21,7 @@
 #include "snap/emit.h"
 #include "snap/error.h"
 #include "snap/manifest.h"
+#include "snap/nmt.h"
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "snap/size.h"
@@ -53,10 +54,19 @@ first. Regions are also grouped by shape and category, so that a leak made of
 many new regions that each stay flat (a malloc'd block a time, a thread a time)
 is found too. Capture times come from --interval, a times.txt beside the files
 ("NN EPOCH_MS" lines), times in the file names, or distinct mtimes.
+
+For a JVM, --nmt joins the output of jcmd PID VM.native_memory detail (or the
+NMT files snapcollect --jcmd saved beside the snapshots, found by itself):
+each block is split by address into growth inside the regions NMT tracks (Java
+heap, metaspace, class space, code cache, thread stacks, GC) and growth outside
+them, NMT names the JVM's regions' categories, and NMT's malloc growth tells
+JVM-tracked malloc (direct buffers, Internal, Other) from untracked native
+memory (JNI, zlib, third-party libraries).
 )";
 constexpr const char* kEpilog = R"(
 SIZE is a number of bytes, or with a suffix K, M, G, T (powers of 1024): 64K, 1M, 1.5G.
-Categories: heap stack thread-stack arena java-heap anon file shm deleted special guard.
+Categories: heap stack thread-stack arena java-heap anon file shm deleted special
+guard, and from NMT: class-space code-cache metaspace jvm.
 Counters for --sort: rss pss size dirty swap anon (anonymous), or any smaps key.
 
 Exit status (like diff(1)):
@@ -68,11 +78,13 @@ Examples:
   snapdiff pmap.1 pmap.9
   snapdiff -h --top 5 smaps.01 smaps.08
   snapdiff --json --min-growth 1M smaps.01.gz smaps.08.gz | jq '.blocks[0]'
+  snapdiff --nmt nmt.01 --nmt nmt.08 smaps.01 smaps.08
   ssh prod cat /proc/4242/smaps | snapdiff smaps.old -
 )";
 
 struct Args {
   std::vector<std::string> files;
+  std::vector<std::string> nmt;
   std::optional<std::size_t> top;
   std::string min_growth = "0";
   std::string sort;
@@ -180,6 +192,7 @@ Args parse_args(int argc, char** argv) {
       ("csv", po::bool_switch(&a.csv), "the report as CSV, one row per block")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary.diff) output; repeat in capture order: the first detail goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved)")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
@@ -279,11 +292,22 @@ int main(int argc, char** argv) {
     }
     if (!args.max_map_count && recorded.max_map_count) ch.trend.max_map_count = *recorded.max_map_count;
 
+    // NMT: as given, or as snapcollect --jcmd recorded it beside the snapshots.
+    const std::vector<std::string>& nmt_paths = args.nmt.empty() ? recorded.nmt_files : args.nmt;
+    std::vector<snap::Nmt> nmts;
+    for (const std::string& p : nmt_paths) nmts.push_back(snap::read_nmt(p));
+    if (args.nmt.empty() && !nmts.empty())
+      std::cerr << fmt::format("snapdiff: note: joining the NMT files the collection saved ({} -> {})\n",
+                               nmt_paths.front(), nmt_paths.back());
+    ch.diff.nmt = nmts;
+
     std::optional<snap::DiffReport> diff;
     std::optional<snap::TrendReport> trend_report;
     std::vector<const snap::Block*> growing;
     if (trend) {
       trend_report = snap::make_trend(snaps, timeline, ch.trend);
+      if (!nmts.empty())
+        trend_report->nmt = snap::apply_and_join_nmt(trend_report->comparison, snaps, trend_report->counter, nmts);
       for (const auto& fd : trend_report->rows)
         if (fd.block) growing.push_back(fd.block->block);
     } else {

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "snap/emit.h"
+#include "nmt_json.h"
 #include "snap/version.h"
 
 namespace snap {
@@ -91,12 +92,17 @@ void emit_json(std::string& out, const DiffReport& r) {
                          {"name", reg.name}});
     }
     j["members"] = std::move(members);
+    if (r.nmt) {
+      const BlockNmt& n = r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())];
+      j["nmt"] = {{"categories", n.categories}, {"inside", n.inside}, {"outside", n.outside}};
+    }
     blocks.push_back(std::move(j));
   }
   doc["blocks"] = std::move(blocks);
   ordered_json groups = ordered_json::array();
   for (const ThreadGroup& g : c.threads) groups.push_back({{"pattern", g.pattern}, {"counts", g.counts}});
   doc["threads"] = std::move(groups);
+  doc["nmt"] = r.nmt ? detail::nmt_json(*r.nmt, c) : ordered_json(nullptr);
   // Invalid UTF-8 in a path must not abort the report: replace it.
   out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   out += '\n';

@@ -38,9 +38,20 @@ std::string display_name(const Block& b) {
   return n;
 }
 
+/// The NMT column: the NMT categories a block overlaps, and what of its
+/// growth lies outside them.
+template <class Delta>
+std::string nmt_cell(const BlockNmt& n, Delta&& delta) {
+  if (n.categories.empty()) return "outside";
+  std::string out;
+  for (const std::string& c : n.categories) out += (out.empty() ? "" : ", ") + c;
+  if (n.outside != 0) out += "; outside " + delta(n.outside);
+  return out;
+}
+
 struct Row {
   std::int64_t delta;
-  std::string cells[8];
+  std::string cells[9];  // the last, NMT, only with --nmt
 };
 
 void describe(std::string& out, const Snapshot& s, std::string_view label) {
@@ -108,7 +119,7 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   if (!r.rows.empty()) {
     std::vector<Row> rows;
     const std::string title = fmt::format("{}+/-", smaps_key(f));
-    rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME"}});
+    rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME", "NMT"}});
     for (const Block* b : r.rows) {
       std::uint64_t before = b->sides.front().counters.value_or_zero(f);
       std::uint64_t after = b->sides.back().counters.value_or_zero(f);
@@ -116,17 +127,23 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
       rows.push_back({d,
                       {delta(d), size(before), size(after), percent(d, before),
                        std::string(status_name(b->status)), std::string(category_name(b->category)),
-                       fmt::format("{:x}-{:x}", b->start, b->end), display_name(*b)}});
+                       fmt::format("{:x}-{:x}", b->start, b->end), display_name(*b),
+                       r.nmt ? nmt_cell(r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())], delta)
+                             : std::string()}});
     }
-    std::size_t w[8] = {};
+    std::size_t w[9] = {};
     for (const Row& row : rows)
-      for (int i = 0; i < 8; ++i) w[i] = std::max(w[i], row.cells[i].size());
+      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], row.cells[i].size());
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const Row& row = rows[k];
+      // With NMT its column comes before NAME, the one of no fixed width.
       std::string line =
-          fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0], w[0],
-                      row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3], row.cells[4], w[4],
-                      row.cells[5], w[5], row.cells[6], w[6], row.cells[7]);
+          r.nmt ? fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0],
+                              w[0], row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3], row.cells[4],
+                              w[4], row.cells[5], w[5], row.cells[6], w[6], row.cells[8], w[8], row.cells[7])
+                : fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0], w[0],
+                              row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3], row.cells[4], w[4],
+                              row.cells[5], w[5], row.cells[6], w[6], row.cells[7]);
       while (!line.empty() && line.back() == ' ') line.pop_back();
       if (k == 0) {
         out += paint(kBold, line);
@@ -142,6 +159,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   if (r.hidden)
     fmt::format_to(std::back_inserter(out), "... and {} more growing block{} (--top {} to see them)\n",
                    r.hidden, r.hidden == 1 ? "" : "s", r.growing);
+
+  if (r.nmt) emit_nmt_text(out, *r.nmt, c, o);
 
   // Totals, first -> last.
   out += '\n';

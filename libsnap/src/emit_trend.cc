@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "snap/emit.h"
+#include "nmt_json.h"
 #include "snap/version.h"
 
 namespace snap {
@@ -170,6 +171,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
 
   if (!r.comparison.threads.empty())
     fmt::format_to(it, "Threads by name: {}\n", thread_counts(r.comparison.threads));
+  if (r.nmt) emit_nmt_text(out, *r.nmt, r.comparison, o);
 
   // Totals.
   out += '\n';
@@ -290,6 +292,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
   for (const ThreadGroup& g : r.comparison.threads)
     groups.push_back({{"pattern", g.pattern}, {"counts", g.counts}});
   doc["threads"] = std::move(groups);
+  doc["nmt"] = r.nmt ? detail::nmt_json(*r.nmt, r.comparison) : ordered_json(nullptr);
   out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   out += '\n';
 }

@@ -194,6 +194,8 @@ RecordedLimits attach_manifests(std::vector<Snapshot>& snaps) {
     snaps[i].pid = f.manifest->pid;
     if (snaps[i].command.empty()) snaps[i].command = f.manifest->command;
     snaps[i].threads = f.entry->threads;
+    if (f.entry->nmt)
+      limits.nmt_files.push_back((std::filesystem::path(snaps[i].source).parent_path() / *f.entry->nmt).string());
     // The tightest limit recorded is the one the process meets first.
     const auto& cg = f.entry->cgroup;
     if (cg && cg->max && (!limits.memory_limit || *cg->max < *limits.memory_limit)) {

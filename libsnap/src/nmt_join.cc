@@ -106,6 +106,17 @@ std::string_view nmt_verdict_name(NmtVerdict v) {
   return "";
 }
 
+std::string_view nmt_verdict_key(NmtVerdict v) {
+  switch (v) {
+    case NmtVerdict::no_growth_outside: return "no_growth_outside";
+    case NmtVerdict::jvm_tracked_malloc: return "jvm_tracked_malloc";
+    case NmtVerdict::mixed: return "mixed";
+    case NmtVerdict::untracked_native: return "untracked_native";
+    case NmtVerdict::unknown: return "unknown";
+  }
+  return "";
+}
+
 NmtShare nmt_share(const Snapshot& s, Field counter, const Nmt& detail) {
   NmtShare share;
   std::map<std::string, std::uint64_t> by;
@@ -211,6 +222,12 @@ void apply_nmt_categories(Comparison& c, std::span<const Snapshot> snaps, std::s
     for (const auto& [cat, len] : by)
       if (2 * len > extent) b.category = cat;
   }
+}
+
+NmtJoin apply_and_join_nmt(Comparison& c, std::span<const Snapshot> snaps, Field counter,
+                           std::span<const Nmt> nmts) {
+  apply_nmt_categories(c, snaps, nmts);  // nothing without a detail; join_nmt then throws
+  return join_nmt(c, snaps, counter, nmts);
 }
 
 }  // namespace snap

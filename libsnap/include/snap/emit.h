@@ -33,6 +33,10 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o);
 /// Sizes in bytes, addresses as "0x..." strings (beyond 2^53 they would
 /// lose precision as JSON numbers).
 void emit_json(std::string& out, const DiffReport& r);
+/// The NMT join's summary, as emit_text and emit_trend_text print it after
+/// the blocks: growth inside vs outside NMT's ranges, NMT's malloc growth,
+/// the verdict, the native-leak suspects.
+void emit_nmt_text(std::string& out, const NmtJoin& n, const Comparison& c, const TextOptions& o);
 inline constexpr const char* kDiffJsonSchema = "snap.diff/1";
 
 /// One header row, then one row per block shown. RFC 4180 quoting.

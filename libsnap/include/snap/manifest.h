@@ -64,11 +64,14 @@ struct RecordedLimits {
   std::optional<std::uint64_t> memory_limit;  // the tightest cgroup limit, bytes
   std::string memory_limit_name;              // "memory.max" (v2) or "memory.limit_in_bytes" (v1)
   std::optional<std::uint64_t> max_map_count;
+  /// The NMT detail files snapcollect --jcmd saved beside the snapshots, in
+  /// snapshot order (paths as the snapshots' are given).
+  std::vector<std::string> nmt_files;
 };
 
 /// Gives each snapshot read from a manifest's directory what the manifest
 /// recorded of it (pid, command line, threads; snapshots from elsewhere are
-/// left as they are), and returns the limits recorded. Each directory's
+/// left as they are), and returns the limits and NMT files recorded. Each directory's
 /// manifest is read once.
 RecordedLimits attach_manifests(std::vector<Snapshot>& snapshots);
 

@@ -52,7 +52,10 @@ enum class NmtVerdict {
   untracked_native,    // by less than half: JNI, zlib, third-party code
   unknown,             // no two NMT files to compare malloc totals
 };
+/// The words of the text report ("untracked native memory (JNI, zlib,
+/// third-party)"), and the JSON's stable key ("untracked_native").
 std::string_view nmt_verdict_name(NmtVerdict v);
+std::string_view nmt_verdict_key(NmtVerdict v);
 
 struct BlockNmt {
   std::vector<std::string> categories;  // NMT categories whose ranges overlap the block
@@ -83,6 +86,11 @@ struct NmtJoin {
 /// the last detail the last one. Throws std::invalid_argument when none
 /// of them is a detail (summaries carry no addresses).
 NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field counter, std::span<const Nmt> nmts);
+
+/// apply_nmt_categories then join_nmt: for a report made without NMT (a
+/// trend); its populations keep the shape categories.
+NmtJoin apply_and_join_nmt(Comparison& c, std::span<const Snapshot> snaps, Field counter,
+                           std::span<const Nmt> nmts);
 
 /// Gives regions lying mostly (over half) inside NMT ranges of one
 /// category the category nmt_category names, and their blocks too.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "snap/diff.h"
+#include "snap/nmt_join.h"
 #include "snap/report.h"
 #include "snap/timeline.h"
 
@@ -118,6 +119,7 @@ struct TrendReport {
   SeriesStats mappings;
   std::vector<Projection> projections;
   TrendOptions options;
+  std::optional<NmtJoin> nmt;  // apply_and_join_nmt, when NMT was given
 
   bool times_known() const { return !seconds.empty(); }
   int exit_status() const { return growing > 0 ? 1 : 0; }
