@@ -173,6 +173,7 @@ std::string pmap_name(std::string_view raw, std::uint64_t start) {
 
 void parse_pmap(std::string_view text, Snapshot& s) {
   PmapFrame frame(text, s);
+  reserve_rows(text, s);
   std::string_view line;
   while (frame.next(line)) {
     switch (frame.kind()) {

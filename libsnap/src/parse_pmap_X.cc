@@ -116,6 +116,7 @@ void parse_footer(const Cursor& c, const Layout& layout, std::string_view line, 
 
 void parse_pmap_X(std::string_view text, Snapshot& s) {
   PmapFrame frame(text, s);
+  reserve_rows(text, s);
   std::string_view line;
   std::optional<Layout> layout;
   while (frame.next(line)) {

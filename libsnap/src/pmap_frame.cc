@@ -1,7 +1,19 @@
 #include "pmap_frame.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace snap::detail {
 namespace {
+
+/// What parse_pmap_header needs first, "DIGITS:", checked without building
+/// a Snapshot for it: every row of a big file passes here.
+bool maybe_pmap_header(std::string_view line) {
+  std::string_view t = trim_left(line);
+  std::size_t i = 0;
+  while (i < t.size() && is_digit(t[i])) ++i;
+  return i > 0 && i < t.size() && t[i] == ':';
+}
 
 bool starts_with_address(std::string_view line) {
   std::string_view rest = line;
@@ -9,6 +21,20 @@ bool starts_with_address(std::string_view line) {
 }
 
 }  // namespace
+
+void reserve_rows(std::string_view text, Snapshot& s) {
+  // Lines that hold something: a newline not followed by another line end.
+  // A file of blank lines (gen-blank-lines-oom.sh) reserves nothing.
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const std::size_t n = text.size();
+  std::size_t lines = n && *p != '\n' && *p != '\r';
+  while (const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p))) {
+    p = static_cast<const char*>(nl) + 1;
+    lines += p < end && *p != '\n' && *p != '\r';
+  }
+  s.regions.reserve(std::min({lines, n / 30 + 1, kMaxReservedRows}));
+}
 
 PmapFrame::PmapFrame(std::string_view text, Snapshot& s) : s_(s), lines_(text), cursor_{s.source, 0, {}} {}
 
@@ -42,7 +68,7 @@ bool PmapFrame::next(std::string_view& line) {
       kind_ = Kind::column_header;
       return true;
     }
-    if (rows_seen_) {
+    if (rows_seen_ && maybe_pmap_header(line)) {
       Snapshot other;
       if (parse_pmap_header(line, other))
         cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",

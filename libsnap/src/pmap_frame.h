@@ -11,6 +11,14 @@
 
 namespace snap::detail {
 
+/// Room for every row at once: no reallocation (and move of every Region so
+/// far) as a big file's vector grows. Bounded by the lines that are not
+/// empty, by size / 30 (a pmap row is at least that long) and by
+/// kMaxReservedRows, so that neither a file of empty lines nor a huge one
+/// of short junk lines reserves much; past that the vector grows as usual.
+void reserve_rows(std::string_view text, Snapshot& s);
+inline constexpr std::size_t kMaxReservedRows = std::size_t{1} << 20;
+
 class PmapFrame {
  public:
   enum class Kind { column_header, row, footer };

@@ -55,9 +55,22 @@ class Lines {
 };
 
 inline std::string_view trim_left(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size() && is_space(s[i])) ++i;
-  return s.substr(i);
+  // Column padding (pmap -X, smaps headers) is long runs of spaces: skipped
+  // 8 bytes at a time, then blanks (a tab) one at a time.
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  while (e - p >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t x = w ^ 0x2020202020202020ull;
+    if (x) {
+      p += __builtin_ctzll(x) >> 3;
+      break;
+    }
+    p += 8;
+  }
+  while (p < e && is_space(*p)) ++p;
+  return std::string_view(p, static_cast<std::size_t>(e - p));
 }
 inline std::string_view trim(std::string_view s) {
   s = trim_left(s);

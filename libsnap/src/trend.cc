@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <unordered_map>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -38,17 +39,50 @@ bool in_populations(Category c) {
   }
 }
 
-std::string shape_key(const Snapshot& s, const std::vector<Category>& cats, std::size_t i) {
+/// A region's shape as numbers: its category, its size in KiB rounded up
+/// to pages, and the KiB of the guard below a thread stack (or ~0: none).
+/// Formatted (shape_key) once per distinct shape, not once per region.
+struct Shape {
+  Category category = Category::anon;
+  std::uint64_t kib = 0;
+  std::uint64_t guard_kib = ~std::uint64_t{0};
+  bool operator==(const Shape&) const = default;
+};
+
+struct ShapeHash {
+  std::size_t operator()(const Shape& s) const {
+    std::uint64_t h = static_cast<std::uint64_t>(s.category) * 0x9e3779b97f4a7c15ull;
+    h ^= s.kib + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h ^= s.guard_kib + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return static_cast<std::size_t>(h);
+  }
+};
+
+Shape shape_of(const Snapshot& s, const std::vector<Category>& cats, std::size_t i) {
   const Region& r = s.regions[i];
-  const std::uint64_t kib = ((r.size() + kPage - 1) / kPage * kPage) >> 10;
+  Shape sh;
+  sh.category = cats[i];
   switch (cats[i]) {
     case Category::thread_stack:
+      sh.kib = ((r.size() + kPage - 1) / kPage * kPage) >> 10;
       if (i > 0 && cats[i - 1] == Category::guard && s.regions[i - 1].end == r.start)
-        return fmt::format("thread-stack {}K+{}K guard", kib, s.regions[i - 1].size() >> 10);
-      return fmt::format("thread-stack {}K", kib);
+        sh.guard_kib = s.regions[i - 1].size() >> 10;
+      break;
     // An arena's rw-p part changes size as it grows; its shape is the arena.
+    case Category::arena: break;
+    default: sh.kib = ((r.size() + kPage - 1) / kPage * kPage) >> 10;
+  }
+  return sh;
+}
+
+std::string shape_key(const Shape& sh) {
+  switch (sh.category) {
+    case Category::thread_stack:
+      if (sh.guard_kib != ~std::uint64_t{0})
+        return fmt::format("thread-stack {}K+{}K guard", sh.kib, sh.guard_kib);
+      return fmt::format("thread-stack {}K", sh.kib);
     case Category::arena: return "arena";
-    default: return fmt::format("{} {}K", category_name(cats[i]), kib);
+    default: return fmt::format("{} {}K", category_name(sh.category), sh.kib);
   }
 }
 
@@ -61,7 +95,7 @@ struct Tally {
     double first = 0, last = 0;
     bool in_first = false, in_last = false;
   };
-  std::map<std::size_t, Share> blocks;
+  std::unordered_map<std::size_t, Share> blocks;
   explicit Tally(std::size_t n = 0) : count(n), total(n) {}
 
   /// True when no single block explains the change: at least two blocks
@@ -130,24 +164,48 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   for (std::size_t i = 0; i < n; ++i) block_of[i].resize(snaps[i].regions.size());
   for (std::size_t b = 0; b < c.blocks.size(); ++b)
     for (const RegionRef& m : c.blocks[b].members) block_of[m.snapshot][m.region] = b;
-  std::map<std::string, Tally> shapes, categories;
+  // Tallies by shape and by category, found by number (a hash of the
+  // shape, the category's index); keyed by their text, in its order, after.
+  std::vector<Tally> shape_tallies, category_tallies;
+  std::unordered_map<Shape, std::size_t, ShapeHash> shape_index;
+  std::vector<Shape> shape_list;
+  std::vector<std::size_t> category_index;
+  std::vector<Category> category_list;
+  auto tally = [&](Tally& t, std::size_t k, std::size_t i, double v) {
+    t.count[k] += 1;
+    t.total[k] += v;
+    Share& share = t.blocks[block_of[k][i]];
+    if (k == 0) share.first += v, share.in_first = true;
+    if (k == n - 1) share.last += v, share.in_last = true;
+  };
   for (std::size_t k = 0; k < n; ++k) {
     const Snapshot& s = snaps[k];
     const auto& cats = c.categories[k];
     for (std::size_t i = 0; i < s.regions.size(); ++i) {
       if (skip[k][i] || !in_populations(cats[i])) continue;
       const double v = static_cast<double>(s.regions[i].counters.value_or_zero(f));
-      for (auto* group : {&shapes, &categories}) {
-        std::string key = group == &shapes ? shape_key(s, cats, i) : std::string(category_name(cats[i]));
-        auto [it, fresh] = group->try_emplace(std::move(key), n);
-        it->second.count[k] += 1;
-        it->second.total[k] += v;
-        Share& share = it->second.blocks[block_of[k][i]];
-        if (k == 0) share.first += v, share.in_first = true;
-        if (k == n - 1) share.last += v, share.in_last = true;
+      const Shape sh = shape_of(s, cats, i);
+      auto [it, fresh] = shape_index.try_emplace(sh, shape_tallies.size());
+      if (fresh) {
+        shape_tallies.emplace_back(n);
+        shape_list.push_back(sh);
       }
+      tally(shape_tallies[it->second], k, i, v);
+      const auto ci = static_cast<std::size_t>(cats[i]);
+      if (ci >= category_index.size()) category_index.resize(ci + 1, SIZE_MAX);
+      if (category_index[ci] == SIZE_MAX) {
+        category_index[ci] = category_tallies.size();
+        category_tallies.emplace_back(n);
+        category_list.push_back(cats[i]);
+      }
+      tally(category_tallies[category_index[ci]], k, i, v);
     }
   }
+  std::map<std::string, Tally> shapes, categories;
+  for (std::size_t j = 0; j < shape_list.size(); ++j)
+    shapes.emplace(shape_key(shape_list[j]), std::move(shape_tallies[j]));
+  for (std::size_t j = 0; j < category_list.size(); ++j)
+    categories.emplace(std::string(category_name(category_list[j])), std::move(category_tallies[j]));
   auto add_population = [&](const std::string& key, const Tally& t, bool by_shape) {
     Population p;
     p.key = key;
