@@ -204,3 +204,52 @@ TEST_CASE("ASCII sparklines outside a UTF-8 locale") {
   auto u = snapdiff("c-malloc-leak", SNAP_TESTDATA, "LC_ALL=C.UTF-8");
   CHECK(u.out.find("▁▂▃▄▅▆▇█") != std::string::npos);
 }
+
+TEST_CASE("--nmt: the zlib leak is outside NMT, NMT's malloc did not follow it") {
+  const std::string dir = snap::test::path("jvm-inflater-leak");
+  auto r = snapdiff("--nmt nmt-detail.01 --nmt nmt-detail.08 smaps.01 smaps.08", dir);
+  CHECK(r.status == 1);
+  CHECK(r.err.empty());
+  CAPTURE(r.out);
+  // The table's NMT column.
+  CHECK(r.out.find("+33460K  29016K  62476K  +115%  grown   arena         7f47d8000000-7f47dc000000  outside") !=
+        std::string::npos);
+  CHECK(r.out.find("grown   jvm           7f47b1d73000-7f47b4000000  GC; outside +2612K") != std::string::npos);
+  CHECK(r.out.find("grown   thread-stack  7f47c028a000-7f47c0386000  Thread Stack") != std::string::npos);
+  // The summary.
+  CHECK(r.out.find("NMT (nmt-detail.01 -> nmt-detail.08):\n") != std::string::npos);
+  CHECK(r.out.find("  Rss growth inside NMT's reserved ranges:  +28K\n") != std::string::npos);
+  CHECK(r.out.find("  Rss growth outside them:                 +37940K (+37876K of it not file-backed)\n") !=
+        std::string::npos);
+  CHECK(r.out.find("  NMT malloc growth, nmt-detail.01 -> nmt-detail.08: +4005K (Internal +4003K") !=
+        std::string::npos);
+  CHECK(r.out.find("  Verdict: untracked native memory (JNI, zlib, third-party): +37876K grew outside NMT's "
+                   "ranges, NMT's malloc +4005K\n") != std::string::npos);
+  CHECK(r.out.find("      +33460K  7f47d8000000-7f47dc000000  arena\n") != std::string::npos);
+
+  auto j = snapdiff("--json --nmt nmt-detail.01 --nmt nmt-detail.08 smaps.01 smaps.08", dir);
+  CHECK(j.status == 1);
+  CHECK(j.out.find("\"verdict\": \"untracked_native\"") != std::string::npos);
+  CHECK(j.out.find("\"inside\": 28672") != std::string::npos);
+  CHECK(j.out.find("\"malloc_growth\": 4101120") != std::string::npos);
+
+  // Without NMT the JSON says so.
+  auto plain = snapdiff("--json smaps.01 smaps.08", dir);
+  CHECK(plain.out.find("\"nmt\": null") != std::string::npos);
+}
+
+TEST_CASE("--nmt: not NMT output, NMT off, only summaries: exit 2, named") {
+  const std::string dir = snap::test::path("jvm-inflater-leak");
+  auto wrong = snapdiff("--nmt smaps.01 smaps.01 smaps.08", dir);
+  CHECK(wrong.status == 2);
+  CHECK(wrong.out.empty());
+  CHECK(wrong.err ==
+        "snapdiff: smaps.01:1: not jcmd VM.native_memory output: expected \"Native Memory Tracking:\", got "
+        "\"fc000000-ffe00000 rw-p 00000000 00:00 0\"\n");
+  auto summary = snapdiff("--nmt nmt-summary-diff.08 smaps.01 smaps.08", dir);
+  CHECK(summary.status == 2);
+  CHECK(summary.err.find("no NMT detail among the NMT files") != std::string::npos);
+  auto missing = snapdiff("--nmt no-such-file smaps.01 smaps.08", dir);
+  CHECK(missing.status == 2);
+  CHECK(missing.err.find("snapdiff: no-such-file: ") == 0);
+}

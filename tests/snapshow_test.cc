@@ -247,3 +247,32 @@ TEST_CASE("colour: never in a pipe by default, never with NO_COLOR, on with --co
     fs::remove(out);
   }
 }
+
+TEST_CASE("--nmt: NMT's categories, and Rss inside vs outside NMT") {
+  const std::string dir = snap::test::path("jvm-inflater-leak");
+  auto r = snapshow("--nmt nmt-detail.08 smaps.08", dir);
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CAPTURE(r.out);
+  CHECK(r.out.find("NMT (nmt-detail.08):\n  Rss inside NMT's reserved ranges:     44696K  (Java Heap 18324K") !=
+        std::string::npos);
+  CHECK(r.out.find("  Rss outside them (untracked):      119796K\n") != std::string::npos);
+  CHECK(r.out.find("java-heap            3    64588K  17376K") != std::string::npos);
+  CHECK(r.out.find("metaspace            4    65536K   8648K") != std::string::npos);
+  // 44696K + 119796K is the Rss total.
+  CHECK(r.out.find("Rss         164492K") != std::string::npos);
+
+  auto j = snapshow("--json --nmt nmt-detail.08 smaps.08", dir);
+  CHECK(j.status == 0);
+  CHECK(j.out.find("\"inside\": 45768704") != std::string::npos);  // 44696 KiB
+  CHECK(j.out.find("\"outside\": 122671104") != std::string::npos);  // 119796 KiB
+
+  auto rollup = snapshow("--nmt nmt-detail.08 smaps_rollup.08", dir);
+  CHECK(rollup.status == 2);
+  CHECK(rollup.err == "snapshow: smaps_rollup.08: smaps_rollup holds totals only: no addresses to join with NMT\n");
+  auto summary = snapshow("--nmt nmt-summary-diff.08 smaps.08", dir);
+  CHECK(summary.status == 2);
+  CHECK(summary.err ==
+        "snapshow: nmt-summary-diff.08: NMT summary.diff carries no addresses; --nmt wants jcmd PID "
+        "VM.native_memory detail\n");
+}

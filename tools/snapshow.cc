@@ -17,6 +17,7 @@
 #include "snap/error.h"
 #include "snap/parse.h"
 #include "snap/size.h"
+#include "snap/nmt.h"
 #include "snap/summary.h"
 #include "snap/version.h"
 
@@ -40,11 +41,18 @@ alone holds), Swap, SwapPss, Dirty and Anonymous: the sums `grep Pss smaps | awk
 computes. A total the format does not give is shown as unknown, never as 0:
 pmap -x has no Pss, maps has no Rss, smaps_rollup has no Size. smaps_rollup
 holds totals only, so it has no breakdown and no top list.
+
+With --nmt FILE (jcmd PID VM.native_memory detail, taken with the snapshot),
+the JVM's regions take their categories from NMT (java-heap, metaspace,
+class-space, code-cache, thread-stack, jvm) and Rss is split into what lies
+inside the regions NMT tracks and what lies outside them: untracked native
+memory (malloc arenas, JNI, zlib, third-party libraries).
 )";
 constexpr const char* kEpilog = R"(
 Counters for --sort: rss (default; size where the format has no Rss), pss, size,
 uss, swap, swap_pss, dirty, anon (anonymous), or any smaps key (Private_Dirty, ...).
-Categories: heap stack thread-stack arena java-heap anon file shm deleted special guard.
+Categories: heap stack thread-stack arena java-heap anon file shm deleted special
+guard, and from NMT: class-space code-cache metaspace jvm.
 
 Exit status:
   0  the summary was printed
@@ -54,6 +62,7 @@ Examples:
   snapshow /proc/4242/smaps
   snapshow -h --top 5 --sort pss smaps.08
   snapshow --json smaps_rollup.08.gz | jq .totals.pss
+  snapshow --nmt nmt-detail.08 smaps.08
   ssh prod cat /proc/4242/smaps | snapshow -
 )";
 
@@ -63,6 +72,7 @@ struct Args {
   std::string sort;
   std::string color = "auto";
   std::string input_format;
+  std::string nmt;
   bool json = false, csv = false, human = false;
 };
 
@@ -82,6 +92,7 @@ Args parse_args(int argc, char** argv) {
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("nmt", po::value(&a.nmt)->value_name("FILE"), "jcmd VM.native_memory detail output: NMT's categories, and Rss inside vs outside NMT (text and JSON)")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
@@ -117,6 +128,11 @@ int main(int argc, char** argv) {
     snap::Snapshot snapshot = snap::read_snapshot(file, format);
     for (const auto& w : snapshot.warnings)
       std::cerr << snap::cli::warning("snapshow", file, w.line, w.message);
+    std::optional<snap::Nmt> nmt;
+    if (!args.nmt.empty()) {
+      nmt = snap::read_nmt(args.nmt);
+      options.nmt = &*nmt;
+    }
     const snap::Summary summary = snap::summarize(snapshot, options);
 
     std::string out;

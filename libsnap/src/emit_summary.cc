@@ -110,6 +110,17 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     fmt::format_to(it, "\n{}.\n", kRollupNote);
     return;
   }
+  if (s.nmt) {
+    const std::string key(smaps_key(s.nmt_counter));
+    fmt::format_to(it, "\nNMT ({}):\n", printable(s.nmt_source));
+    fmt::format_to(it, "  {} inside NMT's reserved ranges:  {:>9}", key, format_size(s.nmt->inside, o.sizes));
+    std::string by;
+    for (std::size_t i = 0; i < s.nmt->by_category.size() && i < 5; ++i)
+      by += fmt::format("{}{} {}", i ? ", " : "", s.nmt->by_category[i].first,
+                        format_size(s.nmt->by_category[i].second, o.sizes));
+    out += by.empty() ? "\n" : "  (" + by + ")\n";
+    fmt::format_to(it, "  {} outside them (untracked):    {:>9}\n", key, format_size(s.nmt->outside, o.sizes));
+  }
 
   // By category.
   std::vector<Measure> known;
@@ -170,6 +181,17 @@ void emit_summary_json(std::string& out, const Summary& s) {
   for (Measure m : s.measures()) names.push_back(std::string(m.name()));
   doc["measures"] = std::move(names);
   doc["totals"] = amounts_json(s, s.totals);
+  if (s.nmt) {
+    ordered_json by = ordered_json::array();
+    for (const auto& [name, v] : s.nmt->by_category) by.push_back({{"category", name}, {"bytes", v}});
+    doc["nmt"] = {{"source", s.nmt_source},
+                  {"counter", std::string(field_name(s.nmt_counter))},
+                  {"inside", s.nmt->inside},
+                  {"outside", s.nmt->outside},
+                  {"by_category", std::move(by)}};
+  } else {
+    doc["nmt"] = nullptr;
+  }
 
   ordered_json cats = ordered_json::array();
   for (const CategorySummary& c : s.categories)

@@ -187,6 +187,18 @@ NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field cou
   return j;
 }
 
+void apply_nmt_categories(const Snapshot& s, const Nmt& detail, std::vector<Category>& cats) {
+  std::map<std::string_view, std::uint64_t> by;
+  for (std::size_t i = 0; i < s.regions.size(); ++i) {
+    const Region& r = s.regions[i];
+    if (r.file_backed()) continue;  // a CDS archive stays a file
+    by.clear();
+    for_each_overlap(detail, r.start, r.end, [&](const NmtRegion& nr, std::uint64_t n) { by[nr.category] += n; });
+    for (const auto& [name, n] : by)
+      if (2 * n > r.size()) cats[i] = nmt_category(name);
+  }
+}
+
 void apply_nmt_categories(Comparison& c, std::span<const Snapshot> snaps, std::span<const Nmt> nmts) {
   const Nmt* first = first_detail(nmts);
   const Nmt* last = last_detail(nmts);
@@ -194,17 +206,7 @@ void apply_nmt_categories(Comparison& c, std::span<const Snapshot> snaps, std::s
   // Snapshots nearer the start are read against the first detail, the
   // others against the last.
   auto detail_for = [&](std::uint32_t n) { return 2 * n < snaps.size() ? first : last; };
-  auto nmt_kind_of = [&](const Region& r, const Nmt& d) -> std::optional<Category> {
-    if (r.file_backed()) return std::nullopt;  // a CDS archive stays a file
-    std::map<std::string_view, std::uint64_t> by;
-    for_each_overlap(d, r.start, r.end, [&](const NmtRegion& nr, std::uint64_t n) { by[nr.category] += n; });
-    for (const auto& [name, n] : by)
-      if (2 * n > r.size()) return nmt_category(name);
-    return std::nullopt;
-  };
-  for (std::uint32_t n = 0; n < snaps.size(); ++n)
-    for (std::uint32_t i = 0; i < snaps[n].regions.size(); ++i)
-      if (auto k = nmt_kind_of(snaps[n].regions[i], *detail_for(n))) c.categories[n][i] = *k;
+  for (std::uint32_t n = 0; n < snaps.size(); ++n) apply_nmt_categories(snaps[n], *detail_for(n), c.categories[n]);
   // A block takes the NMT category covering most of it in the last
   // snapshot that holds it.
   for (Block& b : c.blocks) {

@@ -96,6 +96,9 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   out.top_limit = o.top;
   out.sort = pick_sort(s, o.sort, out.sort_note);
   if (!s.has_ranges()) {
+    if (o.nmt)
+      throw std::invalid_argument(
+          fmt::format("{}: {} holds totals only: no addresses to join with NMT", s.source, format_name(s.format)));
     out.totals = s.totals;
     return out;
   }
@@ -103,7 +106,17 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   // What every region knows (parse.cc's sum_totals): the same set for the
   // totals, each category and each row, so that they add up.
   const std::uint32_t mask = s.totals.known_mask();
-  const std::vector<Category> cats = classify(s);
+  std::vector<Category> cats = classify(s);
+  if (o.nmt) {
+    if (o.nmt->kind != NmtKind::detail)
+      throw std::invalid_argument(fmt::format("{}: NMT {} carries no addresses; --nmt wants jcmd PID "
+                                              "VM.native_memory detail",
+                                              o.nmt->source, nmt_kind_name(o.nmt->kind)));
+    apply_nmt_categories(s, *o.nmt, cats);
+    out.nmt_counter = s.knows(Field::rss) ? Field::rss : Field::size;
+    out.nmt = nmt_share(s, out.nmt_counter, *o.nmt);
+    out.nmt_source = o.nmt->source;
+  }
   std::vector<CategorySummary> by_cat;  // indexed by Category; mappings 0: none
   for (std::size_t i = 0; i < s.regions.size(); ++i) {
     const Region& r = s.regions[i];

@@ -92,6 +92,10 @@ NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field cou
 NmtJoin apply_and_join_nmt(Comparison& c, std::span<const Snapshot> snaps, Field counter,
                            std::span<const Nmt> nmts);
 
+/// Gives each region of `s` lying mostly (over half) inside `detail`'s
+/// ranges of one category, and not a file, that category in `cats`.
+void apply_nmt_categories(const Snapshot& s, const Nmt& detail, std::vector<Category>& cats);
+
 /// Gives regions lying mostly (over half) inside NMT ranges of one
 /// category the category nmt_category names, and their blocks too.
 void apply_nmt_categories(Comparison& c, std::span<const Snapshot> snaps, std::span<const Nmt> nmts);

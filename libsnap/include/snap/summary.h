@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "snap/category.h"
+#include "snap/nmt_join.h"
 #include "snap/counters.h"
 #include "snap/emit.h"
 #include "snap/region.h"
@@ -68,6 +69,9 @@ struct SummaryOptions {
   std::optional<Measure> sort;
   /// How many mappings to list; 0 lists none.
   std::size_t top = 10;
+  /// NMT detail of the same moment: categories from NMT, and Rss split
+  /// into inside and outside NMT's ranges (Summary::nmt).
+  const Nmt* nmt = nullptr;
 };
 
 /// The mappings of one category, summed.
@@ -107,6 +111,11 @@ struct Summary {
   /// ties: lower address first).
   std::vector<MappingSummary> top;
   std::size_t top_limit = 10;  // the top asked for
+  /// With SummaryOptions::nmt: `nmt_counter` (Rss, or Size where unknown)
+  /// inside and outside NMT's reserved ranges, from `nmt_source`.
+  std::optional<NmtShare> nmt;
+  Field nmt_counter = Field::rss;
+  std::string nmt_source;
 
   bool knows(Measure m) const { return m.get(totals).has_value(); }
   /// The measures to show: kSummaryMeasures, then `sort` if it is not one.
@@ -116,7 +125,8 @@ struct Summary {
 /// Sums `s`. Throws std::invalid_argument when `o.sort` was asked for and
 /// the snapshot does not know it (--sort pss on pmap -x), or when it is not
 /// an amount (KernelPageSize, THPeligible); a rollup ranks nothing and
-/// accepts any.
+/// accepts any. Also when `o.nmt` is not an NMT detail, or `s` is a rollup
+/// (nothing to join by address).
 Summary summarize(const Snapshot& s, const SummaryOptions& o = {});
 
 /// Totals, then the categories, then the top mappings, as columns. Sizes in
