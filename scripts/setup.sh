@@ -3,7 +3,8 @@
 # Idempotent: installs only what is missing, and runs apt-get only then.
 set -eu
 
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev gzip gdb python3"
+# openjdk-17-jdk-headless: java and jcmd, for the end-to-end NMT test.
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev gzip gdb python3 openjdk-17-jdk-headless"
 
 missing=""
 for p in $PACKAGES; do

@@ -293,12 +293,23 @@ int main(int argc, char** argv) {
     if (!args.max_map_count && recorded.max_map_count) ch.trend.max_map_count = *recorded.max_map_count;
 
     // NMT: as given, or as snapcollect --jcmd recorded it beside the snapshots.
-    const std::vector<std::string>& nmt_paths = args.nmt.empty() ? recorded.nmt_files : args.nmt;
+    // Found, not asked for: what cannot be used is said and left out.
     std::vector<snap::Nmt> nmts;
-    for (const std::string& p : nmt_paths) nmts.push_back(snap::read_nmt(p));
-    if (args.nmt.empty() && !nmts.empty())
-      std::cerr << fmt::format("snapdiff: note: joining the NMT files the collection saved ({} -> {})\n",
-                               nmt_paths.front(), nmt_paths.back());
+    if (!args.nmt.empty()) {
+      for (const std::string& p : args.nmt) nmts.push_back(snap::read_nmt(p));
+    } else if (!recorded.nmt_files.empty()) {
+      const auto& paths = recorded.nmt_files;
+      try {
+        for (const std::string& p : paths) nmts.push_back(snap::read_nmt(p));
+        if (std::none_of(nmts.begin(), nmts.end(), [](const snap::Nmt& n) { return n.kind == snap::NmtKind::detail; }))
+          throw snap::ParseError(paths.back(), 0, 0, "no virtual memory map (NMT in summary mode?)");
+        std::cerr << fmt::format("snapdiff: note: joining the NMT files the collection saved ({} -> {})\n",
+                                 paths.front(), paths.back());
+      } catch (const snap::ParseError& e) {
+        std::cerr << fmt::format("snapdiff: note: {}; NMT not joined\n", e.what());
+        nmts.clear();
+      }
+    }
     ch.diff.nmt = nmts;
 
     std::optional<snap::DiffReport> diff;
