@@ -132,65 +132,69 @@ Comparison compare(std::span<const Snapshot> snaps) {
 
   // The join: overlapping ranges of all snapshots unite, touching ones do
   // not (what a Boost.ICL separate_interval_set of them holds). Each
-  // snapshot's regions are sorted and disjoint, so one sweep over all of
-  // them in order of start (a merge of the sorted lists) finds the blocks:
-  // a region starting before the current block's end extends it.
-  auto add_block = [&](std::uint64_t start, std::uint64_t end) {
-    Block& b = c.blocks.emplace_back();
-    b.start = start;
-    b.end = end;
-    b.sides.resize(snaps.size());
-  };
-  {
-    std::size_t most = 0;
-    for (const Snapshot& s : snaps) most = std::max(most, s.regions.size());
-    c.blocks.reserve(most + most / 8);
-    // Cursors into each snapshot, as a min-heap on the next region's start
-    // (two snapshots: a plain two-way merge in effect).
-    using Head = std::pair<std::uint64_t, std::uint32_t>;  // start, snapshot
-    std::vector<Head> heap;
-    std::vector<std::size_t> at(snaps.size(), 0);
-    for (std::uint32_t n = 0; n < snaps.size(); ++n)
-      if (!snaps[n].regions.empty()) heap.emplace_back(snaps[n].regions.front().start, n);
-    auto later = [](const Head& a, const Head& b) { return a > b; };
-    std::make_heap(heap.begin(), heap.end(), later);
+  // snapshot's regions are sorted and disjoint, so the blocks of snapshots
+  // 0..k and the regions of snapshot k+1 merge in one sweep in order of
+  // start, where an interval starting before the current block's end
+  // extends it. (A block is covered by its regions without a gap, so
+  // whatever overlaps the block overlaps one of them: merging snapshot by
+  // snapshot finds the same blocks as one sweep over all.) Each sweep reads
+  // one snapshot's regions in order: sequential memory.
+  using Span = std::pair<std::uint64_t, std::uint64_t>;
+  std::vector<Span> united, next;
+  for (const Snapshot& s : snaps) {
+    next.clear();
+    next.reserve(united.size() + s.regions.size());
+    auto u = united.begin();
+    auto r = s.regions.begin();
     bool open = false;
-    std::uint64_t start = 0, end = 0;
-    while (!heap.empty()) {
-      std::pop_heap(heap.begin(), heap.end(), later);
-      const std::uint32_t n = heap.back().second;
-      const Region& r = snaps[n].regions[at[n]++];
-      if (at[n] < snaps[n].regions.size()) {
-        heap.back().first = snaps[n].regions[at[n]].start;
-        std::push_heap(heap.begin(), heap.end(), later);
+    Span cur{0, 0};
+    auto take = [&](std::uint64_t start, std::uint64_t end) {
+      if (open && start < cur.second) {
+        cur.second = std::max(cur.second, end);
       } else {
-        heap.pop_back();
-      }
-      if (open && r.start < end) {
-        end = std::max(end, r.end);
-      } else {
-        if (open) add_block(start, end);
+        if (open) next.push_back(cur);
         open = true;
-        start = r.start;
-        end = r.end;
+        cur = {start, end};
+      }
+    };
+    while (u != united.end() || r != s.regions.end()) {
+      if (r == s.regions.end() || (u != united.end() && u->first <= r->start)) {
+        take(u->first, u->second);
+        ++u;
+      } else {
+        take(r->start, r->end);
+        ++r;
       }
     }
-    if (open) add_block(start, end);
+    if (open) next.push_back(cur);
+    united.swap(next);
+  }
+  c.blocks.reserve(united.size());
+  for (const Span& sp : united) {
+    Block& b = c.blocks.emplace_back();
+    b.start = sp.first;
+    b.end = sp.second;
+    b.sides.resize(snaps.size());
   }
 
-  // Both the blocks and each snapshot's regions are sorted: one merge pass
-  // a snapshot places every region in its block.
+  // Both the blocks and each snapshot's regions are sorted: block by block,
+  // each snapshot's cursor hands over the regions that start before the
+  // block's end. Block-major, so that each block's sides (one per snapshot:
+  // 100 of them in a trend) are written while in cache, and members come
+  // out sorted by snapshot, then region.
   auto& categories = c.categories;
-  for (std::uint32_t n = 0; n < snaps.size(); ++n) {
-    categories.push_back(classify(snaps[n]));
-    std::size_t b = 0;
-    for (std::uint32_t i = 0; i < snaps[n].regions.size(); ++i) {
-      const Region& r = snaps[n].regions[i];
-      while (c.blocks[b].end <= r.start) ++b;
-      Block& block = c.blocks[b];
-      block.members.push_back({n, i});
-      block.sides[n].counters += r.counters;
-      ++block.sides[n].regions;
+  for (const Snapshot& s : snaps) categories.push_back(classify(s));
+  std::vector<std::uint32_t> cursor(snaps.size(), 0);
+  for (Block& block : c.blocks) {
+    for (std::uint32_t n = 0; n < snaps.size(); ++n) {
+      const std::vector<Region>& regions = snaps[n].regions;
+      std::uint32_t& i = cursor[n];
+      BlockSide& side = block.sides[n];
+      for (; i < regions.size() && regions[i].start < block.end; ++i) {
+        block.members.push_back({n, i});
+        side.counters += regions[i].counters;
+        ++side.regions;
+      }
     }
   }
 

@@ -149,13 +149,27 @@ class Unmap {
 };
 
 thread_local detail::MappedText* t_mapped = nullptr;
+constexpr std::size_t kPopulateWhole = std::size_t{8} << 20;
 
 /// While it lives, the parsers on this thread may give back the pages of
 /// `text` behind their cursor (detail::release_behind).
+}  // namespace
+
+namespace detail {
+void populate(const MappedText& m, std::size_t from, std::size_t bytes);
+}
+
+namespace {
+
 class MappedScope {
  public:
-  explicit MappedScope(std::string_view text) : m_{text.data(), text.size(), 0}, prev_(t_mapped) {
+  explicit MappedScope(std::string_view text) : m_{text.data(), text.size(), 0, 0}, prev_(t_mapped) {
     t_mapped = &m_;
+    // Small files (a trend's) whole; big ones a window ahead of the parser
+    // (release_behind), so that they are never resident at once.
+    const std::size_t first = text.size() <= kPopulateWhole ? text.size() : detail::kPopulateAhead;
+    detail::populate(m_, 0, first);
+    m_.populated = std::min(text.size(), first);
   }
   MappedScope(const MappedScope&) = delete;
   MappedScope& operator=(const MappedScope&) = delete;
@@ -170,16 +184,32 @@ class MappedScope {
 
 namespace detail {
 
+void populate(const MappedText& m, std::size_t from, std::size_t bytes) {
+  constexpr std::size_t kPage = 4096;
+  from = from / kPage * kPage;
+  if (from >= m.size) return;
+  bytes = std::min(bytes, m.size - from);
+  // Page tables filled in one call instead of a fault every 16 pages (a
+  // third of snapdiff DIR's kernel time); ignored where unsupported.
+  ::madvise(const_cast<char*>(m.base) + from, bytes, MADV_POPULATE_READ);
+}
+
 void release_behind(const char* p) {
   MappedText* m = t_mapped;
   if (!m || p < m->base || p > m->base + m->size) return;
   constexpr std::size_t kPage = 4096;
-  const std::size_t upto = static_cast<std::size_t>(p - m->base) / kPage * kPage;
-  if (upto <= m->released) return;
-  // A private, read-only file mapping: the pages re-fault from the file if
-  // read again (an error's second pass over the text does).
-  ::madvise(const_cast<char*>(m->base) + m->released, upto - m->released, MADV_DONTNEED);
-  m->released = upto;
+  const std::size_t at = static_cast<std::size_t>(p - m->base);
+  const std::size_t upto = at / kPage * kPage;
+  if (upto > m->released) {
+    // A private, read-only file mapping: the pages re-fault from the file if
+    // read again (an error's second pass over the text does).
+    ::madvise(const_cast<char*>(m->base) + m->released, upto - m->released, MADV_DONTNEED);
+    m->released = upto;
+  }
+  if (at + kPopulateAhead / 2 >= m->populated) {
+    populate(*m, m->populated, kPopulateAhead);
+    m->populated = std::min(m->size, m->populated / kPage * kPage + kPopulateAhead);
+  }
 }
 
 }  // namespace detail

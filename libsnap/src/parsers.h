@@ -52,12 +52,16 @@ void derive_dirty(Counters& c);
 struct MappedText {
   const char* base = nullptr;
   std::size_t size = 0;
-  std::size_t released = 0;  // bytes from base already given back
+  std::size_t released = 0;   // bytes from base already given back
+  std::size_t populated = 0;  // bytes from base whose page tables are filled
 };
-/// Gives back the whole pages of the mapped text before `p`, when this
-/// thread parses one (a no-op otherwise). Parsers call it as they pass
-/// every few MiB: nothing before the current line is looked at again
-/// (and would re-fault from the file if it were).
+/// How far ahead of the parser a mapped file's page tables are filled.
+inline constexpr std::size_t kPopulateAhead = std::size_t{4} << 20;
+/// Gives back the whole pages of the mapped text before `p`, and fills the
+/// page tables of the next kPopulateAhead bytes, when this thread parses a
+/// mapped file (a no-op otherwise). Parsers call it as they pass every few
+/// MiB: nothing before the current line is looked at again (and would
+/// re-fault from the file if it were).
 void release_behind(const char* p);
 
 inline constexpr std::uint64_t kVsyscallAddress = 0xffffffffff600000ULL;

@@ -5,7 +5,9 @@
 // which is not the same as zero: pmap -x has no Pss, maps has no Rss.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -107,10 +109,21 @@ class Counters {
   Counters& operator+=(const Counters& other) {
     // Inline, over a constant mask: the sum every diff and total does per
     // region (was an out-of-line is_additive() call per field).
-    for (std::size_t i = 0; i < kFieldCount; ++i) {
-      const std::uint64_t a = values_[i], b = other.values_[i];
-      values_[i] = (kAdditiveMask >> i) & 1u ? a + b : (a > b ? a : b);
-    }
+    // Every field added (a loop the compiler vectorises), then the four
+    // that are not amounts set to the larger value.
+    constexpr auto kKernelPage = static_cast<unsigned>(Field::kernel_page_size),
+                   kMmuPage = static_cast<unsigned>(Field::mmu_page_size),
+                   kThp = static_cast<unsigned>(Field::thp_eligible),
+                   kPkey = static_cast<unsigned>(Field::protection_key);
+    static_assert(!is_additive(Field::kernel_page_size) && !is_additive(Field::mmu_page_size) &&
+                  !is_additive(Field::thp_eligible) && !is_additive(Field::protection_key));
+    const std::uint64_t kernel_page = values_[kKernelPage], mmu_page = values_[kMmuPage], thp = values_[kThp],
+                        pkey = values_[kPkey];
+    for (std::size_t i = 0; i < kFieldCount; ++i) values_[i] += other.values_[i];
+    values_[kKernelPage] = std::max(kernel_page, other.values_[kKernelPage]);
+    values_[kMmuPage] = std::max(mmu_page, other.values_[kMmuPage]);
+    values_[kThp] = std::max(thp, other.values_[kThp]);
+    values_[kPkey] = std::max(pkey, other.values_[kPkey]);
     known_ |= other.known_;
     return *this;
   }
