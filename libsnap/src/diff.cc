@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "parsers.h"
 #include "snap/error.h"
 
 namespace snap {
@@ -169,7 +170,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
     if (open) next.push_back(cur);
     united.swap(next);
   }
-  c.blocks.reserve(united.size());
+  detail::reserve_huge(c.blocks, united.size());
   for (const Span& sp : united) {
     Block& b = c.blocks.emplace_back();
     b.start = sp.first;

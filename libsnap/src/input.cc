@@ -194,6 +194,15 @@ void populate(const MappedText& m, std::size_t from, std::size_t bytes) {
   ::madvise(const_cast<char*>(m.base) + from, bytes, MADV_POPULATE_READ);
 }
 
+void advise_huge(const void* p, std::size_t bytes) {
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
+  if (bytes < 2 * kHuge || last <= first) return;
+  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
+
 void release_behind(const char* p) {
   MappedText* m = t_mapped;
   if (!m || p < m->base || p > m->base + m->size) return;

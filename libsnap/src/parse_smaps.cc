@@ -240,7 +240,7 @@ class SmapsParser {
 
   void run(bool fast) {
     // ~25 lines and ~740 bytes a mapping on current kernels.
-    if (!rollup_) s_.regions.reserve(text_.size() / 700 + 1);
+    if (!rollup_) reserve_huge(s_.regions, text_.size() / 700 + 1);
     const char* p = text_.data();
     const char* const end = p + text_.size();
     std::size_t number = 0;

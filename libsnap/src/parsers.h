@@ -64,6 +64,18 @@ inline constexpr std::size_t kPopulateAhead = std::size_t{4} << 20;
 /// re-fault from the file if it were).
 void release_behind(const char* p);
 
+/// Asks for transparent huge pages under a big, still untouched buffer (a
+/// reserved Region vector): one fault per 2 MiB instead of one per 4 KiB,
+/// which was a quarter of snapdiff's time. A hint; ignored where THP is off.
+void advise_huge(const void* p, std::size_t bytes);
+
+/// reserve(n) on a vector, then advise_huge on its storage.
+template <typename Vector>
+void reserve_huge(Vector& v, std::size_t n) {
+  v.reserve(n);
+  advise_huge(v.data(), v.capacity() * sizeof(typename Vector::value_type));
+}
+
 inline constexpr std::uint64_t kVsyscallAddress = 0xffffffffff600000ULL;
 
 }  // namespace snap::detail

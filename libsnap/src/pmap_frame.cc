@@ -33,7 +33,7 @@ void reserve_rows(std::string_view text, Snapshot& s) {
     p = static_cast<const char*>(nl) + 1;
     lines += p < end && *p != '\n' && *p != '\r';
   }
-  s.regions.reserve(std::min({lines, n / 30 + 1, kMaxReservedRows}));
+  reserve_huge(s.regions, std::min({lines, n / 30 + 1, kMaxReservedRows}));
 }
 
 PmapFrame::PmapFrame(std::string_view text, Snapshot& s) : s_(s), lines_(text), cursor_{s.source, 0, {}} {}
