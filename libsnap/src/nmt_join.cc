@@ -60,16 +60,18 @@ void malloc_growth(std::span<const Nmt> nmts, NmtJoin& j) {
   if (nmts.size() >= 2 && &nmts.front() != diff && &nmts.back() != diff) {
     const Nmt& a = nmts.front();
     const Nmt& b = nmts.back();
-    j.malloc_growth = static_cast<std::int64_t>(b.malloc.bytes) - static_cast<std::int64_t>(a.malloc.bytes);
-    for (const NmtCategory& c : b.categories)
-      if (c.malloc) by[c.name] += static_cast<std::int64_t>(c.malloc->bytes);
+    j.malloc_growth = signed_delta(a.malloc.bytes, b.malloc.bytes);
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> both;  // first, last
     for (const NmtCategory& c : a.categories)
-      if (c.malloc) by[c.name] -= static_cast<std::int64_t>(c.malloc->bytes);
+      if (c.malloc) both[c.name].first = c.malloc->bytes;
+    for (const NmtCategory& c : b.categories)
+      if (c.malloc) both[c.name].second = c.malloc->bytes;
+    for (const auto& [name, v] : both) by[name] = signed_delta(v.first, v.second);
     j.malloc_from = fmt::format("{} -> {}", a.source, b.source);
   } else if (diff) {
     j.malloc_growth = diff->malloc.change;
     for (const NmtCategory& c : diff->categories)
-      if (c.malloc) by[c.name] += c.malloc->change;
+      if (c.malloc) by[c.name] = saturating_add(by[c.name], c.malloc->change);
     j.malloc_from = fmt::format("{} (since its baseline)", diff->source);
   } else {
     return;
@@ -151,22 +153,25 @@ NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field cou
   for (std::size_t i = 0; i < c.blocks.size(); ++i) {
     const Block& b = c.blocks[i];
     BlockNmt& bn = j.blocks[i];
-    std::int64_t in_first = 0, in_last = 0;
+    // Saturating throughout: fuzzed and hand-edited inputs hold 2^64 values.
+    std::uint64_t in_first = 0, in_last = 0;
     for (const RegionRef& m : b.members) {
       if (m.snapshot != 0 && m.snapshot != last) continue;
       const Region& r = snaps[m.snapshot].regions[m.region];
       const Nmt& map = m.snapshot == 0 ? *j.first_map : *j.last_map;
-      (m.snapshot == 0 ? in_first : in_last) += static_cast<std::int64_t>(split(r, counter, map).inside);
+      std::uint64_t& sum = m.snapshot == 0 ? in_first : in_last;
+      const std::uint64_t inside = split(r, counter, map).inside;
+      sum = sum > UINT64_MAX - inside ? UINT64_MAX : sum + inside;
       for_each_overlap(map, r.start, r.end, [&](const NmtRegion& nr, std::uint64_t) {
         if (std::find(bn.categories.begin(), bn.categories.end(), nr.category) == bn.categories.end())
           bn.categories.push_back(nr.category);
       });
     }
-    bn.inside = in_last - in_first;
-    bn.outside = b.delta(counter) - bn.inside;
-    j.inside += bn.inside;
-    j.outside += bn.outside;
-    if (anonymous_kind(b.category)) j.outside_anon += bn.outside;
+    bn.inside = signed_delta(in_first, in_last);
+    bn.outside = saturating_add(b.delta(counter), bn.inside == INT64_MIN ? INT64_MAX : -bn.inside);
+    j.inside = saturating_add(j.inside, bn.inside);
+    j.outside = saturating_add(j.outside, bn.outside);
+    if (anonymous_kind(b.category)) j.outside_anon = saturating_add(j.outside_anon, bn.outside);
     if (anonymous_kind(b.category) && bn.outside > 0) j.suspects.push_back(i);
   }
   std::stable_sort(j.suspects.begin(), j.suspects.end(),
@@ -178,9 +183,9 @@ NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field cou
     j.verdict = NmtVerdict::no_growth_outside;
   else if (!j.malloc_growth)
     j.verdict = NmtVerdict::unknown;
-  else if (*j.malloc_growth * 5 >= j.outside_anon * 4)
+  else if (static_cast<long double>(*j.malloc_growth) >= 0.8L * static_cast<long double>(j.outside_anon))
     j.verdict = NmtVerdict::jvm_tracked_malloc;
-  else if (*j.malloc_growth * 2 >= j.outside_anon)
+  else if (static_cast<long double>(*j.malloc_growth) >= 0.5L * static_cast<long double>(j.outside_anon))
     j.verdict = NmtVerdict::mixed;
   else
     j.verdict = NmtVerdict::untracked_native;

@@ -23,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include "snap/counters.h"
 #include "snap/error.h"
 #include "snap/nmt.h"
 #include "snap/parse.h"
@@ -239,8 +240,8 @@ Nmt parse_nmt(std::string_view text, std::string_view source) {
   if (!seen_malloc_total) {
     for (const NmtCategory& c : nmt.categories)
       if (c.malloc) {
-        nmt.malloc.bytes += c.malloc->bytes;
-        nmt.malloc.change += c.malloc->change;
+        nmt.malloc.bytes = c.malloc->bytes > UINT64_MAX - nmt.malloc.bytes ? UINT64_MAX : nmt.malloc.bytes + c.malloc->bytes;
+        nmt.malloc.change = saturating_add(nmt.malloc.change, c.malloc->change);
       }
   }
   std::sort(nmt.regions.begin(), nmt.regions.end(),
