@@ -13,16 +13,20 @@
 //
 // Cases, for each of 60k and 262k mappings:
 //   parse/<format>/<N>     parse_snapshot on an in-memory buffer (smaps, pmap-x, pmap-X), format detected
-//   loop/smaps-today/<N>   snap::detail::parse_smaps alone (no detection, sorting, totals)
-//   loop/smaps-proposed/<N>  the fast path proposed for it (proto_parse.cc), checked equal first
+//   loop/smaps-general/<N> snap::detail::parse_smaps_general alone (no detection, sorting,
+//                          totals): the line-at-a-time path every line took before the fast path
+//   loop/smaps-fast/<N>    snap::detail::parse_smaps alone: the kernel-layout fast path
+//   loop/smaps-proto/<N>   the prototype of that fast path (proto_parse.cc), the reference it
+//                          was ported from; all three checked equal first
 //   read_snapshot/smaps/<N>  read_input + parse_snapshot from the file
 //   read_input/smaps/<N>     the read alone: the floor under read_snapshot
 //   diff/<N>               compare() + make_report() of two parsed snapshots
-//   snapdiff/<N>           what `snapdiff A B` does in process: two reads, the report, emit_text
+//   snapdiff/<N>           what `snapdiff A B` does in process: read_snapshots (two files on
+//                          two threads), the report, emit_text
 //   show/<N>               summarize() + emit_summary_text of a parsed snapshot
 // and over the series of 100 x 4,000 mappings:
 //   trend/100x4000         make_trend() on parsed snapshots
-//   snapdiff-dir/100x4000  expand_inputs + make_timeline + 100 reads + make_trend + emit_trend_text
+//   snapdiff-dir/100x4000  expand_inputs + make_timeline + read_snapshots + make_trend + emit_trend_text
 #include <malloc.h>
 #include <unistd.h>
 
@@ -46,10 +50,11 @@
 #include "snap/timeline.h"
 #include "snap/trend.h"
 
-// The current smaps loop (libsnap internal, linked from the static library)
-// and the prototype of the proposed one (proto_parse.cc).
+// The smaps loops (libsnap internal, linked from the static library) and the
+// prototype the fast one was ported from (proto_parse.cc).
 namespace snap::detail {
 void parse_smaps(std::string_view text, Snapshot& s);
+void parse_smaps_general(std::string_view text, Snapshot& s);
 }
 namespace snap::bench {
 bool proto_parse_smaps(std::string_view text, Snapshot& s);
@@ -222,33 +227,33 @@ int main(int argc, char** argv) {
     }
     const Input& before = inputs.at(key);
     const Input& after = inputs.at(std::string(n) + "/smaps.after");
-    // The smaps loop alone, today's and the proposed one, checked equal first.
-    if (wanted(fmt::format("loop/smaps-", n))) {
+    // The smaps loops alone, checked equal first.
+    if (wanted("loop/smaps-")) {
       const Input* in = &before;
-      snap::Snapshot today, proposed;
-      snap::detail::parse_smaps(in->text, today);
-      const bool ok = snap::bench::proto_parse_smaps(in->text, proposed) && today.regions == proposed.regions;
-      std::fprintf(stderr, "snap_bench: proposed smaps loop on %s: %s\n", in->path.c_str(),
-                   ok ? "same Regions as today's" : "DIFFERENT from today's (not timed)");
-      add(
-          fmt::format("loop/smaps-today/{}", n), static_cast<double>(in->text.size()),
-          static_cast<double>(in->mappings),
-          [in] {
-            snap::Snapshot s;
-            snap::detail::parse_smaps(in->text, s);
-            benchmark::DoNotOptimize(s);
-          },
-          reps, min_time);
-      if (ok)
+      snap::Snapshot general, fast, proto;
+      snap::detail::parse_smaps_general(in->text, general);
+      snap::detail::parse_smaps(in->text, fast);
+      const bool fast_ok = general.regions == fast.regions;
+      const bool proto_ok = snap::bench::proto_parse_smaps(in->text, proto) && general.regions == proto.regions;
+      std::fprintf(stderr, "snap_bench: smaps loops on %s: fast path %s, prototype %s\n", in->path.c_str(),
+                   fast_ok ? "same Regions as the general path" : "DIFFERENT (not timed)",
+                   proto_ok ? "same" : "DIFFERENT (not timed)");
+      using Loop = void (*)(std::string_view, snap::Snapshot&);
+      auto loop = [&](const char* name, Loop fn) {
         add(
-            fmt::format("loop/smaps-proposed/{}", n), static_cast<double>(in->text.size()),
+            fmt::format("loop/smaps-{}/{}", name, n), static_cast<double>(in->text.size()),
             static_cast<double>(in->mappings),
-            [in] {
+            [in, fn] {
               snap::Snapshot s;
-              snap::bench::proto_parse_smaps(in->text, s);
+              fn(in->text, s);
               benchmark::DoNotOptimize(s);
             },
             reps, min_time);
+      };
+      loop("general", snap::detail::parse_smaps_general);
+      if (fast_ok) loop("fast", snap::detail::parse_smaps);
+      if (proto_ok)
+        loop("proto", [](std::string_view text, snap::Snapshot& s) { snap::bench::proto_parse_smaps(text, s); });
     }
     const std::string before_path = before.path, after_path = after.path;
     const double both = static_cast<double>(before.text.size() + after.text.size());
@@ -285,9 +290,7 @@ int main(int argc, char** argv) {
       add(
           fmt::format("snapdiff/{}", n), both, both_maps,
           [before_path, after_path] {
-            std::vector<snap::Snapshot> snaps;
-            snaps.push_back(snap::read_snapshot(before_path));
-            snaps.push_back(snap::read_snapshot(after_path));
+            std::vector<snap::Snapshot> snaps = snap::read_snapshots({before_path, after_path});
             snap::DiffReport r = snap::make_report(snaps, snap::DiffOptions{});
             std::string out;
             snap::emit_text(out, r, snap::TextOptions{});
@@ -344,8 +347,7 @@ int main(int argc, char** argv) {
             std::vector<std::string> notes;
             std::vector<std::string> paths = snap::expand_inputs({series}, notes);
             snap::Timeline t = snap::make_timeline(paths, std::nullopt);
-            std::vector<snap::Snapshot> ss;
-            for (const std::string& f : t.paths) ss.push_back(snap::read_snapshot(f));
+            std::vector<snap::Snapshot> ss = snap::read_snapshots(t.paths);
             snap::TrendReport r = snap::make_trend(ss, t, snap::TrendOptions{});
             std::string out;
             snap::emit_trend_text(out, r, snap::TextOptions{});

@@ -1,9 +1,10 @@
-// A measured prototype of the smaps fast path proposed in the README's
-// "Performance" section: not used by the tools, only by snap_bench, which
-// checks that it yields exactly the Regions snap::detail::parse_smaps
-// yields on the generated input, and times both loops side by side.
+// The measured prototype the smaps fast path (libsnap/src/parse_smaps.cc,
+// SmapsParser::fast_line) was ported from: not used by the tools, only by
+// snap_bench, which checks that it yields exactly the Regions of the
+// library's loops on the generated input and times them side by side, as
+// the reference for the library's fast path.
 //
-// What it changes against libsnap/src/parse_smaps.cc (same output type):
+// What it changed against the general, line-at-a-time path (same output type):
 //  - the key expected at this position (learned from the first block, as
 //    FieldPredictor does) is compared as bytes, with its text cached: no
 //    character-class scan of the key (split_field), no smaps_key() call;

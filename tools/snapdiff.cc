@@ -371,7 +371,10 @@ int main(int argc, char** argv) {
       std::perror("snapdiff: write error");
       return kTrouble;
     }
-    return trend_report ? trend_report->exit_status() : diff->exit_status();
+    // Ends here, without freeing the snapshots, blocks and report one
+    // allocation at a time (some 10 ms for two 60k-mapping files): the
+    // kernel takes the whole heap back at once.
+    std::_Exit(trend_report ? trend_report->exit_status() : diff->exit_status());
   } catch (const snap::ParseError& e) {
     std::cerr << "snapdiff: " << e.what() << '\n';
   } catch (const std::invalid_argument& e) {
