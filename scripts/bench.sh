@@ -22,7 +22,8 @@
 # Environment: RUNS (whole-process runs per command, default 7), REPS
 # (snap_bench repetitions, default 5), BUILD (default build-bench), RESULTS
 # (default $BUILD/bench-results.md), KEEP=1 keeps the generated inputs,
-# NO_INSTALL=1 never calls apt-get, NO_HYPERFINE=1 uses the shell loop.
+# NO_INSTALL=1 never calls apt-get, NO_HYPERFINE=1 uses the shell loop,
+# SNAP_REV names the revision in the table when ROOT is not a git checkout.
 # Needs about 1.5 GB of disk in $TMPDIR and 2 GB of memory; takes about
 # 2.5 minutes on 2 cores after the first build (which adds about 3).
 set -euo pipefail
@@ -156,7 +157,7 @@ HELPER_PID=
 # ---------------------------------------------------------------- the table
 say "results"
 {
-  echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC'); snap $(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo '?'), Release (-O3), $(${CXX:-g++} --version | head -1)"
+  echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC'); snap ${SNAP_REV:-$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo '?')}, Release (-O3), $(${CXX:-g++} --version | head -1)"
   mb() { cat "$@" | wc -c | awk '{printf "%.1f", $1 / 1e6}'; }
   echo "Inputs: snap_gen (seed 20261125): smaps $(mb "$IN/60k/smaps.before") MB / 60,000 mappings and $(mb "$IN/262k/smaps.before") MB / 262,144 (pmap -x $(mb "$IN/60k/pmap-x") MB, pmap -X $(mb "$IN/60k/pmap-X") MB at 60k); series 100 x 4,000 ($(mb "$IN"/series/smaps.*) MB). Live: $LIVE_COUNT mappings (snap_mappings)."
   echo "Medians: snap_bench $REPS repetitions; whole processes $RUNS runs ($([[ $HAVE_HYPERFINE == 1 ]] && echo "hyperfine $(hyperfine --version | cut -d' ' -f2)" || echo 'shell loop')), peak RSS median of 3."
