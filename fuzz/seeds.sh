@@ -75,6 +75,14 @@ pair mixed-maps-pmap-X idle-sleep/maps.01 idle-sleep/pmap-X.02
 pair mixed-rollup-smaps c-malloc-leak/smaps_rollup.01 c-malloc-leak/smaps.08
 pair solaris solaris/pmap.txt solaris/pmap-x.txt
 
+# NMT: the real jcmd output, cut like the snapshots (detail at a reserved
+# range, so that both the summary and the virtual memory map are in a seed).
+mkdir -p "$out/fuzz_nmt"
+for f in "$td"/jvm-inflater-leak/nmt-*; do
+  awk -v limit="$limit" '{ n += length($0) + 1 } n > limit && /^\[0x/ { exit } { print }' "$f" \
+    >"$out/fuzz_nmt/${f##*/}"
+done
+
 # Every earlier finding, everywhere.
 for t in "$out"/fuzz_*/; do
   cp "$td"/regress/* "$t"

@@ -7,7 +7,7 @@
 #                                            through each target once, no fuzzing
 #
 # TARGET: fuzz_smaps fuzz_smaps_rollup fuzz_maps fuzz_pmap fuzz_pmap-x
-# fuzz_pmap-X fuzz_pmap-d fuzz_solaris-pmap-x fuzz_detect fuzz_diff (default:
+# fuzz_pmap-X fuzz_pmap-d fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt (default:
 # all). RUNS=N also stops a target after N executions (whichever comes
 # first); NO_BUILD=1 uses the targets already built. The corpus each run grows is kept in build-fuzz/fuzz/corpus/TARGET
 # (seeds in build-fuzz/fuzz/seeds/, from fuzz/seeds.sh); crashing inputs go to
@@ -28,7 +28,7 @@ elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then
   shift
 fi
 all=(fuzz_smaps fuzz_smaps_rollup fuzz_maps fuzz_pmap fuzz_pmap-x fuzz_pmap-X fuzz_pmap-d
-     fuzz_solaris-pmap-x fuzz_detect fuzz_diff)
+     fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
