@@ -44,17 +44,7 @@ double wall_now() {
   throw ProcError(fmt::format("{}: {}", what, std::strerror(err)), err);
 }
 
-/// 0, or the errno of a failed write (ENOSPC for a write of nothing).
-int write_all(int fd, std::string_view content) {
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n < 0 ? errno : ENOSPC;
-    done += static_cast<std::size_t>(n);
-  }
-  return 0;
-}
+using detail::write_all;
 
 /// Runs jcmd PID VM.native_memory detail; nullopt when jcmd cannot run.
 std::optional<std::string> run_jcmd(std::int64_t pid) {

@@ -19,4 +19,7 @@ struct PipeCopy {
 /// tail left: for 44 MB on this machine's disk, 3 ms instead of 25-36.
 PipeCopy pipe_copy(int in, int out, const std::function<void(std::string_view)>& inspect);
 
+/// 0, or the errno of a failed write (ENOSPC for a write of nothing).
+int write_all(int fd, std::string_view content);
+
 }  // namespace snap::detail
