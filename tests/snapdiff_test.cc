@@ -233,6 +233,12 @@ TEST_CASE("--nmt: the zlib leak is outside NMT, NMT's malloc did not follow it")
   CHECK(j.out.find("\"inside\": 28672") != std::string::npos);
   CHECK(j.out.find("\"malloc_growth\": 4101120") != std::string::npos);
 
+  auto csv = snapdiff("--csv --nmt nmt-detail.01 --nmt nmt-detail.08 smaps.01 smaps.08", dir);
+  CHECK(csv.status == 1);
+  CHECK(csv.out.find(",nmt_categories,nmt_inside,nmt_outside\r\n") != std::string::npos);
+  CHECK(csv.out.find("0x7f47b1d73000,0x7f47b4000000,grown,jvm,") != std::string::npos);
+  CHECK(csv.out.find(",GC,0,2674688\r\n") != std::string::npos);  // 2612 KiB outside
+
   // Without NMT the JSON says so.
   auto plain = snapdiff("--json smaps.01 smaps.08", dir);
   CHECK(plain.out.find("\"nmt\": null") != std::string::npos);
