@@ -953,8 +953,9 @@ TEST_CASE("every reproducer survives the fuzz harness pipeline") {
 
 TEST_CASE("smaps Rss and Swap both grown by 2^63 (generated): the footprint saturates") {
   // 2^53 kB = 2^63 bytes. Each delta saturates at INT64_MAX; Rss + Swap,
-  // the footprint that decides the status, must saturate too.
-  const std::string head = "1000-2000 rw-p 00000000 00:00 0\nSize: 4 kB\n";
+  // the footprint that decides the status, must saturate too. (The mapping
+  // is 2^63 bytes: no counter may exceed its mapping, see the next case.)
+  const std::string head = "0-8000000000000000 rw-p 00000000 00:00 0\nSize: 9007199254740992 kB\n";
   const std::vector<snap::Snapshot> v{
       snap::parse_snapshot(head + "Rss: 0 kB\nSwap: 0 kB\n", "before"),
       snap::parse_snapshot(head + "Rss: 9007199254740992 kB\nSwap: 9007199254740992 kB\n", "after")};
@@ -968,6 +969,14 @@ TEST_CASE("smaps Rss and Swap both grown by 2^63 (generated): the footprint satu
   CHECK(e.sort == Field::rss);
   CHECK(e.growing == 1);
   CHECK(e.growth == kMax);
+
+  // Rss 2^63 bytes in a 4 kB mapping is no snapshot: summed, such counters
+  // would wrap the totals.
+  const std::string small = "1000-2000 rw-p 00000000 00:00 0\nSize: 4 kB\n";
+  CHECK_THROWS_WITH_AS(snap::parse_snapshot(small + "Rss: 9007199254740992 kB\nSwap: 0 kB\n", "after"),
+                       "after:1: mapping 1000-2000 is 4 kB, but its Rss is 9007199254740992 kB: more than the "
+                       "mapping",
+                       snap::ParseError);
 }
 
 TEST_CASE("maps-small, maps-whole-space, maps-whole-space as a trend: sizes near 2^64") {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snap/error.h"
 #include "snap/summary.h"
 #include "testdata.h"
 
@@ -478,7 +479,9 @@ TEST_CASE("CSV: one table, total, category and mapping rows, RFC 4180") {
         std::string::npos);
 }
 
-TEST_CASE("sums saturate: two 2^54 KiB Rss values do not wrap to a small total") {
+TEST_CASE("sums saturate: USS of a mapping near 2^64 does not wrap; a counter beyond its mapping is refused") {
+  // Two 2^54 KiB Rss values in 4 kB mappings would wrap every total: no
+  // counter may exceed its mapping's size, so the file is refused.
   const std::string pmap_x =
       "6442:   sleep 1000\n"
       "Address           Kbytes     RSS   Dirty Mode  Mapping\n"
@@ -486,10 +489,21 @@ TEST_CASE("sums saturate: two 2^54 KiB Rss values do not wrap to a small total")
       "0000000000002000       4 18014398509481983       0 rw---   [ anon ]\n"
       "---------------- ------- ------- ------- \n"
       "total kB               8       0       0\n";
-  const auto s = snap::summarize(snap::parse_snapshot(pmap_x, "huge"));
-  CHECK(total(s, Measure::of(Field::rss)) == UINT64_MAX);
-  CHECK(total(s, Measure::of(Field::size)) == 8 * KiB);
+  CHECK_THROWS_WITH_AS(snap::parse_snapshot(pmap_x, "huge"),
+                       "huge:3: mapping 1000-2000 is 4 kB, but its Rss is 18014398509481983 kB: more than the "
+                       "mapping",
+                       snap::ParseError);
+  // USS = Private_Clean + Private_Dirty, each within a mapping of nearly
+  // 2^64 bytes: their sum saturates.
+  const std::string smaps =
+      "0-fffffffffffff000 rw-p 00000000 00:00 0\n"
+      "Size: 18014398509481980 kB\n"
+      "Private_Clean: 18014398509481980 kB\n"
+      "Private_Dirty: 18014398509481980 kB\n";
+  const auto s = snap::summarize(snap::parse_snapshot(smaps, "huge"));
+  CHECK(total(s, Measure::uss()) == UINT64_MAX);
+  CHECK(total(s, Measure::of(Field::size)) == 0xfffffffffffff000ull);
   REQUIRE(s.categories.size() == 1);
-  CHECK(s.categories[0].totals.get(Field::rss) == UINT64_MAX);
-  CHECK(s.top[0].counters.get(Field::rss) == 18014398509481983ull * KiB);
+  REQUIRE(s.top.size() == 1);
+  CHECK(s.top[0].counters.get(Field::private_dirty) == 18014398509481980ull * KiB);
 }

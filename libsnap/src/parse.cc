@@ -38,6 +38,36 @@ void order_regions(Snapshot& s) {
   }
 }
 
+/// Dirty is derived as Shared_Dirty + Private_Dirty: a sum past 2^64 would
+/// wrap to a small number.
+void check_dirty(const Snapshot& s, const Counters& c, std::size_t line) {
+  if (!c.known(Field::shared_dirty) || !c.known(Field::private_dirty)) return;
+  const std::uint64_t a = c.value_or_zero(Field::shared_dirty), b = c.value_or_zero(Field::private_dirty);
+  std::uint64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum))
+    throw ParseError(s.source, line, 0,
+                     fmt::format("Shared_Dirty {} kB + Private_Dirty {} kB is past 2^64 bytes", a >> 10, b >> 10));
+}
+
+/// No counter of a mapping's pages (Rss, Pss, Swap, Private_Dirty, ...) can
+/// exceed the mapping's size: a larger one is a corrupt or hand-edited line,
+/// and summed into the totals it would wrap them past 2^64.
+void check_counters(const Snapshot& s) {
+  if (!s.has_ranges()) check_dirty(s, s.totals, 0);
+  for (const Region& r : s.regions) {
+    check_dirty(s, r.counters, r.line);
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+      const auto f = static_cast<Field>(i);
+      if (!is_additive(f) || f == Field::size || f == Field::accessible || !r.counters.known(f)) continue;
+      const std::uint64_t v = r.counters.value_or_zero(f);
+      if (v > r.size())
+        throw ParseError(s.source, r.line, 0,
+                         fmt::format("mapping {:x}-{:x} is {} kB, but its {} is {} kB: more than the mapping",
+                                     r.start, r.end, r.size() >> 10, smaps_key(f), v >> 10));
+    }
+  }
+}
+
 /// Totals know a counter only when every region does: a truncated last
 /// block must not make the sum look complete.
 void sum_totals(Snapshot& s) {
@@ -113,6 +143,7 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
     case Format::pmap_d:
     case Format::solaris_pmap_x: detail::parse_pmap(text, s); break;
   }
+  check_counters(s);
   if (s.format != Format::smaps_rollup) {
     if (s.regions.empty()) throw ParseError(s.source, 0, 0, "no mappings in it");
     order_regions(s);
