@@ -17,6 +17,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli.h"
+#include "snap/comparable.h"
 #include "snap/dump.h"
 #include "snap/emit.h"
 #include "snap/error.h"
@@ -311,6 +312,9 @@ int main(int argc, char** argv) {
       }
     }
     ch.diff.nmt = nmts;
+    for (const auto& n : snap::check_comparable(snaps))
+      std::cerr << (n.warning ? snap::cli::warning("snapdiff", n.source, 0, n.message)
+                              : fmt::format("snapdiff: {}: note: {}\n", n.source, n.message));
 
     std::optional<snap::DiffReport> diff;
     std::optional<snap::TrendReport> trend_report;
