@@ -35,6 +35,10 @@ inline void check_snapshot(const Snapshot& s) {
     SNAP_FUZZ_CHECK(r.line >= 1);
     if (i > 0) SNAP_FUZZ_CHECK(s.regions[i - 1].end <= r.start);
     if (r.counters.known(Field::size)) SNAP_FUZZ_CHECK(*r.counters.get(Field::size) == r.size());
+    // No counter of a mapping's pages exceeds the mapping (parse.cc).
+    for (std::size_t f = 0; f < kFieldCount; ++f)
+      if (is_additive(static_cast<Field>(f)) && r.counters.known(static_cast<Field>(f)))
+        SNAP_FUZZ_CHECK(r.counters.value_or_zero(static_cast<Field>(f)) <= r.size());
     sum += r.counters;
   }
   // A total snap knows is the sum of what its regions say, to the byte.
