@@ -331,6 +331,19 @@ TEST_CASE("addresses beyond 2^64, sizes that overflow in bytes: FILE:LINE, exit 
     check_error(snapshow(file, d), "snapshow: " + err + "\n");
     check_error(snapdiff("smaps.01 " + file, d), "snapdiff: " + err + "\n");
   }
+  // smaps_rollup: Dirty is Shared_Dirty + Private_Dirty, here 2^64 bytes,
+  // which would wrap to 0.
+  std::string rollup;
+  for (const auto& l : lines_of(real("c-malloc-leak/smaps_rollup.01"))) {
+    if (l.starts_with("Shared_Dirty:") || l.starts_with("Private_Dirty:"))
+      rollup += l.substr(0, l.find(':') + 1) + " 9007199254740992 kB\n";
+    else
+      rollup += l + "\n";
+  }
+  d.write("rollup", rollup);
+  check_error(snapshow("rollup", d),
+              "snapshow: rollup: Shared_Dirty 9007199254740992 kB + Private_Dirty 9007199254740992 kB is past 2^64 "
+              "bytes\n");
 }
 
 TEST_CASE("start >= end: FILE:LINE, exit 2") {
