@@ -159,6 +159,27 @@ inline bool dec_run(const char*& p, const char* end, std::uint64_t& v) {
   return p != start && p - start <= 19;
 }
 
+/// An 8-byte field of blanks then 1 to 8 digits, right-aligned (the
+/// kernel's "%8lu" after a key padded to 16 columns), converted without a
+/// loop (SWAR: replace the blanks by '0', check every byte is a digit,
+/// combine pairs, quads, then the halves). False for anything else.
+inline bool column_number(std::uint64_t w, std::uint64_t& v) {
+  constexpr std::uint64_t k7f = 0x7f7f7f7f7f7f7f7full;
+  const std::uint64_t x = w ^ 0x2020202020202020ull;          // blanks -> 0
+  const std::uint64_t zero = ~(((x & k7f) + k7f) | x | k7f);  // 0x80 in each byte that was a blank
+  const std::uint64_t blanks = (zero >> 7) * 0xff;
+  if (blanks == ~std::uint64_t{0} || (blanks & (blanks + 1)) != 0) return false;  // no digit, or a blank after one
+  const std::uint64_t d = (w & ~blanks) | (0x3030303030303030ull & blanks);
+  if ((d & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull ||
+      ((d + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull)
+    return false;
+  std::uint64_t t = d & 0x0f0f0f0f0f0f0f0full;
+  t = (t * 2561) >> 8;
+  t = ((t & 0x00ff00ff00ff00ffull) * 6553601) >> 16;
+  v = static_cast<std::uint32_t>(((t & 0x0000ffff0000ffffull) * 42949672960001ull) >> 32);
+  return true;
+}
+
 /// A header line in the kernel's exact layout, read once: "START-END PERM
 /// OFFSET MAJ:MIN INODE [padding NAME]". `e` is the line's end (no '\n',
 /// no '\r'). False for anything the general path must judge; `r` is then
@@ -204,6 +225,7 @@ struct Slot {
   Field field = Field::size;
   std::uint8_t len = 0;  // "Key:" with its colon, at most 16
   std::uint64_t word[2] = {0, 0}, mask[2] = {0, 0};
+  std::uint64_t padded[2] = {0, 0};  // "Key:" and blanks to column 16, as the kernel pads it
   char text[16] = {};
 
   void learn(std::string_view key, Kind k, Field f) {
@@ -222,6 +244,10 @@ struct Slot {
     std::memset(m, 0xff, len);
     std::memcpy(word, text, 16);
     std::memcpy(mask, m, 16);
+    char pad[16];
+    std::memset(pad, ' ', sizeof pad);
+    std::memcpy(pad, text, len);
+    std::memcpy(padded, pad, 16);
   }
   bool matches(const char* p, const char* end) const {
     if (end - p >= 16) {
@@ -288,6 +314,34 @@ class SmapsParser {
   /// next line starts. nullptr: the general path must read it.
   const char* fast_line(const char* p, const char* end, std::size_t number) {
     Region* r = current_;
+    if (r && position_ < kSlots && slots_[position_].kind == Slot::number && end - p >= 28) {
+      // The kernel's own layout: "Key:" padded to column 16, the number
+      // right-aligned in 8 columns, " kB\n" (or "\n" for a plain number).
+      const Slot& slot = slots_[position_];
+      std::uint64_t w[3];
+      std::memcpy(w, p, sizeof w);
+      std::uint64_t v;
+      if (w[0] == slot.padded[0] && w[1] == slot.padded[1] && column_number(w[2], v)) {
+        const char* next = nullptr;
+        if (slot.bytes) {
+          std::uint32_t unit;
+          std::memcpy(&unit, p + 24, 4);
+          std::uint32_t kb_nl;
+          std::memcpy(&kb_nl, " kB\n", 4);
+          if (unit == kb_nl) {
+            v <<= 10;  // at most 99,999,999 KiB: no overflow
+            next = p + 28;
+          }
+        } else if (p[24] == '\n') {
+          next = p + 25;
+        }
+        if (next && !r->counters.known(slot.field) && (slot.field != Field::size || v == r->size())) {
+          r->counters.set(slot.field, v);
+          ++position_;
+          return next;
+        }
+      }
+    }
     if (r && position_ < kSlots && slots_[position_].kind != Slot::none && slots_[position_].matches(p, end)) {
       const Slot& slot = slots_[position_];
       const char* q = skip_spaces(p + slot.len, end);
