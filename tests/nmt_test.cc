@@ -160,6 +160,14 @@ TEST_CASE("parse_nmt: bad input is an error with its line") {
         "nmt.txt:4: expected \"reserved\" or \"committed\" after the range, got \" mapped 8KB\"");
 }
 
+TEST_CASE("nmt-committed-overlap") {
+  // fuzz_nmt: two committed lines over the same addresses summed past the
+  // reserved range (testdata/regress/).
+  const snap::Nmt n = nmt("regress/nmt-committed-overlap");
+  REQUIRE(n.regions.size() == 1);
+  CHECK(n.regions[0].committed == 16 * KiB);
+}
+
 TEST_CASE("nmt_category: NMT's names to snap's categories") {
   CHECK(snap::nmt_category("Java Heap") == snap::Category::java_heap);
   CHECK(snap::nmt_category("Metaspace") == snap::Category::metaspace);

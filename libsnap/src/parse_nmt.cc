@@ -226,8 +226,9 @@ Nmt parse_nmt(std::string_view text, std::string_view source) {
         if (start < region->start || end > region->end)
           p.fail(fmt::format("committed range {:x}-{:x} lies outside its reserved range {:x}-{:x} (line {})",
                              start, end, region->start, region->end, region->line));
-        // "reserved and committed" ranges list their parts again.
-        if (region->committed < region->end - region->start) region->committed += end - start;
+        // "reserved and committed" ranges list their parts again, and a
+        // hand-edited file may overlap them: never more than the range.
+        region->committed = std::min(region->end - region->start, region->committed + (end - start));
       } else {
         p.fail(fmt::format("expected \"reserved\" or \"committed\" after the range, got \"{}\"", s));
       }
