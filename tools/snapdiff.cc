@@ -260,6 +260,7 @@ std::string command_line(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  snap::cli::exit_on_sigbus("snapdiff");
   Args args = parse_args(argc, argv);
   Choices ch = choices(args);
   std::optional<snap::Format> format;

@@ -109,6 +109,7 @@ Args parse_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  snap::cli::exit_on_sigbus("snapshow");
   const Args args = parse_args(argc, argv);
   snap::SummaryOptions options;
   options.top = std::strtoull(args.top.c_str(), nullptr, 10);  // saturates: "all"
