@@ -326,7 +326,10 @@ TEST_CASE("addresses beyond 2^64, sizes that overflow in bytes: FILE:LINE, exit 
        "the mapping"},
       {"pmapx-kib", "pmapx-kib:3: size in KiB \"18014398509481984\" is too large"},
   };
-  for (const auto& [file, err] : rows) {
+  for (const auto& row : rows) {
+    // Not a structured binding: CAPTURE's lambda cannot capture one in clang 14.
+    const std::string& file = row.first;
+    const std::string& err = row.second;
     CAPTURE(file);
     check_error(snapshow(file, d), "snapshow: " + err + "\n");
     check_error(snapdiff("smaps.01 " + file, d), "snapdiff: " + err + "\n");
