@@ -24,6 +24,7 @@ void for_each_overlap(const Nmt& detail, std::uint64_t start, std::uint64_t end,
 
 struct RegionSplit {
   std::uint64_t inside = 0, outside = 0;
+  std::uint64_t covered = 0;  // bytes of the region inside NMT's ranges
 };
 
 /// The uncovered part resident first (see nmt_join.h), so that a counter
@@ -33,6 +34,7 @@ RegionSplit split(const Region& r, Field counter, const Nmt& detail) {
   for_each_overlap(detail, r.start, r.end, [&](const NmtRegion&, std::uint64_t n) { covered += n; });
   const std::uint64_t v = r.counters.value_or_zero(counter);
   RegionSplit s;
+  s.covered = covered;
   s.outside = std::min(v, r.size() - covered);
   s.inside = v - s.outside;
   return s;
@@ -128,10 +130,8 @@ NmtShare nmt_share(const Snapshot& s, Field counter, const Nmt& detail) {
     share.outside += sp.outside;
     if (!sp.inside) continue;
     // The inside part shared out by covered length.
-    std::uint64_t covered = 0;
-    for_each_overlap(detail, r.start, r.end, [&](const NmtRegion&, std::uint64_t n) { covered += n; });
     for_each_overlap(detail, r.start, r.end, [&](const NmtRegion& nr, std::uint64_t n) {
-      by[nr.category] += static_cast<std::uint64_t>(static_cast<long double>(sp.inside) * n / covered);
+      by[nr.category] += static_cast<std::uint64_t>(static_cast<long double>(sp.inside) * n / sp.covered);
     });
   }
   share.by_category.assign(by.begin(), by.end());
