@@ -52,7 +52,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$art"
   log="$build/fuzz/$t.log"
   opts=(-artifact_prefix="$art/" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
-  stamp="$build/fuzz/.stamp"
+  stamp="$build/fuzz/.stamp-$t"
   touch "$stamp"
   start=$(date +%s.%N)
   if [ $replay = 1 ]; then
