@@ -2,6 +2,7 @@
 // input is split at its first form feed (none: the input against itself),
 // each half detected and parsed, then compare + make_report and every
 // emitter. The JSON must parse.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -19,6 +20,62 @@
 
 namespace {
 
+// Nothing is lost or counted twice: every region of every snapshot is a
+// member of exactly one block, inside its bounds, and a block's side is
+// the sum of its members, so the sides of a snapshot add up to its totals.
+void check_conservation(const std::vector<snap::Snapshot>& snaps, const snap::Comparison& c) {
+  std::vector<std::size_t> seen(snaps.size(), 0);
+  std::vector<snap::Counters> side_sum(snaps.size());
+  for (const snap::Block& b : c.blocks) {
+    SNAP_FUZZ_CHECK(b.sides.size() == snaps.size());
+    std::uint64_t lo = UINT64_MAX, hi = 0;
+    std::vector<snap::Counters> member_sum(snaps.size());
+    std::vector<std::uint32_t> member_count(snaps.size(), 0);
+    for (const snap::RegionRef& m : b.members) {
+      SNAP_FUZZ_CHECK(m.snapshot < snaps.size() && m.region < snaps[m.snapshot].regions.size());
+      const snap::Region& r = snaps[m.snapshot].regions[m.region];
+      SNAP_FUZZ_CHECK(b.start <= r.start && r.end <= b.end);
+      lo = std::min(lo, r.start);
+      hi = std::max(hi, r.end);
+      member_sum[m.snapshot] += r.counters;
+      ++member_count[m.snapshot];
+      ++seen[m.snapshot];
+    }
+    // A block is the union of its members, no wider.
+    SNAP_FUZZ_CHECK(lo == b.start && hi == b.end);
+    for (std::size_t k = 0; k < snaps.size(); ++k) {
+      SNAP_FUZZ_CHECK(b.sides[k].regions == member_count[k]);
+      SNAP_FUZZ_CHECK(b.sides[k].counters == member_sum[k]);
+      side_sum[k] += b.sides[k].counters;
+    }
+  }
+  for (std::size_t k = 0; k < snaps.size(); ++k) {
+    SNAP_FUZZ_CHECK(seen[k] == snaps[k].regions.size());
+    SNAP_FUZZ_CHECK(c.mappings[k] == snaps[k].regions.size());
+    for (std::size_t f = 0; f < snap::kFieldCount; ++f) {
+      const auto field = static_cast<snap::Field>(f);
+      if (snap::is_additive(field) && c.knows(field))
+        SNAP_FUZZ_CHECK(side_sum[k].value_or_zero(field) == snaps[k].totals.value_or_zero(field));
+    }
+  }
+}
+
+// The headline: growth is the sum of the growing blocks' deltas, and the
+// count of growers is what the exit status says.
+void check_report(const snap::DiffReport& r) {
+  std::size_t growing = 0;
+  std::int64_t growth = 0;
+  for (const snap::Block& b : r.comparison.blocks)
+    if (snap::is_growing(b, r.sort, r.options.min_growth)) {
+      ++growing;
+      growth = snap::saturating_add(growth, b.delta(r.sort));
+    }
+  SNAP_FUZZ_CHECK(r.growing == growing);
+  SNAP_FUZZ_CHECK(r.growth == growth);
+  SNAP_FUZZ_CHECK(r.exit_status() == (growing > 0 ? 1 : 0));
+  SNAP_FUZZ_CHECK(r.rows.size() + r.hidden <= r.comparison.blocks.size());
+}
+
 void run(const std::vector<snap::Snapshot>& snaps, bool all) {
   // Blocks are disjoint and in address order.
   const snap::Comparison c = snap::compare(snaps);
@@ -26,9 +83,11 @@ void run(const std::vector<snap::Snapshot>& snaps, bool all) {
     SNAP_FUZZ_CHECK(c.blocks[i].start < c.blocks[i].end);
     if (i > 0) SNAP_FUZZ_CHECK(c.blocks[i - 1].end <= c.blocks[i].start);
   }
+  check_conservation(snaps, c);
   snap::DiffOptions o;
   o.all = all;
   const snap::DiffReport r = snap::make_report(snaps, o);
+  check_report(r);
   std::string kib, human, json, csv;
   snap::emit_text(kib, r, {snap::SizeStyle::kib, false});
   snap::emit_text(human, r, {snap::SizeStyle::human, true});
