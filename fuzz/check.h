@@ -9,6 +9,7 @@
 
 #include "snap/error.h"
 #include "snap/snapshot.h"
+#include "snap/summary.h"
 
 namespace snap::fuzz {
 
@@ -48,6 +49,30 @@ inline void check_snapshot(const Snapshot& s) {
     SNAP_FUZZ_CHECK(s.totals.get(f) == sum.get(f));
   }
   for (const Warning& w : s.warnings) SNAP_FUZZ_CHECK(!w.message.empty());
+}
+
+/// What snapshow prints of `s` adds up: one mapping count, categories that
+/// partition the mappings and sum to the totals, totals equal to the
+/// snapshot's, and no more top mappings than asked for.
+inline void check_summary(const Snapshot& s, const Summary& sum) {
+  SNAP_FUZZ_CHECK(sum.has_ranges == s.has_ranges());
+  if (!sum.has_ranges) return;
+  SNAP_FUZZ_CHECK(sum.mappings == s.regions.size());
+  SNAP_FUZZ_CHECK(sum.top.size() <= sum.top_limit);
+  std::size_t mappings = 0;
+  Counters by_category;
+  for (const CategorySummary& c : sum.categories) {
+    SNAP_FUZZ_CHECK(c.mappings > 0);
+    mappings += c.mappings;
+    by_category += c.totals;
+  }
+  SNAP_FUZZ_CHECK(mappings == sum.mappings);
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    const auto f = static_cast<Field>(i);
+    if (!is_additive(f) || !sum.totals.known(f)) continue;
+    SNAP_FUZZ_CHECK(by_category.value_or_zero(f) == sum.totals.value_or_zero(f));
+    if (s.totals.known(f)) SNAP_FUZZ_CHECK(sum.totals.value_or_zero(f) == s.totals.value_or_zero(f));
+  }
 }
 
 /// "SOURCE:LINE: reason" or "SOURCE: reason", never empty.

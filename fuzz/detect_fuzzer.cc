@@ -62,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   snap::fuzz::check_snapshot(s);
   const snap::Summary sum = snap::summarize(s);
+  snap::fuzz::check_summary(s, sum);
   std::string text_out, json, csv;
   snap::emit_summary_text(text_out, sum, {snap::SizeStyle::human, true});
   snap::emit_summary_json(json, sum);

@@ -24,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   SNAP_FUZZ_CHECK(s.format == snap::Format::SNAP_FUZZ_FORMAT);
   snap::fuzz::check_snapshot(s);
   const snap::Summary sum = snap::summarize(s);
+  snap::fuzz::check_summary(s, sum);
   std::string out;
   snap::emit_summary_text(out, sum, {});
   snap::emit_summary_json(out, sum);
