@@ -321,15 +321,12 @@ int main(int argc, char** argv) {
     std::optional<snap::TrendReport> trend_report;
     std::vector<const snap::Block*> growing;
     if (trend) {
+      ch.trend.nmt = nmts;
       trend_report = snap::make_trend(snaps, timeline, ch.trend);
-      if (!nmts.empty())
-        trend_report->nmt = snap::apply_and_join_nmt(trend_report->comparison, snaps, trend_report->counter, nmts);
-      for (const auto& fd : trend_report->rows)
-        if (fd.block) growing.push_back(fd.block->block);
+      growing = trend_report->growing_blocks();
     } else {
       diff = snap::make_report(snaps, ch.diff);
-      for (const snap::Block* b : diff->rows)
-        if (snap::is_growing(*b, diff->sort, diff->options.min_growth)) growing.push_back(b);
+      growing = diff->growing_blocks();
     }
 
     std::string out;

@@ -58,20 +58,24 @@ void emit_json(std::string& out, const DiffReport& r) {
         change(c.totals.front().value_or_zero(f), c.totals.back().value_or_zero(f));
   totals["mappings"] = change(c.mappings.front(), c.mappings.back());
   doc["totals"] = std::move(totals);
+  doc["floor"] = r.floor;
   doc["growing"] = r.growing;
+  doc["findings"] = r.findings;
   doc["growth"] = r.growth;
   doc["hidden"] = r.hidden;
 
   ordered_json blocks = ordered_json::array();
   const std::size_t last = r.snapshots.size() - 1;
-  for (const Block* b : r.rows) {
+  for (std::size_t row = 0; row < r.rows.size(); ++row) {
+    const Block* b = r.rows[row];
     ordered_json j;
     j["start"] = hex(b->start);
     j["end"] = hex(b->end);
     j["status"] = std::string(status_name(b->status));
     j["category"] = std::string(category_name(b->category));
     j["name"] = b->name;
-    j["growing"] = is_growing(*b, r.sort, r.options.min_growth);
+    j["growing"] = row < r.growing_rows;
+    j["link"] = r.row_link[row] == kNoLink ? ordered_json(nullptr) : ordered_json(r.row_link[row]);
     ordered_json threads = ordered_json::array();
     for (const ThreadInfo& t : b->threads) threads.push_back({{"tid", t.tid}, {"name", t.name}});
     j["threads"] = std::move(threads);
@@ -99,6 +103,29 @@ void emit_json(std::string& out, const DiffReport& r) {
     blocks.push_back(std::move(j));
   }
   doc["blocks"] = std::move(blocks);
+  // Each link with its members' ranges (in the last snapshot holding
+  // them): the blocks of one leak, for gdb.
+  ordered_json links = ordered_json::array();
+  for (std::size_t li = 0; li < r.links.size(); ++li) {
+    const Link& l = r.links[li];
+    ordered_json j;
+    j["description"] = describe(l);
+    j["category"] = std::string(category_name(l.category));
+    j["quantum"] = l.quantum;
+    j["steps"] = l.steps;
+    j["new"] = l.all_new;
+    std::int64_t growth = 0;
+    ordered_json members = ordered_json::array();
+    for (std::size_t b : l.blocks) {
+      const Block& block = c.blocks[b];
+      growth = saturating_add(growth, block.delta(r.sort));
+      members.push_back({{"start", hex(block.start)}, {"end", hex(block.end)}, {"growth", block.delta(r.sort)}});
+    }
+    j["growth"] = growth;
+    j["members"] = std::move(members);
+    links.push_back(std::move(j));
+  }
+  doc["links"] = std::move(links);
   ordered_json groups = ordered_json::array();
   for (const ThreadGroup& g : c.threads) groups.push_back({{"pattern", g.pattern}, {"counts", g.counts}});
   doc["threads"] = std::move(groups);

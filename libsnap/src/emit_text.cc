@@ -107,33 +107,71 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   if (!r.sort_note.empty()) fmt::format_to(std::back_inserter(out), "note: {}\n", r.sort_note);
   out += '\n';
 
+  const std::uint64_t threshold = std::max(r.floor, r.options.min_growth);
   if (r.growing == 0) {
-    fmt::format_to(
-        std::back_inserter(out), "No block grew in {}{}.\n", smaps_key(f),
-        r.options.min_growth ? " by " + format_size(r.options.min_growth, o.sizes) + " or more" : "");
+    fmt::format_to(std::back_inserter(out), "No block grew in {}{}.\n", smaps_key(f),
+                   threshold ? " by " + format_size(threshold, o.sizes) + " or more" : "");
   } else {
-    fmt::format_to(std::back_inserter(out), "{} block{} grew, by {} {} in total:\n", r.growing,
-                   r.growing == 1 ? "" : "s", paint.delta(r.growth, delta(r.growth)), smaps_key(f));
+    std::string linked;
+    if (!r.links.empty()) {
+      std::size_t members = 0;
+      for (const Link& l : r.links) members += l.blocks.size();
+      linked = fmt::format(" ({} of them linked into {} finding{} by allocation size)", members, r.links.size(),
+                           r.links.size() == 1 ? "" : "s");
+    }
+    fmt::format_to(std::back_inserter(out), "{} block{} grew{}, by {} {} in total:\n", r.growing,
+                   r.growing == 1 ? "" : "s", linked, paint.delta(r.growth, delta(r.growth)), smaps_key(f));
   }
 
   if (!r.rows.empty()) {
     std::vector<Row> rows;
     const std::string title = fmt::format("{}+/-", smaps_key(f));
     rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME", "NMT"}});
-    for (const Block* b : r.rows) {
+    const std::string_view branch = o.unicode ? "└ " : "` ";
+    auto block_row = [&](const Block* b, bool member) {
       std::uint64_t before = b->sides.front().counters.value_or_zero(f);
       std::uint64_t after = b->sides.back().counters.value_or_zero(f);
       std::int64_t d = b->delta(f);
       rows.push_back({d,
                       {delta(d), size(before), size(after), percent(d, before),
                        std::string(status_name(b->status)), std::string(category_name(b->category)),
-                       fmt::format("{:x}-{:x}", b->start, b->end), display_name(*b),
+                       fmt::format("{}{:x}-{:x}", member ? branch : "", b->start, b->end), display_name(*b),
                        r.nmt ? nmt_cell(r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())], delta)
                              : std::string()}});
+    };
+    for (std::size_t i = 0; i < r.rows.size(); ++i) {
+      const std::size_t li = r.row_link[i];
+      if (li == kNoLink) {
+        block_row(r.rows[i], false);
+        continue;
+      }
+      // A link: one row for the whole, then its members folded under it.
+      const Link& l = r.links[li];
+      std::uint64_t before = 0, after = 0;
+      bool all_new = true;
+      std::size_t j = i;
+      for (; j < r.rows.size() && r.row_link[j] == li; ++j) {
+        before += r.rows[j]->sides.front().counters.value_or_zero(f);
+        after += r.rows[j]->sides.back().counters.value_or_zero(f);
+        all_new = all_new && r.rows[j]->status == Status::added;
+      }
+      const std::int64_t d = signed_delta(before, after);
+      rows.push_back({d,
+                      {delta(d), size(before), size(after), percent(d, before),
+                       std::string(status_name(all_new ? Status::added : Status::grown)),
+                       std::string(category_name(l.category)), fmt::format("({} blocks)", l.blocks.size()),
+                       describe(l), ""}});
+      for (std::size_t k = i; k < j; ++k) block_row(r.rows[k], true);
+      i = j - 1;
     }
+    // Widths in display columns: the branch mark is one column, three bytes.
+    auto width = [](const std::string& text) {
+      return static_cast<std::size_t>(
+          std::count_if(text.begin(), text.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+    };
     std::size_t w[9] = {};
     for (const Row& row : rows)
-      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], row.cells[i].size());
+      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], width(row.cells[i]));
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const Row& row = rows[k];
       // With NMT its column comes before NAME, the one of no fixed width.
@@ -158,7 +196,12 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
     fmt::format_to(std::back_inserter(out), "Threads by name: {}\n", thread_counts(c.threads));
   if (r.hidden)
     fmt::format_to(std::back_inserter(out), "... and {} more growing block{} (--top {} to see them)\n",
-                   r.hidden, r.hidden == 1 ? "" : "s", r.growing);
+                   r.hidden, r.hidden == 1 ? "" : "s", r.findings);
+  if (r.below_floor && !r.options.all)
+    fmt::format_to(std::back_inserter(out),
+                   "{} more block{} grew by less than the noise floor of {} ({} in all; --all lists them)\n",
+                   r.below_floor, r.below_floor == 1 ? "" : "s", format_size(r.floor, o.sizes),
+                   delta(r.below_floor_growth));
 
   if (r.nmt) emit_nmt_text(out, *r.nmt, c, o);
 

@@ -54,8 +54,11 @@ std::string rate_text(double rate, bool bytes, RateUnit u) {
 }
 
 double rate_of(const SeriesStats& s) {
-  return s.per_second.value_or(s.per_snapshot);
+  return s.rate();
 }
+
+/// How many member rows a finding shows folded under it, unless --all.
+constexpr std::size_t kFoldedRows = 10;
 
 std::string describe_population(const Population& p, RateUnit u) {
   const auto& c = p.count.values;
@@ -122,17 +125,38 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     std::vector<Row> rows;
     rows.push_back({{"VERDICT", fmt::format("{}+/-", smaps_key(f)), "RATE", "TREND", "R2", "CATEGORY",
                      "RANGE", "STEPS", "NAME"}});
+    const std::string_view branch = o.unicode ? "\u2514 " : "` ";
+    // "since 6/8 (+10s)": where an emerging series started to grow.
+    auto since = [&](const SeriesStats& s) {
+      if (s.verdict != Verdict::emerging) return std::string();
+      std::string at = fmt::format("since {}/{}", s.since + 1, s.values.size());
+      if (r.times_known()) at += fmt::format(" (+{})", format_duration(r.seconds[s.since]));
+      return at + ": ";
+    };
+    auto block_row = [&](const BlockTrend& bt, bool member) {
+      const Block& b = *bt.block;
+      const SeriesStats& s = bt.stats;
+      std::string name =
+          b.threads.empty() ? (b.name.empty() ? "[anon]" : printable(b.name)) : thread_label(b.threads);
+      rows.push_back({{std::string(verdict_name(s.verdict)), format_delta(to_i64(s.growth), o.sizes),
+                       rate_text(s.rate(), true, unit), sparkline(s.values, o.unicode),
+                       fmt::format("{:.2f}", s.fit.r2), std::string(category_name(b.category)),
+                       fmt::format("{}{:x}-{:x}", member ? branch : "", b.start, b.end),
+                       fmt::format("{}/{}", s.steps_up, s.values.size() - 1), since(s) + name}});
+    };
     for (const Finding& fd : r.rows) {
       if (fd.block) {
-        const Block& b = *fd.block->block;
-        const SeriesStats& s = fd.block->stats;
-        std::string name =
-            b.threads.empty() ? (b.name.empty() ? "[anon]" : printable(b.name)) : thread_label(b.threads);
-        rows.push_back(
-            {{std::string(verdict_name(fd.verdict)), format_delta(to_i64(s.growth), o.sizes),
-              rate_text(fd.rate, true, unit), sparkline(s.values, o.unicode), fmt::format("{:.2f}", s.fit.r2),
-              std::string(category_name(b.category)), fmt::format("{:x}-{:x}", b.start, b.end),
-              fmt::format("{}/{}", s.steps_up, s.values.size() - 1), name}});
+        block_row(*fd.block, false);
+        continue;
+      }
+      if (fd.link) {
+        const LinkTrend& lt = *fd.link;
+        const SeriesStats& s = lt.stats;
+        rows.push_back({{std::string(verdict_name(fd.verdict)), format_delta(to_i64(s.growth), o.sizes),
+                         rate_text(fd.rate, true, unit), sparkline(s.values, o.unicode),
+                         fmt::format("{:.2f}", s.fit.r2), std::string(category_name(lt.link.category)),
+                         fmt::format("({} blocks)", lt.link.blocks.size()),
+                         fmt::format("{}/{}", s.steps_up, s.values.size() - 1), since(s) + describe(lt.link)}});
       } else {
         const Population& p = *fd.population;
         const SeriesStats& s = p.total;
@@ -142,6 +166,11 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
                          "(population)", fmt::format("{}/{}", p.count.steps_up, s.values.size() - 1),
                          describe_population(p, unit)}});
       }
+      const std::size_t fold = r.options.all ? fd.members.size() : std::min(fd.members.size(), kFoldedRows);
+      for (std::size_t k = 0; k < fold; ++k) block_row(r.blocks[fd.members[k]], true);
+      if (fold < fd.members.size())
+        rows.push_back({{"", "", "", "", "", "", fmt::format("{}... {} more", branch, fd.members.size() - fold),
+                         "", "(--all or --json lists them)"}});
     }
     // Widths by display columns: a sparkline character is one column but
     // three bytes.
@@ -223,6 +252,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
     j["steps_up"] = s.steps_up;
     j["max_step"] = s.max_step;
     j["verdict"] = std::string(verdict_name(s.verdict));
+    j["since"] = s.since;
     return j;
   };
   ordered_json doc;
@@ -264,6 +294,15 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
       ordered_json regions = ordered_json::array();
       for (const auto& side : b.sides) regions.push_back(side.regions);
       j["regions"] = std::move(regions);
+    } else if (fd.link) {
+      const Link& l = fd.link->link;
+      j["kind"] = "link";
+      j["description"] = describe(l);
+      j["category"] = std::string(category_name(l.category));
+      j["quantum"] = l.quantum;
+      j["steps"] = l.steps;
+      j["new"] = l.all_new;
+      j["series"] = stats(fd.link->stats);
     } else {
       const Population& p = *fd.population;
       j["kind"] = "population";
@@ -272,6 +311,17 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
       j["count"] = stats(p.count);
       j["series"] = stats(p.total);
     }
+    // The blocks folded under a population or link: every range, for gdb.
+    ordered_json members = ordered_json::array();
+    for (std::size_t b : fd.members) {
+      const BlockTrend& bt = r.blocks[b];
+      members.push_back({{"start", hex(bt.block->start)},
+                         {"end", hex(bt.block->end)},
+                         {"category", std::string(category_name(bt.block->category))},
+                         {"growth", bt.stats.growth},
+                         {"verdict", std::string(verdict_name(bt.stats.verdict))}});
+    }
+    j["members"] = std::move(members);
     rows.push_back(std::move(j));
   }
   doc["findings"] = std::move(rows);

@@ -6,11 +6,55 @@
 #include "snap/trend.h"
 
 namespace snap {
+namespace {
+
+constexpr double kMinR2 = 0.8;
+
+struct Shape {
+  double gained = 0;    // the sum of the rising steps
+  double moved = 0;     // the sum of every step's size
+  double max_step = 0;  // the largest rise
+  double max_drop = 0;  // the largest fall, positive
+  std::size_t steps_up = 0;
+};
+
+Shape shape_of(std::span<const double> v) {
+  Shape s;
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    const double d = v[i] - v[i - 1];
+    s.moved += std::abs(d);
+    s.gained += std::max(0.0, d);
+    s.max_step = std::max(s.max_step, d);
+    s.max_drop = std::max(s.max_drop, -d);
+    if (d > 0) ++s.steps_up;
+  }
+  return s;
+}
+
+/// The rule for a series that grew by at least the floor: steady,
+/// stepwise or noisy.
+Verdict rising_verdict(const Shape& sh, double r2, std::size_t steps, double floor) {
+  // Against the gross gain, so that a sawtooth's big up-steps, cancelled
+  // by its down-steps, do not read as one step.
+  const double share = sh.max_step / sh.gained;
+  // With few steps, even a steady leak puts more than half its growth in
+  // one of them; allow 1.5 times an even share.
+  const double share_limit = std::max(0.5, 1.5 / static_cast<double>(steps));
+  if (r2 >= kMinR2 && sh.max_drop < floor && share <= share_limit) return Verdict::steady;
+  if (share >= 0.5) return Verdict::stepwise;
+  return Verdict::noisy;
+}
+
+}  // namespace
 
 std::string_view verdict_name(Verdict v) {
-  static constexpr std::array<std::string_view, 5> kNames = {"steady", "stepwise", "noisy", "flat",
-                                                             "shrinking"};
+  static constexpr std::array<std::string_view, 6> kNames = {"steady", "emerging", "stepwise",
+                                                             "noisy",  "flat",     "shrinking"};
   return kNames[static_cast<std::size_t>(v)];
+}
+
+bool steadily_growing(Verdict v) {
+  return v == Verdict::steady || v == Verdict::emerging;
 }
 
 Fit fit_line(std::span<const double> x, std::span<const double> y) {
@@ -50,35 +94,38 @@ SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_
   s.per_snapshot = s.growth / static_cast<double>(steps);
   if (x_is_seconds && x.size() == n && x.back() > x.front()) s.per_second = s.growth / (x.back() - x.front());
 
-  double moved = 0, gained = 0;
-  const double substantial = std::max(0.0, 0.25 * s.per_snapshot);
-  for (std::size_t i = 1; i < n; ++i) {
-    double d = v[i] - v[i - 1];
-    moved += std::abs(d);
-    gained += std::max(0.0, d);
-    s.max_step = std::max(s.max_step, d);
-    if (d > substantial && d > 0) ++s.steps_up;
-  }
+  const Shape sh = shape_of(v);
+  s.steps_up = sh.steps_up;
+  s.max_step = sh.max_step;
+  s.max_drop = sh.max_drop;
 
   if (s.growth <= -floor) {
     s.verdict = Verdict::shrinking;
-  } else if (s.growth < floor) {
-    s.verdict = moved >= 2 * floor ? Verdict::noisy : Verdict::flat;
-  } else {
-    // Against the gross gain, so that a sawtooth's big up-steps, cancelled
-    // by its down-steps, do not read as one step.
-    const double share = s.max_step / gained;
-    const bool most_up = 3 * s.steps_up >= 2 * steps;
-    // With few steps, even a steady leak puts more than half its growth in
-    // one of them; allow 1.5 times an even share.
-    const double share_limit = std::max(0.5, 1.5 / static_cast<double>(steps));
-    if (most_up && s.fit.r2 >= 0.8 && share <= share_limit)
-      s.verdict = Verdict::steady;
-    else if (share >= 0.5 || 3 * s.steps_up <= steps)
-      s.verdict = Verdict::stepwise;
-    else
-      s.verdict = Verdict::noisy;
+    return s;
   }
+  if (s.growth < floor) {
+    s.verdict = sh.moved >= 2 * floor ? Verdict::noisy : Verdict::flat;
+    return s;
+  }
+  s.verdict = rising_verdict(sh, s.fit.r2, steps, floor);
+  if (x.size() != n) return s;
+
+  // Emerging: flat (or absent: 0) up to k, then steady over at least two
+  // steps. Flat means within the floor of the first value, and rising (if
+  // at all) at under a quarter of the pace after k: a leak that grew from
+  // the start by small steps has no flat prefix, only a slow first step.
+  std::size_t k = 0;
+  while (k + 1 < n && std::abs(v[k + 1] - v[0]) < floor) ++k;
+  if (k == 0 || steps - k < 2) return s;
+  const std::span<const double> head(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+  const std::span<const double> tail(v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  const double tail_pace = (tail.back() - tail.front()) / static_cast<double>(steps - k);
+  if (shape_of(head).gained / static_cast<double>(k) > 0.25 * tail_pace) return s;
+  const Fit fit = fit_line(x.subspan(k), tail);
+  if (rising_verdict(shape_of(tail), fit.r2, steps - k, floor) != Verdict::steady) return s;
+  s.verdict = Verdict::emerging;
+  s.since = k;
+  s.fit = fit;
   return s;
 }
 

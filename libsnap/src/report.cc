@@ -27,6 +27,12 @@ Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std
   return Field::accessible;
 }
 
+std::uint64_t noise_floor(const Comparison& c, Field f) {
+  double summed = 0;
+  for (const Block& b : c.blocks) summed += std::max<double>(0, static_cast<double>(b.delta(f)));
+  return std::max<std::uint64_t>(kFloorMinimum, static_cast<std::uint64_t>(0.01 * summed));
+}
+
 DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& options) {
   DiffReport r;
   r.options = options;
@@ -38,36 +44,89 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   r.sort = pick_counter(c, snapshots, options.sort, r.sort_note);
   if (!options.nmt.empty()) r.nmt = join_nmt(c, snapshots, r.sort, options.nmt);
 
-  auto wanted = [&](const Block& b) {
-    return options.categories.empty() || std::find(options.categories.begin(), options.categories.end(),
-                                                   b.category) != options.categories.end();
+  r.floor = options.floor.value_or(noise_floor(c, r.sort));
+  const std::uint64_t threshold = std::max(r.floor, options.min_growth);
+
+  auto wanted = [&](Category cat) {
+    return options.categories.empty() ||
+           std::find(options.categories.begin(), options.categories.end(), cat) != options.categories.end();
   };
-  std::vector<const Block*> growing, others;
-  for (const Block& b : c.blocks) {
-    if (!wanted(b)) continue;
-    if (is_growing(b, r.sort, options.min_growth)) {
-      growing.push_back(&b);
-      r.growth = saturating_add(r.growth, b.delta(r.sort));
-    } else if (options.all) {
-      others.push_back(&b);
-    }
-  }
-  auto by_growth = [&](const Block* a, const Block* b) {
+  // Findings: a link of blocks that grew by one allocation size, or a block.
+  std::vector<std::size_t> grew;
+  for (std::size_t i = 0; i < c.blocks.size(); ++i)
+    if (is_growing(c.blocks[i], r.sort, 0)) grew.push_back(i);
+  r.links = link_blocks(c, grew);
+  struct Finding {
+    std::int64_t growth = 0;
+    std::size_t link = kNoLink;
+    std::vector<const Block*> blocks;  // largest first
+  };
+  auto by_delta = [&](const Block* a, const Block* b) {
     std::int64_t da = a->delta(r.sort), db = b->delta(r.sort);
     if (da != db) return da > db;
     return a->start < b->start;
   };
+  std::vector<Finding> growing, others;
+  std::vector<bool> in_link(c.blocks.size(), false);
+  std::vector<Link> links;
+  for (Link& l : r.links) {
+    if (!wanted(l.category)) continue;
+    Finding fd;
+    for (std::size_t b : l.blocks) {
+      fd.blocks.push_back(&c.blocks[b]);
+      fd.growth = saturating_add(fd.growth, c.blocks[b].delta(r.sort));
+    }
+    if (fd.growth < 0 || static_cast<std::uint64_t>(fd.growth) < threshold) continue;
+    for (std::size_t b : l.blocks) in_link[b] = true;
+    std::sort(fd.blocks.begin(), fd.blocks.end(), by_delta);
+    fd.link = links.size();
+    links.push_back(std::move(l));
+    growing.push_back(std::move(fd));
+  }
+  r.links = std::move(links);
+  for (std::size_t i = 0; i < c.blocks.size(); ++i) {
+    const Block& b = c.blocks[i];
+    if (in_link[i] || !wanted(b.category)) continue;
+    Finding fd{b.delta(r.sort), kNoLink, {&b}};
+    if (is_growing(b, r.sort, threshold)) {
+      growing.push_back(std::move(fd));
+    } else {
+      if (is_growing(b, r.sort, 0)) {
+        ++r.below_floor;
+        r.below_floor_growth = saturating_add(r.below_floor_growth, fd.growth);
+      }
+      if (options.all) others.push_back(std::move(fd));
+    }
+  }
+  auto by_growth = [&](const Finding& a, const Finding& b) {
+    if (a.growth != b.growth) return a.growth > b.growth;
+    return a.blocks.front()->start < b.blocks.front()->start;
+  };
   std::sort(growing.begin(), growing.end(), by_growth);
   std::sort(others.begin(), others.end(), by_growth);
-  r.growing = growing.size();
+  r.findings = growing.size();
+  for (const Finding& fd : growing) {
+    r.growing += fd.blocks.size();
+    r.growth = saturating_add(r.growth, fd.growth);
+  }
 
-  std::size_t limit = options.top.value_or(options.all ? SIZE_MAX : kDefaultTopCap);
-  std::size_t shown = std::min(limit, growing.size());
-  r.rows.assign(growing.begin(), growing.begin() + static_cast<std::ptrdiff_t>(shown));
-  r.hidden = growing.size() - shown;
-  for (const Block* b : others) {
-    if (r.rows.size() >= limit) break;
-    r.rows.push_back(b);
+  const std::size_t limit = options.top.value_or(options.all ? SIZE_MAX : kDefaultTopCap);
+  std::size_t shown = 0;
+  for (const Finding& fd : growing) {
+    if (shown >= limit) break;
+    ++shown;
+    for (const Block* b : fd.blocks) {
+      r.rows.push_back(b);
+      r.row_link.push_back(fd.link);
+    }
+  }
+  r.growing_rows = r.rows.size();
+  r.hidden = r.growing - r.growing_rows;
+  for (const Finding& fd : others) {
+    if (shown >= limit) break;
+    ++shown;
+    r.rows.push_back(fd.blocks.front());
+    r.row_link.push_back(kNoLink);
   }
   return r;
 }

@@ -11,17 +11,16 @@
 namespace snap {
 namespace {
 
-constexpr double kFloorMinimum = 64 * 1024;  // bytes
-constexpr double kFloorShare = 0.01;         // of the blocks' summed growth
 constexpr double kCountFloor = 2;            // regions born, for populations
 constexpr std::uint64_t kPage = 4096;
 
+/// Steady and emerging rank together.
 int verdict_rank(Verdict v) {
-  return static_cast<int>(v);
+  return v == Verdict::emerging ? static_cast<int>(Verdict::steady) : static_cast<int>(v);
 }
 
 bool grows(Verdict v) {
-  return v == Verdict::steady || v == Verdict::stepwise || v == Verdict::noisy;
+  return steadily_growing(v) || v == Verdict::stepwise || v == Verdict::noisy;
 }
 
 /// Whether a category's regions form populations worth watching: the
@@ -98,6 +97,15 @@ struct Tally {
   std::unordered_map<std::size_t, Share> blocks;
   explicit Tally(std::size_t n = 0) : count(n), total(n) {}
 
+  /// The blocks whose part in the tally was born, died or changed.
+  std::vector<std::size_t> changed() const {
+    std::vector<std::size_t> out;
+    for (const auto& [b, share] : blocks)
+      if (share.in_first != share.in_last || share.first != share.last) out.push_back(b);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   /// True when no single block explains the change: at least two blocks
   /// were born or died, or the biggest block's change is under half of it.
   bool spread() const {
@@ -114,6 +122,24 @@ struct Tally {
 
 using Share = Tally::Share;
 
+/// Whether a block's Size rose after it first appeared: it grows in place
+/// (a mapping that new mmaps merge into), not only born once.
+bool grows_in_place(const Block& b) {
+  bool seen = false;
+  std::uint64_t prev = 0;
+  for (const BlockSide& side : b.sides) {
+    if (!side.present()) {
+      prev = 0;
+      continue;
+    }
+    const std::uint64_t size = side.counters.value_or_zero(Field::size);
+    if (seen && size > prev) return true;
+    seen = true;
+    prev = size;
+  }
+  return false;
+}
+
 }  // namespace
 
 TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline, const TrendOptions& o) {
@@ -122,6 +148,8 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   std::vector<double> seconds = timeline.seconds;
   for (const Snapshot& s : snaps) r.snapshots.push_back(&s);
   r.comparison = compare(snaps);
+  // NMT's names first: --category and the populations see what NMT says.
+  if (!o.nmt.empty()) apply_nmt_categories(r.comparison, snaps, o.nmt);
   const Comparison& c = r.comparison;
   const std::size_t n = snaps.size();
   r.counter = pick_counter(c, snaps, o.counter, r.counter_note);
@@ -144,9 +172,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
 
   // The floor: what counts as growth at all, relative to how much this
   // process grew, so a page gained now and then never outranks megabytes.
-  double summed = 0;
-  for (const Block& b : c.blocks) summed += std::max<double>(0, static_cast<double>(b.delta(f)));
-  r.floor = std::max(kFloorMinimum, kFloorShare * summed);
+  r.floor = static_cast<double>(o.floor.value_or(noise_floor(c, f)));
 
   r.blocks.reserve(c.blocks.size());
   for (const Block& b : c.blocks)
@@ -154,12 +180,34 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
         {&b, analyze(series([&](std::size_t i) { return b.sides[i].counters.value_or_zero(f); }), x, timed,
                      r.floor)});
 
-  // Populations, without the regions of steady blocks (already findings).
+  // Links: blocks that grow in place by one allocation size, spread over
+  // mappings. Blocks born once and flat after are the populations' (they
+  // tell how many were born); with two snapshots every block is linked.
+  {
+    std::vector<std::size_t> candidates;
+    for (std::size_t b = 0; b < c.blocks.size(); ++b) {
+      const BlockTrend& bt = r.blocks[b];
+      if (bt.stats.growth > 0 && grows_in_place(*bt.block)) candidates.push_back(b);
+    }
+    for (Link& l : link_blocks(c, candidates)) {
+      std::vector<double> sum(n, 0.0);
+      for (std::size_t b : l.blocks)
+        for (std::size_t i = 0; i < n; ++i) sum[i] += r.blocks[b].stats.values[i];
+      r.links.push_back({std::move(l), analyze(std::move(sum), x, timed, r.floor)});
+    }
+  }
+  std::vector<bool> linked(c.blocks.size(), false);
+  for (const LinkTrend& lt : r.links)
+    if (grows(lt.stats.verdict) && lt.stats.growth >= r.floor)
+      for (std::size_t b : lt.link.blocks) linked[b] = true;
+
+  // Populations, without the regions of steadily growing and linked blocks
+  // (findings of their own).
   std::vector<std::vector<bool>> skip(n);
   for (std::size_t i = 0; i < n; ++i) skip[i].assign(snaps[i].regions.size(), false);
-  for (const BlockTrend& bt : r.blocks)
-    if (bt.stats.verdict == Verdict::steady)
-      for (const RegionRef& m : bt.block->members) skip[m.snapshot][m.region] = true;
+  for (std::size_t b = 0; b < r.blocks.size(); ++b)
+    if (steadily_growing(r.blocks[b].stats.verdict) || linked[b])
+      for (const RegionRef& m : r.blocks[b].block->members) skip[m.snapshot][m.region] = true;
   std::vector<std::vector<std::size_t>> block_of(n);
   for (std::size_t i = 0; i < n; ++i) block_of[i].resize(snaps[i].regions.size());
   for (std::size_t b = 0; b < c.blocks.size(); ++b)
@@ -213,6 +261,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     p.count = analyze(t.count, x, timed, kCountFloor);
     p.total = analyze(t.total, x, timed, r.floor);
     p.verdict = p.total.growth >= r.floor ? p.total.verdict : p.count.verdict;
+    p.blocks = t.changed();
     if (p.verdict != Verdict::flat && t.spread()) r.populations.push_back(std::move(p));
   };
   for (const auto& [key, t] : shapes) add_population(key, t, true);
@@ -236,24 +285,43 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     return o.categories.empty() ||
            std::find(o.categories.begin(), o.categories.end(), cat) != o.categories.end();
   };
-  auto rate_of = [&](const SeriesStats& st) { return st.per_second.value_or(st.per_snapshot); };
   auto is_growing = [&](Verdict v, double growth) {
     return grows(v) && growth >= r.floor && growth >= static_cast<double>(o.min_growth);
   };
   std::vector<Finding> growing, others;
-  for (const BlockTrend& bt : r.blocks) {
-    if (!wanted(bt.block->category)) continue;
-    Finding fd{&bt, nullptr, bt.stats.verdict, bt.stats.growth, rate_of(bt.stats)};
-    (is_growing(fd.verdict, fd.growth) ? growing : others).push_back(fd);
+  // A growing population's or link's blocks are folded under it.
+  std::vector<bool> folded(c.blocks.size(), false);
+  auto by_growth = [&](std::vector<std::size_t> members) {
+    std::stable_sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
+      return r.blocks[a].stats.growth > r.blocks[b].stats.growth;
+    });
+    return members;
+  };
+  for (const LinkTrend& lt : r.links) {
+    if (!wanted(lt.link.category)) continue;
+    Finding fd{nullptr, nullptr, &lt, lt.stats.verdict, lt.stats.growth, lt.stats.rate(), by_growth(lt.link.blocks)};
+    const bool up = is_growing(fd.verdict, fd.growth);
+    if (up)
+      for (std::size_t b : lt.link.blocks) folded[b] = true;
+    (up ? growing : others).push_back(std::move(fd));
   }
   for (const Population& p : r.populations) {
     auto cat = category_from_name(std::string_view(p.key).substr(0, p.key.find(' ')));
     if (cat && !wanted(*cat)) continue;
     const SeriesStats& st = p.total.growth >= r.floor ? p.total : p.count;
-    Finding fd{nullptr, &p, p.verdict, p.total.growth, rate_of(p.total)};
+    Finding fd{nullptr, &p, nullptr, p.verdict, p.total.growth, p.total.rate(), by_growth(p.blocks)};
     // A population of threads can leak by count while its Rss stays small.
     const bool by_count = &st == &p.count && grows(p.count.verdict) && p.count.growth >= kCountFloor;
-    (is_growing(fd.verdict, fd.growth) || by_count ? growing : others).push_back(fd);
+    const bool up = is_growing(fd.verdict, fd.growth) || by_count;
+    if (up)
+      for (std::size_t b : p.blocks) folded[b] = true;
+    (up ? growing : others).push_back(std::move(fd));
+  }
+  for (std::size_t b = 0; b < r.blocks.size(); ++b) {
+    const BlockTrend& bt = r.blocks[b];
+    if (folded[b] || !wanted(bt.block->category)) continue;
+    Finding fd{&bt, nullptr, nullptr, bt.stats.verdict, bt.stats.growth, bt.stats.rate(), {}};
+    (is_growing(fd.verdict, fd.growth) ? growing : others).push_back(std::move(fd));
   }
   auto before = [&](const Finding& a, const Finding& b) {
     switch (o.order) {
@@ -267,7 +335,9 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
       case TrendOrder::growth: break;
     }
     if (a.growth != b.growth) return a.growth > b.growth;
-    return (a.block != nullptr) > (b.block != nullptr);  // a block before a population
+    // A block before a link before a population.
+    auto kind = [](const Finding& fd) { return fd.block ? 0 : fd.link ? 1 : 2; };
+    return kind(a) < kind(b);
   };
   std::stable_sort(growing.begin(), growing.end(), before);
   std::stable_sort(others.begin(), others.end(), before);
@@ -300,7 +370,24 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   for (const auto& [tf, st] : r.totals)
     if (tf == Field::rss && o.limit) project("Rss", o.limit_name, static_cast<double>(*o.limit), st);
   project("mappings", "vm.max_map_count", static_cast<double>(o.max_map_count), r.mappings);
+  if (!o.nmt.empty()) r.nmt = join_nmt(c, snaps, f, o.nmt);
   return r;
+}
+
+const SeriesStats& Finding::stats() const {
+  if (block) return block->stats;
+  if (link) return link->stats;
+  return population->total;
+}
+
+std::vector<const Block*> TrendReport::growing_blocks() const {
+  std::vector<const Block*> out;
+  for (std::size_t i = 0; i < rows.size() && i < growing; ++i) {
+    const Finding& fd = rows[i];
+    if (fd.block) out.push_back(fd.block->block);
+    for (std::size_t b : fd.members) out.push_back(blocks[b].block);
+  }
+  return out;
 }
 
 }  // namespace snap

@@ -9,6 +9,7 @@
 
 #include "snap/category.h"
 #include "snap/diff.h"
+#include "snap/link.h"
 #include "snap/nmt_join.h"
 
 namespace snap {
@@ -17,7 +18,10 @@ struct DiffOptions {
   /// Ranking counter. Rss by default; falls back to Accessible (Size less
   /// ---p reserves) when a snapshot lacks Rss (maps, plain pmap).
   std::optional<Field> sort;
-  std::uint64_t min_growth = 0;      // bytes; a block must grow by more
+  std::uint64_t min_growth = 0;      // bytes; a finding must grow by at least this
+  /// The noise floor; by default noise_floor() of the comparison. 0 turns
+  /// it off: every page counts.
+  std::optional<std::uint64_t> floor;
   std::optional<std::size_t> top;    // rows; default: every grower, capped at 20
   std::vector<Category> categories;  // empty: all
   bool all = false;                  // also list blocks that did not grow
@@ -28,20 +32,41 @@ struct DiffOptions {
 
 inline constexpr std::size_t kDefaultTopCap = 20;
 
+/// The noise floor: growth below it is a page touched now and then, not a
+/// leak. 1% of the summed growth of every block that grew in `f` (first to
+/// last), and at least 64 KiB. One rule for two snapshots and for trends.
+std::uint64_t noise_floor(const Comparison& c, Field f);
+inline constexpr std::uint64_t kFloorMinimum = 64 * 1024;
+
+inline constexpr std::size_t kNoLink = SIZE_MAX;
+
 struct DiffReport {
   std::vector<const Snapshot*> snapshots;  // in order; first and last are compared
   Comparison comparison;
   Field sort = Field::rss;         // the counter actually ranked by
   std::string sort_note;           // why it differs from the one asked for, if it does
-  std::vector<const Block*> rows;  // what to print, ranked
-  std::size_t growing = 0;         // blocks that grew above the threshold (pre --top)
-  std::size_t hidden = 0;          // growing blocks cut by --top
-  std::int64_t growth = 0;         // sum of the sort counter's delta over growing blocks
+  /// What to print, ranked by finding: a block, or the members of a link
+  /// one after the other (row_link says which), largest first.
+  std::vector<const Block*> rows;
+  std::vector<std::size_t> row_link;  // per row: index into links, or kNoLink
+  std::size_t growing_rows = 0;       // rows [0, growing_rows) are growing; the rest only with --all
+  std::vector<Link> links;            // growing blocks linked by allocation size (link.h)
+  std::size_t growing = 0;            // blocks in growing findings (pre --top)
+  std::size_t findings = 0;           // growing findings: a link counts once (pre --top)
+  std::size_t hidden = 0;             // growing blocks cut by --top
+  std::int64_t growth = 0;            // sum of the sort counter's delta over growing blocks
+  std::uint64_t floor = 0;            // the noise floor applied
+  std::size_t below_floor = 0;        // blocks that grew, but less than the floor, and not linked
+  std::int64_t below_floor_growth = 0;
   DiffOptions options;
-  std::optional<NmtJoin> nmt;      // when options.nmt was given
+  std::optional<NmtJoin> nmt;         // when options.nmt was given
 
-  /// diff(1) style: 0 no block grew above the threshold, 1 some did.
+  /// diff(1) style: 0 nothing grew past the noise floor and --min-growth, 1 something did.
   int exit_status() const { return growing > 0 ? 1 : 0; }
+  /// The growing blocks shown, members of links included: what --gdb dumps.
+  std::vector<const Block*> growing_blocks() const {
+    return {rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(growing_rows)};
+  }
 };
 
 /// The counter to rank by: `asked` (Rss when not given) if every snapshot
@@ -55,8 +80,8 @@ Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std
 /// NMT detail.
 DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& options);
 
-/// Whether a block counts as growing under `sort`: new, grown or replaced,
-/// and its `sort` delta above `min_growth`.
+/// Whether a block grew under `sort`: new, grown or replaced, and its
+/// `sort` delta at least `min_growth` and above 0.
 bool is_growing(const Block& b, Field sort, std::uint64_t min_growth);
 
 }  // namespace snap

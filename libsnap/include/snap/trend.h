@@ -2,17 +2,26 @@
 // grow steadily, how fast, and when the process will hit a limit.
 //
 // Verdict rule, on a series v[0..N-1] with steps d[i] = v[i] - v[i-1] and
-// growth G = v[N-1] - v[0], against a floor F (see TrendReport::floor):
+// growth G = v[N-1] - v[0], against a noise floor F (noise_floor() in
+// report.h; the same floor decides what "grew" means with two snapshots):
 //   shrinking  G <= -F
 //   flat       |G| < F and the steps' sizes add up to less than 2F
 //   noisy      |G| < F otherwise, or G >= F without a clear shape
 //   stepwise   G >= F, and one step holds at least half of the gross gain
-//              (the sum of the rising steps), or at most a third of the
-//              steps go up: a cache filling once, jcmd attaching
-//   steady     G >= F, at least two thirds of the steps go up (by a quarter
-//              of the mean step or more), R^2 of the least-squares line
-//              >= 0.8, and no step holds more than half of the gross gain
-//              (with fewer than three steps: 1.5 times an even share)
+//              (the sum of the rising steps): a cache filling once, jcmd
+//              attaching
+//   steady     G >= F, R^2 of the least-squares line >= 0.8, no step
+//              drops by F or more, and no step holds more than half of the
+//              gross gain (with fewer than three steps: 1.5 times an even
+//              share). How many steps rose does not matter: a leak sampled
+//              faster than it touches pages shows flat steps between its
+//              rises, and its verdict must not depend on the sampling rate.
+//   emerging   not steady over the whole window, but flat (or absent) up to
+//              some snapshot k and steady from k on, over at least two
+//              steps: a leak that started during the capture, or moved to a
+//              new mapping (the kernel merges each new anonymous mmap into
+//              a neighbour until its gap of the address space is full).
+//              Its fit, rate and R^2 are those of the part from k on.
 #pragma once
 
 #include <cstdint>
@@ -22,13 +31,15 @@
 #include <vector>
 
 #include "snap/diff.h"
+#include "snap/link.h"
+#include "snap/nmt.h"
 #include "snap/nmt_join.h"
 #include "snap/report.h"
 #include "snap/timeline.h"
 
 namespace snap {
 
-enum class Verdict { steady, stepwise, noisy, flat, shrinking };
+enum class Verdict { steady, emerging, stepwise, noisy, flat, shrinking };
 std::string_view verdict_name(Verdict v);
 
 /// A least-squares line y = slope * x + intercept, and its R^2.
@@ -44,11 +55,21 @@ struct SeriesStats {
   double growth = 0;  // last - first
   std::size_t steps_up = 0;
   double max_step = 0;      // the largest single increase
-  Fit fit;                  // against seconds when known, else snapshot index
+  double max_drop = 0;      // the largest single decrease, as a positive number
+  Fit fit;                  // against seconds when known, else snapshot index; from `since` on
   double per_snapshot = 0;  // growth / (N - 1)
-  std::optional<double> per_second;
+  std::optional<double> per_second;  // growth / window, when times are known
   Verdict verdict = Verdict::flat;
+  std::size_t since = 0;  // emerging: the last flat snapshot (growth starts after it)
+
+  /// The rate findings are ranked and shown by, and projections use: the
+  /// least-squares slope (per second when times are known, else per
+  /// snapshot), of the part from `since` on.
+  double rate() const { return fit.slope; }
 };
+
+/// Steady and emerging growers rank together, before the others.
+bool steadily_growing(Verdict v);
 
 /// The verdict rule above, on `y` against `x` (seconds or indexes).
 SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_seconds, double floor);
@@ -68,6 +89,16 @@ struct Population {
   SeriesStats count;                // regions in each snapshot
   SeriesStats total;                // the ranking counter summed over them
   Verdict verdict = Verdict::flat;  // total's verdict, or count's when total is below the floor
+  /// The blocks whose regions in it were born, died or changed: what the
+  /// population is made of (indexes into TrendReport::blocks).
+  std::vector<std::size_t> blocks;
+};
+
+/// Blocks linked by their allocation size (link.h), with the trend of the
+/// members' summed ranking counter: one leak spread over mappings.
+struct LinkTrend {
+  Link link;
+  SeriesStats stats;
 };
 
 enum class TrendOrder { steady, growth, rate };
@@ -82,6 +113,12 @@ struct TrendOptions {
   std::optional<std::uint64_t> limit;  // bytes of Rss (--limit, or the cgroup's)
   std::string limit_name = "--limit";
   std::uint64_t max_map_count = 65530;  // vm.max_map_count: the kernel's default
+  /// The noise floor; by default noise_floor() of the blocks (report.h).
+  std::optional<std::uint64_t> floor;
+  /// NMT output in capture order: NMT's categories replace the shape
+  /// categories before anything is grouped, filtered or ranked, and the
+  /// inside/outside join is made (TrendReport::nmt).
+  std::span<const Nmt> nmt;
 };
 
 struct Projection {
@@ -92,13 +129,18 @@ struct Projection {
   double eta = 0;   // seconds (or snapshots) until the limit
 };
 
-/// A row of the ranking: a block or a population.
+/// A row of the ranking: a block, a population or a link.
 struct Finding {
   const BlockTrend* block = nullptr;
   const Population* population = nullptr;
+  const LinkTrend* link = nullptr;
   Verdict verdict = Verdict::flat;
   double growth = 0;
-  double rate = 0;  // per second when known, else per snapshot
+  double rate = 0;  // the fit's slope: per second when known, else per snapshot
+  /// A population's or link's blocks, folded under it rather than ranked
+  /// on their own (indexes into TrendReport::blocks), largest growth first.
+  std::vector<std::size_t> members;
+  const SeriesStats& stats() const;
 };
 
 struct TrendReport {
@@ -112,6 +154,7 @@ struct TrendReport {
   double floor = 0;                     // bytes: max(64 KiB, 1% of the blocks' summed growth)
   std::vector<BlockTrend> blocks;       // every block, in address order
   std::vector<Population> populations;  // those that changed
+  std::vector<LinkTrend> links;         // blocks linked by allocation size
   std::vector<Finding> rows;            // ranked, filtered, cut to --top
   std::size_t growing = 0;              // findings that grew above the floor and --min-growth
   std::size_t hidden = 0;
@@ -123,6 +166,9 @@ struct TrendReport {
 
   bool times_known() const { return !seconds.empty(); }
   int exit_status() const { return growing > 0 ? 1 : 0; }
+  /// The findings' blocks to hand to gdb: each block row, and the members
+  /// of each population and link row, growing rows only.
+  std::vector<const Block*> growing_blocks() const;
 };
 
 /// `snapshots` in the order of `timeline.paths` (see make_timeline). Throws

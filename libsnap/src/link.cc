@@ -1,0 +1,108 @@
+#include "snap/link.h"
+
+#include <map>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "snap/size.h"
+
+namespace snap {
+namespace {
+
+/// Shapes whose growth is an allocation's: files, the one heap and the
+/// one stack, specials and guards never are.
+bool linkable(Category c) {
+  switch (c) {
+    case Category::file:
+    case Category::heap:
+    case Category::stack:
+    case Category::special:
+    case Category::guard: return false;
+    default: return true;
+  }
+}
+
+struct Rises {
+  std::uint64_t gcd = 0;
+  std::uint64_t total = 0;
+  bool born_once = true;  // absent at first, then one size: no rise after birth
+};
+
+/// Rises in Size within the window: from the first snapshot's size (0
+/// where the block is absent), snapshot to snapshot.
+Rises rises_of(const Block& b) {
+  Rises r;
+  auto size_at = [&](std::size_t i) {
+    return b.sides[i].present() ? b.sides[i].counters.value_or_zero(Field::size) : 0;
+  };
+  bool born = !b.sides.front().present();
+  std::uint64_t prev = size_at(0);
+  for (std::size_t i = 1; i < b.sides.size(); ++i) {
+    const std::uint64_t size = size_at(i);
+    if (size > prev) {
+      r.gcd = std::gcd(r.gcd, size - prev);
+      r.total += size - prev;
+      if (prev != 0) r.born_once = false;
+    }
+    prev = size;
+  }
+  if (!born) r.born_once = false;
+  return r;
+}
+
+}  // namespace
+
+std::string describe(const Link& link) {
+  const std::string_view cat = category_name(link.category);
+  const std::string q = format_size(link.quantum, SizeStyle::kib);
+  if (link.all_new) return fmt::format("{} new {} blocks of {}", link.blocks.size(), cat, q);
+  return fmt::format("{} blocks growing in {} steps: {} blocks, {} steps", cat, q, link.blocks.size(), link.steps);
+}
+
+std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> candidates) {
+  struct Open {
+    Link link;
+    std::uint64_t total = 0;
+    bool all_born_once = true;
+    std::uint64_t first_size = 0;
+    bool one_size = true;
+  };
+  std::vector<Open> open;
+  for (std::size_t b : candidates) {
+    const Block& block = c.blocks[b];
+    if (!linkable(block.category)) continue;
+    const Rises r = rises_of(block);
+    if (r.gcd < kMinQuantum) continue;
+    Open* home = nullptr;
+    for (Open& o : open) {
+      if (o.link.category != block.category) continue;
+      const std::uint64_t g = std::gcd(o.link.quantum, r.gcd);
+      if (g >= kMinQuantum && (g == o.link.quantum || g == r.gcd)) {
+        home = &o;
+        break;
+      }
+    }
+    if (!home) {
+      open.push_back({});
+      home = &open.back();
+      home->link.category = block.category;
+      home->first_size = r.total;
+    }
+    home->link.quantum = std::gcd(home->link.quantum, r.gcd);
+    home->link.blocks.push_back(b);
+    home->total += r.total;
+    home->all_born_once = home->all_born_once && r.born_once;
+    home->one_size = home->one_size && r.total == home->first_size;
+  }
+  std::vector<Link> links;
+  for (Open& o : open) {
+    if (o.link.blocks.size() < 2) continue;
+    o.link.steps = o.total / o.link.quantum;
+    o.link.all_new = o.all_born_once && o.one_size;
+    links.push_back(std::move(o.link));
+  }
+  return links;
+}
+
+}  // namespace snap
