@@ -296,7 +296,8 @@ struct Row {
 };
 
 std::vector<Row> rows(const std::string& report) {
-  static const std::regex kRow(R"(\s(\S+)\s+([0-9a-f]+)-([0-9a-f]+)\s+\d+/\d+\s+(.*)$)");
+  // A block folded under a population or link has "└ " before its range.
+  static const std::regex kRow(R"(\s(\S+)\s+(?:└ )?([0-9a-f]+)-([0-9a-f]+)\s+\d+/\d+\s+(.*)$)");
   std::vector<Row> out;
   std::istringstream in(report);
   for (std::string line; std::getline(in, line);) {

@@ -43,7 +43,7 @@ TEST_CASE("exit status like diff(1): 1 when a block grew, 0 when none did") {
 
   auto idle = snapdiff("idle-sleep/smaps.01 idle-sleep/smaps.02");
   CHECK(idle.status == 0);
-  CHECK(idle.out.find("No block grew in Rss.") != std::string::npos);
+  CHECK(idle.out.find("No block grew in Rss by 64K or more.") != std::string::npos);
 
   auto above = snapdiff("--min-growth 2300K c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
   CHECK(above.status == 1);
@@ -216,10 +216,19 @@ TEST_CASE("--nmt: the zlib leak is outside NMT, NMT's malloc did not follow it")
   CHECK(r.err.empty());
   CAPTURE(r.out);
   // The table's NMT column.
-  CHECK(r.out.find("+33460K  29016K  62476K  +115%  grown   arena         7f47d8000000-7f47dc000000  outside") !=
+  CHECK(r.out.find("+33460K  29016K  62476K  +115%  grown   arena     7f47d8000000-7f47dc000000  outside") !=
         std::string::npos);
-  CHECK(r.out.find("grown   jvm           7f47b1d73000-7f47b4000000  GC; outside +2612K") != std::string::npos);
-  CHECK(r.out.find("grown   thread-stack  7f47c028a000-7f47c0386000  Thread Stack") != std::string::npos);
+  CHECK(r.out.find("grown   jvm       7f47b1d73000-7f47b4000000  GC; outside +2612K") != std::string::npos);
+  // The stack's +24K is below the noise floor: listed with --all.
+  CHECK(r.out.find("3 more blocks grew by less than the noise floor of 380K (+92K in all; --all lists them)") !=
+        std::string::npos);
+  auto all = snapdiff("--all --nmt nmt-detail.01 --nmt nmt-detail.08 smaps.01 smaps.08", dir);
+  const auto at = all.out.find("7f47c028a000-7f47c0386000");
+  REQUIRE(at != std::string::npos);
+  const std::string line = all.out.substr(all.out.rfind('\n', at) + 1, all.out.find('\n', at) - all.out.rfind('\n', at) - 1);
+  CHECK(line.find("+24K") != std::string::npos);
+  CHECK(line.find("grown      thread-stack") != std::string::npos);
+  CHECK(line.find("Thread Stack") != std::string::npos);
   // The summary.
   CHECK(r.out.find("NMT (nmt-detail.01 -> nmt-detail.08):\n") != std::string::npos);
   CHECK(r.out.find("  Rss growth inside NMT's reserved ranges:  +28K\n") != std::string::npos);

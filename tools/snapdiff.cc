@@ -21,6 +21,7 @@
 #include "snap/dump.h"
 #include "snap/emit.h"
 #include "snap/error.h"
+#include "snap/gate.h"
 #include "snap/manifest.h"
 #include "snap/nmt.h"
 #include "snap/parse.h"
@@ -70,10 +71,18 @@ Categories: heap stack thread-stack arena java-heap anon file shm deleted specia
 guard, and from NMT: class-space code-cache metaspace jvm.
 Counters for --sort: rss pss size dirty swap anon (anonymous), or any smaps key.
 
+Growth counts past the noise floor: 1% of the summed growth of every block
+that grew, at least 64K (--noise-floor sets it), and --min-growth, applied
+to each finding (a block, or blocks linked by one allocation size).
+
 Exit status (like diff(1)):
-  0  no block grew (by at least --min-growth, when given)
-  1  some block grew
+  0  nothing grew past the noise floor (and --min-growth)
+  1  something grew past them
   2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason)
+With --fail-above or --fail-rate, the gate alone decides 0 or 1:
+  0  the total growth (or rate) of the ranking counter, and of every
+     finding, stayed below the gate
+  1  the total, or one finding, reached it
 
 Examples:
   snapdiff pmap.1 pmap.9
@@ -93,6 +102,7 @@ struct Args {
   std::string color = "auto";
   std::string input_format;
   std::string interval, limit, gdb, dump_dir = ".", dump = "grown", max_dump = "256M";
+  std::string fail_above, fail_rate, noise_floor;
   std::optional<std::int64_t> pid;
   std::optional<std::uint64_t> max_map_count;
   bool all = false, json = false, csv = false, human = false, ranges = false;
@@ -102,6 +112,7 @@ struct Choices {
   snap::DiffOptions diff;
   snap::TrendOptions trend;
   snap::DumpOptions dump;
+  snap::Gate gate;
   std::optional<double> interval;
 };
 
@@ -151,7 +162,16 @@ Choices choices(const Args& a) {
     list.remove_prefix(comma + 1);
   }
 
+  if (!a.noise_floor.empty()) o.floor = size_option("noise-floor", a.noise_floor);
+  if (!a.fail_above.empty()) ch.gate.above = size_option("fail-above", a.fail_above);
+  if (!a.fail_rate.empty()) {
+    ch.gate.rate = snap::parse_rate(a.fail_rate);
+    if (!ch.gate.rate)
+      usage_error(fmt::format("--fail-rate: '{}' is not a rate (try 1M/s, 100M/h)", a.fail_rate));
+  }
+
   snap::TrendOptions& t = ch.trend;
+  t.floor = o.floor;
   t.counter = o.sort;
   t.min_growth = o.min_growth;
   t.top = o.top;
@@ -184,7 +204,10 @@ Args parse_args(int argc, char** argv) {
   // clang-format off
   shown.add_options()
       ("top,n", po::value<std::string>()->value_name("N"), "show at most N blocks (default: every block that grew, up to 20)")
-      ("min-growth,m", po::value(&a.min_growth)->value_name("SIZE"), "count a block as grown only when it grew by at least SIZE (default 0)")
+      ("min-growth,m", po::value(&a.min_growth)->value_name("SIZE"), "count a finding (a block, or linked blocks) as grown only when it grew by at least SIZE (default 0)")
+      ("noise-floor", po::value(&a.noise_floor)->value_name("SIZE"), "growth below SIZE is noise (default: 1% of the summed growth, at least 64K; 0 counts every page)")
+      ("fail-above", po::value(&a.fail_above)->value_name("SIZE"), "exit 1 when the total growth of the ranking counter, or of one finding, reaches SIZE; else 0")
+      ("fail-rate", po::value(&a.fail_rate)->value_name("RATE"), "trends: exit 1 when the total grows, or one finding grows, at RATE or faster (1M/s, 100M/h); else 0")
       ("sort,s", po::value(&a.sort)->value_name("KEY"), "rank by a counter (rss, pss, size, dirty, swap, anon...) and, for trends, an order (steady, growth, rate); comma-separated")
       ("category,c", po::value(&a.categories)->value_name("LIST"), "only blocks of these comma-separated categories")
       ("all,a", po::bool_switch(&a.all), "also list blocks that did not grow")
@@ -328,6 +351,10 @@ int main(int argc, char** argv) {
       diff = snap::make_report(snaps, ch.diff);
       growing = diff->growing_blocks();
     }
+    // Judged before anything is written: a gate that cannot be applied is trouble.
+    std::optional<snap::GateResult> gate;
+    if (ch.gate.active())
+      gate = trend_report ? snap::check_gate(*trend_report, ch.gate) : snap::check_gate(*diff, ch.gate);
 
     std::string out;
     if (args.ranges || !args.gdb.empty()) {
@@ -376,7 +403,12 @@ int main(int argc, char** argv) {
     // Ends here, without freeing the snapshots, blocks and report one
     // allocation at a time (some 10 ms for two 60k-mapping files): the
     // kernel takes the whole heap back at once.
-    std::_Exit(trend_report ? trend_report->exit_status() : diff->exit_status());
+    int status = trend_report ? trend_report->exit_status() : diff->exit_status();
+    if (gate) {
+      std::cerr << fmt::format("snapdiff: gate {}: {}\n", gate->tripped ? "failed" : "passed", gate->reason);
+      status = gate->tripped ? 1 : 0;
+    }
+    std::_Exit(status);
   } catch (const snap::ParseError& e) {
     std::cerr << "snapdiff: " << e.what() << '\n';
   } catch (const std::invalid_argument& e) {

@@ -126,10 +126,10 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     rows.push_back({{"VERDICT", fmt::format("{}+/-", smaps_key(f)), "RATE", "TREND", "R2", "CATEGORY",
                      "RANGE", "STEPS", "NAME"}});
     const std::string_view branch = o.unicode ? "\u2514 " : "` ";
-    // "since 6/8 (+10s)": where an emerging series started to grow.
+    // "since 5/8 (+4s)": the first snapshot in which an emerging series had grown.
     auto since = [&](const SeriesStats& s) {
       if (s.verdict != Verdict::emerging) return std::string();
-      std::string at = fmt::format("since {}/{}", s.since + 1, s.values.size());
+      std::string at = fmt::format("since {}/{}", s.since + 1, s.values.size());  // 1-based
       if (r.times_known()) at += fmt::format(" (+{})", format_duration(r.seconds[s.since]));
       return at + ": ";
     };

@@ -40,7 +40,7 @@ Verdict rising_verdict(const Shape& sh, double r2, std::size_t steps, double flo
   // With few steps, even a steady leak puts more than half its growth in
   // one of them; allow 1.5 times an even share.
   const double share_limit = std::max(0.5, 1.5 / static_cast<double>(steps));
-  if (r2 >= kMinR2 && sh.max_drop < floor && share <= share_limit) return Verdict::steady;
+  if (r2 >= kMinR2 && sh.max_drop < floor && share < share_limit) return Verdict::steady;
   if (share >= 0.5) return Verdict::stepwise;
   return Verdict::noisy;
 }
@@ -111,21 +111,32 @@ SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_
   if (x.size() != n) return s;
 
   // Emerging: flat (or absent: 0) up to k, then steady over at least two
-  // steps. Flat means within the floor of the first value, and rising (if
-  // at all) at under a quarter of the pace after k: a leak that grew from
-  // the start by small steps has no flat prefix, only a slow first step.
+  // steps. Flat means within the floor of the first value, rising (if at
+  // all) at under a quarter of the pace after k, and for longer than any
+  // pause after k: a leak that grew from the start by small steps has no
+  // flat prefix, and a staircase's first stair is not one.
   std::size_t k = 0;
   while (k + 1 < n && std::abs(v[k + 1] - v[0]) < floor) ++k;
-  if (k == 0 || steps - k < 2) return s;
+  if (k < 2 || steps - k < 2) return s;
   const std::span<const double> head(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k) + 1);
   const std::span<const double> tail(v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   const double tail_pace = (tail.back() - tail.front()) / static_cast<double>(steps - k);
   if (shape_of(head).gained / static_cast<double>(k) > 0.25 * tail_pace) return s;
-  const Fit fit = fit_line(x.subspan(k), tail);
-  if (rising_verdict(shape_of(tail), fit.r2, steps - k, floor) != Verdict::steady) return s;
+  std::size_t pause = 0, longest_pause = 0;
+  for (std::size_t i = 1; i < tail.size(); ++i) {
+    pause = tail[i] > tail[i - 1] ? 0 : pause + 1;
+    longest_pause = std::max(longest_pause, pause);
+  }
+  if (k <= longest_pause) return s;
+  if (rising_verdict(shape_of(tail), fit_line(x.subspan(k), tail).r2, steps - k, floor) != Verdict::steady)
+    return s;
   s.verdict = Verdict::emerging;
-  s.since = k;
-  s.fit = fit;
+  s.since = k + 1;
+  // The pace since it appeared: the step into the first snapshot holding
+  // it is a part of an interval, so the fit starts there when two points
+  // or more follow.
+  const std::size_t from = n - s.since >= 2 ? s.since : k;
+  s.fit = fit_line(x.subspan(from), std::span<const double>(v).subspan(from));
   return s;
 }
 

@@ -78,7 +78,7 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
     for (Open& o : open) {
       if (o.link.category != block.category) continue;
       const std::uint64_t g = std::gcd(o.link.quantum, r.gcd);
-      if (g >= kMinQuantum && (g == o.link.quantum || g == r.gcd)) {
+      if (g >= kMinQuantum) {
         home = &o;
         break;
       }

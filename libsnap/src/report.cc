@@ -105,6 +105,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   std::sort(growing.begin(), growing.end(), by_growth);
   std::sort(others.begin(), others.end(), by_growth);
   r.findings = growing.size();
+  if (!growing.empty()) r.largest_growth = growing.front().growth;
   for (const Finding& fd : growing) {
     r.growing += fd.blocks.size();
     r.growth = saturating_add(r.growth, fd.growth);

@@ -342,6 +342,10 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   std::stable_sort(growing.begin(), growing.end(), before);
   std::stable_sort(others.begin(), others.end(), before);
   r.growing = growing.size();
+  for (const Finding& fd : growing) {
+    r.largest_growth = std::max(r.largest_growth, fd.growth);
+    r.largest_rate = std::max(r.largest_rate, fd.rate);
+  }
   const std::size_t limit = o.top.value_or(o.all ? SIZE_MAX : kDefaultTopCap);
   const std::size_t shown = std::min(limit, growing.size());
   r.rows.assign(growing.begin(), growing.begin() + static_cast<std::ptrdiff_t>(shown));

@@ -36,9 +36,9 @@ std::string describe(const Link& link);
 /// Links among `candidates` (indexes into c.blocks, of blocks that grew):
 /// blocks of one category whose every rise in Size, snapshot to snapshot
 /// (from 0 where a block is absent), is a multiple of one quantum of at
-/// least kMinQuantum, found as the greatest common divisor of the rises.
-/// A block joins a link when its own divisor and the link's divide one
-/// another. A link has two blocks or more.
+/// least kMinQuantum, found as the greatest common divisor of the rises
+/// (33 and 37 blocks of 1028K between two snapshots: 1028K). A link has two
+/// blocks or more.
 std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> candidates);
 
 }  // namespace snap

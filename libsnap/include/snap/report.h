@@ -55,6 +55,7 @@ struct DiffReport {
   std::size_t findings = 0;           // growing findings: a link counts once (pre --top)
   std::size_t hidden = 0;             // growing blocks cut by --top
   std::int64_t growth = 0;            // sum of the sort counter's delta over growing blocks
+  std::int64_t largest_growth = 0;    // of the largest growing finding (a block, or a link's sum)
   std::uint64_t floor = 0;            // the noise floor applied
   std::size_t below_floor = 0;        // blocks that grew, but less than the floor, and not linked
   std::int64_t below_floor_growth = 0;

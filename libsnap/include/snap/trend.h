@@ -16,12 +16,14 @@
 //              share). How many steps rose does not matter: a leak sampled
 //              faster than it touches pages shows flat steps between its
 //              rises, and its verdict must not depend on the sampling rate.
-//   emerging   not steady over the whole window, but flat (or absent) up to
-//              some snapshot k and steady from k on, over at least two
-//              steps: a leak that started during the capture, or moved to a
-//              new mapping (the kernel merges each new anonymous mmap into
-//              a neighbour until its gap of the address space is full).
-//              Its fit, rate and R^2 are those of the part from k on.
+//   emerging   flat (or absent) for at least two steps up to snapshot k,
+//              then steady from k on over at least two steps, its pauses
+//              after k all shorter than the flat start: a leak that started
+//              during the capture, or moved to a new mapping (the kernel
+//              merges each new anonymous mmap into a neighbour until its
+//              gap of the address space is full). Its fit, rate and R^2 are
+//              those of the snapshots holding it (from k + 1 on, when two
+//              or more do).
 #pragma once
 
 #include <cstdint>
@@ -56,15 +58,15 @@ struct SeriesStats {
   std::size_t steps_up = 0;
   double max_step = 0;      // the largest single increase
   double max_drop = 0;      // the largest single decrease, as a positive number
-  Fit fit;                  // against seconds when known, else snapshot index; from `since` on
+  Fit fit;                  // against seconds when known, else snapshot index (emerging: from since on)
   double per_snapshot = 0;  // growth / (N - 1)
   std::optional<double> per_second;  // growth / window, when times are known
   Verdict verdict = Verdict::flat;
-  std::size_t since = 0;  // emerging: the last flat snapshot (growth starts after it)
+  std::size_t since = 0;  // emerging: the first snapshot in which it had grown
 
   /// The rate findings are ranked and shown by, and projections use: the
   /// least-squares slope (per second when times are known, else per
-  /// snapshot), of the part from `since` on.
+  /// snapshot); when emerging, of the snapshots since it appeared.
   double rate() const { return fit.slope; }
 };
 
@@ -158,6 +160,8 @@ struct TrendReport {
   std::vector<Finding> rows;            // ranked, filtered, cut to --top
   std::size_t growing = 0;              // findings that grew above the floor and --min-growth
   std::size_t hidden = 0;
+  double largest_growth = 0;  // of the growing findings (before --top), for --fail-above
+  double largest_rate = 0;    // and the fastest, for --fail-rate
   std::vector<std::pair<Field, SeriesStats>> totals;  // size, rss, pss, swap where known
   SeriesStats mappings;
   std::vector<Projection> projections;

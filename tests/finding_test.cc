@@ -1,0 +1,317 @@
+// Findings a user can act on, on real captures taken for them:
+// - mmap-leak: 1 MiB mallocs (1028K mmaps each) merge into a mapping that
+//   grows downward until its gap is full, then a second mapping starts
+//   elsewhere halfway through; one leak, linked by its allocation size.
+// - linear-leak: one constant 6400 KiB/s heap leak sampled every 100 ms,
+//   1 s and 5 s: the same verdict and the same rate at every sampling rate.
+// Truth from each program's own log: testdata/*/GROUND_TRUTH.md.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "run_tool.h"
+#include "snap/emit.h"
+#include "snap/gate.h"
+#include "snap/trend.h"
+#include "testdata.h"
+
+namespace {
+
+using snap::Verdict;
+using snap::test::KiB;
+
+struct Series {
+  std::vector<snap::Snapshot> snaps;
+  snap::Timeline timeline;
+  snap::TrendReport report;
+};
+
+Series load(const std::string& dir, const std::string& family, std::size_t n, const std::string& suffix = "",
+            snap::TrendOptions o = {}) {
+  Series s;
+  std::vector<std::string> paths;
+  const int width = n >= 100 ? 3 : 2;
+  for (std::size_t i = 1; i <= n; ++i)
+    paths.push_back(snap::test::path(fmt::format("{}/{}.{:0{}}{}", dir, family, i, width, suffix)));
+  s.timeline = snap::make_timeline(paths, std::nullopt);
+  for (const auto& p : s.timeline.paths) s.snaps.push_back(snap::read_snapshot(p));
+  s.report = snap::make_trend(s.snaps, s.timeline, o);
+  return s;
+}
+
+snap::DiffReport diff(const std::string& a, const std::string& b, snap::DiffOptions o = {}) {
+  static std::vector<std::vector<snap::Snapshot>> keep;  // reports point into their snapshots
+  keep.push_back({snap::test::load(a), snap::test::load(b)});
+  return snap::make_report(keep.back(), o);
+}
+
+// GROUND_TRUTH.md of mmap-leak: the two leak mappings at 08, and the one-time block.
+constexpr std::uint64_t kM1 = 0x7fdf7e753000, kM1End = 0x7fdf80e7a000;
+constexpr std::uint64_t kM2 = 0x7fdf7c055000, kM2End = 0x7fdf7e57a000;
+constexpr std::uint64_t kOnce = 0x7fdf80e7a000;
+constexpr double kLeakKiB = 71960;  // 70 blocks of 1028K between 01 and 08
+
+}  // namespace
+
+TEST_CASE("mmap-leak trend: the mapping that fills its gap and the one that starts later are one steady leak") {
+  for (const std::string family : {"smaps", "pmap-x"}) {
+    CAPTURE(family);
+    auto s = load("mmap-leak", family, 8);
+    const auto& r = s.report;
+    REQUIRE(!r.rows.empty());
+    const snap::Finding& top = r.rows[0];
+    REQUIRE(top.link);
+    CHECK(top.verdict == Verdict::steady);
+    CHECK(top.growth == kLeakKiB * KiB);
+    CHECK(top.link->link.quantum == 1028 * KiB);
+    CHECK(top.link->link.steps == 70);
+    CHECK(top.link->link.category == snap::Category::anon);
+    CHECK(snap::describe(top.link->link) == "anon blocks growing in 1028K steps: 2 blocks, 70 steps");
+    // The log: 10 blocks a second, 10280.2 KiB/s of mapped memory.
+    CHECK(top.rate == doctest::Approx(10280.2 * KiB).epsilon(0.02));
+    REQUIRE(top.members.size() == 2);
+    const auto& newer = r.blocks[top.members[0]];
+    const auto& older = r.blocks[top.members[1]];
+    CHECK(newer.block->start == kM2);
+    CHECK(newer.block->end == kM2End);
+    CHECK(older.block->start == kM1);
+    CHECK(older.block->end == kM1End);
+    CHECK(newer.stats.growth == 38036 * KiB);
+    CHECK(older.stats.growth == 33924 * KiB);
+    // M2 appears between 04 and 05, then grows every step: emerging since
+    // 05 (index 4), at the leak's own pace.
+    CHECK(newer.stats.verdict == Verdict::emerging);
+    CHECK(newer.stats.since == 4);
+    CHECK(newer.stats.rate() == doctest::Approx(10280.2 * KiB).epsilon(0.01));
+    // Folded: neither mapping is a row of its own.
+    for (const auto& fd : r.rows)
+      if (fd.block) CHECK((fd.block->block->start != kM1 && fd.block->block->start != kM2));
+    // The one-time 1028K block is a step, ranked below the leak.
+    auto once = std::find_if(r.rows.begin(), r.rows.end(),
+                             [](const snap::Finding& fd) { return fd.block && fd.block->block->start == kOnce; });
+    REQUIRE(once != r.rows.end());
+    CHECK(once->verdict == Verdict::stepwise);
+    CHECK(once->growth == 1028 * KiB);
+    CHECK(r.growing == 2);
+    // gdb gets both leak mappings.
+    auto blocks = r.growing_blocks();
+    CHECK(std::count_if(blocks.begin(), blocks.end(), [](const snap::Block* b) { return b->start == kM1; }) == 1);
+    CHECK(std::count_if(blocks.begin(), blocks.end(), [](const snap::Block* b) { return b->start == kM2; }) == 1);
+  }
+}
+
+TEST_CASE("mmap-leak, two snapshots: one finding of two blocks, +71960K in 70 steps of 1028K") {
+  for (const std::string family : {"smaps", "pmap-x"}) {
+    CAPTURE(family);
+    auto r = diff("mmap-leak/" + family + ".01", "mmap-leak/" + family + ".08");
+    REQUIRE(r.links.size() == 1);
+    const snap::Link& l = r.links[0];
+    CHECK(l.quantum == 1028 * KiB);
+    CHECK(l.steps == 70);
+    CHECK(!l.all_new);
+    REQUIRE(r.rows.size() >= 3);
+    // The link ranks first by its sum; its members follow it, largest first.
+    CHECK(r.row_link[0] == 0);
+    CHECK(r.row_link[1] == 0);
+    CHECK(r.rows[0]->start == kM2);
+    CHECK(r.rows[1]->start == kM1);
+    CHECK(r.rows[0]->delta(snap::Field::rss) + r.rows[1]->delta(snap::Field::rss) ==
+          static_cast<std::int64_t>(kLeakKiB * KiB));
+    CHECK(r.row_link[2] == snap::kNoLink);
+    CHECK(r.rows[2]->start == kOnce);
+    CHECK(r.findings == 2);
+    CHECK(r.growing == 3);
+    CHECK(r.largest_growth == static_cast<std::int64_t>(kLeakKiB * KiB));
+  }
+}
+
+TEST_CASE("mmap-leak text and JSON: the members folded under their finding, every range in JSON") {
+  using snap::test::run_tool;
+  const std::string dir = snap::test::path("mmap-leak");
+  auto two = run_tool(SNAPDIFF_EXE, "pmap-x.01 pmap-x.08", dir, "NO_COLOR=1");
+  CHECK(two.status == 1);
+  CHECK(two.out.find("+71960K   6168K  78128K  +1167%  grown   anon          (2 blocks)") != std::string::npos);
+  CHECK(two.out.find("anon blocks growing in 1028K steps: 2 blocks, 70 steps") != std::string::npos);
+  CHECK(two.out.find("\u2514 7fdf7c055000-7fdf7e57a000") != std::string::npos);
+  CHECK(two.out.find("\u2514 7fdf7e753000-7fdf80e7a000") != std::string::npos);
+
+  auto json = run_tool(SNAPDIFF_EXE, "--json pmap-x.01 pmap-x.08", dir);
+  auto j = nlohmann::json::parse(json.out);
+  REQUIRE(j["links"].size() == 1);
+  CHECK(j["links"][0]["quantum"] == 1028 * 1024);
+  CHECK(j["links"][0]["steps"] == 70);
+  CHECK(j["links"][0]["growth"] == 71960 * 1024);
+  REQUIRE(j["links"][0]["members"].size() == 2);
+  CHECK(j["links"][0]["members"][0]["start"] == "0x7fdf7c055000");
+  CHECK(j["blocks"][0]["link"] == 0);
+  CHECK(j["blocks"][2]["link"].is_null());
+
+  auto trend = run_tool(SNAPDIFF_EXE, "--json .", dir);
+  auto t = nlohmann::json::parse(trend.out);
+  const auto& top = t["findings"][0];
+  CHECK(top["kind"] == "link");
+  CHECK(top["verdict"] == "steady");
+  REQUIRE(top["members"].size() == 2);
+  CHECK(top["members"][0]["start"] == "0x7fdf7c055000");
+  CHECK(top["members"][0]["verdict"] == "emerging");
+
+  // --ranges hands gdb both mappings of the leak.
+  auto ranges = run_tool(SNAPDIFF_EXE, "--ranges --dump whole pmap-x.01 pmap-x.08", dir);
+  CHECK(ranges.out.find("0x7fdf7c055000 0x7fdf7e57a000") != std::string::npos);
+  CHECK(ranges.out.find("0x7fdf7e753000 0x7fdf80e7a000") != std::string::npos);
+}
+
+TEST_CASE("thread-leak trend: the population's stacks are folded under it, not ranked again") {
+  auto s = load("thread-leak", "smaps", 8);
+  const auto& r = s.report;
+  REQUIRE(r.rows.size() >= 1);
+  const snap::Finding& top = r.rows[0];
+  REQUIRE(top.population);
+  CHECK(top.members.size() == 14);  // 14 threads born, each keeping a 72K-resident stack
+  for (std::size_t b : top.members) CHECK(r.blocks[b].block->category == snap::Category::thread_stack);
+  for (const auto& fd : r.rows) CHECK(!fd.block);
+  CHECK(r.growing_blocks().size() == 14);
+}
+
+TEST_CASE("thread-leak, two snapshots: the 14 new stacks are one finding") {
+  auto r = diff("thread-leak/pmap-x.01", "thread-leak/pmap-x.08");
+  REQUIRE(r.links.size() == 1);
+  CHECK(r.links[0].all_new);
+  CHECK(r.links[0].quantum == 8192 * KiB);
+  CHECK(r.links[0].blocks.size() == 14);
+  CHECK(snap::describe(r.links[0]) == "14 new thread-stack blocks of 8192K");
+  CHECK(r.findings == 1);
+  CHECK(r.growth == 1008 * KiB);
+}
+
+TEST_CASE("linear-leak at 100 ms, 1 s and 5 s: the same verdict and the log's rate") {
+  struct Run {
+    std::string dir;
+    std::size_t n;
+    std::string suffix;
+  };
+  const Run runs[] = {{"linear-leak/100ms", 125, ".gz"}, {"linear-leak/1s", 14, ""}, {"linear-leak/5s", 9, ""}};
+  for (const Run& run : runs) {
+    CAPTURE(run.dir);
+    auto s = load(run.dir, "smaps", run.n, run.suffix);
+    const auto& r = s.report;
+    REQUIRE(r.times_known());
+    REQUIRE(!r.rows.empty());
+    const snap::Finding& top = r.rows[0];
+    REQUIRE(top.block);
+    CHECK(top.block->block->category == snap::Category::heap);
+    CHECK(top.verdict == Verdict::steady);
+    CHECK(r.growing == 1);
+    // GROUND_TRUTH.md: a least-squares fit of the heap's Rss gives 6401.6 KiB/s in all three runs.
+    CHECK(top.rate == doctest::Approx(6401.6 * KiB).epsilon(0.003));
+    // RATE is the least-squares slope, the one the projection uses.
+    CHECK(top.rate == doctest::Approx(snap::fit_line(r.seconds, top.block->stats.values).slope));
+  }
+}
+
+TEST_CASE("verdicts do not count rising steps: flat steps between page-granular rises stay steady") {
+  const double F = 64 * KiB;
+  std::vector<double> x, y;
+  // 64K allocated every third sample: two flat steps out of three.
+  for (int i = 0; i < 60; ++i) {
+    x.push_back(i * 0.1);
+    y.push_back(static_cast<double>(i / 3) * 64 * KiB);
+  }
+  auto s = snap::analyze(y, x, true, F);
+  CHECK(s.steps_up == 19);
+  CHECK(s.verdict == Verdict::steady);
+  // A real drop (a free of more than the floor) breaks steadiness.
+  y[40] -= 2 * F;
+  CHECK(snap::analyze(y, x, true, F).verdict != Verdict::steady);
+}
+
+TEST_CASE("emerging: absent, then steady; a one-time step is not") {
+  const double F = 64 * KiB, M = 1024 * KiB;
+  std::vector<double> x;
+  for (int i = 0; i < 8; ++i) x.push_back(i);
+  auto v = [&](std::vector<double> y) { return snap::analyze(y, x, false, F); };
+  auto e = v({0, 0, 0, 0, 0, 3 * M, 13 * M, 23 * M});
+  CHECK(e.verdict == Verdict::emerging);
+  CHECK(e.since == 5);
+  CHECK(e.rate() == doctest::Approx(10 * M));  // the slope since it appeared
+  // Two flat steps between rises, from the start: a staircase, steady.
+  std::vector<double> x10;
+  for (int i = 0; i < 10; ++i) x10.push_back(i);
+  CHECK(snap::analyze({0, 0, 0, 2 * M, 2 * M, 2 * M, 4 * M, 4 * M, 4 * M, 6 * M}, x10, false, F).verdict ==
+        Verdict::steady);
+  CHECK(v({0, 0, 0, 0, 0, 0, 8 * M, 8 * M}).verdict == Verdict::stepwise);
+  // A leak that grew from the start by small steps has no flat prefix.
+  CHECK(v({0, 32 * KiB, 1 * M, 2 * M, 3 * M, 4 * M, 5 * M, 6 * M}).verdict == Verdict::steady);
+}
+
+TEST_CASE("two snapshots: one noise floor with trends; pages touched are not growth") {
+  auto r = diff("jvm-inflater-leak/pmap-x.01", "jvm-inflater-leak/pmap-x.08");
+  // 1% of the +37968K that grew, at least 64K.
+  CHECK(r.floor == 379 * KiB + 696);
+  CHECK(r.growing == 3);  // the zlib arena, jcmd's mmap and its arena
+  CHECK(r.below_floor == 3);
+  CHECK(r.below_floor_growth == 92 * KiB);  // libstdc++ text +64K, a stack +24K, the code cache +4K
+  CHECK(r.exit_status() == 1);
+  snap::DiffOptions every_page;
+  every_page.floor = 0;
+  auto all = diff("jvm-inflater-leak/pmap-x.01", "jvm-inflater-leak/pmap-x.08", every_page);
+  CHECK(all.growing == 6);
+  // idle-sleep: nothing grows past the floor.
+  CHECK(diff("idle-sleep/smaps.01", "idle-sleep/smaps.02").exit_status() == 0);
+}
+
+TEST_CASE("gates on the whole process: --fail-above, --fail-rate") {
+  using snap::test::run_tool;
+  const std::string dir = snap::test::path("mmap-leak");
+  // Per block, -m 40M sees no block past 40M; the leak (+71960K) is one finding.
+  CHECK(run_tool(SNAPDIFF_EXE, "-m 40M pmap-x.01 pmap-x.08", dir).status == 1);
+  CHECK(run_tool(SNAPDIFF_EXE, "-m 80M pmap-x.01 pmap-x.08", dir).status == 0);
+  // The process's total Rss grew +72992K.
+  auto above = run_tool(SNAPDIFF_EXE, "--fail-above 71M pmap-x.01 pmap-x.08", dir);
+  CHECK(above.status == 1);
+  CHECK(above.err.find("gate failed: total Rss +72992K reaches --fail-above 72704K") != std::string::npos);
+  auto below = run_tool(SNAPDIFF_EXE, "--fail-above 72M pmap-x.01 pmap-x.08", dir);
+  CHECK(below.status == 0);
+  CHECK(below.err.find("gate passed") != std::string::npos);
+  // Rate: 10 MiB/s of leak over 7 s.
+  CHECK(run_tool(SNAPDIFF_EXE, "--fail-rate 8M/s .", dir).status == 1);
+  CHECK(run_tool(SNAPDIFF_EXE, "--fail-rate 12M/s .", dir).status == 0);
+  CHECK(run_tool(SNAPDIFF_EXE, "--fail-rate 600M/min .", dir).status == 1);
+  auto two = run_tool(SNAPDIFF_EXE, "--fail-rate 1M/s pmap-x.01 pmap-x.08", dir);
+  CHECK(two.status == 2);
+  CHECK(two.out.empty());
+  CHECK(run_tool(SNAPDIFF_EXE, "--fail-rate 1M/fortnight .", dir).status == 2);
+  CHECK(snap::parse_rate("1M/s") == doctest::Approx(1048576));
+  CHECK(snap::parse_rate("60M/min") == doctest::Approx(1048576));
+  CHECK(snap::parse_rate("1G/h") == doctest::Approx(1073741824.0 / 3600));
+  CHECK(!snap::parse_rate("fast"));
+}
+
+TEST_CASE("slow-leak at 100 ms, 1 s and 5 s: a rise one step in three is still steady, at the log's rate") {
+  // GROUND_TRUTH.md: 256 KiB every 300 ms, 873813 B/s; at 100 ms only 42 of
+  // 124 steps rise.
+  struct Run {
+    std::string dir;
+    std::size_t n;
+    std::string suffix;
+    std::size_t rises;
+  };
+  const Run runs[] = {
+      {"slow-leak/100ms", 125, ".gz", 42}, {"slow-leak/1s", 14, "", 13}, {"slow-leak/5s", 9, "", 8}};
+  for (const Run& run : runs) {
+    CAPTURE(run.dir);
+    auto s = load(run.dir, "smaps", run.n, run.suffix);
+    const auto& r = s.report;
+    REQUIRE(!r.rows.empty());
+    const snap::Finding& top = r.rows[0];
+    REQUIRE(top.block);
+    CHECK(top.block->block->category == snap::Category::heap);
+    CHECK(top.block->stats.steps_up == run.rises);
+    CHECK(top.verdict == Verdict::steady);
+    CHECK(r.growing == 1);
+    CHECK(top.rate == doctest::Approx(873813.3).epsilon(0.005));
+  }
+}
