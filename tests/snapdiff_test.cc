@@ -198,7 +198,6 @@ TEST_CASE("three snapshots or a directory: the trend report") {
   CHECK(maps.out.find("mappings +7.7/s: reaches vm.max_map_count (100) in about 5s") != std::string::npos);
 
   CHECK(snapdiff("--interval soon a b c").status == 2);
-  CHECK(snapdiff("--csv c-malloc-leak").status == 2);
 }
 
 TEST_CASE("ASCII sparklines outside a UTF-8 locale") {
