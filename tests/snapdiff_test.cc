@@ -198,7 +198,52 @@ TEST_CASE("three snapshots or a directory: the trend report") {
   CHECK(maps.out.find("mappings +7.7/s: reaches vm.max_map_count (100) in about 5s") != std::string::npos);
 
   CHECK(snapdiff("--interval soon a b c").status == 2);
-  CHECK(snapdiff("--csv c-malloc-leak").status == 2);
+}
+
+TEST_CASE("--csv for trends: one row per snapshot, finding and counter, with wall-clock times") {
+  auto r = snapdiff("--csv c-malloc-leak");
+  CHECK(r.status == 1);
+  REQUIRE(r.out.starts_with(
+      "snapshot,source,epoch_ms,time_iso,seconds,finding,kind,verdict,category,start,end,name,counter,value\r\n"));
+  // 8 snapshots x 3 findings x 23 counters (22 that smaps sums, and regions).
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1 + 8 * 3 * 23);
+  CHECK(r.out.find("\r\n8,c-malloc-leak/smaps.08,1795566702304,2026-11-25T00:31:42.304Z,7.19,1,block,steady,heap,"
+                   "0x55c69e02f000,0x55c69ea91000,[heap],rss,10756096\r\n") != std::string::npos);
+
+  // --interval alone: the spacing is known, the time of day is not.
+  auto i = snapdiff("--csv --interval 5m --top 1 thread-leak/smaps.01 thread-leak/smaps.04 thread-leak/smaps.08");
+  CHECK(i.status == 1);
+  CHECK(i.out.find("\r\n3,thread-leak/smaps.08,,,600,1,population,steady,thread-stack,,,"
+                   "thread-stack 8192K+4K guard,regions,19\r\n") != std::string::npos);
+  CHECK(snapdiff("--csv --json c-malloc-leak").status == 2);
+}
+
+TEST_CASE("125 snapshots: the sparklines stay 32 columns wide") {
+  // The real c-malloc-leak series listed over and over, 30 s apart.
+  std::string args = "--interval 30s";
+  for (int i = 0; i < 125; ++i) args += fmt::format(" c-malloc-leak/smaps.{:02}", i % 8 + 1);
+  auto r = snapdiff(args, SNAP_TESTDATA, "LC_ALL=C.UTF-8");
+  REQUIRE(r.status == 1);
+  CAPTURE(r.out);
+  CHECK(r.out.find("125 snapshots: ") == 0);
+  // Each line's sparkline: its run of block characters (U+2581..U+2588).
+  std::vector<std::size_t> widths;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    std::size_t run = 0, longest = 0;
+    for (std::size_t k = 0; k < line.size();) {
+      if (line.compare(k, 2, "\xe2\x96") == 0 && k + 2 < line.size()) {
+        longest = std::max(longest, ++run);
+        k += 3;
+      } else {
+        run = 0;
+        ++k;
+      }
+    }
+    if (longest) widths.push_back(longest);
+  }
+  // The heap and the two arenas; Size, Rss, Pss, Swap and Mappings.
+  CHECK(widths == std::vector<std::size_t>(8, 32));
 }
 
 TEST_CASE("ASCII sparklines outside a UTF-8 locale") {

@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "snap/error.h"
+#include "snap/manifest.h"
 #include "snap/timeline.h"
 #include "testdata.h"
 
@@ -52,6 +55,26 @@ TEST_CASE("c-malloc-leak: times.txt beside the files gives the capture times") {
   CHECK(t.seconds[7] == doctest::Approx(7.190));
 }
 
+TEST_CASE("wall-clock times: times.txt's epoch ms, exact, in time order") {
+  auto paths = c_malloc("smaps");
+  std::swap(paths[0], paths[5]);
+  auto t = snap::make_timeline(paths, std::nullopt);
+  CHECK(t.paths == c_malloc("smaps"));
+  CHECK(t.epoch_ms == std::vector<std::int64_t>{1795566695114, 1795566696139, 1795566697166, 1795566698195,
+                                                1795566699217, 1795566700239, 1795566701271, 1795566702304});
+  // Seconds from the whole milliseconds: no rounding left over.
+  CHECK(t.seconds[1] == 1.025);
+  CHECK(t.seconds[7] == 7.19);
+  CHECK(snap::iso8601_utc(t.epoch_ms[0]) == "2026-11-25T00:31:35.114Z");  // date -u -d @1795566695.114
+}
+
+TEST_CASE("iso8601_utc") {
+  CHECK(snap::iso8601_utc(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(snap::iso8601_utc(951782400000) == "2000-02-29T00:00:00.000Z");
+  CHECK(snap::iso8601_utc(253402300799999) == "9999-12-31T23:59:59.999Z");
+  CHECK(snap::iso8601_utc(-1) == "1969-12-31T23:59:59.999Z");
+}
+
 TEST_CASE("snapshots given out of order are put in time order, and it is said") {
   auto paths = c_malloc("pmap-x");
   std::reverse(paths.begin(), paths.end());
@@ -68,6 +91,8 @@ TEST_CASE("--interval overrides every other time, and keeps the given order") {
   CHECK(t.source == snap::TimeSource::interval);
   CHECK(t.paths == paths);
   CHECK(t.seconds[7] == 210);
+  // An interval is a spacing, not a time of day: even beside times.txt.
+  CHECK(t.epoch_ms.empty());
 }
 
 TEST_CASE("times in file names: epoch ms, epoch s, YYYYmmdd-HHMMSS") {
@@ -83,6 +108,47 @@ TEST_CASE("times in file names: epoch ms, epoch s, YYYYmmdd-HHMMSS") {
       snap::make_timeline({d.touch("pmap-20261125-235959"), d.touch("pmap-20261126T000109")}, std::nullopt);
   CHECK(h.source == snap::TimeSource::file_name);
   CHECK(h.seconds[1] == 70);
+  CHECK(t.epoch_ms == std::vector<std::int64_t>{1795566695114, 1795566702304});
+  CHECK(s.epoch_ms == std::vector<std::int64_t>{1795566695000, 1795566755000});
+  REQUIRE(h.epoch_ms.size() == 2);
+  CHECK(snap::iso8601_utc(h.epoch_ms[0]) == "2026-11-25T23:59:59.000Z");
+  CHECK(snap::iso8601_utc(h.epoch_ms[1]) == "2026-11-26T00:01:09.000Z");
+}
+
+TEST_CASE("wall-clock times from a snapcollect manifest; none from times that are no dates") {
+  TempDir d;
+  snap::Manifest m;
+  m.pid = 5094;
+  const double walls[] = {1795566695.114, 1795566696.139, 1795566697.5};
+  std::vector<std::string> paths;
+  for (int i = 0; i < 3; ++i) {
+    snap::ManifestEntry e;
+    e.file = fmt::format("smaps.{:04}", i + 1);
+    e.wall = walls[i];
+    fs::copy_file(c_malloc("smaps")[static_cast<std::size_t>(i)], d.path / e.file);
+    paths.push_back((d.path / e.file).string());
+    m.snapshots.push_back(e);
+  }
+  std::ofstream(d.path / "manifest.json") << snap::manifest_json(m);
+  auto t = snap::make_timeline(paths, std::nullopt);
+  CHECK(t.source == snap::TimeSource::collection);
+  CHECK(t.epoch_ms == std::vector<std::int64_t>{1795566695114, 1795566696139, 1795566697500});
+  CHECK(t.seconds[2] == 2.386);
+
+  // times.txt in milliseconds since something, or far beyond the year 9999:
+  // still a spacing, no longer a date.
+  const fs::path dir = d.path / "far";
+  fs::create_directories(dir);
+  std::ofstream(dir / "times.txt") << "1 1e17\n2 1.00000000001e17\n3 1.00000000002e17\n";
+  std::vector<std::string> far_paths;
+  for (const char* name : {"maps.1", "maps.2", "maps.3"}) {
+    std::ofstream(dir / name) << "x\n";
+    far_paths.push_back((dir / name).string());
+  }
+  auto far = snap::make_timeline(far_paths, std::nullopt);
+  CHECK(far.source == snap::TimeSource::manifest);
+  CHECK(far.known());
+  CHECK(far.epoch_ms.empty());
 }
 
 TEST_CASE("mtimes: used when they all differ; a tie (files copied together) means unknown") {
@@ -92,10 +158,12 @@ TEST_CASE("mtimes: used when they all differ; a tie (files copied together) mean
   CHECK(t.source == snap::TimeSource::mtime);
   CHECK(t.paths == std::vector<std::string>{b, a, c});
   CHECK(t.seconds == std::vector<double>{0, 60, 120});
+  CHECK(t.epoch_ms == std::vector<std::int64_t>{1795566640000, 1795566700000, 1795566760000});
   auto x = d.touch("b.1", 1795566700), y = d.touch("b.2", 1795566700), z = d.touch("b.3", 1795566640);
   auto u = snap::make_timeline({x, y, z}, std::nullopt);
   CHECK(u.source == snap::TimeSource::none);
   CHECK(!u.known());
+  CHECK(u.epoch_ms.empty());
   CHECK(u.paths == std::vector<std::string>{x, y, z});  // command-line order kept
 }
 

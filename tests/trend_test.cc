@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -263,4 +264,304 @@ TEST_CASE("sparkline") {
   CHECK(snap::sparkline({0, 1, 2, 3, 4, 5, 6, 7}, false) == " .:-=+*#");
   CHECK(snap::sparkline({3, 3, 3}, true) == "▁▁▁");
   CHECK(snap::sparkline({}, true).empty());
+}
+
+namespace {
+
+/// An RFC 4180 reader for the tests: rows of fields, CRLF line ends,
+/// quoted fields with "" for a quote and line breaks kept.
+std::vector<std::vector<std::string>> read_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
+      else if (ch == '"') quoted = false;
+      else field += ch;
+    } else if (ch == '"') {
+      quoted = true;
+    } else if (ch == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (ch == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+      ++i;
+    } else {
+      field += ch;
+    }
+  }
+  REQUIRE(row.empty());  // every row ends in CRLF
+  REQUIRE(field.empty());
+  return rows;
+}
+
+/// times.txt's "NN EPOCH_MS" lines, read here on their own.
+std::vector<std::int64_t> times_txt(const std::string& dir) {
+  std::ifstream in(snap::test::path(dir + "/times.txt"));
+  std::vector<std::int64_t> out;
+  std::string nn;
+  std::int64_t ms = 0;
+  while (in >> nn >> ms) out.push_back(ms);
+  return out;
+}
+
+const std::vector<std::string> kHeader = {"snapshot", "source", "epoch_ms", "time_iso", "seconds",
+                                          "finding",  "kind",   "verdict",  "category", "start",
+                                          "end",      "name",   "counter",  "value"};
+
+}  // namespace
+
+TEST_CASE("trend CSV, c-malloc-leak smaps.01..08: a row per snapshot, finding and counter, exact") {
+  auto s = load_series("c-malloc-leak", "smaps");
+  std::string out;
+  snap::emit_trend_csv(out, s.report);
+  auto rows = read_csv(out);
+  REQUIRE(!rows.empty());
+  CHECK(rows[0] == kHeader);
+  for (const auto& row : rows) REQUIRE(row.size() == kHeader.size());
+
+  // The ranking counter, every counter smaps gives that adds up (not the
+  // page sizes, THPeligible, VmFlags), pmap's Dirty and Accessible, and the
+  // region count.
+  const std::vector<std::string> counters = {
+      "rss",          "size",          "pss",           "pss_dirty",        "shared_clean",    "shared_dirty",
+      "private_clean", "private_dirty", "referenced",   "anonymous",        "ksm",             "lazy_free",
+      "anon_huge_pages", "shmem_pmd_mapped", "file_pmd_mapped", "shared_hugetlb", "private_hugetlb", "swap",
+      "swap_pss",     "locked",        "dirty",         "accessible",       "regions"};
+  std::vector<std::string> first_counters;
+  for (const auto& row : rows)
+    if (row[0] == "1" && row[5] == "1") first_counters.push_back(row[12]);
+  CHECK(first_counters == counters);
+  // 8 snapshots x 3 findings (the heap and the two arenas) x 23 counters.
+  REQUIRE(s.report.rows.size() == 3);
+  CHECK(rows.size() == 1 + 8 * 3 * counters.size());
+
+  // Every snapshot's wall-clock time is times.txt's.
+  const auto ms = times_txt("c-malloc-leak");
+  REQUIRE(ms.size() == 8);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto k = std::stoul(rows[i][0]);
+    REQUIRE(k >= 1);
+    REQUIRE(k <= 8);
+    CHECK(rows[i][1] == snap::test::path(fmt::format("c-malloc-leak/smaps.{:02}", k)));
+    CHECK(rows[i][2] == std::to_string(ms[k - 1]));
+  }
+  auto value = [&](std::string_view finding, std::size_t snapshot, std::string_view counter) -> std::string {
+    for (const auto& row : rows)
+      if (row[5] == finding && row[0] == std::to_string(snapshot) && row[12] == counter) return row[13];
+    FAIL("no row for finding ", finding, " snapshot ", snapshot, " ", counter);
+    return {};
+  };
+  auto row_of = [&](std::string_view finding, std::size_t snapshot) {
+    for (const auto& row : rows)
+      if (row[5] == finding && row[0] == std::to_string(snapshot)) return row;
+    FAIL("no row");
+    return std::vector<std::string>{};
+  };
+  const auto heap = row_of("1", 1);
+  CHECK(heap[3] == "2026-11-25T00:31:35.114Z");  // date -u -d @1795566695.114
+  CHECK(heap[4] == "0");
+  CHECK(row_of("1", 2)[4] == "1.025");
+  CHECK(row_of("1", 8)[4] == "7.19");
+  CHECK(heap[6] == "block");
+  CHECK(heap[7] == "steady");
+  CHECK(heap[8] == "heap");
+  CHECK(heap[9] == "0x55c69e02f000");
+  CHECK(heap[10] == "0x55c69ea91000");
+  CHECK(heap[11] == "[heap]");
+  // GROUND_TRUTH.md: [heap] Rss 1544 -> 10504 KiB, 5 x 256 KiB a snapshot;
+  // Size 1672 -> 10632 KiB; one region throughout.
+  for (std::size_t k = 1; k <= 8; ++k) {
+    CAPTURE(k);
+    CHECK(value("1", k, "rss") == std::to_string((1544 + 1280 * (k - 1)) * 1024));
+    CHECK(value("1", k, "regions") == "1");
+  }
+  CHECK(value("1", 1, "size") == std::to_string(1672 * 1024));
+  CHECK(value("1", 8, "size") == std::to_string(10632 * 1024));
+  // worker1's arena: Rss 388 -> 2692 KiB, its rw-p part and its reserve.
+  CHECK(row_of("2", 1)[9] == "0x7fcd80000000");
+  CHECK(value("2", 1, "rss") == std::to_string(388 * 1024));
+  CHECK(value("2", 8, "rss") == std::to_string(2692 * 1024));
+  CHECK(value("2", 8, "regions") == "2");
+  CHECK(value("2", 8, "size") == std::to_string(65536 * 1024));
+}
+
+TEST_CASE("trend CSV, thread-leak smaps.01..08: the population of stacks, by Rss and by count") {
+  auto s = load_series("thread-leak", "smaps");
+  std::string out;
+  snap::emit_trend_csv(out, s.report);
+  auto rows = read_csv(out);
+  REQUIRE(rows.size() > 1);
+  CHECK(rows[0] == kHeader);
+  std::size_t expected = 0;
+  for (const auto& fd : s.report.rows) expected += 8 * (fd.block ? 23 : 2);
+  CHECK(rows.size() == 1 + expected);
+  const auto ms = times_txt("thread-leak");
+  std::vector<std::vector<std::string>> top;
+  for (const auto& row : rows)
+    if (row[5] == "1") top.push_back(row);
+  REQUIRE(top.size() == 16);
+  // GROUND_TRUTH.md: 5 -> 19 stacks of 72 KiB Rss each.
+  for (std::size_t i = 0; i < 16; ++i) {
+    const auto& row = top[i];
+    CAPTURE(row[0]);
+    CHECK(row[6] == "population");
+    CHECK(row[7] == "steady");
+    CHECK(row[8] == "thread-stack");
+    CHECK(row[9].empty());
+    CHECK(row[10].empty());
+    CHECK(row[11] == "thread-stack 8192K+4K guard");
+    CHECK(row[2] == std::to_string(ms[i / 2]));
+  }
+  CHECK(top[0][12] == "rss");
+  CHECK(top[0][13] == std::to_string(5 * 72 * 1024));
+  CHECK(top[1][12] == "regions");
+  CHECK(top[1][13] == "5");
+  CHECK(top[14][13] == std::to_string(19 * 72 * 1024));
+  CHECK(top[15][13] == "19");
+  CHECK(top[0][3] == "2026-11-25T15:41:01.924Z");  // date -u -d @1795621261.924
+}
+
+TEST_CASE("trend CSV: names and sources with commas, quotes and line breaks are quoted (RFC 4180)") {
+  const std::string name = "/opt/my \"app\",v2/lib.so";
+  std::vector<snap::Snapshot> snaps;
+  for (unsigned i = 0; i < 4; ++i)
+    snaps.push_back(snap::parse_snapshot(
+        fmt::format("10000000-20000000 rw-p 00000000 08:01 42 {}\nSize: 262144 kB\nRss: {} kB\n", name, 4096 * i),
+        fmt::format("snap,\n{}", i), snap::Format::smaps));
+  snap::Timeline t;  // no times: the time columns stay empty
+  auto r = snap::make_trend(snaps, t, {});
+  REQUIRE(r.rows.size() == 1);
+  std::string out;
+  snap::emit_trend_csv(out, r);
+  CHECK(out.find("\"/opt/my \"\"app\"\",v2/lib.so\"") != std::string::npos);
+  auto rows = read_csv(out);
+  // rss, size, accessible and regions, for each of 4 snapshots.
+  REQUIRE(rows.size() == 1 + 4 * 4);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    REQUIRE(rows[i].size() == kHeader.size());
+    CHECK(rows[i][1] == fmt::format("snap,\n{}", std::stoul(rows[i][0]) - 1));
+    CHECK(rows[i][2].empty());
+    CHECK(rows[i][3].empty());
+    CHECK(rows[i][4].empty());
+    CHECK(rows[i][11] == name);
+  }
+  CHECK(rows[13][12] == "rss");
+  CHECK(rows[13][13] == std::to_string(3 * 4096 * 1024));
+}
+
+TEST_CASE("trend JSON: byte and region counts are integers; rates stay floats; wall-clock times") {
+  auto s = load_series("c-malloc-leak", "smaps");
+  std::string json;
+  snap::emit_trend_json(json, s.report);
+  CHECK(json.find("60100608.0") == std::string::npos);
+  auto j = nlohmann::json::parse(json);
+  const auto ms = times_txt("c-malloc-leak");
+  REQUIRE(j["snapshots"].size() == 8);
+  for (std::size_t i = 0; i < 8; ++i) {
+    CHECK(j["snapshots"][i]["epoch_ms"].is_number_integer());
+    CHECK(j["snapshots"][i]["epoch_ms"] == ms[i]);
+  }
+  CHECK(j["snapshots"][0]["time"] == "2026-11-25T00:31:35.114Z");
+  CHECK(j["snapshots"][7]["time"] == "2026-11-25T00:31:42.304Z");
+  CHECK(j["snapshots"][1]["seconds"] == 1.025);
+
+  auto integers = [](const nlohmann::json& stats) {
+    CHECK(stats["growth"].is_number_integer());
+    CHECK(stats["max_step"].is_number_integer());
+    CHECK(stats["steps_up"].is_number_integer());
+    for (const auto& v : stats["values"]) CHECK(v.is_number_integer());
+    CHECK(stats["per_snapshot"].is_number_float());
+    CHECK(stats["slope"].is_number_float());
+    CHECK(stats["r2"].is_number_float());
+  };
+  const auto& heap = j["findings"][0];
+  integers(heap["series"]);
+  CHECK(heap["growth"].is_number_integer());
+  CHECK(heap["growth"] == 8960 * 1024);
+  CHECK(heap["rate"].is_number_float());
+  CHECK(heap["series"]["max_step"] == 1280 * 1024);
+  for (std::size_t i = 0; i < 8; ++i) CHECK(heap["series"]["values"][i] == (1544 + 1280 * i) * 1024);
+  CHECK(heap["series"]["per_second"].is_number_float());
+  for (const auto& item : j["totals"].items()) {
+    const std::string name = item.key();  // clang 14 cannot capture a structured binding
+    CAPTURE(name);
+    integers(item.value());
+  }
+  CHECK(j["totals"]["rss"]["values"][0] == 3968 * 1024);  // GROUND_TRUTH.md: the sum of smaps Rss
+  CHECK(j["totals"]["mappings"]["values"][7] == 32);
+  CHECK(j["floor"].is_number_integer());
+
+  auto t = load_series("thread-leak", "smaps");
+  std::string tj;
+  snap::emit_trend_json(tj, t.report);
+  auto k = nlohmann::json::parse(tj);
+  const auto& stacks = k["findings"][0];
+  REQUIRE(stacks["kind"] == "population");
+  integers(stacks["count"]);
+  integers(stacks["series"]);
+  CHECK(stacks["count"]["values"][0] == 5);
+  CHECK(stacks["count"]["values"][7] == 19);
+  CHECK(stacks["series"]["values"][7] == 19 * 72 * 1024);
+  REQUIRE(!k["projections"].empty());
+  CHECK(k["projections"][0]["limit"].is_number_integer());
+  CHECK(k["projections"][0]["limit"] == 65530);
+  CHECK(k["projections"][0]["eta"].is_number_float());
+}
+
+TEST_CASE("trend JSON: no wall-clock time with --interval alone, none at all without times") {
+  std::vector<std::string> paths;
+  for (int i = 1; i <= 3; ++i) paths.push_back(snap::test::path(fmt::format("thread-leak/smaps.{:02}", i)));
+  std::vector<snap::Snapshot> snaps;
+  for (const auto& p : paths) snaps.push_back(snap::read_snapshot(p));
+  auto interval = snap::make_trend(snaps, snap::make_timeline(paths, 30.0), {});
+  std::string out;
+  snap::emit_trend_json(out, interval);
+  auto j = nlohmann::json::parse(out);
+  CHECK(j["snapshots"][2]["seconds"] == 60.0);
+  CHECK(j["snapshots"][2]["epoch_ms"].is_null());
+  CHECK(j["snapshots"][2]["time"].is_null());
+  auto none = snap::make_trend(snaps, snap::Timeline{}, {});
+  out.clear();
+  snap::emit_trend_json(out, none);
+  j = nlohmann::json::parse(out);
+  CHECK(j["snapshots"][0]["seconds"].is_null());
+  CHECK(j["snapshots"][0]["epoch_ms"].is_null());
+}
+
+TEST_CASE("sparkline: at most 32 cells; a steady line stays steady, a one-snapshot spike shows") {
+  auto cells = [](const std::string& s) {
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+  };
+  std::vector<double> ramp(125), flat(125, 7.0), spike(125, 100.0);
+  for (std::size_t i = 0; i < 125; ++i) ramp[i] = 4096.0 * static_cast<double>(i);
+  spike[60] = 900;  // inside a cell (58..61), not at its end
+  const std::string r = snap::sparkline(ramp, false);
+  CHECK(r.size() == 32);
+  CHECK(cells(snap::sparkline(ramp, true)) == 32);
+  CHECK(r.front() == ' ');
+  CHECK(r.back() == '#');
+  CHECK(std::is_sorted(r.begin(), r.end(), [](char a, char b) {
+    return std::string_view(" .:-=+*#").find(a) < std::string_view(" .:-=+*#").find(b);
+  }));
+  CHECK(snap::sparkline(flat, false) == std::string(32, ' '));
+  const std::string p = snap::sparkline(spike, false);
+  CHECK(p.size() == 32);
+  CHECK(std::count(p.begin(), p.end(), '#') == 1);
+  CHECK(std::count(p.begin(), p.end(), ' ') == 31);
+  // Up to 32 values, one cell each, as before.
+  std::vector<double> few(32);
+  for (std::size_t i = 0; i < 32; ++i) few[i] = static_cast<double>(i % 8);
+  CHECK(snap::sparkline(few, false) == " .:-=+*# .:-=+*# .:-=+*# .:-=+*#");
+  CHECK(snap::sparkline(std::vector<double>(33, 1.0), true) == [] {
+    std::string s;
+    for (int i = 0; i < 32; ++i) s += "▁";
+    return s;
+  }());
 }

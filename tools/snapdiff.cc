@@ -212,8 +212,8 @@ Args parse_args(int argc, char** argv) {
       ("category,c", po::value(&a.categories)->value_name("LIST"), "only blocks of these comma-separated categories")
       ("all,a", po::bool_switch(&a.all), "also list blocks that did not grow")
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
-      ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1, see README)")
-      ("csv", po::bool_switch(&a.csv), "the report as CSV, one row per block")
+      ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see README)")
+      ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
       ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary.diff) output; repeat in capture order: the first detail goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved)")
@@ -384,7 +384,7 @@ int main(int argc, char** argv) {
       if (args.json)
         snap::emit_trend_json(out, *trend_report);
       else if (args.csv)
-        usage_error("--csv is for two snapshots; use --json for trends");
+        snap::emit_trend_csv(out, *trend_report);
       else
         snap::emit_trend_text(out, *trend_report, text);
     } else if (report) {

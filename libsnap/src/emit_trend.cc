@@ -72,9 +72,19 @@ std::string sparkline(const std::vector<double>& values, bool unicode) {
   static constexpr std::string_view kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   static constexpr std::string_view kAscii = " .:-=+*#";
   if (values.empty()) return {};
-  auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  // More values than cells: each cell draws the largest value of its span.
+  // A rising line's largest is its last, so a steady line stays steady; a
+  // spike of one snapshot is the largest of its span, so it still shows.
+  // (The last value alone would drop a spike; the mean would flatten it.)
+  std::vector<double> cells;
+  const std::size_t n = values.size(), k = std::min(n, kSparklineCells);
+  cells.reserve(k);
+  for (std::size_t c = 0; c < k; ++c)
+    cells.push_back(*std::max_element(values.begin() + static_cast<std::ptrdiff_t>(c * n / k),
+                                      values.begin() + static_cast<std::ptrdiff_t>((c + 1) * n / k)));
+  auto [lo, hi] = std::minmax_element(cells.begin(), cells.end());
   std::string out;
-  for (double v : values) {
+  for (double v : cells) {
     std::size_t level = *hi > *lo ? static_cast<std::size_t>(std::lround((v - *lo) / (*hi - *lo) * 7)) : 0;
     level = std::min<std::size_t>(level, 7);
     if (unicode)
@@ -241,16 +251,24 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
 void emit_trend_json(std::string& out, const TrendReport& r) {
   using nlohmann::ordered_json;
   auto hex = [](std::uint64_t v) { return fmt::format("0x{:x}", v); };
-  auto stats = [](const SeriesStats& s) {
+  // Amounts (bytes, regions) as JSON integers, as they were counted; rates,
+  // slopes and R^2 as the floats they are.
+  auto amounts = [](const std::vector<double>& values) {
+    ordered_json a = ordered_json::array();
+    for (double v : values) a.push_back(to_u64(std::round(v)));
+    return a;
+  };
+  auto amount = [](double v) { return to_i64(std::round(v)); };
+  auto stats = [&](const SeriesStats& s) {
     ordered_json j;
-    j["values"] = s.values;
-    j["growth"] = s.growth;
+    j["values"] = amounts(s.values);
+    j["growth"] = amount(s.growth);
     j["per_snapshot"] = s.per_snapshot;
     j["per_second"] = s.per_second ? ordered_json(*s.per_second) : ordered_json(nullptr);
     j["slope"] = s.fit.slope;
     j["r2"] = s.fit.r2;
     j["steps_up"] = s.steps_up;
-    j["max_step"] = s.max_step;
+    j["max_step"] = amount(s.max_step);
     j["verdict"] = std::string(verdict_name(s.verdict));
     j["since"] = s.since;
     return j;
@@ -259,25 +277,28 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
   doc["schema"] = kTrendJsonSchema;
   doc["generator"] = {{"name", "snapdiff"}, {"version", std::string(version())}};
   ordered_json snaps = ordered_json::array();
+  const bool wall = r.epoch_ms.size() == r.snapshots.size();
   for (std::size_t i = 0; i < r.snapshots.size(); ++i) {
     const Snapshot* s = r.snapshots[i];
     snaps.push_back({{"source", s->source},
                      {"format", std::string(format_name(s->format))},
                      {"pid", s->pid ? ordered_json(*s->pid) : ordered_json(nullptr)},
                      {"seconds", r.times_known() ? ordered_json(r.seconds[i]) : ordered_json(nullptr)},
+                     {"epoch_ms", wall ? ordered_json(r.epoch_ms[i]) : ordered_json(nullptr)},
+                     {"time", wall ? ordered_json(iso8601_utc(r.epoch_ms[i])) : ordered_json(nullptr)},
                      {"mappings", s->regions.size()}});
   }
   doc["snapshots"] = std::move(snaps);
   doc["counter"] = std::string(field_name(r.counter));
   doc["counter_note"] = r.counter_note.empty() ? ordered_json(nullptr) : ordered_json(r.counter_note);
-  doc["floor"] = r.floor;
+  doc["floor"] = amount(r.floor);
   doc["growing"] = r.growing;
   doc["hidden"] = r.hidden;
   ordered_json rows = ordered_json::array();
   for (const Finding& fd : r.rows) {
     ordered_json j;
     j["verdict"] = std::string(verdict_name(fd.verdict));
-    j["growth"] = fd.growth;
+    j["growth"] = amount(fd.growth);
     j["rate"] = fd.rate;
     if (fd.block) {
       const Block& b = *fd.block->block;
@@ -333,7 +354,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
   for (const Projection& p : r.projections)
     projections.push_back({{"what", p.what},
                            {"limit_name", p.limit_name},
-                           {"limit", p.limit},
+                           {"limit", amount(p.limit)},
                            {"rate", p.rate},
                            {"eta", p.eta},
                            {"eta_unit", r.times_known() ? "seconds" : "snapshots"}});

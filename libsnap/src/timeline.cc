@@ -182,7 +182,19 @@ std::optional<double> time_in_name(const std::string& path) {
   return std::nullopt;
 }
 
+constexpr double kMaxEpoch = 253402300800;  // 10000-01-01T00:00:00Z
+
 }  // namespace
+
+std::string iso8601_utc(std::int64_t epoch_ms) {
+  std::int64_t secs = epoch_ms / 1000, ms = epoch_ms % 1000;
+  if (ms < 0) secs -= 1, ms += 1000;
+  const auto t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  if (!gmtime_r(&t, &tm)) return {};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
 
 std::string_view time_source_name(TimeSource s) {
   switch (s) {
@@ -246,6 +258,10 @@ Timeline make_timeline(const std::vector<std::string>& paths, std::optional<doub
     }
   }
   if (times.empty() || n < 2) return t;
+  // The wall clock, where the times are one: seconds since the epoch, up to
+  // the year 9999 (beyond, or before 1970, they are not dates).
+  const bool wall = t.source != TimeSource::interval &&
+                    std::all_of(times.begin(), times.end(), [](double v) { return v >= 0 && v < kMaxEpoch; });
 
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
@@ -256,10 +272,17 @@ Timeline make_timeline(const std::vector<std::string>& paths, std::optional<doub
   for (std::size_t i : order) {
     t.paths.push_back(paths[i]);
     t.seconds.push_back(times[i] - times[order.front()]);
+    if (wall) t.epoch_ms.push_back(std::llround(times[i] * 1000));
   }
+  // From whole milliseconds, 1.025 s apart is 1.025, not the 1.0249998569
+  // that subtracting two epochs held as doubles leaves.
+  if (wall)
+    for (std::size_t i = 0; i < n; ++i)
+      t.seconds[i] = static_cast<double>(t.epoch_ms[i] - t.epoch_ms.front()) / 1000;
   // Equal times cannot give a rate.
   if (t.seconds.back() <= 0) {
     t.seconds.clear();
+    t.epoch_ms.clear();
     t.source = TimeSource::none;
   }
   return t;

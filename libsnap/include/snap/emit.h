@@ -52,8 +52,18 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
 void emit_trend_json(std::string& out, const TrendReport& r);
 inline constexpr const char* kTrendJsonSchema = "snap.trend/1";
 
-/// A series as a sparkline, one character a value: "▁▂▃▄▅▆▇█", or with
-/// `unicode` false " .:-=+*#". A flat series is all lowest characters.
+/// The trend as CSV in long format, RFC 4180: a header, then one row per
+/// finding (ranked 1..N), snapshot (1..N, in time order, with its wall-clock
+/// time where known) and counter: for a block the ranking counter, every
+/// other counter all snapshots know, and its regions; for a population the
+/// ranking counter summed over its regions, and their count.
+void emit_trend_csv(std::string& out, const TrendReport& r);
+
+/// A series as a sparkline, one character a value up to kSparklineCells
+/// values, beyond that kSparklineCells characters, each the largest value
+/// of its share of the series: "▁▂▃▄▅▆▇█", or with `unicode` false
+/// " .:-=+*#". A flat series is all lowest characters.
 std::string sparkline(const std::vector<double>& values, bool unicode);
+inline constexpr std::size_t kSparklineCells = 32;
 
 }  // namespace snap

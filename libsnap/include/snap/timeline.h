@@ -2,6 +2,7 @@
 // directory argument stands for.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct Timeline {
   std::vector<std::string> paths;  // in time order
   /// Seconds since the first snapshot, one per path; empty when unknown.
   std::vector<double> seconds;
+  /// Wall-clock capture time of each path, milliseconds since the Unix
+  /// epoch (UTC); empty when unknown. --interval gives only the spacing, so
+  /// with it this stays empty, as it does when `seconds` is.
+  std::vector<std::int64_t> epoch_ms;
   TimeSource source = TimeSource::none;
   /// True when the given order was not time order and was changed.
   bool reordered = false;
@@ -39,8 +44,12 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std
 /// Capture times for `paths`, by precedence: `interval_seconds` (evenly
 /// spaced), then a times.txt beside the files, then times in the file
 /// names, then mtimes when they all differ. Snapshots are put in time
-/// order; equal times keep the given order.
+/// order; equal times keep the given order. Every source but the interval
+/// also gives the wall-clock times (Timeline::epoch_ms).
 Timeline make_timeline(const std::vector<std::string>& paths, std::optional<double> interval_seconds);
+
+/// `epoch_ms` as ISO 8601 UTC with milliseconds: "2026-11-25T07:11:35.114Z".
+std::string iso8601_utc(std::int64_t epoch_ms);
 
 /// Parses "10s", "2m", "1.5h", "500ms", "30" (seconds); nullopt when malformed.
 std::optional<double> parse_duration(std::string_view text);

@@ -148,6 +148,7 @@ struct Finding {
 struct TrendReport {
   std::vector<const Snapshot*> snapshots;  // in time order
   std::vector<double> seconds;             // since the first; empty when unknown
+  std::vector<std::int64_t> epoch_ms;      // wall-clock capture times (Timeline::epoch_ms); may be empty
   TimeSource time_source = TimeSource::none;
   bool reordered = false;  // the snapshots were given out of time order
   Comparison comparison;
