@@ -54,6 +54,22 @@ void emit_trend_csv(std::string& out, const TrendReport& r) {
           fmt::format_to(it, "{},{},{},{}\r\n", when[i], what, field_name(f), side.counters.value_or_zero(f));
         fmt::format_to(it, "{},{},regions,{}\r\n", when[i], what, side.regions);
       }
+    } else if (fd.link) {
+      // A link: every counter summed over its blocks; its ranges are the
+      // blocks' own (JSON lists them).
+      const Link& l = fd.link->link;
+      const std::string what = fmt::format("{},link,{},{},,,{}", rank, verdict, category_name(l.category),
+                                           csv_escape(describe(l)));
+      for (std::size_t i = 0; i < n; ++i) {
+        for (Field f : fields) {
+          std::uint64_t sum = 0;
+          for (std::size_t b : l.blocks) sum += r.comparison.blocks[b].sides[i].counters.value_or_zero(f);
+          fmt::format_to(it, "{},{},{},{}\r\n", when[i], what, field_name(f), sum);
+        }
+        std::uint64_t regions = 0;
+        for (std::size_t b : l.blocks) regions += r.comparison.blocks[b].sides[i].regions;
+        fmt::format_to(it, "{},{},regions,{}\r\n", when[i], what, regions);
+      }
     } else {
       // A population is only summed in the ranking counter, and counted.
       const Population& p = *fd.population;
