@@ -141,6 +141,20 @@ TEST_CASE("shape rules on made-up snapshots") {
         vdso;
     CHECK(snap::classify(parse(twice.c_str())) == std::vector(5, C::anon));
   }
+  SUBCASE("pmap -x: brk is randomised over the 1 GiB past the BSS tail's end") {
+    // A 64 MiB .bss; the heap 1 GiB - 4 KiB past its end is the heap, 4 KiB further it is not.
+    auto at = [&](const char* heap_row) {
+      return snap::classify(
+                 parse((std::string("0000555555554000       4       4       4 r-x-- prog\n"
+                                    "0000555555555000       4       4       4 rw--- prog\n"
+                                    "0000555555556000   65536       4       4 rw---   [ anon ]\n") +
+                        heap_row)
+                           .c_str()))
+          .back();
+    };
+    CHECK(at("0000555599555000     132       8       8 rw---   [ anon ]\n") == snap::Category::heap);
+    CHECK(at("0000555599557000     132       8       8 rw---   [ anon ]\n") == snap::Category::anon);
+  }
   SUBCASE("pmap -x without brk randomisation: a heap touching the executable is taken for its BSS tail") {
     // The one case the position rule gets wrong (setarch -R, gdb): a program
     // with no BSS tail whose heap starts right at the executable's end.

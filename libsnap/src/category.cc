@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, 15> kNames = {
 
 // glibc's HEAP_MAX_SIZE on 64-bit: 2 * DEFAULT_MMAP_THRESHOLD_MAX.
 constexpr std::uint64_t kArenaSize = 64ull << 20;
-// The kernel randomises brk within 1 GiB after the executable's end.
+// The kernel randomises brk within 1 GiB after the end of the executable's .bss.
 constexpr std::uint64_t kBrkWindow = 1ull << 30;
 // A thread stack's guard: glibc uses one page by default, the JVM 16 KiB.
 constexpr std::uint64_t kMaxGuard = 1ull << 20;
@@ -143,12 +143,15 @@ void infer_heap(const Snapshot& s, std::vector<Category>& out) {
   if (!names_hidden(s)) return;
   auto last = executable_end(s);
   if (!last) return;
-  const Region& exe = s.regions[*last];
+  std::uint64_t bss_end = s.regions[*last].end;  // where the kernel randomises brk from
   for (std::size_t i = *last + 1; i < s.regions.size(); ++i) {
     const Region& r = s.regions[i];
-    if (r.start < exe.end || r.start - exe.end > kBrkWindow || !r.anonymous()) return;
+    if (r.start < bss_end || r.start - bss_end > kBrkWindow || !r.anonymous()) return;
     if (out[i] != Category::anon || !r.perms.read || !r.perms.write) continue;
-    if (i == *last + 1 && r.start == exe.end) continue;  // the BSS tail
+    if (i == *last + 1 && r.start == bss_end) {  // the BSS tail
+      bss_end = r.end;
+      continue;
+    }
     out[i] = Category::heap;
     return;
   }
