@@ -217,7 +217,9 @@ TEST_CASE("categories/ captures: the heap is exactly smaps' [heap] in every form
   const std::pair<const char*, bool> procs[] = {
       {"python3", true},     {"python3-pie", true}, {"bash", true},     {"bash-norandom", true},
       {"malloc_hold", true}, {"no_heap", false},    {"shm_kinds", true}};
-  for (const auto& [proc, has_heap] : procs) {
+  for (const auto& p : procs) {  // no structured binding: CAPTURE is a lambda (clang 14)
+    const char* proc = p.first;
+    const bool has_heap = p.second;
     CAPTURE(proc);
     const auto truth = named(snap::test::load(std::string("categories/") + proc + ".smaps"), "[heap]");
     CHECK(truth.size() == (has_heap ? 1u : 0u));
