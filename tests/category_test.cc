@@ -141,6 +141,15 @@ TEST_CASE("shape rules on made-up snapshots") {
         vdso;
     CHECK(snap::classify(parse(twice.c_str())) == std::vector(5, C::anon));
   }
+  SUBCASE("a pmap that names the heap (Solaris) gets no second one by position") {
+    auto s = parse(
+        "0000000000010000    192K r-x--  /usr/bin/ksh\n"
+        "0000000000040000      8K rwx--  /usr/bin/ksh\n"
+        "0000000000050000     40K rwx--    [ anon ]\n"
+        "0000000000060000     40K rwx--    [ heap ]\n");
+    using C = snap::Category;
+    CHECK(snap::classify(s) == std::vector{C::file, C::file, C::anon, C::heap});
+  }
   SUBCASE("pmap -x: brk is randomised over the 1 GiB past the BSS tail's end") {
     // A 64 MiB .bss; the heap 1 GiB - 4 KiB past its end is the heap, 4 KiB further it is not.
     auto at = [&](const char* heap_row) {

@@ -141,6 +141,9 @@ std::optional<std::size_t> executable_end(const Snapshot& s) {
 /// of a program with no BSS tail, which touches the executable itself.
 void infer_heap(const Snapshot& s, std::vector<Category>& out) {
   if (!names_hidden(s)) return;
+  // Solaris pmap names its heap, and so does a pmap that some day prints [heap].
+  for (Category c : out)
+    if (c == Category::heap) return;
   auto last = executable_end(s);
   if (!last) return;
   std::uint64_t bss_end = s.regions[*last].end;  // where the kernel randomises brk from
