@@ -52,6 +52,10 @@ TEST_CASE("c-malloc-leak pmap-x.01: [heap] printed as [ anon ] is still the heap
   CHECK(s.regions[5].name.empty());
   CHECK(category_at(s, 0x55c69e02f000) == snap::Category::heap);
   CHECK(category_at(s, 0xffffffffff600000) == snap::Category::special);  // [vsyscall] by address
+  // [vvar], [vvar_vclock], [vdso] (smaps.01 names them) by shape.
+  for (std::uint64_t vdso : {0x7fcd857e1000, 0x7fcd857e5000, 0x7fcd857e7000})
+    CHECK(category_at(s, vdso) == snap::Category::special);
+  CHECK(category_at(s, 0x7fcd857df000) == snap::Category::anon);  // rw-p just below them
   CHECK(category_at(s, 0x7fcd845ee000) == snap::Category::thread_stack);
   // Without the header naming the executable, the executable is the first
   // file with an r-x mapping, and the heap is still found after it.
