@@ -17,7 +17,7 @@ enum class Category {
   java_heap,     // named so ([anon:java heap]), or NMT's "Java Heap"
   anon,          // any other anonymous memory
   file,          // a mapped file
-  shm,           // shared memory: /dev/shm, SysV, memfd, shared anon
+  shm,           // shared memory: /dev/shm, SysV, memfd, shared anon and /dev/zero
   deleted,       // a file mapping whose file was deleted
   special,       // [vdso], [vvar], [vsyscall]
   guard,         // ---p anonymous: guard pages and reservations
@@ -33,10 +33,11 @@ std::string_view category_name(Category c);
 std::optional<Category> category_from_name(std::string_view name);
 
 /// One category per region of `s`, in order. Shape rules need neighbours,
-/// so this classifies a whole snapshot at once. In pmap and pmap -x, where
-/// procps prints [heap] as "[ anon ]", the heap is recognised as the first
-/// anonymous rw region after the executable's mappings, within the 1 GiB
-/// the kernel randomises brk over.
+/// so this classifies a whole snapshot at once. In pmap, pmap -x and
+/// pmap -d, where procps prints [heap], [vvar] and [vdso] as "[ anon ]",
+/// the heap is recognised as the first anonymous rw region after the
+/// executable's mappings and its BSS tail, within the 1 GiB the kernel
+/// randomises brk over, and [vvar] + [vdso] by their shape.
 std::vector<Category> classify(const Snapshot& s);
 
 }  // namespace snap
