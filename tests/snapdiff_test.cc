@@ -201,6 +201,79 @@ TEST_CASE("three snapshots or a directory: the trend report") {
   CHECK(snapdiff("--csv c-malloc-leak").status == 2);
 }
 
+TEST_CASE("--skip and --since: the first snapshots left out, in time order, of a directory or files") {
+  auto skip = snapdiff("--skip 2 c-malloc-leak");
+  CHECK(skip.status == 1);
+  CHECK(skip.out.find("6 snapshots: c-malloc-leak/smaps.03 .. c-malloc-leak/smaps.08") == 0);
+  CHECK(skip.err.find("snapdiff: note: comparing 6 of 8 snapshots, from c-malloc-leak/smaps.03\n") !=
+        std::string::npos);
+  // 03 .. 08 is 5.138 s (times.txt); [heap] grew 5 x 256 KiB each of those 5 steps.
+  CHECK(skip.out.find("over 5.1s") != std::string::npos);
+  CHECK(skip.out.find("steady   +6400K") != std::string::npos);
+
+  // Given out of order, as files: time order first, then the first 2 left out.
+  auto files = snapdiff(
+      "--skip 2 c-malloc-leak/smaps.05 c-malloc-leak/smaps.01 c-malloc-leak/smaps.03 c-malloc-leak/smaps.02");
+  CHECK(files.status == 1);
+  CHECK(files.out.find("before: c-malloc-leak/smaps.03") == 0);
+  CHECK(files.out.find("after:  c-malloc-leak/smaps.05") != std::string::npos);
+  CHECK(files.out.find("+2560K") != std::string::npos);  // [heap], 2 steps of 1280K
+
+  // 04 was taken 3.081 s after 01; left: 04 .. 08.
+  auto since = snapdiff("--since 3s c-malloc-leak");
+  CHECK(since.status == 1);
+  CHECK(since.out.find("5 snapshots: c-malloc-leak/smaps.04 .. c-malloc-leak/smaps.08") == 0);
+  auto moment = snapdiff("--since 2026-11-25T00:31:39Z c-malloc-leak");  // 1795566699: 05 on
+  CHECK(moment.out.find("4 snapshots: c-malloc-leak/smaps.05 .. c-malloc-leak/smaps.08") == 0);
+  CHECK(snapdiff("--since @1795566699 --json c-malloc-leak").out.find("\"source\": \"c-malloc-leak/smaps.05\"") !=
+        std::string::npos);
+  // Two left: the two-snapshot report of them.
+  auto two = snapdiff("--skip 6 c-malloc-leak");
+  CHECK(two.status == 1);
+  CHECK(two.out.find("before: c-malloc-leak/smaps.07") == 0);
+  CHECK(two.out.find("after:  c-malloc-leak/smaps.08") != std::string::npos);
+  CHECK(snapdiff("--interval 30s --since 1m c-malloc-leak").out.find("6 snapshots: c-malloc-leak/smaps.03") == 0);
+  CHECK(snapdiff("--skip 0 c-malloc-leak").out.find("8 snapshots: c-malloc-leak/smaps.01") == 0);
+}
+
+TEST_CASE("--skip and --since: too few left, unknown times, bad values: exit 2, said") {
+  auto many = snapdiff("--skip 7 c-malloc-leak");
+  CHECK(many.status == 2);
+  CHECK(many.out.empty());
+  CHECK(many.err.find("snapdiff: --skip 7 leaves 1 of the 8 snapshots; at least 2 are needed to compare\n") !=
+        std::string::npos);
+  CHECK(snapdiff("--skip 1 c-malloc-leak/smaps.01 c-malloc-leak/smaps.08").status == 2);
+  auto late = snapdiff("--since 1m c-malloc-leak");
+  CHECK(late.status == 2);
+  CHECK(late.err.find("--since 1m leaves 0 of the 8 snapshots (the last was taken 7.2 s after the first)") !=
+        std::string::npos);
+  auto spaced = snapdiff("--interval 1s --since @1795566699 c-malloc-leak");
+  CHECK(spaced.status == 2);
+  CHECK(spaced.err.find("--interval gives only their spacing") != std::string::npos);
+  for (const char* bad : {"--since soon", "--since 2026-11-25", "--since @", "--skip -1", "--skip two"}) {
+    CAPTURE(bad);
+    auto r = snapdiff(std::string(bad) + " c-malloc-leak");
+    CHECK(r.status == 2);
+    CHECK(r.err.find("snapdiff: --s") == 0);
+  }
+  // Copies made together share one mtime, and carry no times.txt: no times.
+  fs::path dir = fs::temp_directory_path() / ("snapdiff_since." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const char* n : {"smaps.01", "smaps.02", "smaps.03"}) {
+    fs::copy_file(snap::test::path(std::string("c-malloc-leak/") + n), dir / n);
+    fs::last_write_time(dir / n, fs::last_write_time(dir / "smaps.01"));
+  }
+  auto unknown = snapdiff("--since 1s .", dir.string());
+  CHECK(unknown.status == 2);
+  CHECK(unknown.err.find("snapdiff: --since 1s: the snapshots' capture times are unknown") == 0);
+  auto skipped = snapdiff("--skip 1 .", dir.string());
+  CHECK(skipped.status == 1);
+  CHECK(skipped.out.find("before: ./smaps.02") == 0);
+  fs::remove_all(dir);
+  CHECK(snapdiff("--help").out.find("--since TIME") != std::string::npos);
+  CHECK(snapdiff("--help").out.find("--skip N") != std::string::npos);
+}
+
 TEST_CASE("ASCII sparklines outside a UTF-8 locale") {
   auto c = snapdiff("c-malloc-leak", SNAP_TESTDATA, "LC_ALL=C");
   CHECK(c.out.find(" .:-=+*#") != std::string::npos);
