@@ -645,8 +645,7 @@ TEST_CASE("process_start_from_stat: field 22 in clock ticks since boot, placed o
   // Field 22 (starttime) is the 20th after the command name, which may hold
   // spaces and parentheses.
   const std::string tail = " S 1 5094 5094 0 -1 4194560 182 0 0 0 3 1 0 0 20 0 3 0 123456 11255808 371 "
-                           "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0
-";
+                           "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
   // 123456 ticks at 100 Hz: 1234.56 s after boot; now is 2000 s after boot.
   auto at = snap::process_start_from_stat("5094 (leak)" + tail, 2000, 1795566695.0, 100);
   REQUIRE(at);
@@ -664,7 +663,10 @@ TEST_CASE("process_start_from_stat: field 22 in clock ticks since boot, placed o
 
   // A fake /proc: its stat read; no stat, no start.
   TempDir d;
-  put(d.path / "42" / "stat", "42 (leak)" + tail);
+  // Started 1 s after boot (100 ticks): before now, whenever this runs.
+  std::string early = "42 (leak)" + tail;
+  early.replace(early.find("123456"), 6, "100");
+  put(d.path / "42" / "stat", early);
   auto fake = snap::read_process_start(42, d.path.string());
   REQUIRE(fake);
   CHECK(*fake < std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
