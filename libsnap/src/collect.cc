@@ -320,12 +320,13 @@ void write_manifest_or_take_back(OutputDir& dir, Manifest& m) {
 CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& hooks, Manifest& m) {
   auto stop = [&] { return hooks.stop_requested && hooks.stop_requested(); };
   // The schedule (and --duration) counts from the first snapshot, --delay
-  // after now.
+  // after now. The wall clock first: no snapshot's wall time is less than
+  // start_wall + delay.
+  m.start_wall = wall_now();
   const double start = monotonic_now() + o.delay;
   m.pid = o.pid;
   m.command = read_command(o.pid, o.root);
   m.boot_id = read_boot_id(o.root);
-  m.start_wall = wall_now();
   m.process_start = read_process_start(o.pid, o.root);
   m.format = o.format;
   m.max_map_count = read_max_map_count(o.root);
