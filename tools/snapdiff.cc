@@ -217,10 +217,14 @@ Args parse_args(int argc, char** argv) {
   // clang-format off
   trend.add_options()
       ("interval", po::value(&a.interval)->value_name("DURATION"), "snapshots were taken DURATION apart (30s, 5m, 1h); overrides other times")
-      ("skip", po::value<std::string>()->value_name("N"), "leave out the first N snapshots (the process's start-up)")
-      ("since", po::value(&a.since)->value_name("TIME"), "leave out the snapshots taken before TIME: a duration after the first snapshot (30s, 2m), or a time, local (2026-12-02T06:10:00), UTC (...Z) or @EPOCH")
       ("limit", po::value(&a.limit)->value_name("SIZE"), "project when Rss reaches SIZE")
       ("max-map-count", po::value<std::string>()->value_name("N"), "project when the mapping count reaches N (default: as the collection recorded it, else the kernel's 65530)");
+  // clang-format on
+  po::options_description start("Leaving out the first snapshots (a process's start-up), in time order");
+  // clang-format off
+  start.add_options()
+      ("skip", po::value<std::string>()->value_name("N"), "leave out the first N snapshots")
+      ("since", po::value(&a.since)->value_name("TIME"), "leave out the snapshots taken before TIME: a duration after the first snapshot (30s, 2m), or a time, local (2026-12-02T06:10:00), UTC (...Z) or @EPOCH");
   // clang-format on
   po::options_description gdb("Handing the growing blocks to gdb");
   // clang-format off
@@ -232,7 +236,7 @@ Args parse_args(int argc, char** argv) {
       ("ranges", po::bool_switch(&a.ranges), "print one \"0xSTART 0xEND\" line per range to dump, instead of the report")
       ("pid", po::value<std::int64_t>()->value_name("PID"), "the process's pid, where the snapshots do not say it");
   // clang-format on
-  shown.add(trend).add(gdb);
+  shown.add(trend).add(start).add(gdb);
   po::variables_map vm = snap::cli::parse(argc, argv, "snapdiff", shown, {kUsage, kAbout, kEpilog}, &a.files);
   if (vm.count("top")) a.top = snap::cli::count("snapdiff", "top", vm["top"].as<std::string>());
   if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();

@@ -298,8 +298,10 @@ std::optional<Since> parse_since(std::string_view text) {
     tm.tm_year = year - 1900;
     tm.tm_mon = mon - 1;
     tm.tm_isdst = -1;
+    const int mday = tm.tm_mday;
     const std::time_t when = utc ? timegm(&tm) : std::mktime(&tm);
-    if (when == static_cast<std::time_t>(-1)) return std::nullopt;
+    // Both normalise: February 31st comes back as a day of March.
+    if (when == static_cast<std::time_t>(-1) || tm.tm_mday != mday || tm.tm_mon != mon - 1) return std::nullopt;
     s.seconds = static_cast<double>(when);
     s.absolute = true;
     return s;
