@@ -287,7 +287,7 @@ TEST_CASE("jvm-startup: a JVM collected from its exec; its start-up ranks first 
     REQUIRE(r.status == 1);
     return nlohmann::json::parse(r.out);
   };
-  const std::string startup_note = "note: the first snapshot compared was taken 0.0 s after the process started";
+  const std::string startup_note = "note: the first snapshot compared was taken 0.02 s after the process started";
 
   // 0.02 s -> 4.0 s: the start-up block outranks the leak (+10068K, ~36 Deflaters).
   auto from_start = json(snapdiff("--json " + dir + "pmap-x.0001 " + dir + "pmap-x.0005"));

@@ -17,10 +17,10 @@ std::optional<StartupCheck> check_startup(const Snapshot& first) {
   c.in_startup = c.seconds_after_start < kStartupSeconds;
   if (c.in_startup)
     c.note = fmt::format(
-        "the first snapshot compared was taken {:.1f} s after the process started: its start-up (libraries "
+        "the first snapshot compared was taken {:.{}f} s after the process started: its start-up (libraries "
         "mapped, heap committed) counts as growth and may rank above a leak; leave it out with --skip N or "
         "--since DURATION (or snapcollect --delay)",
-        c.seconds_after_start);
+        c.seconds_after_start, c.seconds_after_start < 1 ? 2 : 1);
   return c;
 }
 
