@@ -8,12 +8,14 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -86,6 +88,7 @@ snap::Manifest full_manifest() {
   m.command = "java -Xmx64m \"Leak\" caf\xc3\xa9 a\\b";
   m.boot_id = "6f1c3a7e-2b44-4d5a-9c1e-0123456789ab";
   m.start_wall = 1795566695.114;
+  m.process_start = 1795566694.87;
   m.format = "pmap-x";
   m.max_map_count = 65530;
 
@@ -130,6 +133,7 @@ void check_equal(const snap::Manifest& got, const snap::Manifest& want) {
   CHECK(got.command == want.command);
   CHECK(got.boot_id == want.boot_id);
   CHECK(got.start_wall == want.start_wall);
+  CHECK(got.process_start == want.process_start);
   CHECK(got.format == want.format);
   CHECK(got.max_map_count == want.max_map_count);
   CHECK(got.end_reason == want.end_reason);
@@ -195,8 +199,10 @@ TEST_CASE("manifest: every field survives manifest_json -> parse_manifest") {
     open.end_reason.clear();
     open.end_wall = 0;
     open.max_map_count.reset();
+    open.process_start.reset();
     const std::string t = manifest_json(open);
     CHECK(t.find(R"("end": null)") != std::string::npos);
+    CHECK(t.find(R"("process_start": null)") != std::string::npos);
     CHECK(t.find(R"("max_map_count": null)") != std::string::npos);
     check_equal(snap::parse_manifest(t, "manifest.json"), open);
   }
@@ -205,6 +211,14 @@ TEST_CASE("manifest: every field survives manifest_json -> parse_manifest") {
     empty.snapshots.clear();
     check_equal(snap::parse_manifest(manifest_json(empty), "manifest.json"), empty);
   }
+}
+
+TEST_CASE("manifest: one written before process_start was recorded reads as not knowing it") {
+  const auto m = snap::parse_manifest(with_entry(R"({"file": "smaps.0001", "wall": 1795566695.1})"), "m.json");
+  CHECK(!m.process_start);
+  CHECK(m.snapshots.size() == 1);
+  check_rejected(R"({"schema": "snap.manifest/1", "pid": 7, "process_start": "yesterday", "snapshots": []})",
+                 "a start time that is not a number");
 }
 
 TEST_CASE("manifest: malformed JSON and a wrong schema are ParseErrors naming the file") {
@@ -625,6 +639,74 @@ TEST_CASE("read_smaps, read_command, read_max_map_count, read_boot_id from a fak
   CHECK(!snap::read_max_map_count((d.path / "none").string()));
   put(d.path / "sys" / "vm" / "max_map_count", "lots\n");
   CHECK(!snap::read_max_map_count(d.path.string()));
+}
+
+TEST_CASE("process_start_from_stat: field 22 in clock ticks since boot, placed on the wall clock") {
+  // Field 22 (starttime) is the 20th after the command name, which may hold
+  // spaces and parentheses.
+  const std::string tail = " S 1 5094 5094 0 -1 4194560 182 0 0 0 3 1 0 0 20 0 3 0 123456 11255808 371 "
+                           "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+  // 123456 ticks at 100 Hz: 1234.56 s after boot; now is 2000 s after boot.
+  auto at = snap::process_start_from_stat("5094 (leak)" + tail, 2000, 1795566695.0, 100);
+  REQUIRE(at);
+  CHECK(*at == doctest::Approx(1795566695.0 - (2000 - 1234.56)));
+  CHECK(snap::process_start_from_stat("5094 (a) b) (c )" + tail, 2000, 1795566695.0, 100) == at);
+  CHECK(!snap::process_start_from_stat("5094 (leak) S 1 5094", 2000, 1795566695.0, 100));  // cut short
+  CHECK(!snap::process_start_from_stat("5094 leak" + tail, 2000, 1795566695.0, 100));      // no name
+  CHECK(!snap::process_start_from_stat("", 2000, 1795566695.0, 100));
+  CHECK(!snap::process_start_from_stat("5094 (leak)" + tail, 2000, 1795566695.0, 0));
+  // A start after now is another clock's (another boot's): not believed.
+  CHECK(!snap::process_start_from_stat("5094 (leak)" + tail, 1000, 1795566695.0, 100));
+  std::string bad = "5094 (leak)" + tail;
+  bad.replace(bad.find("123456"), 6, "12x456");
+  CHECK(!snap::process_start_from_stat(bad, 2000, 1795566695.0, 100));
+
+  // A fake /proc: its stat read; no stat, no start.
+  TempDir d;
+  // Started 1 s after boot (100 ticks): before now, whenever this runs.
+  std::string early = "42 (leak)" + tail;
+  early.replace(early.find("123456"), 6, "100");
+  put(d.path / "42" / "stat", early);
+  auto fake = snap::read_process_start(42, d.path.string());
+  REQUIRE(fake);
+  CHECK(*fake < std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  CHECK(!snap::read_process_start(99, d.path.string()));
+  CHECK(snap::process_running(42, d.path.string()));
+  CHECK(!snap::process_running(99, d.path.string()));
+  put(d.path / "43" / "stat", "43 (leak) Z 1 43 43 0 -1 4194560 182 0 0 0 3 1 0 0 20 0 1 0 123456 0 0\n");
+  CHECK(!snap::process_running(43, d.path.string()));
+}
+
+TEST_CASE("read_process_start: a child started now, by the clock; running until it is a zombie") {
+  const double before = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  const double after = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto start = snap::read_process_start(child);
+  CHECK(snap::process_running(child));
+  ::kill(child, SIGKILL);
+  // Killed, not yet reaped: a zombie has exited.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (snap::process_running(child) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(!snap::process_running(child));
+  int ws = 0;
+  ::waitpid(child, &ws, 0);
+  CHECK(!snap::process_running(child));
+  REQUIRE(start);
+  // Clock ticks are 10 ms at most (CLK_TCK 100): the start is the tick it fell in.
+  const double tick = 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  CHECK(*start >= before - tick - 0.005);
+  CHECK(*start <= after + 0.005);
+  // This process started before this test ran, this boot.
+  auto self = snap::read_process_start(::getpid());
+  REQUIRE(self);
+  CHECK(*self <= before);
+  CHECK(*self > before - 3600);
 }
 
 TEST_CASE("the real /proc/self: this process's threads, a blocked thread's stack pointer, smaps") {

@@ -32,6 +32,7 @@
 #include "snap/collect.h"
 #include "snap/manifest.h"
 #include "snap/parse.h"
+#include "snap/timeline.h"
 
 #include <nlohmann/json.hpp>
 
@@ -461,6 +462,110 @@ TEST_CASE("-- COMMAND: the first snapshot and the command line are the command's
   CHECK_MESSAGE(hung == 0, hung << " of " << kRuns << " runs of snapcollect did not end (killed after 3 s)");
 }
 
+namespace {
+
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// One clock tick: /proc/PID/stat's start time is the tick it fell in.
+double tick() {
+  return 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+TEST_CASE("-- COMMAND: the manifest records when the command started; --delay puts the first snapshot after it") {
+  TempDir tmp;
+  for (const char* delay : {"", "1s", "1500ms"}) {
+    CAPTURE(delay);
+    const double seconds = *delay ? *snap::parse_duration(delay) : 0;
+    const fs::path dir = tmp.path / ("run" + std::string(delay));
+    auto cmd = snapcollect({"--interval", "200ms", "--duration", "500ms", "--quiet", "--out", dir.string()});
+    if (*delay) {
+      cmd.push_back("--delay");
+      cmd.push_back(delay);
+    }
+    cmd.push_back("--");
+    for (auto& a : threads_fixture(0, 0)) cmd.push_back(a);
+    const double before = wall_now();
+    Run r = run(cmd, tmp.path / "logs", 8s);
+    if (!r.status) FAIL("snapcollect did not end in 8 s: " << what_ended(dir, r.err));
+    CHECK(*r.status == 0);
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    check_collection(dir, *m, snap::Format::smaps);
+    REQUIRE(m->process_start);
+    // snapcollect forked it after this test started snapcollect, and before
+    // the collection began.
+    CHECK(*m->process_start >= before - tick());
+    CHECK(*m->process_start <= m->start_wall + tick());
+    CHECK(*m->process_start - before < 1.0);
+    // --duration counts from the first snapshot: 0, 200 and 400 ms.
+    REQUIRE(m->snapshots.size() == 3);
+    CHECK(m->end_reason == "duration reached");
+    const double first = m->snapshots.front().wall;
+    CHECK(first >= *m->process_start + seconds);
+    CHECK(first >= m->start_wall + seconds);
+    CHECK(first - *m->process_start < seconds + 1.0);
+    CHECK(m->snapshots[1].monotonic - m->snapshots[0].monotonic == doctest::Approx(0.2).epsilon(0.25));
+  }
+}
+
+TEST_CASE("-p: the manifest records when the process started, long before; --delay counts from now") {
+  TempDir tmp;
+  const double before = wall_now();
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const double after = wall_now();
+  std::this_thread::sleep_for(1s);
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--delay", "500ms", "--interval", "100ms",
+                           "--count", "2", "--quiet", "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  REQUIRE(m->process_start);
+  CHECK(*m->process_start >= before - tick());
+  CHECK(*m->process_start <= after + tick());
+  REQUIRE(m->snapshots.size() == 2);
+  CHECK(m->snapshots[0].wall >= m->start_wall + 0.5);
+  CHECK(m->snapshots[0].wall < m->start_wall + 2.0);
+  CHECK(m->snapshots[0].wall - *m->process_start >= 1.5);
+}
+
+TEST_CASE("--delay: a process that exits meanwhile ends the wait at once") {
+  TempDir tmp;
+  SUBCASE("-- COMMAND: its exit status, no snapshot") {
+    const fs::path dir = tmp.path / "a";
+    Run r = run(snapcollect({"--delay", "30s", "--quiet", "--out", dir.string(), "--", "/bin/sh", "-c",
+                             "sleep 0.3; exit 7"}),
+                tmp.path / "logs", 10s);
+    REQUIRE_MESSAGE(r.status, "snapcollect waited out --delay 30s after the command exited");
+    CHECK(*r.status == 7);
+    CHECK(r.seconds < 5);
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    CHECK(m->snapshots.empty());
+    CHECK(m->end_reason == "target exited");
+    CHECK(contains(r.err, "exited before the first snapshot"));
+  }
+  SUBCASE("-p: exit 3 with --count, said; not \"no process\"") {
+    const fs::path dir = tmp.path / "b";
+    Process target({"/bin/sh", "-c", "sleep 0.5"}, tmp.path / "target");
+    Process collector(snapcollect({"-p", std::to_string(target.pid()), "--delay", "30s", "--count", "3",
+                                   "--quiet", "--out", dir.string()}),
+                      tmp.path / "collector");
+    CHECK(target.wait(5s) == 0);  // reaped by this test: gone from /proc
+    auto status = collector.wait(5s);
+    REQUIRE_MESSAGE(status, "snapcollect waited out --delay 30s after the process exited");
+    CHECK(*status == 3);
+    CHECK(contains(collector.err(), "exited before the first snapshot"));
+    CHECK(!contains(collector.err(), "no process"));
+  }
+}
+
 TEST_CASE("-- COMMAND: the command's own exit status when it ends first") {
   TempDir tmp;
   SUBCASE("exit 7") {
@@ -768,6 +873,7 @@ TEST_CASE("--help documents the exit status; --version; usage errors exit 2") {
   CHECK(contains(help.out, "Exit status"));
   CHECK(contains(help.out, "--interval"));
   CHECK(contains(help.out, "--format"));
+  CHECK(contains(help.out, "--delay DURATION"));
 
   Run version = run(snapcollect({"--version"}), tmp.path / "logs");
   REQUIRE(version.status);
@@ -783,6 +889,8 @@ TEST_CASE("--help documents the exit status; --version; usage errors exit 2") {
                                         {"-p", "1", "--interval", "0s"},
                                         {"-p", "1", "--interval", "soon"},
                                         {"-p", "1", "--duration", "later"},
+                                        {"-p", "1", "--delay", "soon"},
+                                        {"-p", "1", "--delay", "-1s"},
                                         {"-p", "1", "--format", "pmap"},
                                         {"-p", "1", "--frobnicate"}}) {
     args.push_back("--out");

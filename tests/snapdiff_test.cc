@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "run_tool.h"
 #include "testdata.h"
@@ -244,6 +245,160 @@ TEST_CASE("125 snapshots: the sparklines stay 32 columns wide") {
   }
   // The heap and the two arenas; Size, Rss, Pss, Swap and Mappings.
   CHECK(widths == std::vector<std::size_t>(8, 32));
+}
+
+TEST_CASE("--skip and --since: the first snapshots left out, in time order, of a directory or files") {
+  auto skip = snapdiff("--skip 2 c-malloc-leak");
+  CHECK(skip.status == 1);
+  CHECK(skip.out.find("6 snapshots: c-malloc-leak/smaps.03 .. c-malloc-leak/smaps.08") == 0);
+  CHECK(skip.err.find("snapdiff: note: comparing 6 of 8 snapshots, from c-malloc-leak/smaps.03\n") !=
+        std::string::npos);
+  // 03 .. 08 is 5.138 s (times.txt); [heap] grew 5 x 256 KiB each of those 5 steps.
+  CHECK(skip.out.find("over 5s (times from times.txt)") != std::string::npos);
+  CHECK(skip.out.find("steady   +6400K") != std::string::npos);
+
+  // Given out of order, as files: time order first, then the first 2 left out.
+  auto files = snapdiff(
+      "--skip 2 c-malloc-leak/smaps.05 c-malloc-leak/smaps.01 c-malloc-leak/smaps.03 c-malloc-leak/smaps.02");
+  CHECK(files.status == 1);
+  CHECK(files.out.find("before: c-malloc-leak/smaps.03") == 0);
+  CHECK(files.out.find("after:  c-malloc-leak/smaps.05") != std::string::npos);
+  CHECK(files.out.find("+2560K") != std::string::npos);  // [heap], 2 steps of 1280K
+
+  // 04 was taken 3.081 s after 01; left: 04 .. 08.
+  auto since = snapdiff("--since 3s c-malloc-leak");
+  CHECK(since.status == 1);
+  CHECK(since.out.find("5 snapshots: c-malloc-leak/smaps.04 .. c-malloc-leak/smaps.08") == 0);
+  auto moment = snapdiff("--since 2026-11-25T00:31:39Z c-malloc-leak");  // 1795566699: 05 on
+  CHECK(moment.out.find("4 snapshots: c-malloc-leak/smaps.05 .. c-malloc-leak/smaps.08") == 0);
+  CHECK(snapdiff("--since @1795566699 --json c-malloc-leak").out.find("\"source\": \"c-malloc-leak/smaps.05\"") !=
+        std::string::npos);
+  // Two left: the two-snapshot report of them.
+  auto two = snapdiff("--skip 6 c-malloc-leak");
+  CHECK(two.status == 1);
+  CHECK(two.out.find("before: c-malloc-leak/smaps.07") == 0);
+  CHECK(two.out.find("after:  c-malloc-leak/smaps.08") != std::string::npos);
+  CHECK(snapdiff("--interval 30s --since 1m c-malloc-leak").out.find("6 snapshots: c-malloc-leak/smaps.03") == 0);
+  CHECK(snapdiff("--skip 0 c-malloc-leak").out.find("8 snapshots: c-malloc-leak/smaps.01") == 0);
+}
+
+TEST_CASE("--skip and --since: too few left, unknown times, bad values: exit 2, said") {
+  auto many = snapdiff("--skip 7 c-malloc-leak");
+  CHECK(many.status == 2);
+  CHECK(many.out.empty());
+  CHECK(many.err.find("snapdiff: --skip 7 leaves 1 of the 8 snapshots; at least 2 are needed to compare\n") !=
+        std::string::npos);
+  CHECK(snapdiff("--skip 1 c-malloc-leak/smaps.01 c-malloc-leak/smaps.08").status == 2);
+  auto late = snapdiff("--since 1m c-malloc-leak");
+  CHECK(late.status == 2);
+  CHECK(late.err.find("--since 1m leaves 0 of the 8 snapshots (the last was taken 7.2 s after the first)") !=
+        std::string::npos);
+  auto spaced = snapdiff("--interval 1s --since @1795566699 c-malloc-leak");
+  CHECK(spaced.status == 2);
+  CHECK(spaced.err.find("--interval gives only their spacing") != std::string::npos);
+  for (const char* bad : {"--since soon", "--since 2026-11-25", "--since @", "--skip -1", "--skip two"}) {
+    CAPTURE(bad);
+    auto r = snapdiff(std::string(bad) + " c-malloc-leak");
+    CHECK(r.status == 2);
+    CHECK(r.err.find("snapdiff: --s") == 0);
+  }
+  // Copies made together share one mtime, and carry no times.txt: no times.
+  fs::path dir = fs::temp_directory_path() / ("snapdiff_since." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const char* n : {"smaps.01", "smaps.02", "smaps.03"}) {
+    fs::copy_file(snap::test::path(std::string("c-malloc-leak/") + n), dir / n);
+    fs::last_write_time(dir / n, fs::last_write_time(dir / "smaps.01"));
+  }
+  auto unknown = snapdiff("--since 1s .", dir.string());
+  CHECK(unknown.status == 2);
+  CHECK(unknown.err.find("snapdiff: --since 1s: the snapshots' capture times are unknown") != std::string::npos);
+  auto skipped = snapdiff("--skip 1 .", dir.string());
+  CHECK(skipped.status == 1);
+  CHECK(skipped.out.find("before: ./smaps.02") == 0);
+  fs::remove_all(dir);
+  CHECK(snapdiff("--help").out.find("--since TIME") != std::string::npos);
+  CHECK(snapdiff("--help").out.find("--skip N") != std::string::npos);
+}
+
+TEST_CASE("jvm-startup: a JVM collected from its exec; its start-up ranks first until --skip, --since or --delay") {
+  // testdata/jvm-startup/GROUND_TRUTH.md: one Deflater (~262 KiB of zlib
+  // state) leaked every 100 ms into the arena 7f0274000000-7f0278000000;
+  // between the first snapshot (0.02 s after the start) and the second
+  // (1.0 s), the JVM mapped its CDS archive (classes.jsa, 11928K resident)
+  // and faulted in libjvm (+4416K).
+  const std::string dir = "jvm-startup/from-exec/";
+  auto json = [](const Run& r) {
+    INFO(r.err);
+    REQUIRE(r.status == 1);
+    return nlohmann::json::parse(r.out);
+  };
+  const std::string startup_note = "note: the first snapshot compared was taken 0.02 s after the process started";
+
+  // 0.02 s -> 4.0 s: the start-up block outranks the leak (+10068K, ~36 Deflaters).
+  auto from_start = json(snapdiff("--json " + dir + "pmap-x.0001 " + dir + "pmap-x.0005"));
+  const auto& top = from_start.at("blocks").at(0);
+  CHECK(top.at("name") == "classes.jsa");
+  CHECK(top.at("status") == "new");
+  CHECK(top.at("counters").at("rss").at("delta") == 11928 << 10);
+  const auto& leak = from_start.at("blocks").at(1);
+  CHECK(leak.at("start") == "0x7f0274000000");
+  CHECK(leak.at("category") == "arena");
+  CHECK(leak.at("counters").at("rss").at("delta") == 10068 << 10);
+  CHECK(from_start.at("startup").at("in_startup") == true);
+  CHECK(from_start.at("startup").at("seconds_after_start").get<double>() < 0.1);
+  CHECK(from_start.at("startup").at("note").get<std::string>().find("--skip N or --since") != std::string::npos);
+  CHECK(snapdiff(dir + "pmap-x.0001 " + dir + "pmap-x.0005").out.find(startup_note) != std::string::npos);
+  // A trend of the same 4 s ranked by growth: the same.
+  const std::string first_five = dir + "pmap-x.0001 " + dir + "pmap-x.0002 " + dir + "pmap-x.0003 " + dir +
+                                 "pmap-x.0004 " + dir + "pmap-x.0005";
+  auto trend = json(snapdiff("--json --sort growth " + first_five));
+  CHECK(trend.at("findings").at(0).at("name") == "classes.jsa");
+  CHECK(trend.at("startup").at("in_startup") == true);
+
+  // --skip 1: from 1.0 s on, the leak ranks first and the archive is gone
+  // from the ranking (it did not change); still within 10 s of the start, said.
+  auto skipped = json(snapdiff("--json --skip 1 " + dir + "pmap-x.0001 " + dir + "pmap-x.0002 " + dir + "pmap-x.0005"));
+  CHECK(skipped.at("snapshots").at(0).at("source") == dir + "pmap-x.0002");
+  CHECK(skipped.at("blocks").at(0).at("start") == "0x7f0274000000");
+  CHECK(skipped.at("blocks").at(0).at("counters").at("rss").at("delta") == (10280 - 2952) << 10);
+  for (const auto& b : skipped.at("blocks")) CHECK(b.at("name") != "classes.jsa");
+  CHECK(skipped.at("startup").at("in_startup") == true);
+  CHECK(skipped.at("startup").at("seconds_after_start").get<double>() == doctest::Approx(1.0).epsilon(0.05));
+  auto skipped_trend = json(snapdiff("--json --sort growth --skip 1 " + first_five));
+  CHECK(skipped_trend.at("findings").at(0).at("start") == "0x7f0274000000");
+  CHECK(skipped_trend.at("findings").at(0).at("verdict") == "steady");
+
+  // --since 9.5s (after the first snapshot) on the directory: 10 .. 13 s
+  // after the start, past the start-up: no note.
+  auto since = snapdiff("--since 9.5s " + dir);
+  CHECK(since.status == 1);
+  CHECK(since.out.find("4 snapshots: " + dir + "pmap-x.0011 .. " + dir + "pmap-x.0014") == 0);
+  CHECK(since.out.find("note: the first snapshot compared") == std::string::npos);
+  auto since_json = json(snapdiff("--json --since 9.5s " + dir));
+  CHECK(since_json.at("startup").at("in_startup") == false);
+  CHECK(since_json.at("startup").at("note").is_null());
+  CHECK(since_json.at("startup").at("seconds_after_start").get<double>() >= 10);
+  CHECK(since_json.at("findings").at(0).at("start") == "0x7f0274000000");
+
+  // The whole collection from the exec: said, suggesting --skip/--since.
+  CHECK(snapdiff(dir).out.find(startup_note) != std::string::npos);
+
+  // snapcollect --delay 10s: the first snapshot 10 s after the start; the
+  // leak (arena 7fe5fc000000-7fe600000000 in that run) ranks first, no note.
+  auto delayed = json(snapdiff("--json jvm-startup/delayed/pmap-x.0001 jvm-startup/delayed/pmap-x.0004"));
+  CHECK(delayed.at("blocks").at(0).at("start") == "0x7fe5fc000000");
+  CHECK(delayed.at("blocks").at(0).at("counters").at("rss").at("delta") == (31176 - 24320) << 10);
+  CHECK(delayed.at("startup").at("in_startup") == false);
+  CHECK(delayed.at("startup").at("seconds_after_start").get<double>() >= 10);
+  auto delayed_dir = snapdiff("jvm-startup/delayed");
+  CHECK(delayed_dir.status == 1);
+  CHECK(delayed_dir.out.find("note: the first snapshot compared") == std::string::npos);
+  CHECK(json(snapdiff("--json jvm-startup/delayed")).at("findings").at(0).at("start") == "0x7fe5fc000000");
+
+  // Snapshots no collection recorded: the start is unknown, nothing said.
+  auto unknown = json(snapdiff("--json c-malloc-leak/smaps.01 c-malloc-leak/smaps.08"));
+  CHECK(unknown.at("startup").is_null());
+  CHECK(json(snapdiff("--json c-malloc-leak")).at("startup").is_null());
 }
 
 TEST_CASE("ASCII sparklines outside a UTF-8 locale") {

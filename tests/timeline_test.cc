@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -201,4 +204,125 @@ TEST_CASE("parse_duration") {
   CHECK(!snap::parse_duration(""));
   CHECK(!snap::parse_duration("5x"));
   CHECK(!snap::parse_duration("-5s"));
+}
+
+TEST_CASE("the first snapshot's clock time: from times.txt, names, mtimes; not from --interval") {
+  auto t = snap::make_timeline(c_malloc("smaps"), std::nullopt);
+  REQUIRE(t.first_epoch);
+  CHECK(*t.first_epoch == doctest::Approx(1795566695.114));
+  CHECK(!snap::make_timeline(c_malloc("smaps"), 1.0).first_epoch);
+}
+
+TEST_CASE("drop_start: --skip N drops the first N in time order, times count from the first left") {
+  auto paths = c_malloc("smaps");
+  std::reverse(paths.begin(), paths.end());  // time order is found first
+  auto t = snap::drop_start(snap::make_timeline(paths, std::nullopt), 2, std::nullopt);
+  REQUIRE(t.paths.size() == 6);
+  const auto in_order = c_malloc("smaps");
+  CHECK(t.paths == std::vector<std::string>(in_order.begin() + 2, in_order.end()));
+  CHECK(fs::path(t.paths.front()).filename() == "smaps.03");
+  CHECK(t.source == snap::TimeSource::manifest);
+  CHECK(t.reordered);
+  REQUIRE(t.seconds.size() == 6);
+  CHECK(t.seconds[0] == 0);
+  CHECK(t.seconds[1] == doctest::Approx(1.029));  // 1795566698195 - 1795566697166 ms
+  CHECK(t.seconds[5] == doctest::Approx(5.138));  // 1795566702304 - 1795566697166
+  REQUIRE(t.first_epoch);
+  CHECK(*t.first_epoch == doctest::Approx(1795566697.166));
+  // Nothing skipped: as it was.
+  auto all = snap::drop_start(snap::make_timeline(c_malloc("smaps"), std::nullopt), 0, std::nullopt);
+  CHECK(all.paths == c_malloc("smaps"));
+  // Two left is enough to compare.
+  CHECK(snap::drop_start(snap::make_timeline(c_malloc("smaps"), std::nullopt), 6, std::nullopt).paths ==
+        std::vector<std::string>{c_malloc("smaps")[6], c_malloc("smaps")[7]});
+}
+
+TEST_CASE("drop_start: --since a duration after the first snapshot, or a moment") {
+  const auto t = snap::make_timeline(c_malloc("smaps"), std::nullopt);
+  auto from = [&](const char* since, std::size_t skip = 0) {
+    auto s = snap::parse_since(since);
+    REQUIRE_MESSAGE(s, since);
+    auto left = snap::drop_start(t, skip, s);
+    return std::pair{fs::path(left.paths.front()).filename().string(), left.paths.size()};
+  };
+  // 04 was taken 3.081 s after 01, 03 at 2.052 s.
+  CHECK(from("3s") == std::pair<std::string, std::size_t>{"smaps.04", 5});
+  CHECK(from("2s") == std::pair<std::string, std::size_t>{"smaps.03", 6});
+  CHECK(from("0s") == std::pair<std::string, std::size_t>{"smaps.01", 8});
+  CHECK(from("2500ms") == std::pair<std::string, std::size_t>{"smaps.04", 5});
+  // 05 at 1795566699.217, 04 at 1795566698.195.
+  CHECK(from("@1795566699") == std::pair<std::string, std::size_t>{"smaps.05", 4});
+  CHECK(from("2026-11-25T00:31:39Z") == std::pair<std::string, std::size_t>{"smaps.05", 4});
+  CHECK(from("@1795566000") == std::pair<std::string, std::size_t>{"smaps.01", 8});  // before them all
+  // Both: whichever leaves out more.
+  CHECK(from("3s", 5) == std::pair<std::string, std::size_t>{"smaps.06", 3});
+  CHECK(from("3s", 1) == std::pair<std::string, std::size_t>{"smaps.04", 5});
+  auto left = snap::drop_start(t, 0, snap::parse_since("3s"));
+  CHECK(left.seconds.front() == 0);
+  CHECK(left.seconds.back() == doctest::Approx(4.109));  // 1795566702304 - 1795566698195
+  // A duration also against --interval's spacing: 30 s apart, from 90 s on.
+  auto spaced = snap::drop_start(snap::make_timeline(c_malloc("smaps"), 30.0), 0, snap::parse_since("1.5m"));
+  CHECK(spaced.paths.size() == 5);
+  CHECK(spaced.seconds.back() == 120);
+}
+
+TEST_CASE("drop_start: fewer than two left, or times it needs and lacks: an error saying which") {
+  const auto t = snap::make_timeline(c_malloc("smaps"), std::nullopt);
+  CHECK_THROWS_WITH_AS(snap::drop_start(t, 7, std::nullopt),
+                       "--skip 7 leaves 1 of the 8 snapshots; at least 2 are needed to compare",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(snap::drop_start(t, 100, std::nullopt),
+                       "--skip 100 leaves 0 of the 8 snapshots; at least 2 are needed to compare",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(snap::drop_start(t, 0, snap::parse_since("7s")),
+                       "--since 7s leaves 1 of the 8 snapshots (the last was taken 7.2 s after the first); at "
+                       "least 2 are needed to compare",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(snap::drop_start(t, 0, snap::parse_since("@1795566800")),
+                       doctest::Contains("leaves 0 of the 8 snapshots"), std::invalid_argument);
+  // No capture times: --since cannot be placed; --skip can.
+  TempDir d;
+  auto x = d.touch("b.1", 1795566700), y = d.touch("b.2", 1795566700), z = d.touch("b.3", 1795566700);
+  auto unknown = snap::make_timeline({x, y, z}, std::nullopt);
+  REQUIRE(!unknown.known());
+  CHECK_THROWS_WITH_AS(snap::drop_start(unknown, 0, snap::parse_since("1s")),
+                       doctest::Contains("--since 1s: the snapshots' capture times are unknown"),
+                       std::invalid_argument);
+  CHECK(snap::drop_start(unknown, 1, std::nullopt).paths == std::vector<std::string>{y, z});
+  // A moment against --interval's spacing.
+  CHECK_THROWS_WITH_AS(snap::drop_start(snap::make_timeline(c_malloc("smaps"), 1.0), 0,
+                                        snap::parse_since("@1795566699")),
+                       doctest::Contains("--interval gives only their spacing"), std::invalid_argument);
+}
+
+TEST_CASE("parse_since") {
+  auto s = snap::parse_since("30s");
+  REQUIRE(s);
+  CHECK(!s->absolute);
+  CHECK(s->seconds == 30);
+  CHECK(snap::parse_since("5m")->seconds == 300);
+  auto e = snap::parse_since("@1795566699.5");
+  REQUIRE(e);
+  CHECK(e->absolute);
+  CHECK(e->seconds == 1795566699.5);
+  CHECK(snap::parse_since("2026-11-25T00:31:39Z")->seconds == 1795566699);
+  // Without Z, local time: 09:31:39 in UTC+9 is 00:31:39 UTC.
+  const char* tz = std::getenv("TZ");
+  const std::string saved = tz ? tz : "";
+  ::setenv("TZ", "JST-9", 1);
+  ::tzset();
+  auto local = snap::parse_since("2026-11-25T09:31:39");
+  if (tz)
+    ::setenv("TZ", saved.c_str(), 1);
+  else
+    ::unsetenv("TZ");
+  ::tzset();
+  REQUIRE(local);
+  CHECK(local->absolute);
+  CHECK(local->seconds == 1795566699);
+  for (const char* bad : {"", "soon", "-5s", "@", "@x", "@-1", "2026-13-01T00:00:00", "2026-11-25T24:00:00",
+                          "2026-11-25T00:31", "2026-11-25 00:31:39", "2026-11-25T00:31:39Zulu",
+                          "2026-11-25T00:31:39+01", "26-11-25T00:31:39", "2026-02-31T00:00:00Z",
+                          "2026-04-31T12:00:00"})
+    CHECK_MESSAGE(!snap::parse_since(bad), bad);
 }

@@ -43,9 +43,17 @@ vm.max_map_count. `snapdiff DIR` reads it all: times, thread names for thread
 stacks, limits for projections.
 
 With -- COMMAND, starts the command and collects until it exits, as time(1)
-or strace(1) wrap one. Without --count or --duration, collects until the
-process exits or snapcollect is interrupted (Ctrl-C, SIGTERM): the snapshot in
-progress is finished, the manifest closed.
+or strace(1) wrap one.
+
+A program's start-up is growth too (a JVM maps libjvm, commits its heap and
+fills its code cache in its first seconds): --delay takes the first snapshot
+after it, so that it does not rank above a leak. The manifest records when the
+process started; snapdiff says when the first snapshot it compares was taken
+within seconds of it, and its --skip and --since leave such snapshots out.
+
+Without --count or --duration, collects until the process exits or snapcollect
+is interrupted (Ctrl-C, SIGTERM): the snapshot in progress is finished, the
+manifest closed.
 )";
 constexpr const char* kEpilog = R"(
 Exit status:
@@ -62,7 +70,7 @@ Exit status:
 
 Examples:
   snapcollect -p 4242 --interval 1m --duration 6h --out leak-hunt
-  snapcollect --interval 5s --jcmd -- java -XX:NativeMemoryTracking=detail -jar app.jar
+  snapcollect --interval 5s --delay 1m --jcmd -- java -XX:NativeMemoryTracking=detail -jar app.jar
   snapdiff leak-hunt
 )";
 
@@ -73,7 +81,7 @@ void on_signal(int sig) {
 
 struct Args {
   std::optional<std::int64_t> pid;
-  std::string interval = "30s", duration, out, format = "smaps";
+  std::string interval = "30s", duration, delay, out, format = "smaps";
   std::optional<std::size_t> count;
   bool jcmd = false, quiet = false;
   std::vector<std::string> command;
@@ -100,7 +108,8 @@ Args parse_args(int argc, char** argv) {
       ("pid,p", po::value<std::int64_t>()->value_name("PID"), "the process to watch")
       ("interval,i", po::value(&a.interval)->value_name("DURATION"), "time between snapshots (default 30s; 500ms, 5m, 1h)")
       ("count,n", po::value<std::string>()->value_name("N"), "stop after N snapshots")
-      ("duration,d", po::value(&a.duration)->value_name("DURATION"), "stop after DURATION")
+      ("duration,d", po::value(&a.duration)->value_name("DURATION"), "stop DURATION after the first snapshot")
+      ("delay", po::value(&a.delay)->value_name("DURATION"), "take the first snapshot after DURATION (default 0: at once), past the process's start-up")
       ("out,o", po::value(&a.out)->value_name("DIR"), "output directory (default snap-PID-YYYYmmdd-HHMMSS)")
       ("format,f", po::value(&a.format)->value_name("FORMAT"), "smaps (default) or pmap-x (what pmap -x would print)")
       ("jcmd", po::bool_switch(&a.jcmd), "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")
@@ -157,6 +166,11 @@ int main(int argc, char** argv) {
   if (!args.duration.empty()) {
     o.duration = snap::parse_duration(args.duration);
     if (!o.duration) usage_error(fmt::format("--duration: '{}' is not a duration", args.duration));
+  }
+  if (!args.delay.empty()) {
+    auto delay = snap::parse_duration(args.delay);
+    if (!delay) usage_error(fmt::format("--delay: '{}' is not a duration", args.delay));
+    o.delay = *delay;
   }
   o.count = args.count;
   o.format = args.format;
@@ -233,9 +247,14 @@ int main(int argc, char** argv) {
                              snap::collect_end_name(end));
     if (end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     stopped_by_us = end != snap::CollectEnd::target_exited;
-    if (end == snap::CollectEnd::target_exited && manifest.snapshots.empty() && child < 0) {
-      std::cerr << fmt::format("snapcollect: no process {}\n", o.pid);
-      rc = kTrouble;
+    if (end == snap::CollectEnd::target_exited && manifest.snapshots.empty()) {
+      // Known to have started: it was there, and exited during --delay.
+      if (manifest.process_start) {
+        std::cerr << fmt::format("snapcollect: pid {} exited before the first snapshot\n", o.pid);
+      } else if (child < 0) {
+        std::cerr << fmt::format("snapcollect: no process {}\n", o.pid);
+        rc = kTrouble;
+      }
     }
   } catch (const snap::ProcError& e) {
     if (status) std::cerr << '\n';

@@ -57,6 +57,13 @@ many new regions that each stay flat (a malloc'd block a time, a thread a time)
 is found too. Capture times come from --interval, a times.txt beside the files
 ("NN EPOCH_MS" lines), times in the file names, or distinct mtimes.
 
+A series that begins at the process's start counts its start-up (libraries
+mapped, a JVM's heap committed and code cache filled) as growth. When a
+collection recorded the start, snapdiff says so if the first snapshot was taken
+within 10 s of it; --skip N and --since TIME leave the first snapshots out
+(in time order). What is left is compared as if given alone: two snapshots
+as BEFORE AFTER, three or more as a trend.
+
 For a JVM, --nmt joins the output of jcmd PID VM.native_memory detail (or the
 NMT files snapcollect --jcmd saved beside the snapshots, found by itself):
 each block is split by address into growth inside the regions NMT tracks (Java
@@ -89,6 +96,7 @@ Examples:
   snapdiff -h --top 5 smaps.01 smaps.08
   snapdiff --json --min-growth 1M smaps.01.gz smaps.08.gz | jq '.blocks[0]'
   snapdiff --nmt nmt.01 --nmt nmt.08 smaps.01 smaps.08
+  snapdiff --since 1m snap-4242-20261202-061000
   ssh prod cat /proc/4242/smaps | snapdiff smaps.old -
 )";
 
@@ -101,8 +109,9 @@ struct Args {
   std::string categories;
   std::string color = "auto";
   std::string input_format;
-  std::string interval, limit, gdb, dump_dir = ".", dump = "grown", max_dump = "256M";
+  std::string interval, limit, gdb, dump_dir = ".", dump = "grown", max_dump = "256M", since;
   std::string fail_above, fail_rate, noise_floor;
+  std::size_t skip = 0;
   std::optional<std::int64_t> pid;
   std::optional<std::uint64_t> max_map_count;
   bool all = false, json = false, csv = false, human = false, ranges = false;
@@ -114,6 +123,7 @@ struct Choices {
   snap::DumpOptions dump;
   snap::Gate gate;
   std::optional<double> interval;
+  std::optional<snap::Since> since;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -179,6 +189,12 @@ Choices choices(const Args& a) {
   t.all = o.all;
   if (a.max_map_count) t.max_map_count = *a.max_map_count;
   if (!a.limit.empty()) t.limit = size_option("limit", a.limit);
+  if (!a.since.empty()) {
+    ch.since = snap::parse_since(a.since);
+    if (!ch.since)
+      usage_error(fmt::format(
+          "--since: '{}' is neither a duration (30s, 5m) nor a time (2026-12-02T06:10:00, @EPOCH)", a.since));
+  }
   if (!a.interval.empty()) {
     ch.interval = snap::parse_duration(a.interval);
     if (!ch.interval || *ch.interval <= 0)
@@ -227,6 +243,12 @@ Args parse_args(int argc, char** argv) {
       ("limit", po::value(&a.limit)->value_name("SIZE"), "project when Rss reaches SIZE")
       ("max-map-count", po::value<std::string>()->value_name("N"), "project when the mapping count reaches N (default: as the collection recorded it, else the kernel's 65530)");
   // clang-format on
+  po::options_description start("Leaving out the first snapshots (a process's start-up), in time order");
+  // clang-format off
+  start.add_options()
+      ("skip", po::value<std::string>()->value_name("N"), "leave out the first N snapshots")
+      ("since", po::value(&a.since)->value_name("TIME"), "leave out the snapshots taken before TIME: a duration after the first snapshot (30s, 2m), or a time, local (2026-12-02T06:10:00), UTC (...Z) or @EPOCH");
+  // clang-format on
   po::options_description gdb("Handing the growing blocks to gdb");
   // clang-format off
   gdb.add_options()
@@ -237,10 +259,11 @@ Args parse_args(int argc, char** argv) {
       ("ranges", po::bool_switch(&a.ranges), "print one \"0xSTART 0xEND\" line per range to dump, instead of the report")
       ("pid", po::value<std::int64_t>()->value_name("PID"), "the process's pid, where the snapshots do not say it");
   // clang-format on
-  shown.add(trend).add(gdb);
+  shown.add(trend).add(start).add(gdb);
   po::variables_map vm = snap::cli::parse(argc, argv, "snapdiff", shown, {kUsage, kAbout, kEpilog}, &a.files);
   if (vm.count("top")) a.top = snap::cli::count("snapdiff", "top", vm["top"].as<std::string>());
   if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
+  if (vm.count("skip")) a.skip = snap::cli::count("snapdiff", "skip", vm["skip"].as<std::string>());
   if (vm.count("max-map-count"))
     a.max_map_count = snap::cli::count("snapdiff", "max-map-count", vm["max-map-count"].as<std::string>());
   if (a.files.empty()) usage_error("give two snapshots: BEFORE AFTER");
@@ -296,10 +319,17 @@ int main(int argc, char** argv) {
     std::vector<std::string> files = snap::expand_inputs(args.files, notes);
     for (const auto& n : notes) std::cerr << "snapdiff: " << n << '\n';
     if (files.size() < 2) usage_error("give two snapshots, or more for a trend");
-    const bool trend = files.size() > 2;
+    const bool dropping = args.skip > 0 || ch.since;
     snap::Timeline timeline;
     timeline.paths = files;
-    if (trend) timeline = snap::make_timeline(files, ch.interval);
+    if (files.size() > 2 || dropping) timeline = snap::make_timeline(files, ch.interval);
+    if (dropping) {
+      const std::size_t given = timeline.paths.size();
+      timeline = snap::drop_start(timeline, args.skip, ch.since);
+      std::cerr << fmt::format("snapdiff: note: comparing {} of {} snapshots, from {}\n", timeline.paths.size(),
+                               given, timeline.paths.front());
+    }
+    const bool trend = timeline.paths.size() > 2;
 
     // Read (mapped and parsed) on the machine's cores; warnings in order.
     std::vector<snap::Snapshot> snaps =

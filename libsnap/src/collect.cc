@@ -319,11 +319,15 @@ void write_manifest_or_take_back(OutputDir& dir, Manifest& m) {
 
 CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& hooks, Manifest& m) {
   auto stop = [&] { return hooks.stop_requested && hooks.stop_requested(); };
-  const double start = monotonic_now();
+  // The schedule (and --duration) counts from the first snapshot, --delay
+  // after now. The wall clock first: no snapshot's wall time is less than
+  // start_wall + delay.
+  m.start_wall = wall_now();
+  const double start = monotonic_now() + o.delay;
   m.pid = o.pid;
   m.command = read_command(o.pid, o.root);
   m.boot_id = read_boot_id(o.root);
-  m.start_wall = wall_now();
+  m.process_start = read_process_start(o.pid, o.root);
   m.format = o.format;
   m.max_map_count = read_max_map_count(o.root);
   std::uint32_t number = 1, nmt_number = 1;
@@ -342,13 +346,20 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
       end = CollectEnd::duration_reached;
       break;
     }
-    bool stopped = false;
+    // A target that exits meanwhile ends the wait (a long --delay or
+    // --interval would otherwise outlast it).
+    bool stopped = false, exited = false;
     for (double now = monotonic_now(); now < slot; now = monotonic_now()) {
       if ((stopped = stop())) break;
+      if ((exited = !process_running(o.pid, o.root))) break;
       std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.05, slot - now)));
     }
     if (stopped || stop()) {
       end = CollectEnd::interrupted;
+      break;
+    }
+    if (exited) {
+      end = CollectEnd::target_exited;
       break;
     }
 

@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "snap/emit.h"
+#include "snap/startup.h"
 #include "nmt_json.h"
+#include "startup_json.h"
 #include "snap/version.h"
 
 namespace snap {
@@ -117,6 +119,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
   else
     out += "capture times unknown: rates are per snapshot (give --interval)\n";
   if (!r.counter_note.empty()) fmt::format_to(it, "note: {}\n", r.counter_note);
+  if (auto s = check_startup(first); s && s->in_startup) out += "note: " + s->note + '\n';
   fmt::format_to(it, "ranked {}; growth below {} is flat (1% of the blocks' summed growth, at least 64K)\n\n",
                  r.options.order == TrendOrder::steady ? fmt::format("steady first, by {} rate", smaps_key(f))
                  : r.options.order == TrendOrder::rate ? fmt::format("by {} rate", smaps_key(f))
@@ -291,6 +294,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
   doc["snapshots"] = std::move(snaps);
   doc["counter"] = std::string(field_name(r.counter));
   doc["counter_note"] = r.counter_note.empty() ? ordered_json(nullptr) : ordered_json(r.counter_note);
+  doc["startup"] = detail::startup_json(*r.snapshots.front());
   doc["floor"] = amount(r.floor);
   doc["growing"] = r.growing;
   doc["hidden"] = r.hidden;

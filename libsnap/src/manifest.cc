@@ -56,6 +56,7 @@ std::string manifest_json(const Manifest& m) {
   j["command"] = m.command;
   j["boot_id"] = m.boot_id;
   j["start_wall"] = m.start_wall;
+  j["process_start"] = m.process_start ? ordered_json(*m.process_start) : ordered_json(nullptr);
   j["format"] = m.format;
   j["max_map_count"] = m.max_map_count ? ordered_json(*m.max_map_count) : ordered_json(nullptr);
   ordered_json snaps = ordered_json::array();
@@ -108,6 +109,7 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
     m.command = j.value("command", "");
     m.boot_id = j.value("boot_id", "");
     m.start_wall = j.value("start_wall", 0.0);
+    m.process_start = opt<double>(j, "process_start");
     m.format = j.value("format", "smaps");
     m.max_map_count = opt<std::uint64_t>(j, "max_map_count");
     for (const auto& s : j.at("snapshots")) {
@@ -194,6 +196,8 @@ RecordedLimits attach_manifests(std::vector<Snapshot>& snaps) {
     snaps[i].pid = f.manifest->pid;
     if (snaps[i].command.empty()) snaps[i].command = f.manifest->command;
     snaps[i].threads = f.entry->threads;
+    snaps[i].captured = f.entry->wall;
+    snaps[i].process_start = f.manifest->process_start;
     if (f.entry->nmt)
       limits.nmt_files.push_back((std::filesystem::path(snaps[i].source).parent_path() / *f.entry->nmt).string());
     // The tightest limit recorded is the one the process meets first.

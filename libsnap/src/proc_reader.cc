@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -132,6 +133,60 @@ std::string read_command(std::int64_t pid, const std::string& root) {
 
 std::optional<std::uint64_t> read_max_map_count(const std::string& root) {
   return number(try_read(root + "/sys/vm/max_map_count"));
+}
+
+namespace {
+
+/// The fields of /proc/PID/stat after the command name, from the state
+/// (field 3) on: the name is in parentheses and may hold spaces and ')'.
+std::vector<std::string_view> stat_fields(std::string_view stat) {
+  std::vector<std::string_view> out;
+  const auto close = stat.rfind(')');
+  if (close == std::string_view::npos) return out;
+  stat.remove_prefix(close + 1);
+  while (!stat.empty()) {
+    const auto start = stat.find_first_not_of(" \n");
+    if (start == std::string_view::npos) break;
+    stat.remove_prefix(start);
+    const auto end = std::min(stat.find_first_of(" \n"), stat.size());
+    out.push_back(stat.substr(0, end));
+    stat.remove_prefix(end);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<double> process_start_from_stat(std::string_view stat, double boottime_now, double wall_now,
+                                              long ticks_per_second) {
+  constexpr std::size_t kStartTime = 22 - 3;  // field 22, counted from the state's 3
+  const auto fields = stat_fields(stat);
+  if (fields.size() <= kStartTime || ticks_per_second <= 0) return std::nullopt;
+  const std::string_view f = fields[kStartTime];
+  std::uint64_t ticks = 0;
+  auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), ticks);
+  if (ec != std::errc() || p != f.data() + f.size()) return std::nullopt;
+  const double since_boot = static_cast<double>(ticks) / static_cast<double>(ticks_per_second);
+  if (since_boot > boottime_now + 1) return std::nullopt;  // not this boot's clock
+  return wall_now - (boottime_now - since_boot);
+}
+
+std::optional<double> read_process_start(std::int64_t pid, const std::string& root) {
+  auto stat = try_read(fmt::format("{}/{}/stat", root, pid));
+  if (!stat) return std::nullopt;
+  return process_start_from_stat(*stat, now(CLOCK_BOOTTIME), now(CLOCK_REALTIME), ::sysconf(_SC_CLK_TCK));
+}
+
+bool process_running(std::int64_t pid, const std::string& root) {
+  std::string stat;
+  try {
+    stat = read_file(fmt::format("{}/{}/stat", root, pid));
+  } catch (const ProcError& e) {
+    return !e.gone();
+  }
+  const auto fields = stat_fields(stat);
+  if (fields.empty()) return !stat.empty();  // read empty: exited meanwhile
+  return fields[0] != "Z" && fields[0] != "X";
 }
 
 std::string read_boot_id(const std::string& root) {

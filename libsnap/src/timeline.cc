@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -268,6 +269,7 @@ Timeline make_timeline(const std::vector<std::string>& paths, std::optional<doub
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
   t.reordered = !std::is_sorted(order.begin(), order.end());
+  if (t.source != TimeSource::interval) t.first_epoch = times[order.front()];
   t.paths.clear();
   for (std::size_t i : order) {
     t.paths.push_back(paths[i]);
@@ -284,8 +286,96 @@ Timeline make_timeline(const std::vector<std::string>& paths, std::optional<doub
     t.seconds.clear();
     t.epoch_ms.clear();
     t.source = TimeSource::none;
+    t.first_epoch.reset();
   }
   return t;
+}
+
+std::optional<Since> parse_since(std::string_view text) {
+  Since s;
+  s.text = std::string(text);
+  if (text.starts_with('@')) {
+    auto v = parse_number(text.substr(1));
+    if (!v || *v < 0) return std::nullopt;
+    s.seconds = *v;
+    s.absolute = true;
+    return s;
+  }
+  // YYYY-mm-ddTHH:MM:SS, local time unless it ends in Z.
+  if (text.size() >= 19 && text[4] == '-' && text[7] == '-' && text[10] == 'T' && text[13] == ':' &&
+      text[16] == ':') {
+    const bool utc = text.size() == 20 && text[19] == 'Z';
+    if (text.size() != 19 && !utc) return std::nullopt;
+    std::tm tm{};
+    auto num = [&](std::size_t from, std::size_t n, int lo, int hi, int& out) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(text.data() + from, text.data() + from + n, v);
+      if (ec != std::errc() || p != text.data() + from + n || v < lo || v > hi) return false;
+      out = v;
+      return true;
+    };
+    int year = 0, mon = 0;
+    if (!num(0, 4, 1970, 9999, year) || !num(5, 2, 1, 12, mon) || !num(8, 2, 1, 31, tm.tm_mday) ||
+        !num(11, 2, 0, 23, tm.tm_hour) || !num(14, 2, 0, 59, tm.tm_min) || !num(17, 2, 0, 60, tm.tm_sec))
+      return std::nullopt;
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_isdst = -1;
+    const int mday = tm.tm_mday;
+    const std::time_t when = utc ? timegm(&tm) : std::mktime(&tm);
+    // Both normalise: February 31st comes back as a day of March.
+    if (when == static_cast<std::time_t>(-1) || tm.tm_mday != mday || tm.tm_mon != mon - 1) return std::nullopt;
+    s.seconds = static_cast<double>(when);
+    s.absolute = true;
+    return s;
+  }
+  auto d = parse_duration(text);
+  if (!d) return std::nullopt;
+  s.seconds = *d;
+  return s;
+}
+
+Timeline drop_start(const Timeline& t, std::size_t skip, const std::optional<Since>& since) {
+  const std::size_t n = t.paths.size();
+  std::size_t first = std::min(skip, n);
+  std::string why = fmt::format("--skip {}", skip);
+  if (since) {
+    if (!t.known())
+      throw std::invalid_argument(fmt::format(
+          "--since {}: the snapshots' capture times are unknown (give --interval, or keep the collection's "
+          "manifest.json or a times.txt beside the files); use --skip N instead",
+          since->text));
+    if (since->absolute && !t.first_epoch)
+      throw std::invalid_argument(fmt::format(
+          "--since {}: a moment needs the clock times of the captures, and --interval gives only their "
+          "spacing; give --since as a duration after the first snapshot (30s, 5m)",
+          since->text));
+    const double after = since->absolute ? since->seconds - *t.first_epoch : since->seconds;
+    std::size_t i = 0;
+    while (i < n && t.seconds[i] < after) ++i;
+    first = std::max(first, i);
+    why = skip ? fmt::format("--skip {} and --since {}", skip, since->text) : "--since " + since->text;
+  }
+  if (n - first < 2)
+    throw std::invalid_argument(
+        fmt::format("{} leaves {} of the {} snapshots{}; at least 2 are needed to compare", why, n - first, n,
+                    since ? fmt::format(" (the last was taken {:.1f} s after the first)", t.seconds.back())
+                          : std::string()));
+  Timeline out;
+  out.source = t.source;
+  out.reordered = t.reordered;
+  out.paths.assign(t.paths.begin() + static_cast<std::ptrdiff_t>(first), t.paths.end());
+  if (t.known()) {
+    const double base = t.seconds[first];
+    for (std::size_t i = first; i < n; ++i) out.seconds.push_back(t.seconds[i] - base);
+    if (t.first_epoch) out.first_epoch = *t.first_epoch + base;
+    if (out.seconds.back() <= 0) {
+      out.seconds.clear();
+      out.source = TimeSource::none;
+      out.first_epoch.reset();
+    }
+  }
+  return out;
 }
 
 std::optional<double> parse_duration(std::string_view text) {

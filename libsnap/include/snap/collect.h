@@ -50,6 +50,19 @@ std::vector<ThreadInfo> read_threads(std::int64_t pid, const std::string& root =
 /// The process's command line, arguments joined by spaces.
 std::string read_command(std::int64_t pid, const std::string& root = "/proc");
 std::optional<std::uint64_t> read_max_map_count(const std::string& root = "/proc");
+/// When the process started, in seconds since the epoch: /proc/PID/stat's
+/// starttime (clock ticks since boot) placed on the wall clock through
+/// CLOCK_BOOTTIME, to the tick (/proc/stat's btime is whole seconds).
+/// nullopt when unreadable.
+std::optional<double> read_process_start(std::int64_t pid, const std::string& root = "/proc");
+/// The same from a /proc/PID/stat text, given the boot and wall clocks now
+/// (seconds) and the clock tick rate; nullopt when malformed.
+std::optional<double> process_start_from_stat(std::string_view stat, double boottime_now, double wall_now,
+                                              long ticks_per_second);
+/// False once the process has exited: gone from /proc, or a zombie not yet
+/// reaped. True when /proc/PID/stat cannot be read for another reason: the
+/// snapshot's own read then says what is wrong.
+bool process_running(std::int64_t pid, const std::string& root = "/proc");
 std::string read_boot_id(const std::string& root = "/proc");
 /// cgroup v2 memory.current/memory.max, else v1 memory.usage_in_bytes and
 /// memory.limit_in_bytes, found through /proc/PID/cgroup and the mount
@@ -102,7 +115,8 @@ struct CollectOptions {
   std::int64_t pid = 0;
   double interval = 30;              // seconds between snapshot starts
   std::optional<std::size_t> count;  // stop after this many
-  std::optional<double> duration;    // stop after this long (seconds)
+  std::optional<double> duration;    // stop after this long (seconds), counted from the first snapshot
+  double delay = 0;                  // seconds before the first snapshot (past the target's start-up)
   std::string format = "smaps";      // or "pmap-x"
   bool jcmd = false;                 // also save jcmd VM.native_memory detail
   std::string root = "/proc";

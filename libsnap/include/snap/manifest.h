@@ -3,11 +3,13 @@
 //
 // manifest.json, schema "snap.manifest/1", rewritten atomically after every
 // snapshot so that it is valid JSON whenever the collection stops:
-//   {"schema", "pid", "command", "boot_id", "start_wall", "format",
+//   {"schema", "pid", "command", "boot_id", "start_wall", "process_start", "format",
 //    "max_map_count", "snapshots": [{"file", "wall", "monotonic",
 //    "read_seconds", "mappings", "totals": {"size", "rss", "pss", "swap"},
 //    "threads": [{"tid", "name", "sp"}], "cgroup": {"version", "path",
 //    "current", "max"}, "nmt"}], "end": {"reason", "wall"}}
+// "start_wall" is when the collection began, "process_start" when the
+// process did (null when unknown; manifests before it lack the field).
 // Times are seconds (wall: since the epoch; monotonic: CLOCK_MONOTONIC),
 // sizes bytes, "sp" a "0x..." string, "max": null when unlimited.
 #pragma once
@@ -49,6 +51,7 @@ struct Manifest {
   std::string command;
   std::string boot_id;
   double start_wall = 0;
+  std::optional<double> process_start;  // seconds since the epoch
   std::string format = "smaps";
   std::optional<std::uint64_t> max_map_count;
   std::vector<ManifestEntry> snapshots;
@@ -70,7 +73,8 @@ struct RecordedLimits {
 };
 
 /// Gives each snapshot read from a manifest's directory what the manifest
-/// recorded of it (pid, command line, threads; snapshots from elsewhere are
+/// recorded of it (pid, command line, threads, capture time, the process's
+/// start; snapshots from elsewhere are
 /// left as they are), and returns the limits and NMT files recorded. Each directory's
 /// manifest is read once.
 RecordedLimits attach_manifests(std::vector<Snapshot>& snapshots);

@@ -61,6 +61,10 @@ struct Snapshot {
   std::vector<Warning> warnings;
   /// The threads at capture time, when a collection recorded them.
   std::vector<ThreadInfo> threads;
+  /// When it was captured and when the process started (seconds since the
+  /// epoch), when a collection recorded them.
+  std::optional<double> captured;
+  std::optional<double> process_start;
 
   /// False for smaps_rollup, which can serve totals but not ranges.
   bool has_ranges() const { return format != Format::smaps_rollup; }

@@ -31,6 +31,9 @@ struct Timeline {
   TimeSource source = TimeSource::none;
   /// True when the given order was not time order and was changed.
   bool reordered = false;
+  /// When the first snapshot was taken, seconds since the epoch: known
+  /// when the times are the clock's (not --interval's spacing).
+  std::optional<double> first_epoch;
   bool known() const { return !seconds.empty(); }
 };
 
@@ -53,5 +56,25 @@ std::string iso8601_utc(std::int64_t epoch_ms);
 
 /// Parses "10s", "2m", "1.5h", "500ms", "30" (seconds); nullopt when malformed.
 std::optional<double> parse_duration(std::string_view text);
+
+/// Where a series is to begin (snapdiff --since): a duration after its
+/// first snapshot, or a moment.
+struct Since {
+  double seconds = 0;     // after the first snapshot, or since the epoch
+  bool absolute = false;  // a moment
+  std::string text;       // as given, for messages
+};
+
+/// "30s", "5m" (a duration, as parse_duration); "2026-12-02T06:10:00"
+/// (local time; "...Z": UTC); "@1795566700" (seconds since the epoch).
+/// nullopt when malformed.
+std::optional<Since> parse_since(std::string_view text);
+
+/// `t` without its first `skip` snapshots (in time order) and without those
+/// taken before `since` (a duration counts from the first snapshot of `t`);
+/// times count from the first one left. Throws std::invalid_argument when
+/// fewer than two are left, or when `since` needs times `t` lacks (none
+/// known; a moment against --interval's spacing).
+Timeline drop_start(const Timeline& t, std::size_t skip, const std::optional<Since>& since);
 
 }  // namespace snap
