@@ -184,6 +184,10 @@ std::optional<double> time_in_name(const std::string& path) {
 
 }  // namespace
 
+std::string snapshot_number(const std::string& path) {
+  return family_and_number(fs::path(path).filename().string()).second;
+}
+
 std::string_view time_source_name(TimeSource s) {
   switch (s) {
     case TimeSource::none: return "unknown";
