@@ -394,9 +394,9 @@ TEST_CASE("parse_nmt: a summary's mapped parts (mmap:, stack:)") {
   // The CDS archive is a file mapping: left out of what the JVM maps.
   const auto mapped = snap::nmt_mapped(s);
   std::uint64_t sum = 0;
-  for (const auto& [name, v] : mapped) {
-    CHECK(name != "Shared class space");
-    sum += v.bytes;
+  for (const auto& m : mapped) {  // no structured binding: CHECK may wrap it in a lambda
+    CHECK(m.first != "Shared class space");
+    sum += m.second.bytes;
   }
   // Java Heap 65536, Class 1280, Thread 880, Code 7548, GC 35212,
   // Internal 36, Safepoint 8, Metaspace 8640.
