@@ -315,3 +315,40 @@ TEST_CASE("slow-leak at 100 ms, 1 s and 5 s: a rise one step in three is still s
     CHECK(top.rate == doctest::Approx(873813.3).epsilon(0.005));
   }
 }
+
+TEST_CASE("jvm-direct-buffers: 1028K direct buffers spread over four mappings are one steady leak") {
+  // GROUND_TRUTH.md, summary run: 133 buffers between 01 and 08, +6 below
+  // the first ones, 31 merged below the G1 mark stack, 47 below
+  // Metaspace's committed part, 49 in a new mapping.
+  auto s = load("jvm-direct-buffers/summary", "smaps", 8);
+  const auto& r = s.report;
+  REQUIRE(!r.rows.empty());
+  const snap::Finding& top = r.rows[0];
+  REQUIRE(top.link);
+  CHECK(top.verdict == Verdict::steady);
+  CHECK(top.link->link.quantum == 1028 * KiB);
+  CHECK(top.link->link.steps == 133);
+  CHECK(r.growing == 1);
+  std::vector<std::uint64_t> starts;
+  for (std::size_t b : top.members) starts.push_back(r.blocks[b].block->start);
+  std::sort(starts.begin(), starts.end());
+  CHECK(starts == std::vector<std::uint64_t>{0x7f9310ecf000, 0x7f93300d1000, 0x7f93840e1000, 0x7f93940ee000});
+  CHECK(top.rate == doctest::Approx(133 * 1028 * KiB / r.seconds.back()).epsilon(0.05));
+
+  // Detail run: 132 buffers, 43 of them in the VMA below Metaspace that also
+  // took a 3972K chunk during jcmd's first report; it still joins the leak.
+  auto d = load("jvm-direct-buffers/detail", "smaps", 8);
+  REQUIRE(!d.report.rows.empty());
+  const snap::Finding& leak = d.report.rows[0];
+  REQUIRE(leak.link);
+  CHECK(leak.verdict == Verdict::steady);
+  CHECK(leak.link->link.blocks.size() == 4);
+  CHECK(d.report.growing == 1);
+  bool beside_metaspace = false;
+  for (std::size_t b : leak.members) beside_metaspace |= d.report.blocks[b].block->start == 0x7fec800f4000;
+  CHECK(beside_metaspace);
+  // Two snapshots cannot tell the chunk from buffers: that VMA stays apart.
+  auto two = diff("jvm-direct-buffers/detail/smaps.01", "jvm-direct-buffers/detail/smaps.08");
+  REQUIRE(two.links.size() == 1);
+  CHECK(two.links[0].steps == 89);
+}

@@ -3,6 +3,7 @@
 // growth outside them (the zlib leak).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "snap/error.h"
 #include "snap/nmt.h"
+#include "snap/nmt_files.h"
 #include "snap/nmt_join.h"
 #include "snap/report.h"
 #include "testdata.h"
@@ -292,7 +294,7 @@ TEST_CASE("join: growth NMT's malloc accounts for is JVM-tracked malloc") {
   std::vector<snap::Snapshot> snaps{snap::test::load("jvm-inflater-leak/smaps.01"),
                                     snap::test::load("jvm-inflater-leak/smaps.08")};
   std::vector<snap::Nmt> nmts{nmt("jvm-inflater-leak/nmt-detail.01"), nmt("jvm-inflater-leak/nmt-detail.08")};
-  snap::NmtCategory other{"Other", {}, {}, snap::NmtAmount{36 << 20, 0}};
+  snap::NmtCategory other{"Other", {}, {}, snap::NmtAmount{36 << 20, 0}, std::nullopt};
   nmts[1].categories.push_back(other);
   nmts[1].malloc.bytes += 36 << 20;
   snap::DiffOptions o;
@@ -304,13 +306,46 @@ TEST_CASE("join: growth NMT's malloc accounts for is JVM-tracked malloc") {
   CHECK(r.nmt->malloc_by_category[0].first == "Other");
 }
 
-TEST_CASE("join: summaries alone carry no addresses") {
+TEST_CASE("join: a summary.diff alone, no addresses: the zlib leak is still untracked native memory") {
   std::vector<snap::Snapshot> snaps{snap::test::load("jvm-inflater-leak/smaps.01"),
                                     snap::test::load("jvm-inflater-leak/smaps.08")};
   std::vector<snap::Nmt> nmts{nmt("jvm-inflater-leak/nmt-summary-diff.08")};
   snap::DiffOptions o;
   o.nmt = nmts;
-  CHECK_THROWS_AS(snap::make_report(snaps, o), std::invalid_argument);
+  const snap::DiffReport r = snap::make_report(snaps, o);
+  REQUIRE(r.nmt);
+  const snap::NmtJoin& n = *r.nmt;
+  CHECK_FALSE(n.by_address);
+  CHECK(n.blocks.empty());
+  CHECK(n.suspects.empty());
+  // The anonymous blocks' Rss growth: all of it but libstdc++'s text (+64K).
+  CHECK(n.anon_growth == (37968 - 64) * static_cast<std::int64_t>(KiB));
+  // What the summary.diff's committed figures of the JVM's mappings say
+  // grew: Thread stacks +24KB; nothing else mapped changed.
+  REQUIRE(n.mapped_growth);
+  CHECK(*n.mapped_growth == 24 * static_cast<std::int64_t>(KiB));
+  CHECK(n.mapped_by_category == std::vector<std::pair<std::string, std::int64_t>>{{"Thread", 24 * 1024}});
+  CHECK(n.outside_anon == n.anon_growth - 24 * static_cast<std::int64_t>(KiB));
+  CHECK(n.outside_anon_max == n.anon_growth);
+  CHECK(n.inside + n.outside == 37968 * static_cast<std::int64_t>(KiB));
+  REQUIRE(n.malloc_growth);
+  CHECK(*n.malloc_growth == (4003 + 160) * static_cast<std::int64_t>(KiB));
+  CHECK(n.verdict == snap::NmtVerdict::untracked_native);
+  CHECK(n.first_map == &nmts[0]);
+}
+
+TEST_CASE("join: nothing to join") {
+  std::vector<snap::Snapshot> snaps{snap::test::load("jvm-inflater-leak/smaps.01"),
+                                    snap::test::load("jvm-inflater-leak/smaps.08")};
+  const snap::Comparison c = snap::compare(snaps);
+  CHECK_THROWS_AS(snap::join_nmt(c, snaps, snap::Field::rss, {}), std::invalid_argument);
+  // One plain summary: no growth to compare, no verdict.
+  std::vector<snap::Nmt> one{nmt("jvm-direct-buffers/summary/nmt-summary.08")};
+  const snap::NmtJoin j = snap::join_nmt(c, snaps, snap::Field::rss, one);
+  CHECK_FALSE(j.by_address);
+  CHECK_FALSE(j.malloc_growth);
+  CHECK_FALSE(j.mapped_growth);
+  CHECK(j.verdict == snap::NmtVerdict::unknown);
 }
 
 TEST_CASE("nmt_share: one snapshot's Rss inside and outside NMT (snapshow --nmt)") {
@@ -325,4 +360,215 @@ TEST_CASE("nmt_share: one snapshot's Rss inside and outside NMT (snapshow --nmt)
   for (const auto& [name, v] : share.by_category) sum += v;
   CHECK(sum <= share.inside);
   CHECK(sum + share.by_category.size() >= share.inside);  // rounding down, one byte a category at most
+}
+
+TEST_CASE("nmt_share: the zlib leak's outside is untracked, less what NMT's malloc accounts for") {
+  const snap::Snapshot s = snap::test::load("jvm-inflater-leak/smaps.08");
+  const snap::NmtShare share = snap::nmt_share(s, snap::Field::rss, nmt("jvm-inflater-leak/nmt-detail.08"));
+  CHECK(share.by_address);
+  CHECK(share.outside_file + share.outside_anon == share.outside);
+  // GROUND_TRUTH.md: the leaking arena alone holds 62476 KiB at 08.
+  CHECK(share.outside_anon >= 62476 * KiB);
+  CHECK(share.malloc == 14120 * KiB);
+  CHECK(share.malloc_accounted == 14120 * KiB);
+  CHECK(share.untracked == share.outside_anon - 14120 * KiB);
+  REQUIRE(!share.malloc_by_category.empty());
+  CHECK(share.malloc_by_category[0] == std::pair<std::string, std::uint64_t>{"GC", 4406 * KiB});
+  CHECK(share.verdict == snap::NmtVerdict::untracked_native);
+}
+
+// testdata/jvm-direct-buffers: 1 MiB direct ByteBuffers, each its own 1028
+// KiB mmap outside every NMT range, tracked by NMT as malloc (Other).
+
+TEST_CASE("parse_nmt: a summary's mapped parts (mmap:, stack:)") {
+  const snap::Nmt s = nmt("jvm-direct-buffers/summary/nmt-summary.08");
+  CHECK(s.kind == snap::NmtKind::summary);
+  CHECK(s.malloc.bytes == 177691 * KiB);
+  REQUIRE(s.category("Java Heap"));
+  REQUIRE(s.category("Java Heap")->mapped);
+  CHECK(s.category("Java Heap")->mapped->bytes == 65536 * KiB);
+  REQUIRE(s.category("Thread")->mapped);
+  CHECK(s.category("Thread")->mapped->bytes == 880 * KiB);  // "(stack: reserved=21504KB, committed=880KB)"
+  CHECK_FALSE(s.category("Other")->mapped);
+  CHECK(s.category("Other")->malloc->bytes == 167946 * KiB);
+  // The CDS archive is a file mapping: left out of what the JVM maps.
+  const auto mapped = snap::nmt_mapped(s);
+  std::uint64_t sum = 0;
+  for (const auto& m : mapped) {  // no structured binding: CHECK may wrap it in a lambda
+    CHECK(m.first != "Shared class space");
+    sum += m.second.bytes;
+  }
+  // Java Heap 65536, Class 1280, Thread 880, Code 7548, GC 35212,
+  // Internal 36, Safepoint 8, Metaspace 8640.
+  CHECK(sum == (65536 + 1280 + 880 + 7548 + 35212 + 36 + 8 + 8640) * KiB);
+  const snap::Nmt d = nmt("jvm-direct-buffers/summary/nmt-summary-diff.08");
+  CHECK(d.kind == snap::NmtKind::summary_diff);
+  CHECK(d.category("Metaspace")->mapped->change == 64 * static_cast<std::int64_t>(KiB));
+  CHECK(d.category("Other")->malloc->change == 147456 * static_cast<std::int64_t>(KiB));  // 144 buffers since the baseline
+}
+
+TEST_CASE("nmt_share: direct buffers outside NMT's ranges are JVM-tracked malloc (Other), not untracked") {
+  const snap::Snapshot s = snap::test::load("jvm-direct-buffers/detail/smaps.08");
+  const snap::Nmt d = nmt("jvm-direct-buffers/detail/nmt-detail.08");
+  const snap::NmtShare share = snap::nmt_share(s, snap::Field::rss, d);
+  CHECK(share.by_address);
+  CHECK(share.inside + share.outside == *s.totals.get(snap::Field::rss));
+  CHECK(static_cast<std::int64_t>(share.inside) == rss_inside(s, d));
+  CHECK(share.outside_file + share.outside_anon == share.outside);
+  // GROUND_TRUTH.md: 158 buffers of 1028 KiB resident at 08, all outside.
+  CHECK(share.outside_anon >= 158 * 1028 * KiB);
+  CHECK(share.malloc == 180981 * KiB);
+  REQUIRE(!share.malloc_by_category.empty());
+  CHECK(share.malloc_by_category[0] == std::pair<std::string, std::uint64_t>{"Other", 166922 * KiB});
+  CHECK(share.malloc_accounted == std::min(share.outside_anon, share.malloc));
+  CHECK(share.untracked == share.outside_anon - share.malloc_accounted);
+  CHECK(share.untracked < 4096 * KiB);
+  CHECK(share.verdict == snap::NmtVerdict::jvm_tracked_malloc);
+}
+
+TEST_CASE("nmt_share: from a summary, the outside is a range; a verdict only where both ends agree") {
+  const snap::Snapshot s = snap::test::load("jvm-direct-buffers/summary/smaps.08");
+  const snap::NmtShare share = snap::nmt_share(s, snap::Field::rss, nmt("jvm-direct-buffers/summary/nmt-summary.08"));
+  CHECK_FALSE(share.by_address);
+  // Inside: the committed mapped figures (see the parse test above).
+  CHECK(share.inside == (65536 + 1280 + 880 + 7548 + 35212 + 36 + 8 + 8640) * KiB);
+  CHECK(share.outside_anon_max == share.outside_anon + share.inside);
+  CHECK(share.inside + share.outside == *s.totals.get(snap::Field::rss));
+  CHECK(share.malloc == 177691 * KiB);
+  // Even if every committed page were resident, NMT's malloc covers over 80%.
+  CHECK(share.verdict == snap::NmtVerdict::jvm_tracked_malloc);
+
+  // The zlib leak at one moment: committed but untouched memory (the G1
+  // mark stack, the heap) could hide it, or not: no verdict.
+  const snap::Snapshot z = snap::test::load("jvm-inflater-leak/smaps.08");
+  const snap::NmtShare zs = snap::nmt_share(z, snap::Field::rss, nmt("jvm-inflater-leak/nmt-summary-diff.08"));
+  CHECK_FALSE(zs.by_address);
+  CHECK(zs.outside_anon < zs.malloc);
+  CHECK(zs.outside_anon_max > 62476 * KiB);
+  CHECK(zs.verdict == snap::NmtVerdict::unknown);
+}
+
+TEST_CASE("join: direct buffers by address: outside NMT, NMT's Other malloc follows them") {
+  std::vector<snap::Snapshot> snaps{snap::test::load("jvm-direct-buffers/detail/smaps.01"),
+                                    snap::test::load("jvm-direct-buffers/detail/smaps.08")};
+  std::vector<snap::Nmt> nmts{nmt("jvm-direct-buffers/detail/nmt-detail.01"),
+                              nmt("jvm-direct-buffers/detail/nmt-detail.08")};
+  snap::DiffOptions o;
+  o.nmt = nmts;
+  const snap::DiffReport r = snap::make_report(snaps, o);
+  REQUIRE(r.nmt);
+  const snap::NmtJoin& n = *r.nmt;
+  CHECK(n.by_address);
+  // GROUND_TRUTH.md: the buffers' ranges at 08, grown since 01.
+  struct Grown {
+    std::uint64_t start;
+    std::int64_t outside_kib, inside_kib;
+  };
+  // Below Metaspace: 43 buffers and a 3972 KiB chunk jcmd's detail report
+  // malloc'd at 01; Metaspace's own part touched 3 more pages.
+  for (Grown g : {Grown{0x7fec600c1000, 63 * 1028, 0}, Grown{0x7fec5a9ea000, 22 * 1028, 0},
+                  Grown{0x7fec800f4000, 43 * 1028 + 3972, 12}, Grown{0x7fecd40e2000, 4 * 1028, 0}}) {
+    CAPTURE(g.start);
+    const snap::Block* b = block_at(r, g.start);
+    REQUIRE(b);
+    const snap::BlockNmt& bn = n.blocks[index_of(r, b)];
+    CHECK(bn.outside == g.outside_kib * static_cast<std::int64_t>(KiB));
+    CHECK(bn.inside == g.inside_kib * static_cast<std::int64_t>(KiB));
+    CHECK(std::find(n.suspects.begin(), n.suspects.end(), index_of(r, b)) != n.suspects.end());
+  }
+  // The buffers merged below Metaspace's committed part: that VMA is one
+  // block, its Metaspace part flat.
+  CHECK(n.blocks[index_of(r, block_at(r, 0x7fec800f4000))].categories == std::vector<std::string>{"Metaspace"});
+  // 132 buffers between 01 and 08; NMT's malloc grew by 130 of them (its
+  // figures are taken while jcmd runs) and 3.9 MiB of its own.
+  REQUIRE(n.malloc_growth);
+  CHECK(*n.malloc_growth == (180981 - 43850) * static_cast<std::int64_t>(KiB));
+  REQUIRE(!n.malloc_by_category.empty());
+  CHECK(n.malloc_by_category[0] == std::pair<std::string, std::int64_t>{"Other", 130 * 1024 * 1024});
+  CHECK(n.outside_anon >= 132 * 1028 * static_cast<std::int64_t>(KiB));
+  CHECK(n.verdict == snap::NmtVerdict::jvm_tracked_malloc);
+}
+
+TEST_CASE("join: direct buffers from NMT summaries alone: JVM-tracked malloc, the same verdict") {
+  std::vector<snap::Snapshot> snaps{snap::test::load("jvm-direct-buffers/summary/smaps.01"),
+                                    snap::test::load("jvm-direct-buffers/summary/smaps.08")};
+  std::int64_t anon = 0;  // independently: the Rss growth of every region not a file
+  for (int i : {0, 1})
+    for (const snap::Region& reg : snaps[static_cast<std::size_t>(i)].regions)
+      if (reg.name.empty() || reg.name.front() == '[')
+        anon += (i ? 1 : -1) * static_cast<std::int64_t>(*reg.counters.get(snap::Field::rss));
+  for (const char* second : {"nmt-summary.08", "nmt-summary-diff.08"}) {
+    CAPTURE(second);
+    std::vector<snap::Nmt> nmts{nmt("jvm-direct-buffers/summary/nmt-summary.01"),
+                                nmt(std::string("jvm-direct-buffers/summary/") + second)};
+    snap::DiffOptions o;
+    o.nmt = nmts;
+    const snap::DiffReport r = snap::make_report(snaps, o);
+    REQUIRE(r.nmt);
+    const snap::NmtJoin& n = *r.nmt;
+    CHECK_FALSE(n.by_address);
+    CHECK(n.suspects.empty());
+    CHECK(n.anon_growth == anon);
+    // GROUND_TRUTH.md: 133 buffers of 1028 KiB between 01 and 08.
+    CHECK(n.anon_growth >= 133 * 1028 * static_cast<std::int64_t>(KiB));
+    REQUIRE(n.mapped_growth);
+    CHECK(*n.mapped_growth == (64 + 4) * static_cast<std::int64_t>(KiB));  // Metaspace, a thread stack
+    REQUIRE(!n.malloc_by_category.empty());
+    CHECK(n.malloc_by_category[0].first == "Other");
+    CHECK(n.verdict == snap::NmtVerdict::jvm_tracked_malloc);
+  }
+}
+
+TEST_CASE("nmt_verdict: the thresholds, and a range's verdict") {
+  constexpr std::int64_t M = 1 << 20;
+  CHECK(snap::nmt_verdict(63 << 10, 0) == snap::NmtVerdict::no_growth_outside);
+  CHECK(snap::nmt_verdict(10 * M, std::nullopt) == snap::NmtVerdict::unknown);
+  CHECK(snap::nmt_verdict(10 * M, 8 * M) == snap::NmtVerdict::jvm_tracked_malloc);
+  CHECK(snap::nmt_verdict(10 * M, 8 * M - 1) == snap::NmtVerdict::mixed);
+  CHECK(snap::nmt_verdict(10 * M, 5 * M) == snap::NmtVerdict::mixed);
+  CHECK(snap::nmt_verdict(10 * M, 5 * M - 1) == snap::NmtVerdict::untracked_native);
+  CHECK(snap::nmt_verdict(10 * M, 12 * M, 10 * M) == snap::NmtVerdict::jvm_tracked_malloc);
+  CHECK(snap::nmt_verdict(12 * M, 10 * M, 10 * M) == snap::NmtVerdict::jvm_tracked_malloc);  // either order
+  CHECK(snap::nmt_verdict(1 * M, 100 * M, 10 * M) == snap::NmtVerdict::unknown);
+  CHECK(snap::nmt_verdict(30 * M, 100 * M, 10 * M) == snap::NmtVerdict::untracked_native);
+}
+
+TEST_CASE("NMT files beside the snapshots, matched by number") {
+  auto p = [](const std::string& rel) { return snap::test::path(rel); };
+  std::vector<std::string> inflater;
+  for (int i = 1; i <= 8; ++i) inflater.push_back(p("jvm-inflater-leak/smaps.0" + std::to_string(i)));
+  // nmt-detail.08 before nmt-summary-diff.08: a detail has addresses.
+  CHECK(snap::find_nmt_beside(inflater) ==
+        std::vector<std::string>{p("jvm-inflater-leak/nmt-detail.01"), p("jvm-inflater-leak/nmt-detail.08")});
+  std::vector<std::string> notes;
+  auto nmts = snap::read_found_nmt(inflater, {}, notes);
+  REQUIRE(nmts.size() == 2);
+  CHECK(nmts[0].kind == snap::NmtKind::detail);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0] == "joining the NMT files beside the snapshots (" + p("jvm-inflater-leak/nmt-detail.01") + " -> " +
+                        p("jvm-inflater-leak/nmt-detail.08") + ")");
+
+  const std::vector<std::string> summary{p("jvm-direct-buffers/summary/smaps.01"),
+                                         p("jvm-direct-buffers/summary/smaps.08")};
+  CHECK(snap::find_nmt_beside(summary) == std::vector<std::string>{p("jvm-direct-buffers/summary/nmt-summary.01"),
+                                                                   p("jvm-direct-buffers/summary/nmt-summary.08")});
+
+  // NMT's growth must span the snapshots': none at 05, so not joined.
+  const std::vector<std::string> part{p("jvm-inflater-leak/smaps.01"), p("jvm-inflater-leak/smaps.05")};
+  notes.clear();
+  CHECK(snap::read_found_nmt(part, {}, notes).empty());
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("are not the first and last snapshots'") != std::string::npos);
+  // Nothing numbered alike: nothing said.
+  notes.clear();
+  CHECK(snap::read_found_nmt({p("jvm-inflater-leak/smaps.03"), p("jvm-inflater-leak/smaps.05")}, {}, notes).empty());
+  CHECK(notes.empty());
+  // A summary.diff at the last snapshot spans from its baseline.
+  CHECK(snap::find_nmt_beside({p("jvm-direct-buffers/summary/smaps.04"), p("jvm-direct-buffers/summary/smaps.08")})
+            .size() == 1);
+  // What a manifest recorded wins; unreadable: said, not joined.
+  notes.clear();
+  CHECK(snap::read_found_nmt(inflater, {p("jvm-inflater-leak/smaps.01")}, notes).empty());
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("NMT not joined") != std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "snap/gate.h"
 #include "snap/manifest.h"
 #include "snap/nmt.h"
+#include "snap/nmt_files.h"
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "snap/size.h"
@@ -65,12 +67,16 @@ within 10 s of it; --skip N and --since TIME leave the first snapshots out
 as BEFORE AFTER, three or more as a trend.
 
 For a JVM, --nmt joins the output of jcmd PID VM.native_memory detail (or the
-NMT files snapcollect --jcmd saved beside the snapshots, found by itself):
-each block is split by address into growth inside the regions NMT tracks (Java
-heap, metaspace, class space, code cache, thread stacks, GC) and growth outside
-them, NMT names the JVM's regions' categories, and NMT's malloc growth tells
-JVM-tracked malloc (direct buffers, Internal, Other) from untracked native
-memory (JNI, zlib, third-party libraries).
+NMT files snapcollect --jcmd saved, or for a DIR the nmt-detail.NN,
+nmt-summary.NN or nmt-summary-diff.NN files beside snapshot NN, found by
+itself): each block is split by address into growth inside the regions NMT
+tracks (Java heap, metaspace, class space, code cache, thread stacks, GC) and
+growth outside them, NMT names the JVM's regions' categories, and NMT's malloc
+growth tells JVM-tracked malloc (direct buffers, Internal, Other) from
+untracked native memory (JNI, zlib, third-party libraries). NMT summaries
+(summary, summary.diff) have no addresses: the growth outside is then the
+anonymous growth less the committed growth of what the JVM maps, and which
+blocks it lies in needs a detail.
 )";
 constexpr const char* kEpilog = R"(
 SIZE is a number of bytes, or with a suffix K, M, G, T (powers of 1024): 64K, 1M, 1.5G.
@@ -232,7 +238,7 @@ Args parse_args(int argc, char** argv) {
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
-      ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary.diff) output; repeat in capture order: the first detail goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved)")
+      ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary, summary.diff) output; repeat in capture order: the first goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved, or nmt-detail.NN beside a DIR's snapshots)")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
@@ -347,22 +353,21 @@ int main(int argc, char** argv) {
     }
     if (!args.max_map_count && recorded.max_map_count) ch.trend.max_map_count = *recorded.max_map_count;
 
-    // NMT: as given, or as snapcollect --jcmd recorded it beside the snapshots.
-    // Found, not asked for: what cannot be used is said and left out.
+    // NMT: as given, or as snapcollect --jcmd recorded it, or saved beside
+    // the snapshots of a directory under their numbers. Found, not asked
+    // for: what cannot be used is said and left out.
     std::vector<snap::Nmt> nmts;
     if (!args.nmt.empty()) {
       for (const std::string& p : args.nmt) nmts.push_back(snap::read_nmt(p));
-    } else if (!recorded.nmt_files.empty()) {
-      const auto& paths = recorded.nmt_files;
-      try {
-        for (const std::string& p : paths) nmts.push_back(snap::read_nmt(p));
-        if (std::none_of(nmts.begin(), nmts.end(), [](const snap::Nmt& n) { return n.kind == snap::NmtKind::detail; }))
-          throw snap::ParseError(paths.back(), 0, 0, "no virtual memory map (NMT in summary mode?)");
-        std::cerr << fmt::format("snapdiff: note: joining the NMT files the collection saved ({} -> {})\n",
-                                 paths.front(), paths.back());
-      } catch (const snap::ParseError& e) {
-        std::cerr << fmt::format("snapdiff: note: {}; NMT not joined\n", e.what());
-        nmts.clear();
+    } else {
+      const bool directory = std::any_of(args.files.begin(), args.files.end(), [](const std::string& f) {
+        std::error_code ec;
+        return f != "-" && std::filesystem::is_directory(f, ec);
+      });
+      if (directory || !recorded.nmt_files.empty()) {
+        std::vector<std::string> nmt_notes;
+        nmts = snap::read_found_nmt(timeline.paths, recorded.nmt_files, nmt_notes);
+        for (const auto& n : nmt_notes) std::cerr << "snapdiff: note: " << n << '\n';
       }
     }
     ch.diff.nmt = nmts;

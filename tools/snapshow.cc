@@ -45,8 +45,11 @@ holds totals only, so it has no breakdown and no top list.
 With --nmt FILE (jcmd PID VM.native_memory detail, taken with the snapshot),
 the JVM's regions take their categories from NMT (java-heap, metaspace,
 class-space, code-cache, thread-stack, jvm) and Rss is split into what lies
-inside the regions NMT tracks and what lies outside them: untracked native
-memory (malloc arenas, JNI, zlib, third-party libraries).
+inside the regions NMT tracks and what lies outside them; of the anonymous
+memory outside, NMT's malloc total accounts for what the JVM malloc'd (direct
+buffers: Other), and only the rest is untracked native memory (JNI, zlib,
+third-party libraries, malloc's free space). An NMT summary (VM.native_memory
+summary) has no addresses: what the JVM maps is then its committed figures.
 )";
 constexpr const char* kEpilog = R"(
 Counters for --sort: rss (default; size where the format has no Rss), pss, size,
@@ -92,7 +95,7 @@ Args parse_args(int argc, char** argv) {
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
-      ("nmt", po::value(&a.nmt)->value_name("FILE"), "jcmd VM.native_memory detail output: NMT's categories, and Rss inside vs outside NMT (text and JSON)")
+      ("nmt", po::value(&a.nmt)->value_name("FILE"), "jcmd VM.native_memory detail (or summary) output: NMT's categories, Rss inside vs outside NMT, and what of the outside NMT's malloc accounts for (text and JSON)")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on

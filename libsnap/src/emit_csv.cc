@@ -25,7 +25,7 @@ void emit_csv(std::string& out, const DiffReport& r) {
   auto it = std::back_inserter(out);
   out += "start,end,status,category,name,regions_before,regions_after";
   for (Field f : fields) fmt::format_to(it, ",{0}_before,{0}_after,{0}_delta", field_name(f));
-  if (r.nmt) out += ",nmt_categories,nmt_inside,nmt_outside";
+  if (r.nmt && r.nmt->by_address) out += ",nmt_categories,nmt_inside,nmt_outside";
   out += "\r\n";
   for (const Block* b : r.rows) {
     fmt::format_to(it, "0x{:x},0x{:x},{},{},{},{},{}", b->start, b->end, status_name(b->status),
@@ -34,7 +34,7 @@ void emit_csv(std::string& out, const DiffReport& r) {
     for (Field f : fields)
       fmt::format_to(it, ",{},{},{}", b->sides.front().counters.value_or_zero(f),
                      b->sides.back().counters.value_or_zero(f), b->delta(f));
-    if (r.nmt) {
+    if (r.nmt && r.nmt->by_address) {
       // Categories joined by ';', as the text's NMT column does by ", ".
       const BlockNmt& n = r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())];
       std::string cats;

@@ -98,7 +98,7 @@ void emit_json(std::string& out, const DiffReport& r) {
                          {"name", reg.name}});
     }
     j["members"] = std::move(members);
-    if (r.nmt) {
+    if (r.nmt && r.nmt->by_address) {
       const BlockNmt& n = r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())];
       j["nmt"] = {{"categories", n.categories}, {"inside", n.inside}, {"outside", n.outside}};
     }

@@ -1,6 +1,7 @@
 // A Summary as text, JSON (snap.show/1) or CSV. Formatting only: the sums
 // and the ranking are summarize()'s.
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -111,15 +112,49 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     return;
   }
   if (s.nmt) {
+    const NmtShare& n = *s.nmt;
     const std::string key(smaps_key(s.nmt_counter));
-    fmt::format_to(it, "\nNMT ({}):\n", printable(s.nmt_source));
-    fmt::format_to(it, "  {} inside NMT's reserved ranges:  {:>9}", key, format_size(s.nmt->inside, o.sizes));
-    std::string by;
-    for (std::size_t i = 0; i < s.nmt->by_category.size() && i < 5; ++i)
-      by += fmt::format("{}{} {}", i ? ", " : "", s.nmt->by_category[i].first,
-                        format_size(s.nmt->by_category[i].second, o.sizes));
-    out += by.empty() ? "\n" : "  (" + by + ")\n";
-    fmt::format_to(it, "  {} outside them (untracked):    {:>9}\n", key, format_size(s.nmt->outside, o.sizes));
+    auto size = [&](std::uint64_t v) { return format_size(v, o.sizes); };
+    auto joined = [&](const std::vector<std::pair<std::string, std::uint64_t>>& v, std::size_t most) {
+      std::string by;
+      for (std::size_t i = 0; i < v.size() && i < most; ++i)
+        by += fmt::format("{}{} {}", i ? ", " : "", v[i].first, size(v[i].second));
+      return by;
+    };
+    fmt::format_to(it, "\nNMT ({}{}):\n", printable(s.nmt_source),
+                   n.by_address ? "" : "; summary, no addresses");
+    const std::string inside_by = joined(n.by_category, 5), malloc_by = joined(n.malloc_by_category, 4);
+    const std::vector<std::array<std::string, 3>> lines = {
+        {fmt::format("{} {}:", key,
+                     n.by_address ? "inside NMT's reserved ranges" : "the JVM maps (NMT committed)"),
+         size(n.inside), inside_by.empty() ? "" : "  (" + inside_by + ")"},
+        {fmt::format("{} outside them:", key), size(n.outside), ""},
+        {"  file-backed and special:", size(n.outside_file), ""},
+        {"  anonymous:", size(n.outside_anon), ""},
+        {"    accounted for by NMT malloc:", size(n.malloc_accounted),
+         malloc_by.empty() ? "" : fmt::format("  (of NMT's malloc {}: {})", size(n.malloc), malloc_by)},
+        {"    untracked:", size(n.untracked), ""},
+    };
+    std::size_t w0 = 0, w1 = 0;
+    for (const auto& l : lines) w0 = std::max(w0, l[0].size()), w1 = std::max(w1, l[1].size());
+    for (const auto& l : lines) fmt::format_to(it, "  {:<{}}  {:>{}}{}\n", l[0], w0, l[1], w1, l[2]);
+    std::string verdict(nmt_verdict_name(n.verdict));
+    if (n.verdict == NmtVerdict::unknown) verdict = "unknown";  // not "one NMT file": that is snapdiff's case
+    if ((n.verdict == NmtVerdict::jvm_tracked_malloc || n.verdict == NmtVerdict::mixed) &&
+        !n.malloc_by_category.empty())
+      verdict += fmt::format(" (mostly {})", n.malloc_by_category.front().first);
+    // Without addresses the outside is a range: committed need not be resident.
+    const std::string outside = n.by_address
+                                    ? size(n.outside_anon)
+                                    : fmt::format("{} to {}", size(n.outside_anon), size(n.outside_anon_max));
+    if (n.verdict == NmtVerdict::no_growth_outside)
+      fmt::format_to(it, "  Verdict: nothing anonymous outside NMT\n");
+    else
+      fmt::format_to(it, "  Verdict: {}: {} anonymous outside {}, NMT's malloc {}\n", verdict, outside,
+                     n.by_address ? "NMT's ranges" : "the JVM's mappings (committed need not be resident)",
+                     size(n.malloc));
+    if (!n.by_address)
+      out += "  Which mappings lie outside NMT needs its detail (jcmd PID VM.native_memory detail).\n";
   }
 
   // By category.
@@ -184,11 +219,24 @@ void emit_summary_json(std::string& out, const Summary& s) {
   if (s.nmt) {
     ordered_json by = ordered_json::array();
     for (const auto& [name, v] : s.nmt->by_category) by.push_back({{"category", name}, {"bytes", v}});
+    ordered_json malloc_by = ordered_json::array();
+    for (const auto& [name, v] : s.nmt->malloc_by_category)
+      malloc_by.push_back({{"category", name}, {"bytes", v}});
     doc["nmt"] = {{"source", s.nmt_source},
                   {"counter", std::string(field_name(s.nmt_counter))},
                   {"inside", s.nmt->inside},
                   {"outside", s.nmt->outside},
-                  {"by_category", std::move(by)}};
+                  {"by_category", std::move(by)},
+                  {"by_address", s.nmt->by_address},
+                  {"outside_file", s.nmt->outside_file},
+                  {"outside_not_file", s.nmt->outside_anon},
+                  {"outside_not_file_max",
+                   s.nmt->by_address ? ordered_json(nullptr) : ordered_json(s.nmt->outside_anon_max)},
+                  {"malloc", s.nmt->malloc},
+                  {"malloc_by_category", std::move(malloc_by)},
+                  {"malloc_accounted", s.nmt->malloc_accounted},
+                  {"untracked", s.nmt->untracked},
+                  {"verdict", std::string(nmt_verdict_key(s.nmt->verdict))}};
   } else {
     doc["nmt"] = nullptr;
   }

@@ -126,6 +126,7 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   }
 
   if (!r.rows.empty()) {
+    const bool nmt_column = r.nmt && r.nmt->by_address;  // summaries give no per-block split
     std::vector<Row> rows;
     const std::string title = fmt::format("{}+/-", smaps_key(f));
     rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME", "NMT"}});
@@ -138,8 +139,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                       {delta(d), size(before), size(after), percent(d, before),
                        std::string(status_name(b->status)), std::string(category_name(b->category)),
                        fmt::format("{}{:x}-{:x}", member ? branch : "", b->start, b->end), display_name(*b),
-                       r.nmt ? nmt_cell(r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())], delta)
-                             : std::string()}});
+                       nmt_column ? nmt_cell(r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())], delta)
+                                  : std::string()}});
     };
     for (std::size_t i = 0; i < r.rows.size(); ++i) {
       const std::size_t li = r.row_link[i];
@@ -178,12 +179,13 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
       const Row& row = rows[k];
       // With NMT its column comes before NAME, the one of no fixed width.
       std::string line =
-          r.nmt ? fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0],
-                              w[0], row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3], row.cells[4],
-                              w[4], row.cells[5], w[5], row.cells[6], w[6], row.cells[8], w[8], row.cells[7])
-                : fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0], w[0],
-                              row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3], row.cells[4], w[4],
-                              row.cells[5], w[5], row.cells[6], w[6], row.cells[7]);
+          nmt_column ? fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}",
+                                   row.cells[0], w[0], row.cells[1], w[1], row.cells[2], w[2], row.cells[3],
+                                   w[3], row.cells[4], w[4], row.cells[5], w[5], row.cells[6], w[6],
+                                   row.cells[8], w[8], row.cells[7])
+                     : fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0],
+                                   w[0], row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3],
+                                   row.cells[4], w[4], row.cells[5], w[5], row.cells[6], w[6], row.cells[7]);
       while (!line.empty() && line.back() == ' ') line.pop_back();
       if (k == 0) {
         out += paint(kBold, line);

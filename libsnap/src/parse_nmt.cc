@@ -7,6 +7,7 @@
 //          malloc: 14120KB #69732
 //   -                  Internal (reserved=4236KB +4003KB, committed=4236KB +4003KB)
 //                               (malloc=4200KB +4003KB #2603 +21)
+//                               (mmap: reserved=36KB, committed=36KB)
 //   Virtual memory map:
 //   [0x00000000fc000000 - 0x0000000100000000] reserved and committed 65536KB for Java Heap from
 //       [0x00007f47ddf1a27c] ReservedSpace::reserve(...)+0xac
@@ -201,6 +202,10 @@ Nmt parse_nmt(std::string_view text, std::string_view source) {
         category = &c;
       } else if (category && eat(s, "(malloc=")) {
         category->malloc = p.amount(s);
+      } else if (category && (eat(s, "(mmap: ") || eat(s, "(stack: "))) {
+        NmtAmount reserved, committed;
+        p.reserved_committed(s, reserved, committed);  // then ")", or ", at peak)" (JDK 21)
+        category->mapped = committed;
       }
       changes = changes || p.changes_seen;
       continue;

@@ -97,8 +97,8 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   out.sort = pick_sort(s, o.sort, out.sort_note);
   if (!s.has_ranges()) {
     if (o.nmt)
-      throw std::invalid_argument(
-          fmt::format("{}: {} holds totals only: no addresses to join with NMT", s.source, format_name(s.format)));
+      throw std::invalid_argument(fmt::format("{}: {} holds totals only: no addresses to join with NMT",
+                                              s.source, format_name(s.format)));
     out.totals = s.totals;
     return out;
   }
@@ -108,13 +108,9 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   const std::uint32_t mask = s.totals.known_mask();
   std::vector<Category> cats = classify(s);
   if (o.nmt) {
-    if (o.nmt->kind != NmtKind::detail)
-      throw std::invalid_argument(fmt::format("{}: NMT {} carries no addresses; --nmt wants jcmd PID "
-                                              "VM.native_memory detail",
-                                              o.nmt->source, nmt_kind_name(o.nmt->kind)));
-    apply_nmt_categories(s, *o.nmt, cats);
+    if (o.nmt->kind == NmtKind::detail) apply_nmt_categories(s, *o.nmt, cats);  // a summary has no addresses
     out.nmt_counter = s.knows(Field::rss) ? Field::rss : Field::size;
-    out.nmt = nmt_share(s, out.nmt_counter, *o.nmt);
+    out.nmt = nmt_share(s, cats, out.nmt_counter, *o.nmt);
     out.nmt_source = o.nmt->source;
   }
   std::vector<CategorySummary> by_cat;  // indexed by Category; mappings 0: none

@@ -197,6 +197,10 @@ std::string iso8601_utc(std::int64_t epoch_ms) {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+std::string snapshot_number(const std::string& path) {
+  return family_and_number(fs::path(path).filename().string()).second;
+}
+
 std::string_view time_source_name(TimeSource s) {
   switch (s) {
     case TimeSource::none: return "unknown";

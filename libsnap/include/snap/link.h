@@ -24,7 +24,7 @@ inline constexpr std::uint64_t kMinQuantum = 64 * 1024;
 struct Link {
   Category category = Category::anon;
   std::uint64_t quantum = 0;        // bytes of Size one allocation adds
-  std::uint64_t steps = 0;          // allocations: the members' rises in Size over the quantum
+  std::uint64_t steps = 0;          // allocations: the members' whole-quantum rises in Size over the quantum
   bool all_new = false;             // every member is born of one size: new mappings of one shape
   std::vector<std::size_t> blocks;  // indexes into Comparison::blocks, in address order
 };
@@ -37,8 +37,10 @@ std::string describe(const Link& link);
 /// blocks of one category whose every rise in Size, snapshot to snapshot
 /// (from 0 where a block is absent), is a multiple of one quantum of at
 /// least kMinQuantum, found as the greatest common divisor of the rises
-/// (33 and 37 blocks of 1028K between two snapshots: 1028K). A link has two
-/// blocks or more.
+/// (33 and 37 blocks of 1028K between two snapshots: 1028K). In a series,
+/// a block whose rises are mostly whole quanta (at least two rises and
+/// half of its growth) joins too: a mapping the leak merges into
+/// that also took one unrelated chunk. A link has two blocks or more.
 std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> candidates);
 
 }  // namespace snap

@@ -33,6 +33,10 @@ struct NmtCategory {
   std::string name;  // as NMT prints it: "Java Heap", "Class", "Internal", ...
   NmtAmount reserved, committed;
   std::optional<NmtAmount> malloc;  // "(malloc=4200KB #2603)"
+  /// What the category maps itself, committed: "(mmap: reserved=65536KB,
+  /// committed=65536KB)", for Thread "(stack: reserved=21504KB,
+  /// committed=900KB)". Memory NMT names by address in a detail's map.
+  std::optional<NmtAmount> mapped;
 };
 
 /// One reserved range of the virtual memory map.

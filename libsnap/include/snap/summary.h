@@ -69,8 +69,9 @@ struct SummaryOptions {
   std::optional<Measure> sort;
   /// How many mappings to list; 0 lists none.
   std::size_t top = 10;
-  /// NMT detail of the same moment: categories from NMT, and Rss split
-  /// into inside and outside NMT's ranges (Summary::nmt).
+  /// NMT output of the same moment: with a detail, categories from NMT and
+  /// Rss split into inside and outside NMT's ranges; with a summary, split
+  /// by its figures (Summary::nmt, nmt_share).
   const Nmt* nmt = nullptr;
 };
 
@@ -125,8 +126,8 @@ struct Summary {
 /// Sums `s`. Throws std::invalid_argument when `o.sort` was asked for and
 /// the snapshot does not know it (--sort pss on pmap -x), or when it is not
 /// an amount (KernelPageSize, THPeligible); a rollup ranks nothing and
-/// accepts any. Also when `o.nmt` is not an NMT detail, or `s` is a rollup
-/// (nothing to join by address).
+/// accepts any. Also when `o.nmt` is given and `s` is a rollup (nothing
+/// to join).
 Summary summarize(const Snapshot& s, const SummaryOptions& o = {});
 
 /// Totals, then the categories, then the top mappings, as columns. Sizes in

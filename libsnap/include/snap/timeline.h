@@ -44,6 +44,10 @@ struct Timeline {
 /// directory with no snapshot files.
 std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<std::string>& notes);
 
+/// The number a series file carries: "01" for smaps.01 or pmap-x.01.gz;
+/// empty when it has none.
+std::string snapshot_number(const std::string& path);
+
 /// Capture times for `paths`, by precedence: `interval_seconds` (evenly
 /// spaced), then a times.txt beside the files, then times in the file
 /// names, then mtimes when they all differ. Snapshots are put in time
