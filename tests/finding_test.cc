@@ -352,3 +352,16 @@ TEST_CASE("jvm-direct-buffers: 1028K direct buffers spread over four mappings ar
   REQUIRE(two.links.size() == 1);
   CHECK(two.links[0].steps == 89);
 }
+
+TEST_CASE("trend --nmt: NMT's categories before --category filters and ranks") {
+  using snap::test::run_tool;
+  const std::string dir = snap::test::path("jvm-inflater-leak");
+  const std::string nmt = "--nmt nmt-detail.01 --nmt nmt-detail.08 ";
+  auto meta = run_tool(SNAPDIFF_EXE, nmt + "--category metaspace --all smaps.01 smaps.04 smaps.08", dir, "NO_COLOR=1");
+  CHECK(meta.status == 0);  // metaspace did not grow
+  // NMT's Metaspace reservation, as nmt-detail.01 names it: 7f475f000000-7f4763000000.
+  CHECK(meta.out.find("metaspace  7f475f000000-7f475f1e0000") != std::string::npos);
+  auto anon = run_tool(SNAPDIFF_EXE, nmt + "--category anon --all smaps.01 smaps.04 smaps.08", dir, "NO_COLOR=1");
+  CHECK(anon.out.find("metaspace") == std::string::npos);
+  CHECK(anon.out.find("  anon ") != std::string::npos);
+}
