@@ -157,6 +157,13 @@ TEST_CASE("mmap-leak text and JSON: the members folded under their finding, ever
   REQUIRE(top["members"].size() == 2);
   CHECK(top["members"][0]["start"] == "0x7fdf7c055000");
   CHECK(top["members"][0]["verdict"] == "emerging");
+  CHECK(top["members"][0]["growth"].is_number_integer());
+  CHECK(top["members"][0]["growth"] == 38036 * 1024);
+  CHECK(top["quantum"] == 1028 * 1024);
+  CHECK(top["series"]["since"] == 0);
+  CHECK(top["series"]["slope"] == top["rate"]);
+  // RATE is the slope the projection uses: the Rss total's.
+  CHECK(t["totals"]["rss"]["slope"].get<double>() > 10000 * 1024);
 
   // --ranges hands gdb both mappings of the leak.
   auto ranges = run_tool(SNAPDIFF_EXE, "--ranges --dump whole pmap-x.01 pmap-x.08", dir);
@@ -364,4 +371,21 @@ TEST_CASE("trend --nmt: NMT's categories before --category filters and ranks") {
   auto anon = run_tool(SNAPDIFF_EXE, nmt + "--category anon --all smaps.01 smaps.04 smaps.08", dir, "NO_COLOR=1");
   CHECK(anon.out.find("metaspace") == std::string::npos);
   CHECK(anon.out.find("  anon ") != std::string::npos);
+}
+
+TEST_CASE("the totals' RATE is the slope the projection uses") {
+  snap::TrendOptions o;
+  o.limit = 1ull << 30;
+  auto s = load("linear-leak/1s", "smaps", 14, "", o);
+  const auto& r = s.report;
+  auto p = std::find_if(r.projections.begin(), r.projections.end(), [](auto& p) { return p.what == "Rss"; });
+  REQUIRE(p != r.projections.end());
+  auto rss = std::find_if(r.totals.begin(), r.totals.end(), [](auto& t) { return t.first == snap::Field::rss; });
+  REQUIRE(rss != r.totals.end());
+  CHECK(rss->second.rate() == p->rate);
+  // GROUND_TRUTH.md: the heap's Rss grows 6401.6 KiB/s; nothing else changes.
+  CHECK(p->rate == doctest::Approx(6401.6 * KiB).epsilon(0.003));
+  std::string text;
+  snap::emit_trend_text(text, r, {});
+  CHECK(text.find("+" + snap::format_iec(p->rate) + "/s") != std::string::npos);
 }

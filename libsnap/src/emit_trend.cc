@@ -343,7 +343,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
       members.push_back({{"start", hex(bt.block->start)},
                          {"end", hex(bt.block->end)},
                          {"category", std::string(category_name(bt.block->category))},
-                         {"growth", bt.stats.growth},
+                         {"growth", amount(bt.stats.growth)},
                          {"verdict", std::string(verdict_name(bt.stats.verdict))}});
     }
     j["members"] = std::move(members);
