@@ -16,6 +16,7 @@
 #include "snap/emit.h"
 #include "snap/gate.h"
 #include "snap/trend.h"
+#include "series.h"
 #include "testdata.h"
 
 namespace {
@@ -23,23 +24,10 @@ namespace {
 using snap::Verdict;
 using snap::test::KiB;
 
-struct Series {
-  std::vector<snap::Snapshot> snaps;
-  snap::Timeline timeline;
-  snap::TrendReport report;
-};
-
-Series load(const std::string& dir, const std::string& family, std::size_t n, const std::string& suffix = "",
-            snap::TrendOptions o = {}) {
-  Series s;
-  std::vector<std::string> paths;
-  const int width = n >= 100 ? 3 : 2;
-  for (std::size_t i = 1; i <= n; ++i)
-    paths.push_back(snap::test::path(fmt::format("{}/{}.{:0{}}{}", dir, family, i, width, suffix)));
-  s.timeline = snap::make_timeline(paths, std::nullopt);
-  for (const auto& p : s.timeline.paths) s.snaps.push_back(snap::read_snapshot(p));
-  s.report = snap::make_trend(s.snaps, s.timeline, o);
-  return s;
+/// A series of the capture DIR: FAMILY.01 .. FAMILY.NN.
+snap::test::Series load(const std::string& dir, const std::string& family, std::size_t n,
+                        const std::string& suffix = "", snap::TrendOptions o = {}) {
+  return snap::test::load_series(dir, family, n, suffix, o);
 }
 
 snap::DiffReport diff(const std::string& a, const std::string& b, snap::DiffOptions o = {}) {

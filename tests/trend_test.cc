@@ -11,6 +11,7 @@
 
 #include "snap/emit.h"
 #include "snap/trend.h"
+#include "series.h"
 #include "testdata.h"
 
 namespace {
@@ -18,21 +19,7 @@ namespace {
 using snap::Verdict;
 using snap::test::KiB;
 
-struct Series {
-  std::vector<snap::Snapshot> snaps;
-  snap::Timeline timeline;
-  snap::TrendReport report;
-};
-
-Series load_series(const std::string& dir, const std::string& family, snap::TrendOptions o = {}) {
-  Series s;
-  std::vector<std::string> paths;
-  for (int i = 1; i <= 8; ++i) paths.push_back(snap::test::path(fmt::format("{}/{}.{:02}", dir, family, i)));
-  s.timeline = snap::make_timeline(paths, std::nullopt);
-  for (const auto& p : s.timeline.paths) s.snaps.push_back(snap::read_snapshot(p));
-  s.report = snap::make_trend(s.snaps, s.timeline, o);
-  return s;
-}
+using snap::test::load_series;
 
 const snap::Finding& row(const snap::TrendReport& r, std::size_t i) {
   REQUIRE(r.rows.size() > i);
@@ -167,7 +154,7 @@ TEST_CASE("thread-leak smaps.01..08: a population of thread stacks ranks first t
 TEST_CASE("projection to --limit from the total Rss trend") {
   snap::TrendOptions o;
   o.limit = 64ull << 20;
-  auto s = load_series("c-malloc-leak", "smaps", o);
+  auto s = load_series("c-malloc-leak", "smaps", 8, "", o);
   const auto& r = s.report;
   auto p = std::find_if(r.projections.begin(), r.projections.end(), [](auto& p) { return p.what == "Rss"; });
   REQUIRE(p != r.projections.end());

@@ -53,10 +53,13 @@ Rss (maps, plain pmap), by its Accessible size: Size less ---p reserves.
 
 With three or more snapshots (or a directory holding a numbered series such as
 smaps.01 .. smaps.08) snapdiff reports trends: each block's series, its rate,
-and a verdict (steady, stepwise, noisy, flat, shrinking); steady growers rank
-first. Regions are also grouped by shape and category, so that a leak made of
-many new regions that each stay flat (a malloc'd block a time, a thread a time)
-is found too. Capture times come from --interval, a times.txt beside the files
+and a verdict (steady, emerging, stepwise, noisy, flat, shrinking); steady and
+emerging growers rank first. Regions are also grouped by shape and category,
+so that a leak made of many new regions that each stay flat (a malloc'd block
+a time, a thread a time) is found too. In both modes, blocks whose growth is
+a whole number of one allocation size (1 MiB mallocs and direct buffers:
+1028K mmaps that the kernel merges into neighbouring mappings) are linked
+into one finding, their ranges folded under it. Capture times come from --interval, a times.txt beside the files
 ("NN EPOCH_MS" lines), times in the file names, or distinct mtimes.
 
 A series that begins at the process's start counts its start-up (libraries
