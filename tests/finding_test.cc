@@ -169,6 +169,11 @@ TEST_CASE("thread-leak trend: the population's stacks are folded under it, not r
   for (std::size_t b : top.members) CHECK(r.blocks[b].block->category == snap::Category::thread_stack);
   for (const auto& fd : r.rows) CHECK(!fd.block);
   CHECK(r.growing_blocks().size() == 14);
+  // gdb gets every stack of the population: one range each.
+  auto ranges = snap::test::run_tool(SNAPDIFF_EXE, "--ranges --dump whole .", snap::test::path("thread-leak"));
+  CHECK(ranges.status == 1);
+  CHECK(std::count(ranges.out.begin(), ranges.out.end(), '\n') == 14);
+  CHECK(ranges.out.find("0x7f95c7485000 0x7f95c7c85000\n") != std::string::npos);
 }
 
 TEST_CASE("thread-leak, two snapshots: the 14 new stacks are one finding") {
