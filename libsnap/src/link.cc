@@ -1,6 +1,8 @@
 #include "snap/link.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -12,6 +14,10 @@ namespace {
 
 /// Shapes whose growth is an allocation's: files, the one heap and the
 /// one stack, specials and guards never are.
+/// How many links of a category a block is tried against, beyond the one
+/// its exact rise finds.
+constexpr std::size_t kMaxTried = 32;
+
 bool linkable(Category c) {
   switch (c) {
     case Category::file:
@@ -71,6 +77,7 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
     bool one_size = true;
   };
   std::vector<Open> open;
+  std::map<std::pair<Category, std::uint64_t>, std::size_t> by_rise;  // a block's rises' gcd -> its link
   std::vector<std::size_t> mixed;  // candidates whose rises share no quantum
   for (std::size_t b : candidates) {
     const Block& block = c.blocks[b];
@@ -80,14 +87,18 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
       mixed.push_back(b);
       continue;
     }
+    // A rise seen before finds its link at once; otherwise the most recent
+    // links of the category are tried, a bounded number, so that 262k new
+    // mappings of as many sizes stay linear.
     Open* home = nullptr;
-    for (Open& o : open) {
+    const auto key = std::make_pair(block.category, r.gcd);
+    if (auto it = by_rise.find(key); it != by_rise.end()) home = &open[it->second];
+    std::size_t tried = 0;
+    for (std::size_t i = open.size(); !home && i-- > 0 && tried < kMaxTried;) {
+      Open& o = open[i];
       if (o.link.category != block.category) continue;
-      const std::uint64_t g = std::gcd(o.link.quantum, r.gcd);
-      if (g >= kMinQuantum) {
-        home = &o;
-        break;
-      }
+      ++tried;
+      if (std::gcd(o.link.quantum, r.gcd) >= kMinQuantum) home = &o;
     }
     if (!home) {
       open.push_back({});
@@ -95,6 +106,7 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
       home->link.category = block.category;
       home->first_size = r.total;
     }
+    by_rise.emplace(key, static_cast<std::size_t>(home - open.data()));
     home->link.quantum = std::gcd(home->link.quantum, r.gcd);
     home->link.blocks.push_back(b);
     home->total += r.total;
@@ -111,13 +123,15 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
   for (std::size_t b : mixed) {
     const Block& block = c.blocks[b];
     const Rises r = rises_of(block);
+    std::size_t tried = 0;
     for (Open& o : open) {
       if (o.link.category != block.category || o.link.blocks.size() < 2) continue;
+      if (++tried > kMaxTried) break;
       std::uint64_t whole = 0;
       std::size_t count = 0;
       for (std::uint64_t rise : r.each)
         if (rise % o.link.quantum == 0) whole += rise, ++count;
-      if (count < 2 || 2 * whole < r.total) continue;
+      if (count < 2 || whole < r.total - whole) continue;
       o.link.blocks.insert(std::upper_bound(o.link.blocks.begin(), o.link.blocks.end(), b), b);
       o.total += whole / o.link.quantum;
       o.all_born_once = false;

@@ -18,8 +18,9 @@
 namespace snap {
 
 /// The smallest allocation size linked: below it, rises of a few pages
-/// share a divisor by chance.
-inline constexpr std::uint64_t kMinQuantum = 64 * 1024;
+/// share a divisor by chance, and 64K is a granule many allocators commit
+/// in. glibc mmaps requests from 128K up (its default threshold): 132K.
+inline constexpr std::uint64_t kMinQuantum = 128 * 1024;
 
 struct Link {
   Category category = Category::anon;
