@@ -382,3 +382,46 @@ TEST_CASE("the totals' RATE is the slope the projection uses") {
   snap::emit_trend_text(text, r, {});
   CHECK(text.find("+" + snap::format_iec(p->rate) + "/s") != std::string::npos);
 }
+
+TEST_CASE("steady needs a kept pace; --noise-floor 0 counts every page without breaking verdicts") {
+  const double M = 1024 * KiB;
+  std::vector<double> x;
+  for (int i = 0; i < 8; ++i) x.push_back(i);
+  // A warm-up curve: +30, 20, 12, 8, 5, 3, 2 MiB a step, R2 0.84.
+  auto warm = snap::analyze({0, 30 * M, 50 * M, 62 * M, 70 * M, 75 * M, 78 * M, 80 * M}, x, false, 64 * KiB);
+  CHECK(warm.verdict != Verdict::steady);
+  // A leak that stopped after four steps.
+  auto stopped = snap::analyze({0, 8 * M, 16 * M, 24 * M, 32 * M, 32 * M, 32 * M, 32 * M}, x, false, 64 * KiB);
+  CHECK(stopped.verdict == Verdict::noisy);
+  // Floor 0: unchanged is flat, a constant leak steady, a fall shrinking.
+  CHECK(snap::analyze({5, 5, 5, 5}, std::vector<double>{0, 1, 2, 3}, false, 0).verdict ==
+        Verdict::flat);
+  CHECK(snap::analyze({0, 4096, 8192, 12288}, std::vector<double>{0, 1, 2, 3}, false, 0).verdict ==
+        Verdict::steady);
+  CHECK(snap::analyze({8192, 4096, 0}, std::vector<double>{0, 1, 2}, false, 0).verdict == Verdict::shrinking);
+  snap::TrendOptions o;
+  o.floor = 0;
+  auto s = load("mmap-leak", "smaps", 8, "", o);
+  REQUIRE(!s.report.rows.empty());
+  CHECK(s.report.rows[0].link);
+  CHECK(s.report.rows[0].verdict == Verdict::steady);
+}
+
+TEST_CASE("steady and emerging rank together by rate") {
+  // Block A steady at 1 MiB a step; block B absent, then 15 MiB a step.
+  auto maps = [](std::uint64_t a_kib, std::uint64_t b_kib) {
+    std::string text = fmt::format("10000000-{:x} rw-p 00000000 00:00 0 \nRss: {} kB\n",
+                                   0x10000000 + 0x8000000ull, a_kib);
+    if (b_kib) text += fmt::format("40000000-{:x} rw-p 00000000 00:00 0 \nRss: {} kB\n", 0x40000000 + 0x10000000ull, b_kib);
+    return snap::parse_snapshot(text, "mem", snap::Format::smaps);
+  };
+  std::vector<snap::Snapshot> snaps;
+  const std::uint64_t b[] = {0, 0, 0, 15360, 30720, 46080, 61440};
+  for (std::uint64_t i = 0; i < 7; ++i) snaps.push_back(maps(1024 + 1024 * i, b[i]));
+  snap::Timeline t;
+  auto r = snap::make_trend(snaps, t, {});
+  REQUIRE(r.rows.size() == 2);
+  CHECK(r.rows[0].verdict == Verdict::emerging);
+  CHECK(r.rows[0].block->block->start == 0x40000000);
+  CHECK(r.rows[1].verdict == Verdict::steady);
+}

@@ -175,8 +175,9 @@ TEST_CASE("verdict rule at its edges") {
   CHECK(v({0, 4 * M, 8 * M, 12 * M, 16 * M}) == Verdict::steady);
   CHECK(v({0, 4 * M, 7 * M, 13 * M, 16 * M}) == Verdict::steady);      // jitter
   CHECK(v({0, 40 * M, 40 * M, 40 * M, 40 * M}) == Verdict::stepwise);  // once, then flat
-  CHECK(v({0, 0, 0, 20 * M, 40 * M}) == Verdict::emerging);            // absent, then every step
-  CHECK(v({0, 0, 20 * M, 20 * M, 40 * M}) == Verdict::stepwise);       // half in one step
+  CHECK(v({0, 0, 0, 20 * M, 40 * M}) == Verdict::stepwise);            // half in one step
+  CHECK(v({0, 0, 20 * M, 20 * M, 40 * M}) == Verdict::stepwise);        // two stairs
+  CHECK(v({0, 0, 0, 10 * M, 20 * M, 30 * M}) == Verdict::emerging);     // absent, then three steps
   CHECK(v({0, 8 * M, 2 * M, 10 * M, 4 * M, 12 * M}) == Verdict::noisy);
   // A page now and then (a JIT code cache, 4 of 7 steps): below the floor.
   CHECK(v({0, 4 * KiB, 4 * KiB, 8 * KiB, 12 * KiB, 12 * KiB, 16 * KiB, 16 * KiB}) == Verdict::flat);

@@ -31,16 +31,30 @@ Shape shape_of(std::span<const double> v) {
   return s;
 }
 
-/// The rule for a series that grew by at least the floor: steady,
-/// stepwise or noisy.
-Verdict rising_verdict(const Shape& sh, double r2, std::size_t steps, double floor) {
+/// The rule for a series `v` against `x` that grew by at least the floor:
+/// steady, stepwise or noisy.
+Verdict rising_verdict(std::span<const double> x, std::span<const double> v, double floor) {
+  const Shape sh = shape_of(v);
+  const std::size_t steps = v.size() - 1;
   // Against the gross gain, so that a sawtooth's big up-steps, cancelled
   // by its down-steps, do not read as one step.
   const double share = sh.max_step / sh.gained;
   // With few steps, even a steady leak puts more than half its growth in
   // one of them; allow 1.5 times an even share.
   const double share_limit = std::max(0.5, 1.5 / static_cast<double>(steps));
-  if (r2 >= kMinR2 && sh.max_drop < floor && share < share_limit) return Verdict::steady;
+  // A drop of the floor or more is a real one; with no floor, any drop.
+  const bool no_drop = sh.max_drop == 0 || sh.max_drop < floor;
+  // A curve that flattens (a warm-up, a cache filling, a leak that
+  // stopped) fits a line well enough; its second half must keep at least
+  // half the pace of its first.
+  bool keeps_pace = true;
+  if (v.size() >= 5) {
+    const std::size_t mid = v.size() / 2;
+    const double first = fit_line(x.first(mid + 1), v.first(mid + 1)).slope;
+    const double second = fit_line(x.subspan(mid), v.subspan(mid)).slope;
+    keeps_pace = !(first > 0) || second >= 0.5 * first;
+  }
+  if (fit_line(x, v).r2 >= kMinR2 && no_drop && share < share_limit && keeps_pace) return Verdict::steady;
   if (share >= 0.5) return Verdict::stepwise;
   return Verdict::noisy;
 }
@@ -99,25 +113,29 @@ SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_
   s.max_step = sh.max_step;
   s.max_drop = sh.max_drop;
 
-  if (s.growth <= -floor) {
+  if (s.growth < 0 && s.growth <= -floor) {
     s.verdict = Verdict::shrinking;
     return s;
   }
-  if (s.growth < floor) {
-    s.verdict = sh.moved >= 2 * floor ? Verdict::noisy : Verdict::flat;
+  if (s.growth <= 0 || s.growth < floor) {
+    s.verdict = sh.moved > 0 && sh.moved >= 2 * floor ? Verdict::noisy : Verdict::flat;
     return s;
   }
-  s.verdict = rising_verdict(sh, s.fit.r2, steps, floor);
-  if (x.size() != n) return s;
+  if (x.size() != n) {
+    s.verdict = sh.max_step / sh.gained >= 0.5 ? Verdict::stepwise : Verdict::noisy;
+    return s;
+  }
+  s.verdict = rising_verdict(x, v, floor);
 
   // Emerging: flat (or absent: 0) up to k, then steady over at least two
-  // steps. Flat means within the floor of the first value, rising (if at
-  // all) at under a quarter of the pace after k, and for longer than any
-  // pause after k: a leak that grew from the start by small steps has no
-  // flat prefix, and a staircase's first stair is not one.
+  // steps, three snapshots holding it. Flat means within the floor of the
+  // first value, rising (if at all) at under a quarter of the pace after
+  // k, and for longer than any pause after k: a leak that grew from the
+  // start by small steps has no flat prefix, and a staircase's first stair
+  // is not one.
   std::size_t k = 0;
-  while (k + 1 < n && std::abs(v[k + 1] - v[0]) < floor) ++k;
-  if (k < 2 || steps - k < 2) return s;
+  while (k + 1 < n && std::abs(v[k + 1] - v[0]) < std::max(floor, 1.0)) ++k;
+  if (k < 2 || steps - k < 3) return s;
   const std::span<const double> head(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k) + 1);
   const std::span<const double> tail(v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   const double tail_pace = (tail.back() - tail.front()) / static_cast<double>(steps - k);
@@ -128,15 +146,12 @@ SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_
     longest_pause = std::max(longest_pause, pause);
   }
   if (k <= longest_pause) return s;
-  if (rising_verdict(shape_of(tail), fit_line(x.subspan(k), tail).r2, steps - k, floor) != Verdict::steady)
-    return s;
+  if (rising_verdict(x.subspan(k), tail, floor) != Verdict::steady) return s;
   s.verdict = Verdict::emerging;
   s.since = k + 1;
   // The pace since it appeared: the step into the first snapshot holding
-  // it is a part of an interval, so the fit starts there when two points
-  // or more follow.
-  const std::size_t from = n - s.since >= 2 ? s.since : k;
-  s.fit = fit_line(x.subspan(from), std::span<const double>(v).subspan(from));
+  // it covers only a part of its interval, so the fit starts after it.
+  s.fit = fit_line(x.subspan(s.since), std::span<const double>(v).subspan(s.since));
   return s;
 }
 

@@ -304,6 +304,8 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     const bool up = is_growing(fd.verdict, fd.growth);
     if (up)
       for (std::size_t b : lt.link.blocks) folded[b] = true;
+    else
+      fd.members.clear();  // not a finding: its blocks are rows of their own
     (up ? growing : others).push_back(std::move(fd));
   }
   for (const Population& p : r.populations) {
@@ -314,8 +316,16 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     // A population of threads can leak by count while its Rss stays small.
     const bool by_count = &st == &p.count && grows(p.count.verdict) && p.count.growth >= kCountFloor;
     const bool up = is_growing(fd.verdict, fd.growth) || by_count;
-    if (up)
-      for (std::size_t b : p.blocks) folded[b] = true;
+    if (up) {
+      // Each block folds under one finding: a category population after
+      // its shapes keeps only the blocks they did not take, and says
+      // nothing new without any.
+      std::erase_if(fd.members, [&](std::size_t b) { return folded[b]; });
+      if (!p.by_shape && fd.members.empty() && !p.blocks.empty()) continue;
+      for (std::size_t b : fd.members) folded[b] = true;
+    } else {
+      fd.members.clear();
+    }
     (up ? growing : others).push_back(std::move(fd));
   }
   for (std::size_t b = 0; b < r.blocks.size(); ++b) {
@@ -327,7 +337,8 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   auto before = [&](const Finding& a, const Finding& b) {
     switch (o.order) {
       case TrendOrder::steady:
-        if (a.verdict != b.verdict) return verdict_rank(a.verdict) < verdict_rank(b.verdict);
+        if (verdict_rank(a.verdict) != verdict_rank(b.verdict))
+          return verdict_rank(a.verdict) < verdict_rank(b.verdict);
         if (a.rate != b.rate) return a.rate > b.rate;
         break;
       case TrendOrder::rate:
@@ -345,7 +356,8 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   r.growing = growing.size();
   for (const Finding& fd : growing) {
     r.largest_growth = std::max(r.largest_growth, fd.growth);
-    r.largest_rate = std::max(r.largest_rate, fd.rate);
+    // A one-time step over a short window is fast, and no leak.
+    if (steadily_growing(fd.verdict)) r.largest_rate = std::max(r.largest_rate, fd.rate);
   }
   const std::size_t limit = o.top.value_or(o.all ? SIZE_MAX : kDefaultTopCap);
   const std::size_t shown = std::min(limit, growing.size());
@@ -387,10 +399,15 @@ const SeriesStats& Finding::stats() const {
 
 std::vector<const Block*> TrendReport::growing_blocks() const {
   std::vector<const Block*> out;
+  std::vector<bool> seen(blocks.size(), false);
+  auto add = [&](std::size_t b) {
+    if (!seen[b]) out.push_back(blocks[b].block);
+    seen[b] = true;
+  };
   for (std::size_t i = 0; i < rows.size() && i < growing; ++i) {
     const Finding& fd = rows[i];
-    if (fd.block) out.push_back(fd.block->block);
-    for (std::size_t b : fd.members) out.push_back(blocks[b].block);
+    if (fd.block) add(static_cast<std::size_t>(fd.block - blocks.data()));
+    for (std::size_t b : fd.members) add(b);
   }
   return out;
 }

@@ -11,19 +11,21 @@
 //              (the sum of the rising steps): a cache filling once, jcmd
 //              attaching
 //   steady     G >= F, R^2 of the least-squares line >= 0.8, no step
-//              drops by F or more, and no step holds more than half of the
-//              gross gain (with fewer than three steps: 1.5 times an even
-//              share). How many steps rose does not matter: a leak sampled
-//              faster than it touches pages shows flat steps between its
-//              rises, and its verdict must not depend on the sampling rate.
+//              drops by F or more, no step holds half of the gross gain
+//              or more (with two steps: 0.75), and, from five snapshots on,
+//              the second half keeps at least half the pace of the first
+//              (a warm-up curve or a leak that stopped is not steady). How
+//              many steps rose does not matter: a leak sampled faster than
+//              it touches pages shows flat steps between its rises, and its
+//              verdict must not depend on the sampling rate.
 //   emerging   flat (or absent) for at least two steps up to snapshot k,
-//              then steady from k on over at least two steps, its pauses
+//              then steady from k on over at least three steps, its pauses
 //              after k all shorter than the flat start: a leak that started
 //              during the capture, or moved to a new mapping (the kernel
 //              merges each new anonymous mmap into a neighbour until its
 //              gap of the address space is full). Its fit, rate and R^2 are
-//              those of the snapshots holding it (from k + 1 on, when two
-//              or more do).
+//              those of the snapshots since the first that held it grown
+//              (`since`, 0-based).
 #pragma once
 
 #include <cstdint>
