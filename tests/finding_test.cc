@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -424,4 +425,68 @@ TEST_CASE("steady and emerging rank together by rate") {
   CHECK(r.rows[0].verdict == Verdict::emerging);
   CHECK(r.rows[0].block->block->start == 0x40000000);
   CHECK(r.rows[1].verdict == Verdict::steady);
+}
+
+namespace {
+
+/// A maps snapshot of anonymous rw-p ranges (and ---p guards): rule edges
+/// that no capture shows on demand.
+snap::Snapshot maps_of(const std::vector<std::tuple<std::uint64_t, std::uint64_t, const char*>>& ranges) {
+  std::string text;
+  for (const auto& [start, end, perms] : ranges)
+    text += fmt::format("{:x}-{:x} {} 00000000 00:00 0 \n", start, end, perms);
+  return snap::parse_snapshot(text, "maps", snap::Format::maps);
+}
+
+}  // namespace
+
+TEST_CASE("churn: a thread pool renewing its 8 MiB stacks is not growth") {
+  constexpr std::uint64_t M = 1 << 20;
+  std::vector<std::tuple<std::uint64_t, std::uint64_t, const char*>> before, after;
+  for (std::uint64_t j = 0; j < 50; ++j) {
+    const std::uint64_t a = 0x7e0000000000 + j * 0x1000000, b = 0x7d0000000000 + j * 0x1000000;
+    before.push_back({a, a + 4096, "---p"});
+    before.push_back({a + 4096, a + 4096 + 8 * M, "rw-p"});
+    after.push_back({b, b + 4096, "---p"});
+    after.push_back({b + 4096, b + 4096 + 8 * M, "rw-p"});
+  }
+  before.push_back({0x7f3000000000, 0x7f3000000000 + 8 * M, "rw-p"});
+  after.push_back({0x7f3000000000, 0x7f3000000000 + 18 * M, "rw-p"});  // the one real growth: +10M
+  std::vector<snap::Snapshot> snaps{maps_of(before), maps_of(after)};
+  auto r = snap::make_report(snaps, {});
+  CHECK(r.churned == 50);
+  CHECK(r.links.empty());
+  CHECK(r.growing == 1);
+  CHECK(r.rows[0]->start == 0x7f3000000000);
+  snap::Gate g;
+  g.above = 100 * M;
+  CHECK_FALSE(snap::check_gate(r, g).tripped);
+  g.above = 10 * M;
+  CHECK(snap::check_gate(r, g).tripped);
+}
+
+TEST_CASE("a power-of-two quantum links only blocks of one shape; the floor is capped at 1M") {
+  constexpr std::uint64_t M = 1 << 20, K = 1024;
+  // One mapping grew 20M, an unrelated one 384K: their gcd is 128K, a
+  // granule, not an allocation size.
+  std::vector<snap::Snapshot> snaps{
+      maps_of({{0x10000000, 0x10000000 + 4 * M, "rw-p"}, {0x30000000, 0x30000000 + 4 * M, "rw-p"}}),
+      maps_of({{0x10000000, 0x10000000 + 24 * M, "rw-p"}, {0x30000000, 0x30000000 + 4 * M + 384 * K, "rw-p"}})};
+  auto r = snap::make_report(snaps, {});
+  CHECK(r.links.empty());
+  CHECK(r.floor == (20 * M + 384 * K) / 100);  // 1% of what grew
+  // A heap committing 2G once does not hide a 2M-a-step leak: the floor stays at 1M.
+  std::vector<snap::Snapshot> big{maps_of({{0x10000000, 0x10000000 + 4 * M, "rw-p"}}),
+                                  maps_of({{0x10000000, 0x10000000 + 2052 * M, "rw-p"},
+                                           {0x200000000, 0x200000000 + 2 * M, "rw-p"}})};
+  auto b = snap::make_report(big, {});
+  CHECK(b.floor == 1 * M);
+  CHECK(b.growing == 2);
+}
+
+TEST_CASE("gates refuse a limit of 0") {
+  using snap::test::run_tool;
+  const std::string dir = snap::test::path("mmap-leak");
+  CHECK(run_tool(SNAPDIFF_EXE, "--fail-above 0 pmap-x.01 pmap-x.08", dir).status == 2);
+  CHECK(run_tool(SNAPDIFF_EXE, "--fail-rate 0/s .", dir).status == 2);
 }

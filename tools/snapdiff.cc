@@ -88,7 +88,7 @@ guard, and from NMT: class-space code-cache metaspace jvm.
 Counters for --sort: rss pss size dirty swap anon (anonymous), or any smaps key.
 
 Growth counts past the noise floor: 1% of the summed growth of every block
-that grew, at least 64K (--noise-floor sets it), and --min-growth, applied
+that grew, at least 64K and at most 1M (--noise-floor sets it), and --min-growth, applied
 to each finding (a block, or blocks linked by one allocation size).
 
 Exit status (like diff(1)):
@@ -182,11 +182,14 @@ Choices choices(const Args& a) {
   }
 
   if (!a.noise_floor.empty()) o.floor = size_option("noise-floor", a.noise_floor);
-  if (!a.fail_above.empty()) ch.gate.above = size_option("fail-above", a.fail_above);
+  if (!a.fail_above.empty()) {
+    ch.gate.above = size_option("fail-above", a.fail_above);
+    if (*ch.gate.above == 0) usage_error("--fail-above must be more than 0");
+  }
   if (!a.fail_rate.empty()) {
     ch.gate.rate = snap::parse_rate(a.fail_rate);
-    if (!ch.gate.rate)
-      usage_error(fmt::format("--fail-rate: '{}' is not a rate (try 1M/s, 100M/h)", a.fail_rate));
+    if (!ch.gate.rate || !(*ch.gate.rate > 0))
+      usage_error(fmt::format("--fail-rate: '{}' is not a rate above 0 (try 1M/s, 100M/h)", a.fail_rate));
   }
 
   snap::TrendOptions& t = ch.trend;
@@ -230,7 +233,7 @@ Args parse_args(int argc, char** argv) {
   shown.add_options()
       ("top,n", po::value<std::string>()->value_name("N"), "show at most N blocks (default: every block that grew, up to 20)")
       ("min-growth,m", po::value(&a.min_growth)->value_name("SIZE"), "count a finding (a block, or linked blocks) as grown only when it grew by at least SIZE (default 0)")
-      ("noise-floor", po::value(&a.noise_floor)->value_name("SIZE"), "growth below SIZE is noise (default: 1% of the summed growth, at least 64K; 0 counts every page)")
+      ("noise-floor", po::value(&a.noise_floor)->value_name("SIZE"), "growth below SIZE is noise (default: 1% of the summed growth, at least 64K, at most 1M; 0 counts every page)")
       ("fail-above", po::value(&a.fail_above)->value_name("SIZE"), "exit 1 when the total growth of the ranking counter, or of one finding, reaches SIZE; else 0")
       ("fail-rate", po::value(&a.fail_rate)->value_name("RATE"), "trends: exit 1 when the total grows, or one finding grows, at RATE or faster (1M/s, 100M/h); else 0")
       ("sort,s", po::value(&a.sort)->value_name("KEY"), "rank by a counter (rss, pss, size, dirty, swap, anon...) and, for trends, an order (steady, growth, rate); comma-separated")

@@ -63,6 +63,8 @@ void emit_json(std::string& out, const DiffReport& r) {
   doc["floor"] = r.floor;
   doc["growing"] = r.growing;
   doc["findings"] = r.findings;
+  doc["below_floor"] = r.below_floor;
+  doc["churned"] = r.churned;
   doc["growth"] = r.growth;
   doc["hidden"] = r.hidden;
 

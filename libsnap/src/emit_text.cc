@@ -164,7 +164,13 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                        std::string(status_name(all_new ? Status::added : Status::grown)),
                        std::string(category_name(l.category)), fmt::format("({} blocks)", l.blocks.size()),
                        describe(l), ""}});
-      for (std::size_t k = i; k < j; ++k) block_row(r.rows[k], true);
+      // Ten members at most, unless --all: JSON and --ranges list every one.
+      const std::size_t fold = r.options.all ? j - i : std::min<std::size_t>(j - i, 10);
+      for (std::size_t k = i; k < i + fold; ++k) block_row(r.rows[k], true);
+      if (i + fold < j)
+        rows.push_back({0,
+                        {"", "", "", "", "", "", fmt::format("{}... {} more", branch, j - i - fold),
+                         "(--all, --json or --ranges lists them)", ""}});
       i = j - 1;
     }
     // Widths in display columns: the branch mark is one column, three bytes.
@@ -202,10 +208,14 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
     fmt::format_to(std::back_inserter(out), "... and {} more growing block{} (--top {} to see them)\n",
                    r.hidden, r.hidden == 1 ? "" : "s", r.findings);
   if (r.below_floor && !r.options.all)
+    fmt::format_to(std::back_inserter(out), "{} more block{} grew by less than {} {} ({} in all; --all lists them)\n",
+                   r.below_floor, r.below_floor == 1 ? "" : "s",
+                   r.options.min_growth > r.floor ? "--min-growth" : "the noise floor of",
+                   format_size(std::max(r.floor, r.options.min_growth), o.sizes), delta(r.below_floor_growth));
+  if (r.churned)
     fmt::format_to(std::back_inserter(out),
-                   "{} more block{} grew by less than the noise floor of {} ({} in all; --all lists them)\n",
-                   r.below_floor, r.below_floor == 1 ? "" : "s", format_size(r.floor, o.sizes),
-                   delta(r.below_floor_growth));
+                   "{} new block{} of one shape replaced as many gone ones: churn, not growth\n", r.churned,
+                   r.churned == 1 ? "" : "s");
 
   if (r.nmt) emit_nmt_text(out, *r.nmt, c, o);
 

@@ -120,11 +120,12 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     out += "capture times unknown: rates are per snapshot (give --interval)\n";
   if (!r.counter_note.empty()) fmt::format_to(it, "note: {}\n", r.counter_note);
   if (auto s = check_startup(first); s && s->in_startup) out += "note: " + s->note + '\n';
-  fmt::format_to(it, "ranked {}; growth below {} is flat (1% of the blocks' summed growth, at least 64K)\n\n",
+  fmt::format_to(it, "ranked {}; growth below {} is flat ({})\n\n",
                  r.options.order == TrendOrder::steady ? fmt::format("steady first, by {} rate", smaps_key(f))
                  : r.options.order == TrendOrder::rate ? fmt::format("by {} rate", smaps_key(f))
                                                        : fmt::format("by {} growth", smaps_key(f)),
-                 format_size(to_u64(r.floor), o.sizes));
+                 format_size(to_u64(r.floor), o.sizes),
+                 r.options.floor ? "--noise-floor" : "1% of the blocks' summed growth, at least 64K, at most 1M");
 
   if (r.growing == 0)
     fmt::format_to(it, "Nothing grew in {}.\n", smaps_key(f));

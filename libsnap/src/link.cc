@@ -1,6 +1,7 @@
 #include "snap/link.h"
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <utility>
 #include <numeric>
@@ -17,6 +18,7 @@ namespace {
 /// How many links of a category a block is tried against, beyond the one
 /// its exact rise finds.
 constexpr std::size_t kMaxTried = 32;
+constexpr std::uint64_t kPage = 4096;
 
 bool linkable(Category c) {
   switch (c) {
@@ -117,15 +119,15 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
   // A mapping the leak merges into may also take one unrelated chunk (a
   // malloc'd 3972K beside 43 buffers of 1028K): it joins a link when at
   // least two of its rises, and half of its growth, are whole allocations
-  // (two rises of exact multiples of 257 pages by chance are a 1 in 66049
-  // event). Only a series shows that; two snapshots have one rise. Its
-  // mixed rises do not count as steps.
+  // of a quantum that is no power-of-two granule (below). Only a series
+  // shows that; two snapshots have one rise. Its mixed rises do not count
+  // as steps.
   for (std::size_t b : mixed) {
     const Block& block = c.blocks[b];
     const Rises r = rises_of(block);
     std::size_t tried = 0;
     for (Open& o : open) {
-      if (o.link.category != block.category || o.link.blocks.size() < 2) continue;
+      if (o.link.category != block.category) continue;
       if (++tried > kMaxTried) break;
       std::uint64_t whole = 0;
       std::size_t count = 0;
@@ -135,12 +137,17 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
       o.link.blocks.insert(std::upper_bound(o.link.blocks.begin(), o.link.blocks.end(), b), b);
       o.total += whole / o.link.quantum;
       o.all_born_once = false;
+      o.one_size = false;
       break;
     }
   }
   std::vector<Link> links;
   for (Open& o : open) {
     if (o.link.blocks.size() < 2) continue;
+    // A power-of-two number of pages (128K, 2M, 64M) is the granule many
+    // allocators and commits work in, shared by unrelated blocks; it links
+    // only blocks that each grew by the same amount: mappings of one shape.
+    if (std::has_single_bit(o.link.quantum / kPage) && !o.one_size) continue;
     o.link.steps = o.total;
     o.link.all_new = o.all_born_once && o.one_size;
     links.push_back(std::move(o.link));

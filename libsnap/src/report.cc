@@ -1,7 +1,9 @@
 #include "snap/report.h"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -30,7 +32,8 @@ Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std
 std::uint64_t noise_floor(const Comparison& c, Field f) {
   double summed = 0;
   for (const Block& b : c.blocks) summed += std::max<double>(0, static_cast<double>(b.delta(f)));
-  return std::max<std::uint64_t>(kFloorMinimum, static_cast<std::uint64_t>(0.01 * summed));
+  const auto share = static_cast<std::uint64_t>(0.01 * summed);
+  return std::max(kFloorMinimum, std::min(share, kFloorMaximum));
 }
 
 DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& options) {
@@ -69,6 +72,12 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   std::vector<Finding> growing, others;
   std::vector<bool> in_link(c.blocks.size(), false);
   std::vector<Link> links;
+  // Gone blocks by shape: new mappings of one shape that replace as many
+  // gone ones (a thread pool renewing its threads) are churn, not growth.
+  std::map<std::pair<Category, std::uint64_t>, std::vector<const Block*>> gone;
+  for (const Block& b : c.blocks)
+    if (b.status == Status::gone)
+      gone[{b.category, b.sides.front().counters.value_or_zero(Field::size)}].push_back(&b);
   for (Link& l : r.links) {
     if (!wanted(l.category)) continue;
     Finding fd;
@@ -76,7 +85,18 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
       fd.blocks.push_back(&c.blocks[b]);
       fd.growth = saturating_add(fd.growth, c.blocks[b].delta(r.sort));
     }
-    if (fd.growth < 0 || static_cast<std::uint64_t>(fd.growth) < threshold) continue;
+    std::int64_t net = fd.growth;
+    if (l.all_new)
+      if (auto it = gone.find({l.category, l.quantum}); it != gone.end())
+        for (std::size_t k = 0; k < it->second.size() && k < l.blocks.size(); ++k)
+          net = saturating_add(net, it->second[k]->delta(r.sort));
+    if (net < 0 || static_cast<std::uint64_t>(net) < threshold) {
+      if (net < fd.growth) {  // churn: its blocks are neither growth nor rows
+        r.churned += l.blocks.size();
+        for (std::size_t b : l.blocks) in_link[b] = true;
+      }
+      continue;
+    }
     for (std::size_t b : l.blocks) in_link[b] = true;
     std::sort(fd.blocks.begin(), fd.blocks.end(), by_delta);
     fd.link = links.size();

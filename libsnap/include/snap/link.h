@@ -41,7 +41,9 @@ std::string describe(const Link& link);
 /// (33 and 37 blocks of 1028K between two snapshots: 1028K). In a series,
 /// a block whose rises are mostly whole quanta (at least two rises and
 /// half of its growth) joins too: a mapping the leak merges into
-/// that also took one unrelated chunk. A link has two blocks or more.
+/// that also took one unrelated chunk. A quantum of a power-of-two number
+/// of pages (a common granule) links only blocks that grew by the same
+/// amount. A link has two blocks or more.
 std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> candidates);
 
 }  // namespace snap

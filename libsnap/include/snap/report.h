@@ -34,9 +34,12 @@ inline constexpr std::size_t kDefaultTopCap = 20;
 
 /// The noise floor: growth below it is a page touched now and then, not a
 /// leak. 1% of the summed growth of every block that grew in `f` (first to
-/// last), and at least 64 KiB. One rule for two snapshots and for trends.
+/// last), at least 64 KiB, and at most 1 MiB: a heap committing 2 GiB once
+/// must not hide a 2 MiB-a-step leak beside it. One rule for two snapshots
+/// and for trends.
 std::uint64_t noise_floor(const Comparison& c, Field f);
 inline constexpr std::uint64_t kFloorMinimum = 64 * 1024;
+inline constexpr std::uint64_t kFloorMaximum = 1024 * 1024;
 
 inline constexpr std::size_t kNoLink = SIZE_MAX;
 
@@ -59,6 +62,9 @@ struct DiffReport {
   std::uint64_t floor = 0;            // the noise floor applied
   std::size_t below_floor = 0;        // blocks that grew, but less than the floor, and not linked
   std::int64_t below_floor_growth = 0;
+  /// New mappings of one shape in place of as many gone ones (a thread pool
+  /// renewing its threads): churn, counted neither as growth nor below the floor.
+  std::size_t churned = 0;
   DiffOptions options;
   std::optional<NmtJoin> nmt;         // when options.nmt was given
 
