@@ -231,7 +231,7 @@ Args parse_args(int argc, char** argv) {
   po::options_description shown("Options");
   // clang-format off
   shown.add_options()
-      ("top,n", po::value<std::string>()->value_name("N"), "show at most N blocks (default: every block that grew, up to 20)")
+      ("top,n", po::value<std::string>()->value_name("N"), "show at most N findings (default: every finding that grew, up to 20)")
       ("min-growth,m", po::value(&a.min_growth)->value_name("SIZE"), "count a finding (a block, or linked blocks) as grown only when it grew by at least SIZE (default 0)")
       ("noise-floor", po::value(&a.noise_floor)->value_name("SIZE"), "growth below SIZE is noise (default: 1% of the summed growth, at least 64K, at most 1M; 0 counts every page)")
       ("fail-above", po::value(&a.fail_above)->value_name("SIZE"), "exit 1 when the total growth of the ranking counter, or of one finding, reaches SIZE; else 0")
