@@ -6,7 +6,8 @@
 # larger than 8 KiB are cut at a line boundary before a mapping's first line
 # (an smaps record, a maps or pmap row), so that mutations stay fast; the
 # diff target gets pairs of snapshots joined by a form feed (diff_fuzzer.cc),
-# the detect target gzip copies as well. Deterministic: same testdata, same
+# the trend target series of them (trend_fuzzer.cc), the detect target gzip
+# copies as well. Deterministic: same testdata, same
 # seeds. testdata/regress/ is added to every target.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -74,6 +75,52 @@ pair mixed-pmap-x-smaps c-malloc-leak/pmap-x.01 c-malloc-leak/smaps.08
 pair mixed-maps-pmap-X idle-sleep/maps.01 idle-sleep/pmap-X.02
 pair mixed-rollup-smaps c-malloc-leak/smaps_rollup.01 c-malloc-leak/smaps.08
 pair solaris solaris/pmap.txt solaris/pmap-x.txt
+
+# Trend: a series of 3 to 8 snapshots joined by form feeds
+# (trend_fuzzer.cc), each cut to its share of the target's 16 KiB. smaps
+# records are long: a series of them keeps only the anonymous mappings
+# (no path, or a [bracketed] name), where leaks grow, and three snapshots.
+mkdir -p "$out/fuzz_trend"
+anon_only() {  # anon_only FILE: the file less its records of file mappings
+  awk 'BEGIN { keep = 1 } /^[0-9a-fA-F]+-[0-9a-fA-F]+ / { keep = NF < 6 || $6 ~ /^\[/ } keep' "$1"
+}
+fit_file() {  # fit_file FILE LIMIT: its whole records (a mapping's lines) within LIMIT bytes
+  awk -v limit="$2" '
+    function flush() { if (n + length(rec) > limit) exit; printf "%s", rec; n += length(rec); rec = "" }
+    /^ *[0-9a-fA-F]+[- ]/ { flush() }
+    { rec = rec $0 "\n" }
+    END { flush() }' "$1"
+}
+series() {  # series NAME FILTER FILE...: the files through FILTER, fitted, joined
+  local name="$1" filter="$2"; shift 2
+  local n=$# first=1 f
+  local tmp
+  tmp="$(mktemp)"
+  for f in "$@"; do
+    [ $first = 1 ] || printf '\f'
+    first=0
+    "$filter" "$td/$f" >"$tmp"
+    fit_file "$tmp" $((16384 / n - 1))
+  done >"$out/fuzz_trend/$name"
+  rm -f "$tmp"
+}
+numbered() {  # numbered DIR/FAMILY N...: DIR/FAMILY.NN for each N
+  local base="$1" i; shift
+  for i in "$@"; do printf '%s.%02d\n' "$base" "$i"; done
+}
+whole() { cat "$1"; }
+# shellcheck disable=SC2046  # file names without spaces, one a word
+{
+  series mmap-leak-pmap-x whole $(numbered mmap-leak/pmap-x 1 2 3 4 5 6 7 8)
+  series mmap-leak-smaps anon_only $(numbered mmap-leak/smaps 1 4 8)
+  series c-malloc-leak-pmap-x whole $(numbered c-malloc-leak/pmap-x 1 2 3 4 5 6 7 8)
+  series c-malloc-leak-maps whole $(numbered c-malloc-leak/maps 1 3 5 8)
+  series c-malloc-leak-smaps anon_only $(numbered c-malloc-leak/smaps 1 4 8)
+  series thread-leak-pmap-x whole $(numbered thread-leak/pmap-x 1 2 3 4 5 6 7 8)
+  series thread-leak-smaps anon_only $(numbered thread-leak/smaps 1 4 8)
+  series linear-leak-pmap-x whole $(numbered linear-leak/1s/pmap-x 1 2 3 4 5 6)
+  series mixed-pmap-x-smaps-maps anon_only c-malloc-leak/pmap-x.01 c-malloc-leak/smaps.04 c-malloc-leak/maps.08
+}
 
 # NMT: the real jcmd output, cut like the snapshots (detail at a reserved
 # range, so that both the summary and the virtual memory map are in a seed).

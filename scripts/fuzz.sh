@@ -7,8 +7,8 @@
 #                                            through each target once, no fuzzing
 #
 # TARGET: fuzz_smaps fuzz_smaps_rollup fuzz_maps fuzz_pmap fuzz_pmap-x
-# fuzz_pmap-X fuzz_pmap-d fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt (default:
-# all). RUNS=N also stops a target after N executions (whichever comes
+# fuzz_pmap-X fuzz_pmap-d fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt
+# fuzz_trend (default: all). RUNS=N also stops a target after N executions (whichever comes
 # first); NO_BUILD=1 uses the targets already built. The corpus each run grows is kept in build-fuzz/fuzz/corpus/TARGET
 # (seeds in build-fuzz/fuzz/seeds/, from fuzz/seeds.sh); crashing inputs go to
 # build-fuzz/fuzz/artifacts/TARGET/. Prints one line per target (executions,
@@ -28,7 +28,7 @@ elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then
   shift
 fi
 all=(fuzz_smaps fuzz_smaps_rollup fuzz_maps fuzz_pmap fuzz_pmap-x fuzz_pmap-X fuzz_pmap-d
-     fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt)
+     fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt fuzz_trend)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
@@ -64,9 +64,11 @@ for t in "${targets[@]}"; do
     set -e
   else
     # Inputs of a few KiB hold several records of every format; the diff
-    # target's two snapshots get twice that.
+    # target's two snapshots get twice that, the trend target's 3 to 8
+    # snapshots four times.
     max_len=4096
     [ "$t" = fuzz_diff ] && max_len=8192
+    [ "$t" = fuzz_trend ] && max_len=16384
     corpus="$build/fuzz/corpus/$t"
     mkdir -p "$corpus"
     set +e
