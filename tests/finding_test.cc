@@ -490,3 +490,21 @@ TEST_CASE("gates refuse a limit of 0") {
   CHECK(run_tool(SNAPDIFF_EXE, "--fail-above 0 pmap-x.01 pmap-x.08", dir).status == 2);
   CHECK(run_tool(SNAPDIFF_EXE, "--fail-rate 0/s .", dir).status == 2);
 }
+
+TEST_CASE("a mapping whose Size fell back to where it was is no link member") {
+  // fuzz_trend: A's Size 1024K -> 1280K -> 1024K, B's 1024K -> 1280K -> 1280K,
+  // both Rss 100K -> 200K -> 300K.
+  auto smaps = [](std::uint64_t a_kib, std::uint64_t b_kib, std::uint64_t rss) {
+    return snap::parse_snapshot(
+        fmt::format("10000000-{:x} rw-p 00000000 00:00 0 \nRss: {} kB\n"
+                    "30000000-{:x} rw-p 00000000 00:00 0 \nRss: {} kB\n",
+                    0x10000000 + a_kib * 1024, rss, 0x30000000 + b_kib * 1024, rss),
+        "mem", snap::Format::smaps);
+  };
+  std::vector<snap::Snapshot> snaps{smaps(1024, 1024, 100), smaps(1280, 1280, 200), smaps(1024, 1280, 300)};
+  snap::Timeline t;
+  snap::TrendOptions o;
+  o.floor = 64 * KiB;
+  auto r = snap::make_trend(snaps, t, o);
+  CHECK(r.links.empty());
+}

@@ -85,6 +85,11 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
     const Block& block = c.blocks[b];
     if (!linkable(block.category)) continue;
     const Rises r = rises_of(block);
+    // A mapping whose Size fell back to where it was holds no allocation more.
+    const auto size_at = [&](const BlockSide& side) {
+      return side.present() ? side.counters.value_or_zero(Field::size) : 0;
+    };
+    if (size_at(block.sides.back()) <= size_at(block.sides.front())) continue;
     if (r.gcd < kMinQuantum) {
       mixed.push_back(b);
       continue;
