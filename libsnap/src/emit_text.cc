@@ -79,6 +79,11 @@ std::string thread_counts(const std::vector<ThreadGroup>& groups) {
   return out;
 }
 
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+}
+
 std::string printable(std::string_view text) {
   std::string out;
   for (char ch : text) {
@@ -173,14 +178,9 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                          "(--all, --json or --ranges lists them)", ""}});
       i = j - 1;
     }
-    // Widths in display columns: the branch mark is one column, three bytes.
-    auto width = [](const std::string& text) {
-      return static_cast<std::size_t>(
-          std::count_if(text.begin(), text.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
-    };
     std::size_t w[9] = {};
     for (const Row& row : rows)
-      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], width(row.cells[i]));
+      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], display_width(row.cells[i]));
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const Row& row = rows[k];
       // With NMT its column comes before NAME, the one of no fixed width.

@@ -186,17 +186,11 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
         rows.push_back({{"", "", "", "", "", "", fmt::format("{}... {} more", branch, fd.members.size() - fold),
                          "", "(--all or --json lists them)"}});
     }
-    // Widths by display columns: a sparkline character is one column but
-    // three bytes.
-    auto width = [](const std::string& s) {
-      return static_cast<std::size_t>(
-          std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
-    };
     std::size_t w[9] = {};
     for (const Row& row : rows)
-      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], width(row.cells[i]));
+      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], display_width(row.cells[i]));
     auto pad = [&](const std::string& s, std::size_t n, bool right) {
-      std::string fill(n > width(s) ? n - width(s) : 0, ' ');
+      std::string fill(n > display_width(s) ? n - display_width(s) : 0, ' ');
       return right ? fill + s : s + fill;
     };
     for (std::size_t k = 0; k < rows.size(); ++k) {

@@ -32,7 +32,8 @@ bool linkable(Category c) {
 }
 
 struct Rises {
-  std::vector<std::uint64_t> each;  // every rise, in order
+  std::uint64_t first = 0, last = 0;  // Size in the first and last snapshot (0: absent)
+  std::vector<std::uint64_t> each;    // every rise, in order
   std::uint64_t gcd = 0;
   std::uint64_t total = 0;
   bool born_once = true;  // absent at first, then one size: no rise after birth
@@ -57,6 +58,8 @@ Rises rises_of(const Block& b) {
     }
     prev = size;
   }
+  r.first = size_at(0);
+  r.last = prev;
   if (!born) r.born_once = false;
   return r;
 }
@@ -86,10 +89,7 @@ std::vector<Link> link_blocks(const Comparison& c, std::span<const std::size_t> 
     if (!linkable(block.category)) continue;
     const Rises r = rises_of(block);
     // A mapping whose Size fell back to where it was holds no allocation more.
-    const auto size_at = [&](const BlockSide& side) {
-      return side.present() ? side.counters.value_or_zero(Field::size) : 0;
-    };
-    if (size_at(block.sides.back()) <= size_at(block.sides.front())) continue;
+    if (r.last <= r.first) continue;
     if (r.gcd < kMinQuantum) {
       mixed.push_back(b);
       continue;

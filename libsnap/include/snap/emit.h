@@ -21,6 +21,10 @@ struct TextOptions {
 /// reach the terminal or break a table.
 std::string printable(std::string_view text);
 
+/// Display columns of UTF-8 `text`: a sparkline character or a branch mark
+/// is one column but three bytes.
+std::size_t display_width(std::string_view text);
+
 /// "[worker-7 tid 5460]": the threads whose stack a block is.
 std::string thread_label(const std::vector<ThreadInfo>& threads);
 /// "worker-*: 3 -> 17, pool-*: 8 -> 9": thread counts by name, first -> last.
