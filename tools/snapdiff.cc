@@ -29,6 +29,7 @@
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "snap/size.h"
+#include "snap/skip_bad.h"
 #include "snap/timeline.h"
 #include "snap/trend.h"
 #include "snap/version.h"
@@ -123,7 +124,7 @@ struct Args {
   std::size_t skip = 0;
   std::optional<std::int64_t> pid;
   std::optional<std::uint64_t> max_map_count;
-  bool all = false, json = false, csv = false, human = false, ranges = false;
+  bool all = false, json = false, csv = false, human = false, ranges = false, skip_bad = false;
 };
 
 struct Choices {
@@ -259,7 +260,8 @@ Args parse_args(int argc, char** argv) {
   // clang-format off
   start.add_options()
       ("skip", po::value<std::string>()->value_name("N"), "leave out the first N snapshots")
-      ("since", po::value(&a.since)->value_name("TIME"), "leave out the snapshots taken before TIME: a duration after the first snapshot (30s, 2m), or a time, local (2026-12-02T06:10:00), UTC (...Z) or @EPOCH");
+      ("since", po::value(&a.since)->value_name("TIME"), "leave out the snapshots taken before TIME: a duration after the first snapshot (30s, 2m), or a time, local (2026-12-02T06:10:00), UTC (...Z) or @EPOCH")
+      ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error");
   // clang-format on
   po::options_description gdb("Handing the growing blocks to gdb");
   // clang-format off
@@ -269,12 +271,20 @@ Args parse_args(int argc, char** argv) {
       ("dump", po::value(&a.dump)->value_name("WHAT"), "grown (default): only addresses readable now and not in the oldest snapshot; whole: the whole blocks")
       ("max-dump", po::value(&a.max_dump)->value_name("SIZE"), "dump at most SIZE in all (default 256M)")
       ("ranges", po::bool_switch(&a.ranges), "print one \"0xSTART 0xEND\" line per range to dump, instead of the report")
-      ("pid", po::value<std::int64_t>()->value_name("PID"), "the process's pid, where the snapshots do not say it");
+      ("pid", po::value<std::string>()->value_name("PID"), "the process's pid, where the snapshots do not say it");
   // clang-format on
   shown.add(trend).add(start).add(gdb);
   po::variables_map vm = snap::cli::parse(argc, argv, "snapdiff", shown, {kUsage, kAbout, kEpilog}, &a.files);
   if (vm.count("top")) a.top = snap::cli::count("snapdiff", "top", vm["top"].as<std::string>());
-  if (vm.count("pid")) a.pid = vm["pid"].as<std::int64_t>();
+  if (vm.count("pid")) {
+    const std::string& pid = vm["pid"].as<std::string>();
+    const std::size_t n = pid.find_first_not_of("0123456789") == std::string::npos && pid.size() <= 8
+                              ? std::stoul("0" + pid)
+                              : 0;
+    if (n < 1 || n > snap::kMaxPid)
+      usage_error(fmt::format("--pid: '{}' is not a process id (1 to {})", pid, snap::kMaxPid));
+    a.pid = static_cast<std::int64_t>(n);
+  }
   if (vm.count("skip")) a.skip = snap::cli::count("snapdiff", "skip", vm["skip"].as<std::string>());
   if (vm.count("max-map-count"))
     a.max_map_count = snap::cli::count("snapdiff", "max-map-count", vm["max-map-count"].as<std::string>());
@@ -341,14 +351,22 @@ int main(int argc, char** argv) {
       std::cerr << fmt::format("snapdiff: note: comparing {} of {} snapshots, from {}\n", timeline.paths.size(),
                                given, timeline.paths.front());
     }
-    const bool trend = timeline.paths.size() > 2;
 
     // Read (mapped and parsed) on the machine's cores; warnings in order.
-    std::vector<snap::Snapshot> snaps =
-        snap::read_snapshots(timeline.paths, format, [](const snap::Snapshot& s) {
-          for (const auto& w : s.warnings)
-            std::cerr << snap::cli::warning("snapdiff", s.source, w.line, w.message);
-        });
+    auto warn = [](const snap::Snapshot& s) {
+      for (const auto& w : s.warnings) std::cerr << snap::cli::warning("snapdiff", s.source, w.line, w.message);
+    };
+    std::vector<snap::Snapshot> snaps;
+    if (args.skip_bad) {
+      snap::GoodSeries good = snap::read_good_snapshots(timeline, format, warn, [](const snap::ParseError& e) {
+        std::cerr << "snapdiff: " << e.what() << " (skipped)\n";
+      });
+      snaps = std::move(good.snapshots);
+      timeline = std::move(good.timeline);
+    } else {
+      snaps = snap::read_snapshots(timeline.paths, format, warn);
+    }
+    const bool trend = timeline.paths.size() > 2;
 
     // What a snapcollect manifest recorded: threads, and the limits to
     // project against unless given here.

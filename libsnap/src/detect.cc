@@ -103,4 +103,44 @@ Format detect_format(std::string_view text, std::string_view source) {
                                number[0], detail::Cursor::quote(first[0])));
 }
 
+namespace detail {
+
+void check_start(std::string_view head, bool whole, std::string_view source, std::optional<Format> format) {
+  // Complete lines only: a line cut at the end of `head` may read otherwise.
+  const std::size_t complete = whole ? head.size() : head.rfind('\n') + 1;  // npos + 1 == 0
+  const std::string_view lines = head.substr(0, complete);
+  // detect_format reads at most four lines that are not blank (a pmap
+  // header and three more): with them here it decides as on the whole.
+  std::size_t meaningful = 0;
+  Lines it(lines);
+  for (std::string_view line; meaningful < 4 && it.next(line);) meaningful += !trim(line).empty();
+  if (!format && (meaningful >= 4 || (whole && meaningful > 0))) {
+    detect_format(lines, source);
+    return;
+  }
+  // Too few lines to go by (a first line longer than the head, or none),
+  // or a format given, not detected: judged by the bytes. A snapshot is
+  // text; a name may hold a stray control byte, never a NUL, never many.
+  head = head.substr(0, kProbeBytes);
+  if (const std::size_t nul = head.find('\0'); nul != std::string_view::npos)
+    throw ParseError(std::string(source), 0, 0,
+                     fmt::format("binary data (a NUL byte at offset {}): not a snapshot", nul));
+  std::size_t control = 0;
+  bool blank = true;
+  for (char ch : head) {
+    const auto u = static_cast<unsigned char>(ch);
+    control += (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r' && ch != '\v' && ch != '\f') || u == 0x7f;
+    blank = blank && (is_space(ch) || ch == '\n' || ch == '\r');
+  }
+  if (control * 32 > head.size())
+    throw ParseError(std::string(source), 0, 0,
+                     fmt::format("binary data ({} of its first {} bytes are control characters): not a snapshot",
+                                 control, head.size()));
+  if (blank && !whole && head.size() >= kProbeBytes)
+    throw ParseError(std::string(source), 0, 0,
+                     fmt::format("nothing but blank lines in its first {} KiB: not a snapshot", kProbeBytes >> 10));
+}
+
+}  // namespace detail
+
 }  // namespace snap

@@ -35,8 +35,20 @@ namespace {
                                what, kMaxInputBytes >> 20));
 }
 
-std::string read_fd(int fd, const std::string& path) {
+bool is_gzip(std::string_view data) {
+  return data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
+         static_cast<unsigned char>(data[1]) == 0x8b;
+}
+
+/// A snapshot's first bytes, checked as soon as they are in (check_start):
+/// given to the reads of snapshots, not to those of other files (NMT).
+struct Probe {
+  std::optional<Format> format;
+};
+
+std::string read_fd(int fd, const std::string& path, const Probe* probe) {
   std::string data;
+  bool probed = probe == nullptr;
   struct stat st {};
   const bool stat_ok = fstat(fd, &st) == 0;
   if (stat_ok && S_ISDIR(st.st_mode)) throw ParseError(path, 0, 0, "is a directory, not a snapshot file");
@@ -66,16 +78,17 @@ std::string read_fd(int fd, const std::string& path) {
     }
     if (data.size() + static_cast<std::size_t>(n) > kMaxInputBytes) too_large(path, "reads");
     data.append(buf, static_cast<std::size_t>(n));
+    // gzip is judged by what it inflates to (gunzip).
+    if (!probed && data.size() >= kProbeBytes) {
+      probed = true;
+      if (!is_gzip(data)) detail::check_start(data, false, path, probe->format);
+    }
   }
   return data;
 }
 
-bool is_gzip(std::string_view data) {
-  return data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
-         static_cast<unsigned char>(data[1]) == 0x8b;
-}
-
-std::string gunzip(std::string_view compressed, const std::string& path) {
+std::string gunzip(std::string_view compressed, const std::string& path, const Probe* probe) {
+  bool probed = probe == nullptr;
   z_stream z{};
   // 16 + MAX_WBITS: accept the gzip wrapper only.
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
@@ -102,6 +115,15 @@ std::string gunzip(std::string_view compressed, const std::string& path) {
       too_large(path, "gzip: inflates to");
     }
     out.append(buf, sizeof buf - z.avail_out);
+    if (!probed && out.size() >= kProbeBytes) {
+      probed = true;
+      try {
+        detail::check_start(out, false, path, probe->format);
+      } catch (...) {
+        inflateEnd(&z);
+        throw;
+      }
+    }
     // Concatenated gzip members (cat a.gz b.gz) are one stream to gzip(1);
     // anything else after the end (zero padding from a tape or a disk
     // image) is ignored, as gzip -d does.
@@ -116,9 +138,9 @@ std::string gunzip(std::string_view compressed, const std::string& path) {
 }
 
 /// The read: a file descriptor's bytes, gzip inflated.
-std::string read_open(int fd, const std::string& path) {
-  std::string data = read_fd(fd, path);
-  if (is_gzip(data)) return gunzip(data, path);
+std::string read_open(int fd, const std::string& path, const Probe* probe = nullptr) {
+  std::string data = read_fd(fd, path, probe);
+  if (is_gzip(data)) return gunzip(data, path, probe);
   return data;
 }
 
@@ -231,6 +253,7 @@ std::string read_input(const std::string& path) {
 }
 
 Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
+  const Probe probe{format};
   if (path != "-") {
     // A regular file is mapped, not copied: no read() into a fresh heap
     // buffer, and the parser gives the pages it has passed back as it goes,
@@ -246,28 +269,30 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
       if (m != MAP_FAILED) {
         Unmap unmap(m, size);
         const std::string_view text(static_cast<const char*>(m), size);
-        if (is_gzip(text)) return parse_snapshot(gunzip(text, path), path, format);
+        if (is_gzip(text)) return parse_snapshot(gunzip(text, path, &probe), path, format);
+        if (size > kProbeBytes) detail::check_start(text.substr(0, kProbeBytes), false, path, format);
         ::madvise(m, size, MADV_SEQUENTIAL);
         MappedScope scope(text);
         return parse_snapshot(text, path, format);
       }
     }
-    std::string text = read_open(fd.get(), path);
+    std::string text = read_open(fd.get(), path, &probe);
     return parse_snapshot(text, path, format);
   }
-  std::string text = read_input(path);
+  std::string text = read_open(STDIN_FILENO, path, &probe);
   return parse_snapshot(text, path, format);
 }
 
 std::vector<Snapshot> read_snapshots(const std::vector<std::string>& paths, std::optional<Format> format,
-                                     const std::function<void(const Snapshot&)>& each) {
+                                     const std::function<void(const Snapshot&)>& each,
+                                     const std::function<void(const ParseError&)>& bad) {
   const std::size_t n = paths.size();
   std::vector<std::optional<Snapshot>> done(n);
   std::vector<std::exception_ptr> errors(n);
   std::atomic<std::size_t> next{0}, first_error{SIZE_MAX};
   auto work = [&] {
     for (std::size_t i; (i = next.fetch_add(1)) < n;) {
-      if (i > first_error.load()) return;  // as one thread would: nothing after a failure
+      if (!bad && i > first_error.load()) return;  // as one thread would: nothing after a failure
       try {
         done[i] = read_snapshot(paths[i], format);
       } catch (...) {
@@ -287,6 +312,14 @@ std::vector<Snapshot> read_snapshots(const std::vector<std::string>& paths, std:
   std::vector<Snapshot> out;
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
+    if (errors[i] && bad) {
+      try {
+        std::rethrow_exception(errors[i]);
+      } catch (const ParseError& e) {
+        bad(e);
+        continue;
+      }
+    }
     if (errors[i]) std::rethrow_exception(errors[i]);
     out.push_back(std::move(*done[i]));
     done[i].reset();

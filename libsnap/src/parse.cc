@@ -172,9 +172,29 @@ Snapshot parse_tolerating_cut(std::string_view text, std::string_view source, st
   }
 }
 
+/// Line ends of a lone '\r' (classic Mac OS, some editors and ticket
+/// systems): the first line end within the first 64 KiB is a '\r' not
+/// followed by '\n'. Read as one line, such a file would be a single
+/// mapping with a name of everything after the first address.
+bool cr_line_ends(std::string_view text) {
+  const std::string_view head = text.substr(0, kProbeBytes);
+  const std::size_t cr = head.find('\r');
+  if (cr == std::string_view::npos || cr + 1 >= text.size() || text[cr + 1] == '\n') return false;
+  return head.substr(0, cr).find('\n') == std::string_view::npos;
+}
+
+/// The text with every lone '\r' made a '\n' ("\r\n" stays, Lines reads it).
+std::string lf_line_ends(std::string_view text) {
+  std::string out(text);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i] == '\r' && (i + 1 == out.size() || out[i + 1] != '\n')) out[i] = '\n';
+  return out;
+}
+
 }  // namespace
 
 Snapshot parse_snapshot(std::string_view text, std::string_view source, std::optional<Format> format) {
+  if (cr_line_ends(text)) return parse_snapshot(lf_line_ends(text), source, format);
   Snapshot s = parse_tolerating_cut(text, source, format);
   bool cut_reported = !s.warnings.empty() && s.warnings.front().message.starts_with("last line cut short");
   if (!text.empty() && text.back() != '\n' && !cut_reported)

@@ -71,7 +71,7 @@ void parse_maps(std::string_view text, Snapshot& s) {
     c.line = lines.number();
     c.text = line;
     if (trim(line).empty()) continue;
-    Region& r = s.regions.emplace_back();
+    Region& r = add_region(c, s.regions);
     parse_maps_line(c, line, r);
     r.counters.set(Field::size, r.size());
   }

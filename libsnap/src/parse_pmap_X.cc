@@ -28,6 +28,7 @@ struct Layout {
   std::vector<Column> numbers;
   bool vm_flags = false;
   std::size_t vm_flags_end = 0;  // offset one past the header's "VmFlags"
+  std::size_t mapping_at = 0;    // offset of the header's last word (Mapping)
 };
 
 Layout read_header(const Cursor& c, std::string_view line) {
@@ -51,7 +52,27 @@ Layout read_header(const Cursor& c, std::string_view line) {
         c.fail(toks[i], "column {} appears twice in the header", Cursor::quote(toks[i]));
     layout.numbers.push_back(Column{field_from_smaps_key(toks[i]), std::string(toks[i])});
   }
+  layout.mapping_at = static_cast<std::size_t>(toks.back().data() - line.data());
   return layout;
+}
+
+/// A header that lacks a column the rows carry shifts every value after it
+/// into the wrong column, and the last one into the name ("0 c-malloc-leak",
+/// an anonymous mapping named "0"). Every column but Perm, Offset and Device
+/// is a number; VmFlags and the name are not, so a number where they begin
+/// is a column too many. procps starts the name under the header's
+/// "Mapping": a name made of digits sits there, an extra column does not.
+/// A realigned file (tabs, an editor) has no such columns to go by: there a
+/// number is a column too many.
+void check_column_count(const Cursor& c, const Layout& layout, std::string_view line, std::string_view rest) {
+  std::string_view probe = rest;
+  const std::string_view next = next_token(probe);
+  if (next.empty() || !to_uint(next)) return;
+  const auto at = static_cast<std::size_t>(next.data() - line.data());
+  if (!layout.vm_flags && at == layout.mapping_at) return;
+  c.fail(next, "{} after the {} column is a number, not {}: the row has more columns than the header names",
+         Cursor::quote(next), layout.numbers.empty() ? "Inode" : layout.numbers.back().key,
+         layout.vm_flags ? "VmFlags" : "the mapping name");
 }
 
 void parse_row(const Cursor& c, const Layout& layout, std::string_view line, Region& r) {
@@ -75,6 +96,7 @@ void parse_row(const Cursor& c, const Layout& layout, std::string_view line, Reg
   if (!r.counters.known(Field::size)) c.fail(line, "the column header has no Size column");
   r.end = r.start + r.counters.value_or_zero(Field::size);
   if (r.end <= r.start) c.fail(line, "a mapping of size 0 or past the end of the address space");
+  check_column_count(c, layout, line, rest);
 
   std::string_view tail = trim_left(rest);
   if (layout.vm_flags) {
@@ -125,7 +147,7 @@ void parse_pmap_X(std::string_view text, Snapshot& s) {
       case PmapFrame::Kind::column_header: layout = read_header(c, line); break;
       case PmapFrame::Kind::row:
         if (!layout) c.fail(line, "pmap -X rows without the column header line that names them");
-        parse_row(c, *layout, line, s.regions.emplace_back());
+        parse_row(c, *layout, line, add_region(c, s.regions));
         break;
       case PmapFrame::Kind::footer:
         if (layout) parse_footer(c, *layout, line, s);

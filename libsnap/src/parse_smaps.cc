@@ -377,6 +377,7 @@ class SmapsParser {
     if (rollup_ || hex_value(*p) < 0) return nullptr;
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (!nl || nl[-1] == '\r') return nullptr;
+    if (s_.regions.size() >= kMaxRegions) return nullptr;  // the general path says so
     // finish_region is idempotent: the general path may run it again.
     if (current_) finish_region(*current_);
     Region& fresh = s_.regions.emplace_back();
@@ -399,7 +400,7 @@ class SmapsParser {
     if (is_header(line)) {
       if (current_) finish_region(*current_);
       if (rollup_ && current_) c_.fail(line, "smaps_rollup holds one [rollup] block, found a second header");
-      current_ = &s_.regions.emplace_back();
+      current_ = &add_region(c_, s_.regions);
       parse_maps_line(c_, line, *current_);
       position_ = 0;
       return;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "scan.h"
+#include "snap/parse.h"
 #include "snap/snapshot.h"
 
 namespace snap::detail {
@@ -47,6 +48,22 @@ Device parse_device(const Cursor& c, std::string_view tok);
 std::string pmap_name(std::string_view raw, std::uint64_t start);
 /// Sets Dirty = Shared_Dirty + Private_Dirty where both are known.
 void derive_dirty(Counters& c);
+
+/// Refuses at once what cannot be a snapshot, from `head`, the first bytes
+/// read or inflated (kProbeBytes, or all there is when `whole`): its first
+/// lines are not a snapshot's (detect_format's error, unless `format` is
+/// forced), or, with too few lines to go by, binary data (a NUL byte, more
+/// than 1/32 control bytes) or nothing but blanks. Returns when the rest
+/// may be read.
+void check_start(std::string_view head, bool whole, std::string_view source, std::optional<Format> format);
+
+/// mappings.push_back, bounded by kMaxRegions (snap/parse.h).
+inline Region& add_region(const Cursor& c, std::vector<Region>& regions) {
+  if (regions.size() >= kMaxRegions)
+    c.fail(c.text, "more than {} mappings: not one process's snapshot (the kernel allows {} by default, "
+           "vm.max_map_count)", kMaxRegions, 65530);
+  return regions.emplace_back();
+}
 
 /// A read-only file mapping being parsed on this thread (read_snapshot).
 struct MappedText {

@@ -48,14 +48,18 @@ bool numbered_before(const std::string& a, const std::string& b) {
 constexpr std::array<std::string_view, 7> kPreferred = {"smaps", "pmap-XX", "pmap-X", "pmap-x",
                                                         "pmap",  "pmap-d",  "maps"};
 
-bool is_series_format(const std::string& path) {
-  try {
-    std::string text = read_input(path);
-    Format f = detect_format(text, path);
-    return f != Format::smaps_rollup;
-  } catch (const ParseError&) {
-    return false;
+/// Whether a family of files is a series, judged by its first file that
+/// can be read: a corrupt first file must not hide the series (snapdiff
+/// then names it, or leaves it out with --skip-bad).
+bool is_series_format(const std::vector<std::string>& files) {
+  for (const std::string& path : files) {
+    try {
+      std::string text = read_input(path);
+      return detect_format(text, path) != Format::smaps_rollup;
+    } catch (const ParseError&) {
+    }
   }
+  return false;
 }
 
 std::vector<std::string> expand_directory(const std::string& dir, std::vector<std::string>& notes) {
@@ -91,7 +95,7 @@ std::vector<std::string> expand_directory(const std::string& dir, std::vector<st
   for (const std::string& name : order) {
     auto& files = families[name];
     std::sort(files.begin(), files.end(), numbered_before);
-    if (!is_series_format(files.front())) continue;
+    if (!is_series_format(files)) continue;
     std::string others;
     for (const auto& [other, list] : families)
       if (other != name) others += fmt::format("{}{} ({})", others.empty() ? "" : ", ", other, list.size());

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "snap/error.h"
 #include "snap/snapshot.h"
 
 namespace snap {
@@ -29,6 +30,20 @@ Snapshot parse_snapshot(std::string_view text, std::string_view source,
 inline constexpr std::uint64_t kMaxInputBytes = std::uint64_t{1} << 30;
 inline constexpr int kInputIdleSeconds = 10;
 
+/// The cap in memory: a snapshot holds at most kMaxRegions mappings (the
+/// kernel's vm.max_map_count is 65530 by default). A Region is some 400
+/// bytes, so short lines under kMaxInputBytes (a 1 GB plain pmap is 35
+/// million rows) would need some 14 GB; at this cap a snapshot is at most
+/// about 1.7 GB. Past it parse_snapshot throws "FILE:LINE: more than
+/// 4194304 mappings: ...".
+inline constexpr std::size_t kMaxRegions = std::size_t{1} << 22;
+
+/// What is read (or inflated) first, and decides: before the rest is
+/// waited for or inflated, these bytes must be text whose first lines are
+/// a snapshot's (detect_format), so that /dev/urandom, /dev/zero or a gzip
+/// bomb is refused at once rather than after kMaxInputBytes.
+inline constexpr std::size_t kProbeBytes = std::size_t{64} << 10;
+
 /// Reads `path` ("-" is stdin; gzip is inflated) into memory.
 /// Throws ParseError("PATH: reason") when it cannot be read.
 std::string read_input(const std::string& path);
@@ -42,9 +57,12 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format = s
 /// cores, at most 4). `each`, if given, sees each snapshot in the order of
 /// `paths`, on the calling thread (to print its warnings). Fails as a loop
 /// of read_snapshot would: with the error of the first path that fails,
-/// after `each` has seen the snapshots before it.
+/// after `each` has seen the snapshots before it. With `bad`, a path that
+/// fails is left out instead: `bad` sees its error, in the order of
+/// `paths` among `each`'s calls, and the result has no snapshot for it.
 std::vector<Snapshot> read_snapshots(const std::vector<std::string>& paths,
                                      std::optional<Format> format = std::nullopt,
-                                     const std::function<void(const Snapshot&)>& each = nullptr);
+                                     const std::function<void(const Snapshot&)>& each = nullptr,
+                                     const std::function<void(const ParseError&)>& bad = nullptr);
 
 }  // namespace snap
