@@ -17,8 +17,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -630,4 +633,199 @@ TEST_CASE("two formats with different counters: only the common ones are compare
   CHECK(contains(m.err, "snapdiff: maps.08: note: maps has no Rss, Pss, "));
   CHECK(contains(m.err, "(compared: Size)\n"));
   CHECK(contains(m.out, "ranked by Accessible (Size less ---p reserves): maps.08 (maps) has no Rss"));
+}
+
+TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2") {
+  Dir d("pmapX-columns");
+  d.copy("c-malloc-leak/pmap-X.01", "pmap-X.01");
+  // The header without Pss: every row has one number more than it names,
+  // which was read into the next column and the last into the name.
+  auto X = lines_of(real("c-malloc-leak/pmap-X.08"));
+  REQUIRE(X[1].find("   Size   Rss   Pss Pss_Dirty ") != std::string::npos);
+  X[1].erase(X[1].find("   Pss "), 6);
+  d.write("pmap-X.08", join(X));
+  const std::string err =
+      "pmap-X.08:3: \"0\" after the THPeligible column is a number, not the mapping name: the row has more "
+      "columns than the header names\n";
+  check_error(snapshow("pmap-X.08", d), "snapshow: " + err);
+  check_error(snapdiff("pmap-X.01 pmap-X.08", d), "snapdiff: " + err);
+  // pmap -XX without Rss: the extra number is where VmFlags begin.
+  auto XX = lines_of(real("c-malloc-leak/pmap-XX.08"));
+  REQUIRE(XX[1].find("   Rss   Pss ") != std::string::npos);
+  XX[1].erase(XX[1].find("   Rss "), 6);
+  d.write("pmap-XX.08", join(XX));
+  check_error(snapshow("pmap-XX.08", d),
+              "snapshow: pmap-XX.08:3: \"0\" after the THPeligible column is a number, not VmFlags: the row has "
+              "more columns than the header names\n");
+  // A name made of digits, under the header's "Mapping" as pmap writes it,
+  // is a name: the file reads as before.
+  auto named = lines_of(real("c-malloc-leak/pmap-X.08"));
+  REQUIRE(named[2].ends_with(" 0 c-malloc-leak"));
+  named[2].replace(named[2].size() - 13, 13, "2024");
+  d.write("named.08", join(named));
+  Run show = snapshow("--json --top 40 named.08", d);
+  CHECK(show.status == 0);
+  CHECK(show.err.empty());
+  CHECK(contains(show.out, "\"name\": \"2024\""));
+  CHECK(contains(show.out, "\"size\": 164294656,"));  // 160444K, as pmap-X.08
+}
+
+TEST_CASE("CR-only line ends: read like LF, the same report byte for byte") {
+  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-X.08"}) {
+    CAPTURE(name);
+    Dir lf(std::string("lf-only.") + name), cr(std::string("cr-only.") + name);
+    const std::string before = std::string(name).replace(std::string(name).size() - 2, 2, "01");
+    std::string text = real(std::string("c-malloc-leak/") + name);
+    lf.write(name, text);
+    std::replace(text.begin(), text.end(), '\n', '\r');
+    cr.write(name, text);
+    for (const Dir* d : {&lf, &cr}) d->copy("c-malloc-leak/" + before, before);
+    Run a = snapdiff(before + " " + name, lf), b = snapdiff(before + " " + name, cr);
+    CHECK(b.status == 1);
+    CHECK(b.err.empty());
+    CHECK(a.out == b.out);
+    if (std::string(name) != "maps.08") {
+      CHECK(contains(b.out, "+8960K   1544K  10504K"));
+    }
+    Run sa = snapshow(name, lf), sb = snapshow(name, cr);
+    CHECK(sb.status == 0);
+    CHECK(sb.err.empty());
+    CHECK(sa.out == sb.out);
+  }
+}
+
+TEST_CASE("a pid no process has: snapdiff --pid, a pmap header's pid: exit 2") {
+  Dir d("pid");
+  d.copy("c-malloc-leak/smaps.01", "smaps.01");
+  d.copy("c-malloc-leak/smaps.08", "smaps.08");
+  for (const char* pid : {"-7", "0", "4194305", "12x"}) {
+    CAPTURE(pid);
+    check_error(snapdiff(std::string("--ranges --pid ") + pid + " smaps.01 smaps.08", d),
+                std::string("snapdiff: --pid: '") + pid +
+                    "' is not a process id (1 to 4194304)\nTry 'snapdiff --help' for more information.\n");
+  }
+  Run ok = snapdiff("--ranges --pid 4194304 smaps.01 smaps.08", d);
+  CHECK(ok.status == 1);
+  CHECK(contains(ok.out, "0x55c69e1d1000 0x55c69ea91000\n"));
+  auto px = lines_of(real("c-malloc-leak/pmap-x.08"));
+  REQUIRE(px[0] == "5094:   /tmp/c-malloc-leak leak.log");
+  px[0] = "0:   /tmp/c-malloc-leak leak.log";
+  d.write("pmap-x.08", join(px));
+  const std::string err = "pmap-x.08:1: the header's pid 0 is not a process id (1 to 4194304)\n";
+  check_error(snapshow("pmap-x.08", d), "snapshow: " + err);
+  check_error(snapdiff("smaps.01 pmap-x.08", d), "snapdiff: " + err);
+}
+
+namespace {
+
+/// `member` (a gzip member) `copies` times: concatenated members are one
+/// stream to gzip -d, inflating to `copies` times what one does.
+void write_gzip_bomb(const Dir& d, const std::string& name, const std::string& plain, int copies) {
+  d.write(name + ".plain", plain);
+  REQUIRE(std::system(("gzip -c '" + (d / (name + ".plain")).string() + "' > '" + (d / (name + ".member")).string() +
+                       "'")
+                          .c_str()) == 0);
+  const std::string member = snap::test::slurp(d / (name + ".member"));
+  std::string out;
+  for (int i = 0; i < copies; ++i) out += member;
+  d.write(name, out);
+}
+
+double seconds_of(const std::function<void()>& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+TEST_CASE("/dev/zero, /dev/urandom, gzip bombs: refused on their first 64 KiB, exit 2") {
+  static_assert(snap::kProbeBytes == 64 << 10);
+  Dir d("probe");
+  d.copy("c-malloc-leak/smaps.01", "smaps.01");
+  // No line to go by: the bytes say it.
+  const std::string zero = ": binary data (a NUL byte at offset 0): not a snapshot\n";
+  check_error(snapshow("/dev/zero", d), "snapshow: /dev/zero" + zero);
+  check_error(snapdiff("smaps.01 /dev/zero", d), "snapdiff: /dev/zero" + zero);
+  check_error(snap::test::run_tool(SNAPSHOW_EXE, "-", d.str(), kEnv, "/dev/zero"), "snapshow: -" + zero);
+  // Lines that are not a snapshot's: detection's error, on line 1 or 2
+  // (a random first byte may be a newline).
+  for (const Run& r : {snapshow("/dev/urandom", d), snapdiff("smaps.01 /dev/urandom", d)}) {
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, ": /dev/urandom:"));
+    CHECK(contains(r.err, ": " + kTried + "; line "));
+    CHECK(r.err.size() < 400);
+  }
+  // gzip members concatenated: 1100 MiB of zeros (1 MB of gzip), and 1100
+  // MiB of a line that is no mapping. Inflated past 64 KiB, no further.
+  write_gzip_bomb(d, "zeros.gz", std::string(1 << 20, '\0'), 1100);
+  std::string hello;
+  while (hello.size() < (1u << 20)) hello += "hello world\n";
+  write_gzip_bomb(d, "hello.gz", hello, 1100);
+  double took = seconds_of([&] {
+    check_error(snapshow("zeros.gz", d), "snapshow: zeros.gz" + zero);
+    check_error(snapdiff("smaps.01 zeros.gz", d), "snapdiff: zeros.gz" + zero);
+    const std::string not_a_snapshot = "hello.gz:1: " + kTried + "; line 1: \"hello world\"\n";
+    check_error(snapshow("hello.gz", d), "snapshow: " + not_a_snapshot);
+    check_error(snapdiff("smaps.01 hello.gz", d), "snapdiff: " + not_a_snapshot);
+  });
+  CHECK(took < 10);
+}
+
+TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad leaves them out") {
+  Dir d("skipbad");
+  fs::create_directories(d / "ser");
+  for (int i = 1; i <= 8; ++i) d.copy("c-malloc-leak/smaps.0" + std::to_string(i), "ser/smaps.0" + std::to_string(i));
+  d.copy("c-malloc-leak/times.txt", "ser/times.txt");
+  // The first file is not a snapshot at all; the fourth has a bad line.
+  d.write("ser/smaps.01", "Rss: 4 kB\n");
+  auto four = lines_of(real("c-malloc-leak/smaps.04"));
+  REQUIRE(four[30] == "Pss:                   4 kB");
+  four[30] = "Pss:  x kB";
+  d.write("ser/smaps.04", join(four));
+  const std::string found = "snapdiff: ser: 8 smaps files (smaps.01 .. smaps.08)\n";
+  const std::string first = "ser/smaps.01:1: " + kTried + "; line 1: \"Rss: 4 kB\"";
+  const std::string fourth = "ser/smaps.04:31: expected a number for Pss, got \"x\"";
+  check_error(snapdiff("ser", d), found + "snapdiff: " + first + "\n");
+
+  Run r = snapdiff("--skip-bad ser", d);
+  CHECK(r.status == 1);
+  CHECK(r.err == found + "snapdiff: " + first + " (skipped)\nsnapdiff: " + fourth + " (skipped)\n");
+  // The six others, 02 .. 08 less 04: the heap from 2824K to 10504K Rss.
+  CHECK(contains(r.out, "6 snapshots: ser/smaps.02 .. ser/smaps.08  (smaps)\n"));
+  CHECK(contains(r.out, "steady   +7680K  +1.2 MiB/s  ▁▂▅▆▇█  1.00  heap      55c69e02f000-55c69ea91000    5/5  [heap]"));
+  CHECK(contains(r.out, "Rss         5888K   17472K  +11584K"));
+
+  // A bad file in the middle alone: named, exit 2.
+  d.copy("c-malloc-leak/smaps.01", "ser/smaps.01");
+  check_error(snapdiff("ser", d), found + "snapdiff: " + fourth + "\n");
+  check_error(snapdiff("ser/smaps.0[1-4]", d), "snapdiff: " + fourth + "\n");
+
+  // Fewer than two left.
+  check_error(snapdiff("--skip-bad ser/smaps.04 ser/nosuch ser/smaps.05", d),
+              "snapdiff: " + fourth + " (skipped)\nsnapdiff: ser/nosuch: cannot open: No such file or directory "
+              "(skipped)\nsnapdiff: --skip-bad: 1 of the 3 snapshots could be read; at least 2 are needed\n");
+}
+
+TEST_CASE("more than 4194304 mappings: FILE:LINE, exit 2, before they fill memory") {
+  static_assert(snap::kMaxRegions == 1u << 22);
+  Dir d("many");
+  // maps lines of 4 KiB mappings 8 KiB apart: one more than the cap.
+  {
+    std::ofstream out(d / "many", std::ios::binary);
+    std::string chunk;
+    char line[64];
+    for (std::uint64_t i = 0, a = 0x10000000; i <= snap::kMaxRegions; ++i, a += 0x2000) {
+      chunk.append(line, static_cast<std::size_t>(std::snprintf(line, sizeof line,
+                                                                "%llx-%llx rw-p 00000000 00:00 0 \n",
+                                                                static_cast<unsigned long long>(a),
+                                                                static_cast<unsigned long long>(a + 0x1000))));
+      if (chunk.size() > (1 << 20)) out << chunk, chunk.clear();
+    }
+    out << chunk;
+  }
+  check_error(snapshow("many", d),
+              "snapshow: many:4194305: more than 4194304 mappings: not one process's snapshot (the kernel allows "
+              "65530 by default, vm.max_map_count)\n");
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "parsers.h"
+#include "pmap_frame.h"
 
 namespace snap::detail {
 
@@ -67,6 +68,18 @@ void parse_maps(std::string_view text, Snapshot& s) {
   Lines lines(text);
   std::string_view line;
   Cursor c{s.source, 0, {}};
+  // Room for every line at once (no reallocation, which holds the old and
+  // the new vector at once); and since every line is a mapping, a file of
+  // more than kMaxRegions is refused before any is parsed.
+  if (reserve_rows(text, s) > kMaxRegions) {
+    Lines count(text);
+    for (std::size_t n = 0; count.next(line);) {
+      if (trim(line).empty() || ++n <= kMaxRegions) continue;
+      c.line = count.number();
+      c.text = line;
+      too_many_regions(c);
+    }
+  }
   while (lines.next(line)) {
     c.line = lines.number();
     c.text = line;

@@ -57,11 +57,16 @@ void derive_dirty(Counters& c);
 /// may be read.
 void check_start(std::string_view head, bool whole, std::string_view source, std::optional<Format> format);
 
-/// mappings.push_back, bounded by kMaxRegions (snap/parse.h).
+/// The error of the mapping at `c` past kMaxRegions (snap/parse.h).
+[[noreturn]] inline void too_many_regions(const Cursor& c) {
+  c.fail(c.text,
+         "more than {} mappings: not one process's snapshot (the kernel allows {} by default, vm.max_map_count)",
+         kMaxRegions, 65530);
+}
+
+/// regions.emplace_back(), bounded by kMaxRegions.
 inline Region& add_region(const Cursor& c, std::vector<Region>& regions) {
-  if (regions.size() >= kMaxRegions)
-    c.fail(c.text, "more than {} mappings: not one process's snapshot (the kernel allows {} by default, "
-           "vm.max_map_count)", kMaxRegions, 65530);
+  if (regions.size() >= kMaxRegions) too_many_regions(c);
   return regions.emplace_back();
 }
 

@@ -22,7 +22,7 @@ bool starts_with_address(std::string_view line) {
 
 }  // namespace
 
-void reserve_rows(std::string_view text, Snapshot& s) {
+std::size_t reserve_rows(std::string_view text, Snapshot& s) {
   // Lines that hold something: a newline not followed by another line end.
   // A file of blank lines (gen-blank-lines-oom.sh) reserves nothing.
   const char* p = text.data();
@@ -34,6 +34,7 @@ void reserve_rows(std::string_view text, Snapshot& s) {
     lines += p < end && *p != '\n' && *p != '\r';
   }
   reserve_huge(s.regions, std::min({lines, n / 30 + 1, kMaxReservedRows}));
+  return lines;
 }
 
 PmapFrame::PmapFrame(std::string_view text, Snapshot& s) : s_(s), lines_(text), cursor_{s.source, 0, {}} {}

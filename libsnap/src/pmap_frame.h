@@ -16,7 +16,8 @@ namespace snap::detail {
 /// empty, by size / 30 (a pmap row is at least that long) and by
 /// kMaxReservedRows, so that neither a file of empty lines nor a huge one
 /// of short junk lines reserves much; past that the vector grows as usual.
-void reserve_rows(std::string_view text, Snapshot& s);
+/// Returns the number of those lines.
+std::size_t reserve_rows(std::string_view text, Snapshot& s);
 inline constexpr std::size_t kMaxReservedRows = std::size_t{1} << 20;
 
 class PmapFrame {

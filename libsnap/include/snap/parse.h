@@ -31,10 +31,10 @@ inline constexpr std::uint64_t kMaxInputBytes = std::uint64_t{1} << 30;
 inline constexpr int kInputIdleSeconds = 10;
 
 /// The cap in memory: a snapshot holds at most kMaxRegions mappings (the
-/// kernel's vm.max_map_count is 65530 by default). A Region is some 400
-/// bytes, so short lines under kMaxInputBytes (a 1 GB plain pmap is 35
-/// million rows) would need some 14 GB; at this cap a snapshot is at most
-/// about 1.7 GB. Past it parse_snapshot throws "FILE:LINE: more than
+/// kernel's vm.max_map_count is 65530 by default). A Region is 416 bytes,
+/// so short rows under kMaxInputBytes (a 1 GB pmap file holds some 30
+/// million) needed some 11 GB; at this cap a snapshot's mappings are at
+/// most about 1.7 GB. Past it parse_snapshot throws "FILE:LINE: more than
 /// 4194304 mappings: ...".
 inline constexpr std::size_t kMaxRegions = std::size_t{1} << 22;
 
