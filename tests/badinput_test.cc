@@ -654,9 +654,10 @@ TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2")
   REQUIRE(XX[1].find("   Rss   Pss ") != std::string::npos);
   XX[1].erase(XX[1].find("   Rss "), 6);
   d.write("pmap-XX.08", join(XX));
-  check_error(snapshow("pmap-XX.08", d),
-              "snapshow: pmap-XX.08:3: \"0\" after the THPeligible column is a number, not VmFlags: the row has "
-              "more columns than the header names\n");
+  check_error(
+      snapshow("pmap-XX.08", d),
+      "snapshow: pmap-XX.08:3: \"0\" after the THPeligible column is a number, not VmFlags: the row has "
+      "more columns than the header names\n");
   // A name made of digits, under the header's "Mapping" as pmap writes it,
   // is a name: the file reads as before.
   auto named = lines_of(real("c-malloc-leak/pmap-X.08"));
@@ -722,8 +723,8 @@ namespace {
 /// stream to gzip -d, inflating to `copies` times what one does.
 void write_gzip_bomb(const Dir& d, const std::string& name, const std::string& plain, int copies) {
   d.write(name + ".plain", plain);
-  REQUIRE(std::system(("gzip -c '" + (d / (name + ".plain")).string() + "' > '" + (d / (name + ".member")).string() +
-                       "'")
+  REQUIRE(std::system(("gzip -c '" + (d / (name + ".plain")).string() + "' > '" +
+                       (d / (name + ".member")).string() + "'")
                           .c_str()) == 0);
   const std::string member = snap::test::slurp(d / (name + ".member"));
   std::string out;
@@ -776,7 +777,8 @@ TEST_CASE("/dev/zero, /dev/urandom, gzip bombs: refused on their first 64 KiB, e
 TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad leaves them out") {
   Dir d("skipbad");
   fs::create_directories(d / "ser");
-  for (int i = 1; i <= 8; ++i) d.copy("c-malloc-leak/smaps.0" + std::to_string(i), "ser/smaps.0" + std::to_string(i));
+  for (int i = 1; i <= 8; ++i)
+    d.copy("c-malloc-leak/smaps.0" + std::to_string(i), "ser/smaps.0" + std::to_string(i));
   d.copy("c-malloc-leak/times.txt", "ser/times.txt");
   // The first file is not a snapshot at all; the fourth has a bad line.
   d.write("ser/smaps.01", "Rss: 4 kB\n");
@@ -794,7 +796,9 @@ TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad l
   CHECK(r.err == found + "snapdiff: " + first + " (skipped)\nsnapdiff: " + fourth + " (skipped)\n");
   // The six others, 02 .. 08 less 04: the heap from 2824K to 10504K Rss.
   CHECK(contains(r.out, "6 snapshots: ser/smaps.02 .. ser/smaps.08  (smaps)\n"));
-  CHECK(contains(r.out, "steady   +7680K  +1.2 MiB/s  ▁▂▅▆▇█  1.00  heap      55c69e02f000-55c69ea91000    5/5  [heap]"));
+  CHECK(contains(
+      r.out,
+      "steady   +7680K  +1.2 MiB/s  ▁▂▅▆▇█  1.00  heap      55c69e02f000-55c69ea91000    5/5  [heap]"));
   CHECK(contains(r.out, "Rss         5888K   17472K  +11584K"));
 
   // A bad file in the middle alone: named, exit 2.
@@ -803,9 +807,11 @@ TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad l
   check_error(snapdiff("ser/smaps.0[1-4]", d), "snapdiff: " + fourth + "\n");
 
   // Fewer than two left.
-  check_error(snapdiff("--skip-bad ser/smaps.04 ser/nosuch ser/smaps.05", d),
-              "snapdiff: " + fourth + " (skipped)\nsnapdiff: ser/nosuch: cannot open: No such file or directory "
-              "(skipped)\nsnapdiff: --skip-bad: 1 of the 3 snapshots could be read; at least 2 are needed\n");
+  check_error(
+      snapdiff("--skip-bad ser/smaps.04 ser/nosuch ser/smaps.05", d),
+      "snapdiff: " + fourth +
+          " (skipped)\nsnapdiff: ser/nosuch: cannot open: No such file or directory "
+          "(skipped)\nsnapdiff: --skip-bad: 1 of the 3 snapshots could be read; at least 2 are needed\n");
 }
 
 TEST_CASE("more than 4194304 mappings: FILE:LINE, exit 2, before they fill memory") {
@@ -817,15 +823,16 @@ TEST_CASE("more than 4194304 mappings: FILE:LINE, exit 2, before they fill memor
     std::string chunk;
     char line[64];
     for (std::uint64_t i = 0, a = 0x10000000; i <= snap::kMaxRegions; ++i, a += 0x2000) {
-      chunk.append(line, static_cast<std::size_t>(std::snprintf(line, sizeof line,
-                                                                "%llx-%llx rw-p 00000000 00:00 0 \n",
-                                                                static_cast<unsigned long long>(a),
-                                                                static_cast<unsigned long long>(a + 0x1000))));
+      chunk.append(line,
+                   static_cast<std::size_t>(std::snprintf(
+                       line, sizeof line, "%llx-%llx rw-p 00000000 00:00 0 \n",
+                       static_cast<unsigned long long>(a), static_cast<unsigned long long>(a + 0x1000))));
       if (chunk.size() > (1 << 20)) out << chunk, chunk.clear();
     }
     out << chunk;
   }
-  check_error(snapshow("many", d),
-              "snapshow: many:4194305: more than 4194304 mappings: not one process's snapshot (the kernel allows "
-              "65530 by default, vm.max_map_count)\n");
+  check_error(
+      snapshow("many", d),
+      "snapshow: many:4194305: more than 4194304 mappings: not one process's snapshot (the kernel allows "
+      "65530 by default, vm.max_map_count)\n");
 }

@@ -354,13 +354,14 @@ int main(int argc, char** argv) {
 
     // Read (mapped and parsed) on the machine's cores; warnings in order.
     auto warn = [](const snap::Snapshot& s) {
-      for (const auto& w : s.warnings) std::cerr << snap::cli::warning("snapdiff", s.source, w.line, w.message);
+      for (const auto& w : s.warnings)
+        std::cerr << snap::cli::warning("snapdiff", s.source, w.line, w.message);
     };
     std::vector<snap::Snapshot> snaps;
     if (args.skip_bad) {
-      snap::GoodSeries good = snap::read_good_snapshots(timeline, format, warn, [](const snap::ParseError& e) {
-        std::cerr << "snapdiff: " << e.what() << " (skipped)\n";
-      });
+      snap::GoodSeries good = snap::read_good_snapshots(
+          timeline, format, warn,
+          [](const snap::ParseError& e) { std::cerr << "snapdiff: " << e.what() << " (skipped)\n"; });
       snaps = std::move(good.snapshots);
       timeline = std::move(good.timeline);
     } else {

@@ -133,12 +133,14 @@ void check_start(std::string_view head, bool whole, std::string_view source, std
     blank = blank && (is_space(ch) || ch == '\n' || ch == '\r');
   }
   if (control * 32 > head.size())
-    throw ParseError(std::string(source), 0, 0,
-                     fmt::format("binary data ({} of its first {} bytes are control characters): not a snapshot",
-                                 control, head.size()));
+    throw ParseError(
+        std::string(source), 0, 0,
+        fmt::format("binary data ({} of its first {} bytes are control characters): not a snapshot", control,
+                    head.size()));
   if (blank && !whole && head.size() >= kProbeBytes)
-    throw ParseError(std::string(source), 0, 0,
-                     fmt::format("nothing but blank lines in its first {} KiB: not a snapshot", kProbeBytes >> 10));
+    throw ParseError(
+        std::string(source), 0, 0,
+        fmt::format("nothing but blank lines in its first {} KiB: not a snapshot", kProbeBytes >> 10));
 }
 
 }  // namespace detail

@@ -177,7 +177,9 @@ void parse_pmap(std::string_view text, Snapshot& s) {
   std::string_view line;
   while (frame.next(line)) {
     switch (frame.kind()) {
-      case PmapFrame::Kind::row: parse_row(frame.cursor(), s.format, line, add_region(frame.cursor(), s.regions)); break;
+      case PmapFrame::Kind::row:
+        parse_row(frame.cursor(), s.format, line, add_region(frame.cursor(), s.regions));
+        break;
       case PmapFrame::Kind::footer: parse_footer(frame.cursor(), s.format, line, s); break;
       case PmapFrame::Kind::column_header: break;
     }

@@ -59,9 +59,10 @@ void check_start(std::string_view head, bool whole, std::string_view source, std
 
 /// The error of the mapping at `c` past kMaxRegions (snap/parse.h).
 [[noreturn]] inline void too_many_regions(const Cursor& c) {
-  c.fail(c.text,
-         "more than {} mappings: not one process's snapshot (the kernel allows {} by default, vm.max_map_count)",
-         kMaxRegions, 65530);
+  c.fail(
+      c.text,
+      "more than {} mappings: not one process's snapshot (the kernel allows {} by default, vm.max_map_count)",
+      kMaxRegions, 65530);
 }
 
 /// regions.emplace_back(), bounded by kMaxRegions.

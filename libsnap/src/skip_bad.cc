@@ -24,8 +24,8 @@ GoodSeries read_good_snapshots(const Timeline& t, std::optional<Format> format,
         if (bad) bad(e);
       });
   if (out.snapshots.size() < 2)
-    throw std::invalid_argument(fmt::format("--skip-bad: {} of the {} snapshots could be read; at least 2 are needed",
-                                            out.snapshots.size(), n));
+    throw std::invalid_argument(fmt::format(
+        "--skip-bad: {} of the {} snapshots could be read; at least 2 are needed", out.snapshots.size(), n));
   Timeline& kept = out.timeline;
   kept.source = t.source;
   kept.reordered = t.reordered;
