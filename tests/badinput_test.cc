@@ -712,7 +712,7 @@ TEST_CASE("a pid no process has: snapdiff --pid, a pmap header's pid: exit 2") {
   REQUIRE(px[0] == "5094:   /tmp/c-malloc-leak leak.log");
   px[0] = "0:   /tmp/c-malloc-leak leak.log";
   d.write("pmap-x.08", join(px));
-  const std::string err = "pmap-x.08:1: the header's pid 0 is not a process id (1 to 4194304)\n";
+  const std::string err = "pmap-x.08:1: the header's pid 0 is not a process id (pids start at 1)\n";
   check_error(snapshow("pmap-x.08", d), "snapshow: " + err);
   check_error(snapdiff("smaps.01 pmap-x.08", d), "snapdiff: " + err);
 }
@@ -805,6 +805,8 @@ TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad l
   d.copy("c-malloc-leak/smaps.01", "ser/smaps.01");
   check_error(snapdiff("ser", d), found + "snapdiff: " + fourth + "\n");
   check_error(snapdiff("ser/smaps.0[1-4]", d), "snapdiff: " + fourth + "\n");
+
+  CHECK(contains(snapdiff("--help", d).out, "  --skip-bad "));
 
   // Fewer than two left.
   check_error(

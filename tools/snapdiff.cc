@@ -245,6 +245,7 @@ Args parse_args(int argc, char** argv) {
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error")
       ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary, summary.diff) output; repeat in capture order: the first goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved, or nmt-detail.NN beside a DIR's snapshots)")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
@@ -260,8 +261,7 @@ Args parse_args(int argc, char** argv) {
   // clang-format off
   start.add_options()
       ("skip", po::value<std::string>()->value_name("N"), "leave out the first N snapshots")
-      ("since", po::value(&a.since)->value_name("TIME"), "leave out the snapshots taken before TIME: a duration after the first snapshot (30s, 2m), or a time, local (2026-12-02T06:10:00), UTC (...Z) or @EPOCH")
-      ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error");
+      ("since", po::value(&a.since)->value_name("TIME"), "leave out the snapshots taken before TIME: a duration after the first snapshot (30s, 2m), or a time, local (2026-12-02T06:10:00), UTC (...Z) or @EPOCH");
   // clang-format on
   po::options_description gdb("Handing the growing blocks to gdb");
   // clang-format off

@@ -46,8 +46,8 @@ struct ThreadInfo {
   bool operator==(const ThreadInfo&) const = default;
 };
 
-/// The largest process id Linux hands out (PID_MAX_LIMIT on 64 bits; other
-/// systems' are lower). A pid is 1 to kMaxPid.
+/// The largest process id Linux hands out (PID_MAX_LIMIT on 64 bits): what
+/// snapdiff --pid (for gdb -p) accepts.
 inline constexpr std::int64_t kMaxPid = std::int64_t{1} << 22;
 
 struct Snapshot {
