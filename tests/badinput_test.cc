@@ -829,7 +829,10 @@ TEST_CASE("more than 4194304 mappings: FILE:LINE, exit 2, before they fill memor
                    static_cast<std::size_t>(std::snprintf(
                        line, sizeof line, "%llx-%llx rw-p 00000000 00:00 0 \n",
                        static_cast<unsigned long long>(a), static_cast<unsigned long long>(a + 0x1000))));
-      if (chunk.size() > (1 << 20)) out << chunk, chunk.clear();
+      if (chunk.size() > (1 << 20)) {
+        out << chunk;
+        chunk.clear();
+      }
     }
     out << chunk;
   }
