@@ -1,12 +1,8 @@
-// The collection loop and its output directory.
+// The collection loop.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <cerrno>
 #include <charconv>
@@ -25,7 +21,7 @@
 #include "snap/parse.h"
 #include "snap/process_watch.h"
 #include "snap/size.h"
-#include "pipe_copy.h"
+#include "smaps_stream.h"
 
 namespace snap {
 namespace {
@@ -56,152 +52,6 @@ std::optional<std::string> run_jcmd(std::int64_t pid) {
 }
 
 }  // namespace
-
-namespace {
-
-/// Calls f(p) for each '\n' at p in [p, end), 64 bytes a step where SSE2
-/// is there: a memchr call a line costs 10 ns, 14 ms for 60k mappings.
-template <class F>
-void for_each_newline(const char* p, const char* end, F&& f) {
-#if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n');
-  auto bits = [&](const char* q) {
-    return static_cast<std::uint64_t>(static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), nl))));
-  };
-  for (; end - p >= 64; p += 64) {
-    std::uint64_t mask = bits(p) | bits(p + 16) << 16 | bits(p + 32) << 32 | bits(p + 48) << 48;
-    for (; mask; mask &= mask - 1) f(p + __builtin_ctzll(mask));
-  }
-#endif
-  for (; p < end; ++p)
-    if (*p == '\n') f(p);
-}
-
-/// smaps_totals, fed as the text arrives: lines may straddle chunks.
-class TotalsScanner {
- public:
-  void feed(std::string_view chunk) {
-    const char* p = chunk.data();
-    const char* const end = p + chunk.size();
-    if (!carry_.empty()) {
-      const char* nl = static_cast<const char*>(std::memchr(p, '\n', chunk.size()));
-      if (!nl) {
-        carry_.append(p, end);
-        return;
-      }
-      carry_.append(p, nl);
-      line(carry_);
-      carry_.clear();
-      p = nl + 1;
-    }
-    const char* start = p;
-    for_each_newline(p, end, [&](const char* nl) {
-      line({start, static_cast<std::size_t>(nl - start)});
-      start = nl + 1;
-    });
-    carry_.assign(start, end);
-  }
-
-  /// nullopt when the text did not end in a newline (a cut read) or held
-  /// no mapping.
-  std::optional<std::pair<Counters, std::size_t>> finish() const {
-    if (!carry_.empty() || mappings_ == 0) return std::nullopt;
-    Counters totals;
-    for (std::size_t k = 0; k < 4; ++k) totals.set(kKeys[k].second, sums_[k]);
-    return std::pair{totals, mappings_};
-  }
-
- private:
-  static constexpr std::pair<std::string_view, Field> kKeys[] = {
-      {"Size:", Field::size}, {"Rss:", Field::rss}, {"Pss:", Field::pss}, {"Swap:", Field::swap}};
-
-  void line(std::string_view l) {
-    if (l.size() < 5) return;
-    // Most of the 20-odd lines of a record are none of these: one switch
-    // on the first two bytes sends them away.
-    std::size_t k;
-    switch (l[0] << 8 | l[1]) {
-      case 'S' << 8 | 'i': k = 0; break;
-      case 'R' << 8 | 's': k = 1; break;
-      case 'P' << 8 | 's': k = 2; break;
-      case 'S' << 8 | 'w': k = 3; break;
-      default: {
-        const char c = l[0];
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) ++mappings_;
-        return;
-      }
-    }
-    if (!l.starts_with(kKeys[k].first)) return;  // Size_xx:, SwapPss:, Pss_Anon: ...
-    std::size_t i = kKeys[k].first.size();
-    while (i < l.size() && l[i] == ' ') ++i;
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(l.data() + i, l.data() + l.size(), v);
-    if (ec == std::errc()) sums_[k] += v << 10;
-  }
-
-  std::string carry_;
-  std::uint64_t sums_[4] = {};
-  std::size_t mappings_ = 0;
-};
-
-struct Streamed {
-  int fd = -1;        // the temporary file, written, not yet synced
-  std::string temp;
-  Counters totals;
-  std::size_t mappings = 0;
-  double wall = 0, monotonic = 0, read_seconds = 0;
-};
-
-/// /proc/PID/smaps copied into a temporary file of the directory as it is
-/// read (no whole-file copy in memory), its totals scanned on the way; see
-/// pipe_copy for why on two threads. nullopt when the process is gone
-/// (nothing or a cut line read): the temporary file is removed. The caller
-/// keeps it (finish_temp, link_numbered) or not, once it knows the process
-/// lived through the read.
-std::optional<Streamed> stream_smaps(OutputDir& dir, const CollectOptions& o) {
-  const std::string path = fmt::format("{}/{}/smaps", o.root, o.pid);
-  Streamed out;
-  out.wall = wall_now();
-  out.monotonic = monotonic_now();
-  int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    int err = errno;
-    if (err == ENOENT || err == ESRCH) return std::nullopt;
-    throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
-  }
-  auto [fd, temp] = dir.open_temp("smaps");
-  TotalsScanner scan;
-  const auto copied = detail::pipe_copy(in, fd, [&](std::string_view chunk) { scan.feed(chunk); });
-  const int write_err = copied.write_err, read_err = copied.read_err;
-  out.read_seconds = copied.read_seconds;
-  ::close(in);
-  auto totals = scan.finish();
-  if (write_err || read_err || !totals) {
-    if (!write_err) {
-      ::close(fd);
-      dir.remove(temp);
-      if (read_err && read_err != ESRCH && read_err != ENOENT)
-        throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(read_err)), read_err);
-      return std::nullopt;
-    }
-    dir.finish_temp(fd, temp, write_err);  // removes it and throws
-  }
-  out.fd = fd;
-  out.temp = temp;
-  out.totals = totals->first;
-  out.mappings = totals->second;
-  return out;
-}
-
-}  // namespace
-
-std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text, std::size_t chunk) {
-  TotalsScanner scan;
-  for (chunk = std::max<std::size_t>(chunk, 1); !text.empty(); text.remove_prefix(std::min(chunk, text.size())))
-    scan.feed(text.substr(0, chunk));
-  return scan.finish();
-}
 
 std::string_view collect_end_name(CollectEnd e) {
   switch (e) {
@@ -237,7 +87,7 @@ namespace {
 /// is known to have lived through it.
 struct Read {
   ManifestEntry entry;
-  std::optional<Streamed> smaps;  // --format smaps: the temporary file
+  std::optional<detail::Streamed> smaps;  // --format smaps: the temporary file
   std::string pmap_x;             // --format pmap-x: the text to write
 };
 
@@ -271,7 +121,7 @@ std::optional<Read> read_once(OutputDir& dir, const CollectOptions& o, const std
     e.totals = s.totals;
     r.pmap_x = render_pmap_x(s);
   } else {
-    r.smaps = stream_smaps(dir, o);
+    r.smaps = detail::stream_smaps(dir, o);
     if (!r.smaps) return std::nullopt;
     e.wall = r.smaps->wall;
     e.monotonic = r.smaps->monotonic;
@@ -383,8 +233,8 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
     if (!target.alive()) {
       drop(dir, *read);
       m.discarded.push_back({e.wall, "the process exited during the read", e.mappings});
-      notice(fmt::format("pid {} exited during the read begun at {}: the cut read ({} mappings) is discarded, "
-                         "not a snapshot",
+      notice(fmt::format("pid {} exited during the read begun at {}: the read ({} mappings) may be cut short; "
+                         "discarded, not a snapshot",
                          o.pid, format_clock(e.wall), e.mappings));
       end = CollectEnd::target_exited;
       break;
@@ -395,9 +245,7 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
       m.discarded.push_back({e.wall, "the process exec'd during the read", e.mappings});
       notice(fmt::format("pid {} exec'd during the read begun at {}: the read is discarded", o.pid,
                          format_clock(e.wall)));
-      image = image_after;
-      e.command = read_command(o.pid, o.root);
-      continue;
+      continue;  // at once; the next snapshot notes the exec
     }
     if (image_after != image) {
       e.command = read_command(o.pid, o.root);
