@@ -1269,11 +1269,15 @@ std::size_t line_count(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-/// The v2 cgroup path /proc/PID/cgroup names ("0::/path"), or "".
-std::string cgroup_v2_of(pid_t pid) {
+/// The cgroup /proc/PID/cgroup names for `version`: "N:memory:/path" (v1)
+/// or "0::/path" (v2); "" when none.
+std::string cgroup_of(pid_t pid, int version) {
   std::istringstream in(slurp("/proc/" + std::to_string(pid) + "/cgroup"));
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("0::")) return line.substr(3);
+  for (std::string line; std::getline(in, line);) {
+    if (version == 2 && line.starts_with("0::")) return line.substr(3);
+    const auto at = line.find(":memory:");
+    if (version == 1 && at != std::string::npos) return line.substr(at + 8);
+  }
   return "";
 }
 
@@ -1306,7 +1310,7 @@ TEST_CASE("a target killed during a read: the cut read is discarded and said, ne
       const pid_t pid = target->pid();
       const std::size_t mappings = line_count(slurp("/proc/" + std::to_string(pid) + "/maps"));
       REQUIRE(mappings > 30000);
-      const std::string cgroup = cgroup_v2_of(pid);
+      const std::string cgroup_v1 = cgroup_of(pid, 1), cgroup_v2 = cgroup_of(pid, 2);
       const fs::path dir = logs / "hunt";
       Run r = run(snapcollect({"-p", std::to_string(pid), "--interval", "1ms", "--quiet", "--format", format,
                                "--out", dir.string()}),
@@ -1325,7 +1329,8 @@ TEST_CASE("a target killed during a read: the cut read is discarded and said, ne
         CAPTURE(e.file);
         CHECK(e.mappings == mappings);
         // The cgroup is the target's, never the root's a dead process shows.
-        if (e.cgroup && e.cgroup->version == 2 && !cgroup.empty()) CHECK(e.cgroup->path == cgroup);
+        REQUIRE(e.cgroup);
+        CHECK(e.cgroup->path == (e.cgroup->version == 1 ? cgroup_v1 : cgroup_v2));
       }
       check_collection(dir, *m, format == "smaps" ? snap::Format::smaps : snap::Format::pmap_x);
       const auto j = manifest_json_of(dir);
