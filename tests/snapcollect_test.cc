@@ -1685,3 +1685,23 @@ TEST_CASE("-p with a negative or zero pid: refused, exit 2, a clear error") {
   CHECK(r.err.starts_with("snapcollect: -p: a pid is a positive number; 4294967297 is past the largest, 2147483647\n"));
   CHECK(!fs::exists(out));
 }
+
+TEST_CASE("-p: a process whose name holds \") Z (\" is not taken for a zombie") {
+  // /proc/PID/stat puts the name in parentheses; the state follows the last ')'.
+  TempDir tmp;
+  const fs::path exe = tmp.path / "a) Z 1 (b";
+  fs::copy_file(SNAP_THREADS_EXE, exe);
+  fs::permissions(exe, fs::perms::owner_all);
+  Process target({exe.string(), "0", "0", "0"}, tmp.path / "target");
+  REQUIRE(contains(slurp("/proc/" + std::to_string(target.pid()) + "/stat"), "(a) Z 1 (b)"));
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--count", "2", "--interval", "100ms", "--quiet",
+                           "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(r.err);
+  CHECK(*r.status == 0);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->snapshots.size() == 2);
+}

@@ -76,9 +76,13 @@ ProcessWatch::ProcessWatch(std::int64_t pid, const std::string& root) : pid_(pid
   // The pidfd first, then the stat it is checked against: a pid reused in
   // between makes the pidfd say "exited" at the first look.
 #if defined(SYS_pidfd_open)
-  if (root_ == "/proc") pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
-  if (pidfd_ < 0 && errno == ESRCH) throw ProcError(fmt::format("no process {}", pid), ESRCH);
-  if (pidfd_ >= 0) ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
+  // Where the kernel has none (ENOSYS) or a seccomp filter forbids it, the
+  // start time alone tells the process from a successor.
+  if (root_ == "/proc") {
+    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+    if (pidfd_ < 0 && errno == ESRCH) throw ProcError(fmt::format("no process {}", pid), ESRCH);
+    if (pidfd_ >= 0) ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
+  }
 #endif
   auto s = stat();
   if (!s) throw ProcError(fmt::format("no process {}", pid), ESRCH);
