@@ -1705,3 +1705,22 @@ TEST_CASE("-p: a process whose name holds \") Z (\" is not taken for a zombie") 
   REQUIRE(m);
   CHECK(m->snapshots.size() == 2);
 }
+
+TEST_CASE("-- COMMAND that exits at once: its own exit status, not refused as a zombie") {
+  TempDir tmp;
+  for (int i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    const fs::path dir = tmp.path / std::to_string(i);
+    // --delay: it has exited (often before snapcollect even looks at it)
+    // by the first snapshot.
+    Run r = run(snapcollect({"--count", "1", "--delay", "2s", "--quiet", "--out", dir.string(), "--", "sh", "-c",
+                             "exit 5"}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CAPTURE(r.err);
+    CHECK(*r.status == 5);
+    CHECK(r.seconds < 1.5);
+    CHECK(contains(r.err, "exited before the first snapshot"));
+    CHECK(!contains(r.err, "zombie"));
+  }
+}

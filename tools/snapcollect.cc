@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
   try {
     // What the pid is, before anything is created: a zombie, a kernel
     // thread or no process leaves no directory behind.
-    snap::ProcessWatch target(o.pid);
+    snap::ProcessWatch target(o.pid, "/proc", child > 0);
     snap::OutputDir dir(args.out.empty() ? default_out(o.pid) : args.out);
     snap::Manifest manifest;
     snap::CollectHooks hooks;

@@ -72,7 +72,7 @@ std::optional<ProcessStat> parse_process_stat(std::string_view stat) {
   return s;
 }
 
-ProcessWatch::ProcessWatch(std::int64_t pid, const std::string& root) : pid_(pid), root_(root) {
+ProcessWatch::ProcessWatch(std::int64_t pid, const std::string& root, bool own_child) : pid_(pid), root_(root) {
   // The pidfd first, then the stat it is checked against: a pid reused in
   // between makes the pidfd say "exited" at the first look.
 #if defined(SYS_pidfd_open)
@@ -86,7 +86,7 @@ ProcessWatch::ProcessWatch(std::int64_t pid, const std::string& root) : pid_(pid
 #endif
   auto s = stat();
   if (!s) throw ProcError(fmt::format("no process {}", pid), ESRCH);
-  if (s->state == 'Z' || s->state == 'X')
+  if ((s->state == 'Z' || s->state == 'X') && !own_child)
     throw ProcError(
         fmt::format("pid {} is a zombie: it has exited, its parent has not reaped it; it has no memory map", pid),
         ESRCH);

@@ -33,8 +33,10 @@ std::optional<ProcessStat> parse_process_stat(std::string_view stat);
 class ProcessWatch {
  public:
   /// Throws ProcError (ESRCH) saying why `pid` has no memory map to
-  /// collect: no such process, a zombie, a kernel thread.
-  explicit ProcessWatch(std::int64_t pid, const std::string& root = "/proc");
+  /// collect: no such process, a zombie, a kernel thread. `own_child`: the
+  /// caller started it (-- COMMAND), so a zombie is one that has already
+  /// exited: watched, not alive, rather than refused.
+  explicit ProcessWatch(std::int64_t pid, const std::string& root = "/proc", bool own_child = false);
   ~ProcessWatch();
   ProcessWatch(const ProcessWatch&) = delete;
   ProcessWatch& operator=(const ProcessWatch&) = delete;
