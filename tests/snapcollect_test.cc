@@ -1516,16 +1516,24 @@ TEST_CASE("files are private: directories 0700, files 0600; an unsafe --out is r
       CHECK((st.st_mode & 07777) == 0600);
     }
   }
-  SUBCASE("umask 077 stays as strict; umask 027 cannot open it up") {
-    const fs::path dir = tmp.path / "hunt";
-    Run r = run({"sh", "-c", "umask 027; exec \"$@\"", "sh", SNAPCOLLECT_EXE, "-p", pid, "--interval", "100ms",
-                 "--count", "1", "--quiet", "--out", dir.string()},
-                tmp.path / "logs");
-    REQUIRE(r.status);
-    CHECK(*r.status == 0);
-    struct stat st {};
-    REQUIRE(::stat((dir / "smaps.0001").c_str(), &st) == 0);
-    CHECK((st.st_mode & 07777) == 0600);
+  SUBCASE("a stricter umask is obeyed (0277: files 0400), a looser one (027) cannot open them up") {
+    for (const auto& [umask, mode] : {std::pair{"0277", 0400}, std::pair{"027", 0600}}) {
+      CAPTURE(umask);
+      const fs::path dir = tmp.path / (std::string("hunt-") + umask);
+      fs::create_directories(dir);  // 0277 would leave a new directory unusable (0500)
+      Run r = run({"sh", "-c", std::string("umask ") + umask + "; exec \"$@\"", "sh", SNAPCOLLECT_EXE, "-p", pid,
+                   "--interval", "100ms", "--count", "1", "--quiet", "--out", dir.string()},
+                  tmp.path / "logs");
+      REQUIRE(r.status);
+      CAPTURE(r.err);
+      CHECK(*r.status == 0);
+      for (const char* name : {"smaps.0001", "manifest.json"}) {
+        struct stat st {};
+        REQUIRE(::stat((dir / name).c_str(), &st) == 0);
+        CAPTURE(name);
+        CHECK(static_cast<int>(st.st_mode & 07777) == mode);
+      }
+    }
   }
   if (::getuid() != 0) return;  // the cases below need another user's files
   SUBCASE("--out owned by another user: refused, exit 2, nothing written") {
