@@ -1281,11 +1281,9 @@ std::string cgroup_of(pid_t pid, int version) {
   return "";
 }
 
-/// many_maps with `n` mappings, killing itself `kill_ms` after it is ready
-/// (0: never); returns once it is ready.
-std::unique_ptr<Process> many_maps(long n, long kill_ms, const fs::path& logs) {
-  auto p = std::make_unique<Process>(
-      std::vector<std::string>{SNAP_MANY_MAPS_EXE, std::to_string(n), std::to_string(kill_ms)}, logs);
+/// many_maps with `n` mappings; returns once it is ready.
+std::unique_ptr<Process> many_maps(long n, const fs::path& logs) {
+  auto p = std::make_unique<Process>(std::vector<std::string>{SNAP_MANY_MAPS_EXE, std::to_string(n)}, logs);
   const auto deadline = Clock::now() + 10s;
   while (!contains(p->out(), "ready") && Clock::now() < deadline) {
     REQUIRE_MESSAGE(!p->wait(5ms), "many_maps ended early: " << p->err());
@@ -1301,21 +1299,28 @@ TEST_CASE("a target killed during a read: the cut read is discarded and said, ne
     CAPTURE(format);
     TempDir tmp;
     int discards = 0, attempts = 0;
-    // The kill lands during a read most of the time (reads follow each other
-    // with 1 ms between them); until one did, at most 12 runs.
+    // Reads follow each other 1 ms apart: SIGKILL half a read after a
+    // snapshot is listed lands during the next read nearly always; until
+    // one did, at most 12 runs.
     for (; attempts < 12 && discards == 0; ++attempts) {
       CAPTURE(attempts);
       const fs::path logs = tmp.path / std::to_string(attempts);
-      auto target = many_maps(30000, 1200 + 37 * attempts, logs / "target");
+      auto target = many_maps(30000, logs / "target");
       const pid_t pid = target->pid();
       const std::size_t mappings = line_count(slurp("/proc/" + std::to_string(pid) + "/maps"));
       REQUIRE(mappings > 30000);
       const std::string cgroup_v1 = cgroup_of(pid, 1), cgroup_v2 = cgroup_of(pid, 2);
       const fs::path dir = logs / "hunt";
-      Run r = run(snapcollect({"-p", std::to_string(pid), "--interval", "1ms", "--quiet", "--format", format,
-                               "--out", dir.string()}),
-                  logs / "collector", 20s);
-      REQUIRE(target->wait(5s));
+      Process collector(snapcollect({"-p", std::to_string(pid), "--interval", "1ms", "--quiet", "--format",
+                                     format, "--out", dir.string()}),
+                        logs / "collector");
+      auto listed = wait_for_snapshots(dir, 2, 30s);
+      REQUIRE_MESSAGE(listed, "no 2 snapshots in 30 s: " << collector.err());
+      std::this_thread::sleep_for(std::chrono::duration<double>(listed->snapshots.back().read_seconds / 2));
+      target->kill_and_reap();  // as the OOM killer would
+      Run r;
+      r.status = collector.wait(20s);
+      r.err = collector.err();
       REQUIRE(r.status);
       CAPTURE(r.err);
       CHECK(*r.status == 0);  // neither --count nor --duration: the end asked for
@@ -1337,6 +1342,7 @@ TEST_CASE("a target killed during a read: the cut read is discarded and said, ne
       if (contains(r.err, "discarded")) {
         ++discards;
         CHECK(contains(r.err, "pid " + std::to_string(pid) + " exited during the read"));
+        CHECK(contains(r.err, ": target exited (1 read discarded: the process exited or exec'd during it)"));
         REQUIRE(j.contains("discarded"));
         REQUIRE(j["discarded"].size() == 1);
         const auto& d = j["discarded"][0];
@@ -1466,7 +1472,7 @@ TEST_CASE("two snapcollects into one --out: the second is refused, exit 2; the f
 
 TEST_CASE("--duration with reads longer than the interval: stops on time, slots skipped and said") {
   TempDir tmp;
-  auto target = many_maps(20000, 0, tmp.path / "target");
+  auto target = many_maps(20000, tmp.path / "target");
   const fs::path dir = tmp.path / "hunt";
   Run r = run(snapcollect({"-p", std::to_string(target->pid()), "--interval", "1ms", "--duration", "1s",
                            "--format", "pmap-x", "--quiet", "--out", dir.string()}),

@@ -275,9 +275,12 @@ int main(int argc, char** argv) {
     snap::CollectEnd end = snap::collect(dir, target, o, hooks, manifest);
     if (status) std::cerr << '\n';
     std::string skipped;
+    if (!manifest.discarded.empty())
+      skipped += fmt::format(" ({} read{} discarded: the process exited or exec'd during it)",
+                             manifest.discarded.size(), manifest.discarded.size() == 1 ? "" : "s");
     if (manifest.slots_skipped)
-      skipped = fmt::format(" ({} interval slots skipped: reads took longer than the interval)",
-                            manifest.slots_skipped);
+      skipped += fmt::format(" ({} interval slots skipped: reads took longer than the interval)",
+                             manifest.slots_skipped);
     std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}\n", manifest.snapshots.size(),
                              manifest.snapshots.size() == 1 ? "" : "s", o.pid, dir.path(),
                              snap::collect_end_name(end), skipped);
