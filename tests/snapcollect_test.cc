@@ -1525,7 +1525,10 @@ TEST_CASE("files are private: directories 0700, files 0600; an unsafe --out is r
     }
   }
   SUBCASE("a stricter umask is obeyed (0277: files 0400), a looser one (027) cannot open them up") {
-    for (const auto& [umask, mode] : {std::pair{"0277", 0400}, std::pair{"027", 0600}}) {
+    for (const auto& umask_mode : {std::pair{"0277", 0400}, std::pair{"027", 0600}}) {
+      // Not a structured binding: CAPTURE's lambda cannot take one in clang 14.
+      const std::string umask = umask_mode.first;
+      const int mode = umask_mode.second;
       CAPTURE(umask);
       const fs::path dir = tmp.path / (std::string("hunt-") + umask);
       fs::create_directories(dir);  // 0277 would leave a new directory unusable (0500)
