@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -34,6 +35,7 @@
 #include "snap/parse.h"
 #include "snap/timeline.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
@@ -1248,4 +1250,496 @@ TEST_CASE("a real JVM leaking zlib memory: snapcollect --jcmd, then snapdiff DIR
     }
   CHECK(heap);
   CHECK(t.at("nmt").at("verdict") == "untracked_native");
+}
+
+// ---------------------------------------------------------------------------
+// Collections that must not lie: a read cut short by the target's death, a
+// pid taken over by another process, two collectors in one directory, a
+// duration overrun, files others can read, a hangup, a pid with no memory
+// map.
+
+namespace {
+
+/// The manifest as JSON, for the fields the library need not know.
+nlohmann::json manifest_json_of(const fs::path& dir) {
+  return nlohmann::json::parse(slurp(dir / "manifest.json"));
+}
+
+std::size_t line_count(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+/// The cgroup /proc/PID/cgroup names for `version`: "N:memory:/path" (v1)
+/// or "0::/path" (v2); "" when none.
+std::string cgroup_of(pid_t pid, int version) {
+  std::istringstream in(slurp("/proc/" + std::to_string(pid) + "/cgroup"));
+  for (std::string line; std::getline(in, line);) {
+    if (version == 2 && line.starts_with("0::")) return line.substr(3);
+    const auto at = line.find(":memory:");
+    if (version == 1 && at != std::string::npos) return line.substr(at + 8);
+  }
+  return "";
+}
+
+/// many_maps with `n` mappings; returns once it is ready.
+std::unique_ptr<Process> many_maps(long n, const fs::path& logs) {
+  auto p = std::make_unique<Process>(std::vector<std::string>{SNAP_MANY_MAPS_EXE, std::to_string(n)}, logs);
+  const auto deadline = Clock::now() + 10s;
+  while (!contains(p->out(), "ready") && Clock::now() < deadline) {
+    REQUIRE_MESSAGE(!p->wait(5ms), "many_maps ended early: " << p->err());
+  }
+  REQUIRE(contains(p->out(), "ready"));
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("a target killed during a read: the cut read is discarded and said, never kept as a snapshot") {
+  for (const std::string format : {"smaps", "pmap-x"}) {
+    CAPTURE(format);
+    TempDir tmp;
+    int discards = 0, attempts = 0;
+    // Reads follow each other 1 ms apart: SIGKILL half a read after a
+    // snapshot is listed lands during the next read nearly always; until
+    // one did, at most 12 runs.
+    for (; attempts < 12 && discards == 0; ++attempts) {
+      CAPTURE(attempts);
+      const fs::path logs = tmp.path / std::to_string(attempts);
+      auto target = many_maps(30000, logs / "target");
+      const pid_t pid = target->pid();
+      const std::size_t mappings = line_count(slurp("/proc/" + std::to_string(pid) + "/maps"));
+      REQUIRE(mappings > 30000);
+      const std::string cgroup_v1 = cgroup_of(pid, 1), cgroup_v2 = cgroup_of(pid, 2);
+      const fs::path dir = logs / "hunt";
+      Process collector(snapcollect({"-p", std::to_string(pid), "--interval", "1ms", "--quiet", "--format",
+                                     format, "--out", dir.string()}),
+                        logs / "collector");
+      auto listed = wait_for_snapshots(dir, 2, 30s);
+      REQUIRE_MESSAGE(listed, "no 2 snapshots in 30 s: " << collector.err());
+      std::this_thread::sleep_for(std::chrono::duration<double>(listed->snapshots.back().read_seconds / 2));
+      target->kill_and_reap();  // as the OOM killer would
+      Run r;
+      r.status = collector.wait(20s);
+      r.err = collector.err();
+      REQUIRE(r.status);
+      CAPTURE(r.err);
+      CHECK(*r.status == 0);  // neither --count nor --duration: the end asked for
+      auto m = snap::read_manifest(dir.string());
+      REQUIRE(m);
+      CHECK(m->end_reason == "target exited");
+      REQUIRE(!m->snapshots.empty());
+      // Every snapshot kept is whole: the target had that many mappings
+      // from before the first read to its death.
+      for (const auto& e : m->snapshots) {
+        CAPTURE(e.file);
+        CHECK(e.mappings == mappings);
+        // The cgroup is the target's, never the root's a dead process shows.
+        REQUIRE(e.cgroup);
+        CHECK(e.cgroup->path == (e.cgroup->version == 1 ? cgroup_v1 : cgroup_v2));
+      }
+      check_collection(dir, *m, format == "smaps" ? snap::Format::smaps : snap::Format::pmap_x);
+      const auto j = manifest_json_of(dir);
+      if (contains(r.err, "discarded")) {
+        ++discards;
+        CHECK(contains(r.err, "pid " + std::to_string(pid) + " exited during the read"));
+        CHECK(contains(r.err, ": target exited (1 read discarded: the process exited or exec'd during it)"));
+        REQUIRE(j.contains("discarded"));
+        REQUIRE(j["discarded"].size() == 1);
+        const auto& d = j["discarded"][0];
+        CHECK(d.at("reason") == "the process exited during the read");
+        CHECK(d.at("wall").get<double>() > m->snapshots.back().wall);
+        // Cut short, or whole and followed by the death (the threads and
+        // cgroup read after it were then a dying process's): never more.
+        CHECK(d.at("mappings").get<std::size_t>() <= mappings);
+      } else {
+        CHECK((!j.contains("discarded") || j["discarded"].empty()));
+      }
+    }
+    CHECK_MESSAGE(discards > 0, "no run of " << attempts << " saw the target die during a read");
+  }
+}
+
+TEST_CASE("-p: a new process given the same pid is not collected; exit 3 with --count") {
+  if (::getuid() != 0) {
+    MESSAGE("SKIPPED: forcing a pid (ns_last_pid in a new pid namespace) needs root");
+    return;
+  }
+  TempDir tmp;
+  const fs::path dir = tmp.path / "hunt";
+  // In a pid namespace of its own, where ns_last_pid can be set: the target
+  // is killed while snapcollect is stopped, and a new `sleep` given its pid
+  // before snapcollect runs again.
+  const std::string script = R"(
+    sleep 60 & T=$!
+    ")" + std::string(SNAPCOLLECT_EXE) + R"(" -p $T --interval 100ms --count 30 --quiet --out "$1" & C=$!
+    sleep 0.6
+    kill -STOP $C
+    date +%s.%N > "$2/killed"
+    kill -9 $T; wait $T
+    echo $((T - 1)) > /proc/sys/kernel/ns_last_pid
+    sleep 60 & N=$!
+    echo "target=$T new=$N"
+    kill -CONT $C
+    wait $C; echo "snapcollect=$?"
+    kill $N
+  )";
+  Run r = run({"unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", script, "sh", dir.string(),
+               tmp.path.string()},
+              tmp.path / "logs", 20s);
+  REQUIRE(r.status);
+  CAPTURE(r.out);
+  CAPTURE(r.err);
+  if (*r.status != 0 && !contains(r.out, "target=")) {
+    MESSAGE("SKIPPED: no pid namespace here");
+    return;
+  }
+  std::smatch pids;
+  REQUIRE(std::regex_search(r.out, pids, std::regex("target=([0-9]+) new=([0-9]+)")));
+  REQUIRE_MESSAGE(pids[1] == pids[2], "the pid was not reused");
+  CHECK(contains(r.out, "snapcollect=3\n"));
+  CHECK(contains(r.err, "pid " + pids[1].str() + " ended"));
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->end_reason == "target exited");
+  CHECK(!m->snapshots.empty());
+  CHECK(m->snapshots.size() < 30);
+  const double killed = std::stod(slurp(tmp.path / "killed"));
+  for (const auto& e : m->snapshots) {
+    CAPTURE(e.file);
+    CHECK(e.wall < killed);  // none of the new process
+  }
+  check_collection(dir, *m, snap::Format::smaps);
+}
+
+TEST_CASE("-p: an exec in place is noted in the manifest, the collection goes on") {
+  TempDir tmp;
+  Process target({"sh", "-c", "sleep 1; exec sleep 5"}, tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--duration", "2s",
+                           "--quiet", "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(r.err);
+  CHECK(*r.status == 0);
+  CHECK(contains(r.err, "pid " + std::to_string(target.pid()) + " exec'd: its command is now \"sleep 5\""));
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->end_reason == "duration reached");
+  CHECK(m->command == "sh -c sleep 1; exec sleep 5");
+  const auto j = manifest_json_of(dir);
+  // The first snapshot after the exec names the new command; the others null.
+  int noted = 0;
+  bool after = false;
+  for (const auto& s : j.at("snapshots")) {
+    CAPTURE(s.at("file"));
+    REQUIRE(s.contains("command"));
+    if (!s["command"].is_null()) {
+      CHECK(s["command"] == "sleep 5");
+      CHECK(!after);
+      ++noted;
+      after = true;
+    }
+  }
+  CHECK(noted == 1);
+  CHECK(j.at("snapshots")[0].at("command").is_null());
+  CHECK(m->snapshots.size() >= 8);  // it went on past the exec
+  check_collection(dir, *m, snap::Format::smaps);
+}
+
+TEST_CASE("two snapcollects into one --out: the second is refused, exit 2; the first's collection whole") {
+  TempDir tmp;
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  auto args = snapcollect({"-p", std::to_string(target.pid()), "--delay", "700ms", "--interval", "100ms",
+                           "--count", "3", "--quiet", "--out", dir.string()});
+  Process first(args, tmp.path / "first");
+  std::this_thread::sleep_for(200ms);  // the first holds the directory, no manifest yet
+  REQUIRE(!fs::exists(dir / "manifest.json"));
+  Run second = run(args, tmp.path / "second");
+  auto status = first.wait();
+  REQUIRE(status);
+  CHECK(*status == 0);
+  REQUIRE(second.status);
+  CAPTURE(second.err);
+  CHECK(*second.status == 2);
+  CHECK(contains(second.err, dir.string() + " is in use by another snapcollect"));
+  CHECK(second.seconds < 0.6);  // refused at once, not after its delay
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->snapshots.size() == 3);
+  check_collection(dir, *m, snap::Format::smaps);
+}
+
+TEST_CASE("--duration with reads longer than the interval: stops on time, slots skipped and said") {
+  TempDir tmp;
+  // 5,000 mappings: reads of tens of ms (past a second on a loaded machine),
+  // 2,000 slots of 1 ms in the 2 s: caught up on, they would take minutes.
+  auto target = many_maps(5000, tmp.path / "target");
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target->pid()), "--interval", "1ms", "--duration", "2s",
+                           "--format", "pmap-x", "--quiet", "--out", dir.string()}),
+              tmp.path / "logs", 15s);
+  REQUIRE(r.status);
+  CAPTURE(r.err);
+  CHECK(*r.status == 0);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->end_reason == "duration reached");
+  REQUIRE(m->snapshots.size() >= 2);
+  double slowest = 0;
+  for (const auto& e : m->snapshots) slowest = std::max(slowest, e.read_seconds);
+  REQUIRE(slowest > 0.002);  // reads longer than the interval
+  // No snapshot begins past the duration; the run ends within one snapshot of it.
+  CHECK(m->snapshots.back().monotonic - m->snapshots.front().monotonic <= 2.05);
+  CHECK(r.seconds < 2.0 + 0.5 + 4 * slowest);
+  CHECK(contains(r.err, "longer than the 1ms interval"));
+  const auto j = manifest_json_of(dir);
+  REQUIRE(j.contains("slots_skipped"));
+  CHECK(j["slots_skipped"].get<std::uint64_t>() > 0);
+  CHECK(contains(r.err, fmt::format("{} interval slots skipped", j["slots_skipped"].get<std::uint64_t>())));
+}
+
+TEST_CASE("files are private: directories 0700, files 0600; an unsafe --out is refused") {
+  TempDir tmp;
+  Process target(threads_fixture(1, 10), tmp.path / "target");
+  const std::string pid = std::to_string(target.pid());
+  SUBCASE("new directories 0700, files 0600, even under umask 000") {
+    const fs::path dir = tmp.path / "a" / "b" / "hunt";
+    Run r = run({"sh", "-c", "umask 000; exec \"$@\"", "sh", SNAPCOLLECT_EXE, "-p", pid, "--interval", "100ms",
+                 "--count", "2", "--quiet", "--out", dir.string()},
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 0);
+    for (const fs::path& d : {tmp.path / "a", tmp.path / "a" / "b", dir}) {
+      struct stat st {};
+      REQUIRE(::stat(d.c_str(), &st) == 0);
+      CAPTURE(d);
+      CHECK((st.st_mode & 07777) == 0700);
+    }
+    REQUIRE(names(dir).size() == 3);
+    for (const auto& n : names(dir)) {
+      struct stat st {};
+      REQUIRE(::stat((dir / n).c_str(), &st) == 0);
+      CAPTURE(n);
+      CHECK((st.st_mode & 07777) == 0600);
+    }
+  }
+  SUBCASE("a stricter umask is obeyed (0277: files 0400), a looser one (027) cannot open them up") {
+    for (const auto& umask_mode : {std::pair{"0277", 0400}, std::pair{"027", 0600}}) {
+      // Not a structured binding: CAPTURE's lambda cannot take one in clang 14.
+      const std::string umask = umask_mode.first;
+      const int mode = umask_mode.second;
+      CAPTURE(umask);
+      const fs::path dir = tmp.path / (std::string("hunt-") + umask);
+      fs::create_directories(dir);  // 0277 would leave a new directory unusable (0500)
+      Run r = run({"sh", "-c", std::string("umask ") + umask + "; exec \"$@\"", "sh", SNAPCOLLECT_EXE, "-p", pid,
+                   "--interval", "100ms", "--count", "1", "--quiet", "--out", dir.string()},
+                  tmp.path / "logs");
+      REQUIRE(r.status);
+      CAPTURE(r.err);
+      CHECK(*r.status == 0);
+      for (const char* name : {"smaps.0001", "manifest.json"}) {
+        struct stat st {};
+        REQUIRE(::stat((dir / name).c_str(), &st) == 0);
+        CAPTURE(name);
+        CHECK(static_cast<int>(st.st_mode & 07777) == mode);
+      }
+    }
+  }
+  if (::getuid() != 0) return;  // the cases below need another user's files
+  SUBCASE("--out owned by another user: refused, exit 2, nothing written") {
+    const fs::path dir = tmp.path / "theirs";
+    fs::create_directories(dir);
+    REQUIRE(::chown(dir.c_str(), 65534, 65534) == 0);
+    Run r = run(snapcollect({"-p", pid, "--interval", "100ms", "--count", "1", "--quiet", "--out", dir.string()}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CAPTURE(r.err);
+    CHECK(*r.status == 2);
+    CHECK(contains(r.err, dir.string() + " belongs to another user (uid 65534)"));
+    CHECK(names(dir).empty());
+  }
+  SUBCASE("--out through another user's symlink in a sticky directory: refused") {
+    const fs::path sticky = tmp.path / "sticky", real = tmp.path / "real";
+    fs::create_directories(sticky);
+    fs::create_directories(real);
+    REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
+    fs::create_directory_symlink(real, sticky / "link");
+    REQUIRE(::lchown((sticky / "link").c_str(), 65534, 65534) == 0);
+    Run r = run(snapcollect({"-p", pid, "--interval", "100ms", "--count", "1", "--quiet", "--out",
+                             (sticky / "link" / "hunt").string()}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CAPTURE(r.err);
+    CHECK(*r.status == 2);
+    CHECK(contains(r.err, (sticky / "link").string() + " is another user's symlink in a sticky directory"));
+    CHECK(names(real).empty());
+  }
+}
+
+TEST_CASE("SIGHUP (the terminal closed): handled like SIGTERM; under nohup ignored") {
+  TempDir tmp;
+  Process target(threads_fixture(1, 20), tmp.path / "target");
+  SUBCASE("SIGHUP: exit 0, the manifest closed, no temporary file") {
+    const fs::path dir = tmp.path / "hunt";
+    Process collector(snapcollect({"-p", std::to_string(target.pid()), "--interval", "50ms", "--quiet", "--out",
+                                   dir.string()}),
+                      tmp.path / "collector");
+    REQUIRE(wait_for_snapshots(dir, 3));
+    collector.signal(SIGHUP);
+    auto status = collector.wait(5s);
+    REQUIRE(status);
+    CHECK(*status == 0);
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    CHECK(m->end_reason == "interrupted");
+    check_collection(dir, *m, snap::Format::smaps);
+    CHECK(contains(collector.err(), ": interrupted\n"));
+  }
+  SUBCASE("SIGHUP ignored when started (nohup): the collection goes on") {
+    const fs::path dir = tmp.path / "hunt";
+    Process collector({"sh", "-c", "trap '' HUP; exec \"$@\"", "sh", SNAPCOLLECT_EXE, "-p",
+                       std::to_string(target.pid()), "--interval", "50ms", "--count", "8", "--quiet", "--out",
+                       dir.string()},
+                      tmp.path / "collector");
+    REQUIRE(wait_for_snapshots(dir, 2));
+    collector.signal(SIGHUP);
+    auto status = collector.wait(5s);
+    REQUIRE(status);
+    CHECK(*status == 0);
+    auto m = snap::read_manifest(dir.string());
+    REQUIRE(m);
+    CHECK(m->end_reason == "count reached");
+    CHECK(m->snapshots.size() == 8);
+  }
+}
+
+TEST_CASE("-p: a zombie, a kernel thread, a missing pid: said what it is, exit 2, nothing left behind") {
+  TempDir tmp;
+  SUBCASE("a zombie") {
+    Process z({"true"}, tmp.path / "zombie");
+    const std::string stat = "/proc/" + std::to_string(z.pid()) + "/stat";
+    const auto deadline = Clock::now() + 5s;
+    while (!contains(slurp(stat), ") Z ") && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    REQUIRE(contains(slurp(stat), ") Z "));
+    const fs::path out = tmp.path / "hunt";
+    Run r = run(snapcollect({"-p", std::to_string(z.pid()), "--quiet", "--out", out.string()}), tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(r.err == fmt::format("snapcollect: pid {} is a zombie: it has exited, its parent has not reaped it; "
+                               "it has no memory map\n",
+                               z.pid()));
+    CHECK(!fs::exists(out));
+  }
+  SUBCASE("a kernel thread") {
+    // kthreadd is pid 2 where the kernel's threads are visible (not in a container's pid namespace).
+    if (!contains(slurp("/proc/2/stat"), "(kthreadd)")) {
+      MESSAGE("SKIPPED: no kthreadd at pid 2 here");
+      return;
+    }
+    const fs::path out = tmp.path / "hunt";
+    Run r = run(snapcollect({"-p", "2", "--quiet", "--out", out.string()}), tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(r.err == "snapcollect: pid 2 (kthreadd) is a kernel thread: it has no memory map\n");
+    CHECK(!fs::exists(out));
+  }
+  SUBCASE("a missing pid; then a retry into the same --out works") {
+    const fs::path out = tmp.path / "hunt";
+    Run r = run(snapcollect({"-p", "4194304", "--quiet", "--out", out.string()}), tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(r.err == "snapcollect: no process 4194304\n");
+    CHECK(!fs::exists(out));
+    Process target(threads_fixture(0, 0), tmp.path / "target");
+    Run retry = run(snapcollect({"-p", std::to_string(target.pid()), "--count", "1", "--quiet", "--out",
+                                 out.string()}),
+                    tmp.path / "logs2");
+    REQUIRE(retry.status);
+    CHECK(*retry.status == 0);
+  }
+}
+
+TEST_CASE("--out that cannot be created: said, without a hint about another user's process") {
+  if (::getuid() != 0 || which("setpriv").empty()) {
+    MESSAGE("SKIPPED: needs root and setpriv, to be a user who cannot write a directory");
+    return;
+  }
+  TempDir tmp;
+  REQUIRE(::chmod(tmp.path.c_str(), 0755) == 0);  // root's: nobody cannot create in it
+  const fs::path out = tmp.path / "hunt";
+  std::vector<std::string> cmd = {which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups"};
+  for (auto& a : snapcollect({"--count", "1", "--quiet", "--out", out.string(), "--", "sleep", "5"}))
+    cmd.push_back(a);
+  Run r = run(cmd, tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(r.err);
+  CHECK(*r.status == 2);
+  CHECK(contains(r.err, "cannot create " + out.string() + ": Permission denied"));
+  CHECK(!contains(r.err, "another user's process"));
+  CHECK(!fs::exists(out));
+}
+
+TEST_CASE("-p with a negative or zero pid: refused, exit 2, a clear error") {
+  TempDir tmp;
+  const fs::path out = tmp.path / "never";
+  for (std::vector<std::string> args : {std::vector<std::string>{"-p", "-1"},
+                                        {"-p", "-4242"},
+                                        {"--pid=-7"},
+                                        {"-p", "0"},
+                                        {"--pid", "0"}}) {
+    CAPTURE(args[0]);
+    CAPTURE(args.back());
+    args.push_back("--out");
+    args.push_back(out.string());
+    Run r = run(snapcollect(args), tmp.path / "logs");
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(contains(r.err, "snapcollect: -p: a pid is a positive number"));
+  }
+  // Past pid_t, it would be cut down to another process's pid (2^32 + 1: pid 1).
+  Run r = run(snapcollect({"-p", "4294967297", "--count", "1", "--out", out.string()}), tmp.path / "logs");
+  REQUIRE(r.status);
+  CHECK(*r.status == 2);
+  CHECK(r.err.starts_with("snapcollect: -p: a pid is a positive number; 4294967297 is past the largest, 2147483647\n"));
+  CHECK(!fs::exists(out));
+}
+
+TEST_CASE("-p: a process whose name holds \") Z (\" is not taken for a zombie") {
+  // /proc/PID/stat puts the name in parentheses; the state follows the last ')'.
+  TempDir tmp;
+  const fs::path exe = tmp.path / "a) Z 1 (b";
+  fs::copy_file(SNAP_THREADS_EXE, exe);
+  fs::permissions(exe, fs::perms::owner_all);
+  Process target({exe.string(), "0", "0", "0"}, tmp.path / "target");
+  REQUIRE(contains(slurp("/proc/" + std::to_string(target.pid()) + "/stat"), "(a) Z 1 (b)"));
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--count", "2", "--interval", "100ms", "--quiet",
+                           "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(r.err);
+  CHECK(*r.status == 0);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->snapshots.size() == 2);
+}
+
+TEST_CASE("-- COMMAND that exits at once: its own exit status, not refused as a zombie") {
+  TempDir tmp;
+  for (int i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    const fs::path dir = tmp.path / std::to_string(i);
+    // --delay: it has exited (often before snapcollect even looks at it)
+    // by the first snapshot.
+    Run r = run(snapcollect({"--count", "1", "--delay", "2s", "--quiet", "--out", dir.string(), "--", "sh", "-c",
+                             "exit 5"}),
+                tmp.path / "logs");
+    REQUIRE(r.status);
+    CAPTURE(r.err);
+    CHECK(*r.status == 5);
+    CHECK(r.seconds < 1.5);
+    CHECK(contains(r.err, "exited before the first snapshot"));
+    CHECK(!contains(r.err, "zombie"));
+  }
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 
 #include "cli.h"
 #include "snap/collect.h"
+#include "snap/process_watch.h"
 #include "snap/size.h"
 #include "snap/timeline.h"
 #include "snap/version.h"
@@ -52,16 +54,34 @@ process started; snapdiff says when the first snapshot it compares was taken
 within seconds of it, and its --skip and --since leave such snapshots out.
 
 Without --count or --duration, collects until the process exits or snapcollect
-is interrupted (Ctrl-C, SIGTERM): the snapshot in progress is finished, the
-manifest closed.
+is interrupted (Ctrl-C, SIGTERM, or SIGHUP when its terminal or ssh session
+closes): the snapshot in progress is finished, the manifest closed. Under
+nohup, SIGHUP stays ignored and the collection goes on; `setsid -f snapcollect
+... --quiet` or a tmux session also outlive a logout.
+
+The process is followed by identity, not by number (a pidfd and its start
+time): once it exits, a new process given its pid is not collected. A read
+during which it exited (an OOM kill) is cut short by the kernel: it is
+discarded, said, and recorded in the manifest, never kept as a snapshot; so is
+a read during which it exec'd. An exec in place between snapshots is noted
+(the snapshot's "command" in the manifest). A read that takes longer than
+--interval skips the slots it overran (said once, counted in the manifest):
+--duration is elapsed time.
+
+--out DIR is private: directories are created 0700, files 0600 (a map shows
+where the process keeps its heap, libraries and stacks). A DIR owned by
+another user, reached through another user's symlink in a sticky directory
+(/tmp), or in use by another snapcollect (it is locked) is refused.
 )";
 constexpr const char* kEpilog = R"(
 Exit status:
   0  the collection ended as asked: --count or --duration reached, the process
-     exited (with neither given), or an interrupt (SIGINT, SIGTERM)
+     exited (with neither given), or an interrupt (SIGINT, SIGTERM, SIGHUP)
   3  the process exited before --count or --duration was reached
-  2  trouble: a bad option, no such process, permission denied (another user's
-     process without ptrace rights), a full disk (the partial file is removed;
+  2  trouble: a bad option, no such process (or a zombie, or a kernel thread:
+     nothing is created), permission denied (another user's process without
+     ptrace rights), an --out that cannot be created, is another user's or is
+     in use by another snapcollect, a full disk (the partial file is removed;
      earlier snapshots and the manifest stay intact)
   With -- COMMAND: when the command exits first, its exit status (128+N if a
   signal N ended it); when the collection ends first (--count, --duration, an
@@ -124,6 +144,10 @@ Args parse_args(int argc, char** argv) {
   if (a.pid && !a.command.empty()) usage_error("give -p PID or -- COMMAND, not both");
   if (!a.pid && a.command.empty()) usage_error("give -p PID, or -- COMMAND to start");
   if (a.pid && *a.pid <= 0) usage_error("-p: a pid is a positive number");
+  // Beyond pid_t it would be cut to another process's pid.
+  if (a.pid && *a.pid > std::numeric_limits<pid_t>::max())
+    usage_error(fmt::format("-p: a pid is a positive number; {} is past the largest, {}", *a.pid,
+                            std::numeric_limits<pid_t>::max()));
   if (a.format != "smaps" && a.format != "pmap-x") usage_error("--format must be smaps or pmap-x");
   if (a.count && *a.count == 0) usage_error("--count must be at least 1");
   return a;
@@ -181,6 +205,10 @@ int main(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal or ssh session ends the collection cleanly, as
+  // SIGTERM does; under nohup (SIGHUP ignored from the start) it goes on.
+  struct sigaction hup {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, nullptr);
 
   pid_t child = -1;
   if (!args.command.empty()) {
@@ -200,6 +228,7 @@ int main(int argc, char** argv) {
     if (child == 0) {
       signal(SIGINT, SIG_DFL);
       signal(SIGTERM, SIG_DFL);
+      if (signal(SIGHUP, SIG_DFL) == SIG_IGN) signal(SIGHUP, SIG_IGN);
       std::vector<char*> av;
       for (auto& s : args.command) av.push_back(s.data());
       av.push_back(nullptr);
@@ -229,6 +258,9 @@ int main(int argc, char** argv) {
   int rc = 0;
   bool stopped_by_us = false;
   try {
+    // What the pid is, before anything is created: a zombie, a kernel
+    // thread or no process leaves no directory behind.
+    snap::ProcessWatch target(o.pid, "/proc", child > 0);
     snap::OutputDir dir(args.out.empty() ? default_out(o.pid) : args.out);
     snap::Manifest manifest;
     snap::CollectHooks hooks;
@@ -240,11 +272,18 @@ int main(int argc, char** argv) {
       hooks.on_snapshot = [](const snap::Manifest& m) {
         std::cerr << "\r\x1b[K" << status_line(m) << std::flush;
       };
-    snap::CollectEnd end = snap::collect(dir, o, hooks, manifest);
+    snap::CollectEnd end = snap::collect(dir, target, o, hooks, manifest);
     if (status) std::cerr << '\n';
-    std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}\n", manifest.snapshots.size(),
+    std::string skipped;
+    if (!manifest.discarded.empty())
+      skipped += fmt::format(" ({} read{} discarded: the process exited or exec'd during it)",
+                             manifest.discarded.size(), manifest.discarded.size() == 1 ? "" : "s");
+    if (manifest.slots_skipped)
+      skipped += fmt::format(" ({} interval slots skipped: reads took longer than the interval)",
+                             manifest.slots_skipped);
+    std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}\n", manifest.snapshots.size(),
                              manifest.snapshots.size() == 1 ? "" : "s", o.pid, dir.path(),
-                             snap::collect_end_name(end));
+                             snap::collect_end_name(end), skipped);
     if (end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     stopped_by_us = end != snap::CollectEnd::target_exited;
     if (end == snap::CollectEnd::target_exited && manifest.snapshots.empty()) {
@@ -256,6 +295,11 @@ int main(int argc, char** argv) {
         rc = kTrouble;
       }
     }
+  } catch (const snap::OutputError& e) {
+    // About --out, not the process: no hint about another user's process.
+    if (status) std::cerr << '\n';
+    std::cerr << "snapcollect: " << e.what() << '\n';
+    rc = kTrouble;
   } catch (const snap::ProcError& e) {
     if (status) std::cerr << '\n';
     std::cerr << "snapcollect: " << e.what();

@@ -1,12 +1,8 @@
-// The collection loop and its output directory.
+// The collection loop.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <cerrno>
 #include <charconv>
@@ -23,7 +19,9 @@
 #include "snap/collect.h"
 #include "snap/error.h"
 #include "snap/parse.h"
-#include "pipe_copy.h"
+#include "snap/process_watch.h"
+#include "snap/size.h"
+#include "smaps_stream.h"
 
 namespace snap {
 namespace {
@@ -40,12 +38,6 @@ double wall_now() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-[[noreturn]] void fail(const std::string& what, int err) {
-  throw ProcError(fmt::format("{}: {}", what, std::strerror(err)), err);
-}
-
-using detail::write_all;
-
 /// Runs jcmd PID VM.native_memory detail; nullopt when jcmd cannot run.
 std::optional<std::string> run_jcmd(std::int64_t pid) {
   std::string cmd = fmt::format("jcmd {} VM.native_memory detail 2>&1", pid);
@@ -61,149 +53,6 @@ std::optional<std::string> run_jcmd(std::int64_t pid) {
 
 }  // namespace
 
-namespace {
-
-/// Calls f(p) for each '\n' at p in [p, end), 64 bytes a step where SSE2
-/// is there: a memchr call a line costs 10 ns, 14 ms for 60k mappings.
-template <class F>
-void for_each_newline(const char* p, const char* end, F&& f) {
-#if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n');
-  auto bits = [&](const char* q) {
-    return static_cast<std::uint64_t>(static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), nl))));
-  };
-  for (; end - p >= 64; p += 64) {
-    std::uint64_t mask = bits(p) | bits(p + 16) << 16 | bits(p + 32) << 32 | bits(p + 48) << 48;
-    for (; mask; mask &= mask - 1) f(p + __builtin_ctzll(mask));
-  }
-#endif
-  for (; p < end; ++p)
-    if (*p == '\n') f(p);
-}
-
-/// smaps_totals, fed as the text arrives: lines may straddle chunks.
-class TotalsScanner {
- public:
-  void feed(std::string_view chunk) {
-    const char* p = chunk.data();
-    const char* const end = p + chunk.size();
-    if (!carry_.empty()) {
-      const char* nl = static_cast<const char*>(std::memchr(p, '\n', chunk.size()));
-      if (!nl) {
-        carry_.append(p, end);
-        return;
-      }
-      carry_.append(p, nl);
-      line(carry_);
-      carry_.clear();
-      p = nl + 1;
-    }
-    const char* start = p;
-    for_each_newline(p, end, [&](const char* nl) {
-      line({start, static_cast<std::size_t>(nl - start)});
-      start = nl + 1;
-    });
-    carry_.assign(start, end);
-  }
-
-  /// nullopt when the text did not end in a newline (a cut read) or held
-  /// no mapping.
-  std::optional<std::pair<Counters, std::size_t>> finish() const {
-    if (!carry_.empty() || mappings_ == 0) return std::nullopt;
-    Counters totals;
-    for (std::size_t k = 0; k < 4; ++k) totals.set(kKeys[k].second, sums_[k]);
-    return std::pair{totals, mappings_};
-  }
-
- private:
-  static constexpr std::pair<std::string_view, Field> kKeys[] = {
-      {"Size:", Field::size}, {"Rss:", Field::rss}, {"Pss:", Field::pss}, {"Swap:", Field::swap}};
-
-  void line(std::string_view l) {
-    if (l.size() < 5) return;
-    // Most of the 20-odd lines of a record are none of these: one switch
-    // on the first two bytes sends them away.
-    std::size_t k;
-    switch (l[0] << 8 | l[1]) {
-      case 'S' << 8 | 'i': k = 0; break;
-      case 'R' << 8 | 's': k = 1; break;
-      case 'P' << 8 | 's': k = 2; break;
-      case 'S' << 8 | 'w': k = 3; break;
-      default: {
-        const char c = l[0];
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) ++mappings_;
-        return;
-      }
-    }
-    if (!l.starts_with(kKeys[k].first)) return;  // Size_xx:, SwapPss:, Pss_Anon: ...
-    std::size_t i = kKeys[k].first.size();
-    while (i < l.size() && l[i] == ' ') ++i;
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(l.data() + i, l.data() + l.size(), v);
-    if (ec == std::errc()) sums_[k] += v << 10;
-  }
-
-  std::string carry_;
-  std::uint64_t sums_[4] = {};
-  std::size_t mappings_ = 0;
-};
-
-struct Streamed {
-  std::string file;
-  Counters totals;
-  std::size_t mappings = 0;
-  double wall = 0, monotonic = 0, read_seconds = 0;
-};
-
-/// /proc/PID/smaps copied into the directory as it is read (no whole-file
-/// copy in memory), its totals scanned on the way; see pipe_copy for why
-/// on two threads. nullopt when the process is gone (nothing or a cut text
-/// read): the temporary file is removed.
-std::optional<Streamed> stream_smaps(OutputDir& dir, const CollectOptions& o, std::uint32_t& number) {
-  const std::string path = fmt::format("{}/{}/smaps", o.root, o.pid);
-  Streamed out;
-  out.wall = wall_now();
-  out.monotonic = monotonic_now();
-  int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    int err = errno;
-    if (err == ENOENT || err == ESRCH) return std::nullopt;
-    throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
-  }
-  auto [fd, temp] = dir.open_temp("smaps");
-  TotalsScanner scan;
-  const auto copied = detail::pipe_copy(in, fd, [&](std::string_view chunk) { scan.feed(chunk); });
-  const int write_err = copied.write_err, read_err = copied.read_err;
-  out.read_seconds = copied.read_seconds;
-  ::close(in);
-  auto totals = scan.finish();
-  if (write_err || read_err || !totals) {
-    if (!write_err) {
-      ::close(fd);
-      dir.remove(temp);
-      if (read_err && read_err != ESRCH && read_err != ENOENT)
-        throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(read_err)), read_err);
-      return std::nullopt;
-    }
-    dir.finish_temp(fd, temp, write_err);  // removes it and throws
-  }
-  dir.finish_temp(fd, temp, 0);
-  out.file = dir.link_numbered(temp, "smaps", number);
-  out.totals = totals->first;
-  out.mappings = totals->second;
-  return out;
-}
-
-}  // namespace
-
-std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view text, std::size_t chunk) {
-  TotalsScanner scan;
-  for (chunk = std::max<std::size_t>(chunk, 1); !text.empty(); text.remove_prefix(std::min(chunk, text.size())))
-    scan.feed(text.substr(0, chunk));
-  return scan.finish();
-}
-
 std::string_view collect_end_name(CollectEnd e) {
   switch (e) {
     case CollectEnd::count_reached: return "count reached";
@@ -212,91 +61,6 @@ std::string_view collect_end_name(CollectEnd e) {
     case CollectEnd::interrupted: return "interrupted";
   }
   return "";
-}
-
-OutputDir::OutputDir(const std::string& path) : path_(path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) throw ProcError(fmt::format("cannot create {}: {}", path, ec.message()), ec.value());
-  fd_ = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd_ < 0) fail(fmt::format("cannot open directory {}", path), errno);
-  struct stat st {};
-  if (::fstatat(fd_, kManifestName, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    ::close(fd_);
-    throw ProcError(
-        fmt::format("{} already holds a collection ({}); choose another --out", path, kManifestName), EEXIST);
-  }
-}
-
-OutputDir::~OutputDir() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-std::pair<int, std::string> OutputDir::open_temp(const std::string& base) {
-  // A name left by a killed run (or planted) is skipped, never opened.
-  std::string temp;
-  int fd = -1;
-  for (int n = 0; fd < 0 && n < 1000; ++n) {
-    temp = fmt::format(".{}.tmp.{}.{}", base, ::getpid(), n);
-    fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) fail(fmt::format("cannot create {}/{}", path_, temp), errno);
-  return {fd, temp};
-}
-
-void OutputDir::finish_temp(int fd, const std::string& temp, int err) {
-  if (!err && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && !err) err = errno;
-  if (err) {
-    ::unlinkat(fd_, temp.c_str(), 0);
-    fail(fmt::format("cannot write {}/{}", path_, temp), err);
-  }
-}
-
-std::string OutputDir::write_temp(const std::string& base, std::string_view content) {
-  auto [fd, temp] = open_temp(base);
-  finish_temp(fd, temp, write_all(fd, content));
-  return temp;
-}
-
-void OutputDir::remove(const std::string& name) {
-  ::unlinkat(fd_, name.c_str(), 0);
-}
-
-std::string OutputDir::write_numbered(const std::string& stem, std::uint32_t& number,
-                                      std::string_view content) {
-  return link_numbered(write_temp(stem, content), stem, number);
-}
-
-std::string OutputDir::link_numbered(const std::string& temp, const std::string& stem,
-                                     std::uint32_t& number) {
-  for (;; ++number) {
-    std::string name = fmt::format("{}.{:04}", stem, number);
-    // linkat never replaces: an existing file or planted symlink is EEXIST.
-    // No directory fsync here: the manifest that lists this name follows,
-    // and its rename's fsync of the directory makes both durable.
-    if (::linkat(fd_, temp.c_str(), fd_, name.c_str(), 0) == 0) {
-      ::unlinkat(fd_, temp.c_str(), 0);
-      ++number;
-      return name;
-    }
-    if (errno != EEXIST) {
-      int err = errno;
-      ::unlinkat(fd_, temp.c_str(), 0);
-      fail(fmt::format("cannot name {}/{}", path_, name), err);
-    }
-  }
-}
-
-void OutputDir::write_manifest(const Manifest& m) {
-  const std::string temp = write_temp(kManifestName, manifest_json(m));
-  if (::renameat(fd_, temp.c_str(), fd_, kManifestName) != 0) {
-    int err = errno;
-    ::unlinkat(fd_, temp.c_str(), 0);
-    fail(fmt::format("cannot write {}/{}", path_, kManifestName), err);
-  }
-  ::fsync(fd_);
 }
 
 namespace {
@@ -317,8 +81,96 @@ void write_manifest_or_take_back(OutputDir& dir, Manifest& m) {
 
 }  // namespace
 
-CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& hooks, Manifest& m) {
+namespace {
+
+/// One read of the process, not yet a snapshot: kept only once the process
+/// is known to have lived through it.
+struct Read {
+  ManifestEntry entry;
+  std::optional<detail::Streamed> smaps;  // --format smaps: the temporary file
+  std::string pmap_x;             // --format pmap-x: the text to write
+};
+
+/// Reads smaps (and renders it for pmap-x); nullopt when the process is
+/// gone before anything was read.
+std::optional<Read> read_once(OutputDir& dir, const CollectOptions& o, const std::string& command,
+                              std::size_t& size_hint) {
+  Read r;
+  ManifestEntry& e = r.entry;
+  if (o.format == "pmap-x") {
+    SmapsRead read;
+    try {
+      read = read_smaps(o.pid, o.root, size_hint);
+    } catch (const ProcError& err) {
+      if (err.gone()) return std::nullopt;
+      throw;
+    }
+    size_hint = read.text.size();
+    e.wall = read.wall;
+    e.monotonic = read.monotonic;
+    e.read_seconds = read.read_seconds;
+    Snapshot s;
+    try {
+      s = parse_snapshot(read.text, fmt::format("{}/{}/smaps", o.root, o.pid), Format::smaps);
+    } catch (const ParseError&) {
+      return std::nullopt;  // a line cut short: the process was gone
+    }
+    s.pid = o.pid;
+    s.command = command;
+    e.mappings = s.regions.size();
+    e.totals = s.totals;
+    r.pmap_x = render_pmap_x(s);
+  } else {
+    r.smaps = detail::stream_smaps(dir, o);
+    if (!r.smaps) return std::nullopt;
+    e.wall = r.smaps->wall;
+    e.monotonic = r.smaps->monotonic;
+    e.read_seconds = r.smaps->read_seconds;
+    e.totals = r.smaps->totals;
+    e.mappings = r.smaps->mappings;
+  }
+  e.threads = read_threads(o.pid, o.root);
+  e.cgroup = read_cgroup_memory(o.pid, o.root);
+  return r;
+}
+
+void keep(OutputDir& dir, const CollectOptions& o, Read& r, std::uint32_t& number) {
+  if (r.smaps) {
+    dir.finish_temp(r.smaps->fd, r.smaps->temp, 0);
+    r.entry.file = dir.link_numbered(r.smaps->temp, "smaps", number);
+  } else {
+    r.entry.file = dir.write_numbered(o.format, number, r.pmap_x);
+  }
+}
+
+void drop(OutputDir& dir, Read& r) {
+  if (!r.smaps) return;
+  ::close(r.smaps->fd);
+  dir.remove(r.smaps->temp);
+}
+
+/// "14:03:27.412", local time.
+std::string format_clock(double wall) {
+  const auto t = static_cast<std::time_t>(wall);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char hms[16];
+  std::strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}", hms, static_cast<int>((wall - std::floor(wall)) * 1000));
+}
+
+std::string interval_name(double seconds) {
+  return seconds < 1 ? fmt::format("{:g}ms", seconds * 1000) : format_duration(seconds);
+}
+
+}  // namespace
+
+CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOptions& o, const CollectHooks& hooks,
+                   Manifest& m) {
   auto stop = [&] { return hooks.stop_requested && hooks.stop_requested(); };
+  auto notice = [&](const std::string& s) {
+    if (hooks.on_notice) hooks.on_notice(s);
+  };
   // The schedule (and --duration) counts from the first snapshot, --delay
   // after now. The wall clock first: no snapshot's wall time is less than
   // start_wall + delay.
@@ -334,14 +186,17 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
   std::size_t size_hint = 0;
   bool nmt_off = false;
   CollectEnd end = CollectEnd::interrupted;
+  // The program the last snapshot saw: an exec in place changes it.
+  auto image = target.image();
+  std::uint64_t slot_index = 0;  // the next snapshot's slot: start + slot_index * interval
 
-  for (std::size_t taken = 0;; ++taken) {
+  for (std::size_t taken = 0;;) {
     if (o.count && taken >= *o.count) {
       end = CollectEnd::count_reached;
       break;
     }
     // Wait for this snapshot's slot, watching for a stop request.
-    const double slot = start + static_cast<double>(taken) * o.interval;
+    const double slot = start + static_cast<double>(slot_index) * o.interval;
     if (o.duration && slot - start > *o.duration) {
       end = CollectEnd::duration_reached;
       break;
@@ -351,91 +206,106 @@ CollectEnd collect(OutputDir& dir, const CollectOptions& o, const CollectHooks& 
     bool stopped = false, exited = false;
     for (double now = monotonic_now(); now < slot; now = monotonic_now()) {
       if ((stopped = stop())) break;
-      if ((exited = !process_running(o.pid, o.root))) break;
+      if ((exited = !target.alive())) break;
       std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.05, slot - now)));
     }
     if (stopped || stop()) {
       end = CollectEnd::interrupted;
       break;
     }
-    if (exited) {
+    if (exited || !target.alive()) {
       end = CollectEnd::target_exited;
       break;
     }
 
-    ManifestEntry e;
-    if (o.format == "pmap-x") {
-      SmapsRead read;
-      try {
-        read = read_smaps(o.pid, o.root, size_hint);
-      } catch (const ProcError& err) {
-        if (err.gone()) {
-          end = CollectEnd::target_exited;
-          break;
-        }
-        throw;
-      }
-      size_hint = read.text.size();
-      e.wall = read.wall;
-      e.monotonic = read.monotonic;
-      e.read_seconds = read.read_seconds;
-      // A read cut short by the target exiting mid-walk is not a snapshot.
-      Snapshot s;
-      try {
-        s = parse_snapshot(read.text, fmt::format("{}/{}/smaps", o.root, o.pid), Format::smaps);
-      } catch (const ParseError&) {
-        end = CollectEnd::target_exited;
-        break;
-      }
-      s.pid = o.pid;
-      s.command = m.command;
-      e.mappings = s.regions.size();
-      e.totals = s.totals;
-      e.file = dir.write_numbered(o.format, number, render_pmap_x(s));
-    } else {
-      auto streamed = stream_smaps(dir, o, number);
-      if (!streamed) {
-        end = CollectEnd::target_exited;
-        break;
-      }
-      e.file = streamed->file;
-      e.wall = streamed->wall;
-      e.monotonic = streamed->monotonic;
-      e.read_seconds = streamed->read_seconds;
-      e.totals = streamed->totals;
-      e.mappings = streamed->mappings;
+    const auto image_before = target.image();
+    auto read = read_once(dir, o, m.command, size_hint);
+    if (!read) {
+      end = CollectEnd::target_exited;
+      break;
     }
-    e.threads = read_threads(o.pid, o.root);
-    e.cgroup = read_cgroup_memory(o.pid, o.root);
+    ManifestEntry& e = read->entry;
+    // The kernel ends smaps early, at a record boundary, when the process
+    // exits during the read (an OOM kill ending a leak hunt): a well-formed
+    // file with a fraction of the mappings. Only a process alive after the
+    // read, and still running the same program, had them all; the same
+    // check makes the threads and cgroup read after it the process's.
+    if (!target.alive()) {
+      drop(dir, *read);
+      m.discarded.push_back({e.wall, "the process exited during the read", e.mappings});
+      notice(fmt::format("pid {} exited during the read begun at {}: the read ({} mappings) may be cut short; "
+                         "discarded, not a snapshot",
+                         o.pid, format_clock(e.wall), e.mappings));
+      end = CollectEnd::target_exited;
+      break;
+    }
+    const auto image_after = target.image();
+    if (image_after != image_before) {
+      drop(dir, *read);
+      m.discarded.push_back({e.wall, "the process exec'd during the read", e.mappings});
+      notice(fmt::format("pid {} exec'd during the read begun at {}: the read is discarded", o.pid,
+                         format_clock(e.wall)));
+      continue;  // at once; the next snapshot notes the exec
+    }
+    if (image_after != image) {
+      e.command = read_command(o.pid, o.root);
+      notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o.pid, *e.command));
+      image = image_after;
+    }
+    keep(dir, o, *read, number);
 
     if (o.jcmd && !nmt_off) {
       if (auto nmt = run_jcmd(o.pid)) {
         if (nmt->find("Native memory tracking is not enabled") != std::string::npos) {
           nmt_off = true;
-          if (hooks.on_notice)
-            hooks.on_notice(
-                "NMT is off in the target: start it with -XX:NativeMemoryTracking=detail for --jcmd");
+          notice("NMT is off in the target: start it with -XX:NativeMemoryTracking=detail for --jcmd");
         } else {
           e.nmt = dir.write_numbered("nmt", nmt_number, *nmt);
         }
       } else {
         nmt_off = true;
-        if (hooks.on_notice)
-          hooks.on_notice(
-              "jcmd could not run or failed (not installed, not a JVM, or no answer); --jcmd is off");
+        notice("jcmd could not run or failed (not installed, not a JVM, or no answer); --jcmd is off");
       }
     }
     m.snapshots.push_back(std::move(e));
+    ++taken;
     // The last of --count: the closing manifest below lists it (one
     // manifest write fewer: each costs two fsyncs).
-    const bool last = o.count && taken + 1 >= *o.count;
+    const bool last = o.count && taken >= *o.count;
     if (last) {
       end = CollectEnd::count_reached;
       if (hooks.on_snapshot) hooks.on_snapshot(m);
       break;
     }
+    // The next slot not yet begun: a snapshot that took longer than the
+    // interval skips the slots it overran rather than catching up on them
+    // (which would run past --duration and bunch the snapshots).
+    const double now = monotonic_now();
+    std::uint64_t next = slot_index + 1;
+    if (now > start) next = std::max(next, static_cast<std::uint64_t>(std::ceil((now - start) / o.interval)));
+    if (next > slot_index + 1) {
+      if (m.slots_skipped == 0)
+        notice(fmt::format("a snapshot took {:.0f} ms, longer than the {} interval: the slots it overran are "
+                           "skipped, not caught up",
+                           (now - m.snapshots.back().monotonic) * 1000, interval_name(o.interval)));
+      m.slots_skipped += next - slot_index - 1;
+    }
+    slot_index = next;
     write_manifest_or_take_back(dir, m);
     if (hooks.on_snapshot) hooks.on_snapshot(m);
+    // --duration is elapsed time, whatever the slots say.
+    if (o.duration && monotonic_now() - start > *o.duration) {
+      end = CollectEnd::duration_reached;
+      break;
+    }
+  }
+  if (end == CollectEnd::target_exited) {
+    // Another process may have the pid by now: say that it is not followed.
+    if (target.replaced()) {
+      const std::string comm = read_command(o.pid, o.root);
+      notice(fmt::format("pid {} ended; the pid is now another process's ({}), not collected", o.pid,
+                         comm.empty() ? "no command line" : comm));
+    }
   }
   m.end_reason = std::string(collect_end_name(end));
   m.end_wall = wall_now();

@@ -86,9 +86,15 @@ std::string manifest_json(const Manifest& m) {
     else
       s["cgroup"] = nullptr;
     s["nmt"] = e.nmt ? ordered_json(*e.nmt) : ordered_json(nullptr);
+    s["command"] = e.command ? ordered_json(*e.command) : ordered_json(nullptr);
     snaps.push_back(std::move(s));
   }
   j["snapshots"] = std::move(snaps);
+  ordered_json discarded = ordered_json::array();
+  for (const DiscardedRead& d : m.discarded)
+    discarded.push_back({{"wall", d.wall}, {"reason", d.reason}, {"mappings", d.mappings}});
+  j["discarded"] = std::move(discarded);
+  j["slots_skipped"] = m.slots_skipped;
   j["end"] = m.end_reason.empty() ? ordered_json(nullptr)
                                   : ordered_json({{"reason", m.end_reason}, {"wall", m.end_wall}});
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -132,8 +138,13 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
                                 opt<std::uint64_t>(*it, "current"), opt<std::uint64_t>(*it, "max")};
       e.nmt = opt<std::string>(s, "nmt");
       if (e.nmt) check_plain_name(*e.nmt, path);
+      e.command = opt<std::string>(s, "command");
       m.snapshots.push_back(std::move(e));
     }
+    if (auto it = j.find("discarded"); it != j.end() && it->is_array())
+      for (const auto& d : *it)
+        m.discarded.push_back({d.at("wall").get<double>(), d.value("reason", ""), d.value("mappings", std::size_t{0})});
+    m.slots_skipped = j.value("slots_skipped", std::uint64_t{0});
     if (auto it = j.find("end"); it != j.end() && it->is_object()) {
       m.end_reason = it->value("reason", "");
       m.end_wall = it->value("wall", 0.0);

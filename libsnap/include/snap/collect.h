@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "snap/manifest.h"
+#include "snap/process_watch.h"
 #include "snap/snapshot.h"
 
 namespace snap {
@@ -26,6 +27,12 @@ class ProcError : public std::runtime_error {
 
  private:
   int errno_;
+};
+
+/// Trouble with the output directory, not with the process.
+class OutputError : public ProcError {
+ public:
+  using ProcError::ProcError;
 };
 
 struct SmapsRead {
@@ -77,11 +84,14 @@ std::string render_pmap_x(const Snapshot& s);
 /// to a temporary name, synced, then linked to its final name, which fails
 /// rather than replace anything (a planted symlink included); a taken
 /// number is skipped. The directory itself is opened without following a
-/// symlink.
+/// symlink. It is private (directories 0700, files 0600) and locked
+/// (flock) while it is open: one collection at a time.
 class OutputDir {
  public:
-  /// Creates `path` (and parents) if needed. Throws ProcError when it cannot,
-  /// and when it already holds a collection's manifest.
+  /// Creates `path` (and parents, 0700) if needed. Throws OutputError when
+  /// it cannot; when it is another user's, reached through another user's
+  /// symlink in a sticky directory, locked by another collection, or
+  /// already holds a collection's manifest.
   explicit OutputDir(const std::string& path);
   ~OutputDir();
   OutputDir(const OutputDir&) = delete;
@@ -134,11 +144,15 @@ enum class CollectEnd { count_reached, duration_reached, target_exited, interrup
 std::string_view collect_end_name(CollectEnd e);
 
 /// The loop: a snapshot every `interval` (scheduled from the start, so reads
-/// do not add drift) until `count`, `duration`, the target's exit or a stop
-/// request. Every completed snapshot stays; the manifest is valid after
+/// do not add drift; a read longer than the interval skips the slots it
+/// overran) until `count`, `duration` (elapsed), the exit of `target` (the
+/// process options.pid named when it was found: a new process given the
+/// pid is not followed) or a stop request. A read the process did not
+/// live through, or exec'd during, is discarded (manifest "discarded"),
+/// never kept. Every completed snapshot stays; the manifest is valid after
 /// each. Throws ProcError for permission denied or a full disk (after
 /// removing the partial file).
-CollectEnd collect(OutputDir& dir, const CollectOptions& options, const CollectHooks& hooks,
-                   Manifest& manifest);
+CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOptions& options,
+                   const CollectHooks& hooks, Manifest& manifest);
 
 }  // namespace snap

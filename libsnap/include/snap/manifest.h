@@ -7,7 +7,12 @@
 //    "max_map_count", "snapshots": [{"file", "wall", "monotonic",
 //    "read_seconds", "mappings", "totals": {"size", "rss", "pss", "swap"},
 //    "threads": [{"tid", "name", "sp"}], "cgroup": {"version", "path",
-//    "current", "max"}, "nmt"}], "end": {"reason", "wall"}}
+//    "current", "max"}, "nmt", "command"}], "discarded": [{"wall", "reason",
+//    "mappings"}], "slots_skipped", "end": {"reason", "wall"}}
+// A snapshot's "command" is null unless the process exec'd since the one
+// before (then its new command line). "discarded" lists reads not kept: the
+// process exited (the kernel cut the read short) or exec'd during them.
+// "slots_skipped": interval slots skipped because reads overran them.
 // "start_wall" is when the collection began, "process_start" when the
 // process did (null when unknown; manifests before it lack the field).
 // Times are seconds (wall: since the epoch; monotonic: CLOCK_MONOTONIC),
@@ -44,6 +49,14 @@ struct ManifestEntry {
   std::vector<ThreadInfo> threads;
   std::optional<CgroupMemory> cgroup;
   std::optional<std::string> nmt;  // jcmd VM.native_memory detail, saved beside it
+  std::optional<std::string> command;  // set when the process exec'd since the snapshot before
+};
+
+/// A read that is not a snapshot: the process did not live through it.
+struct DiscardedRead {
+  double wall = 0;  // when the read began
+  std::string reason;
+  std::size_t mappings = 0;  // how many the cut read held
 };
 
 struct Manifest {
@@ -55,6 +68,8 @@ struct Manifest {
   std::string format = "smaps";
   std::optional<std::uint64_t> max_map_count;
   std::vector<ManifestEntry> snapshots;
+  std::vector<DiscardedRead> discarded;
+  std::uint64_t slots_skipped = 0;
   std::string end_reason;  // empty while collecting
   double end_wall = 0;
 };
