@@ -127,7 +127,7 @@ using Share = Tally::Share;
 bool grows_in_place(const Block& b) {
   bool seen = false;
   std::uint64_t prev = 0;
-  for (const BlockSide& side : b.sides) {
+  for (const BlockSide side : b.sides) {
     if (!side.present()) {
       prev = 0;
       continue;
@@ -175,11 +175,14 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   // process grew, so a page gained now and then never outranks megabytes.
   r.floor = static_cast<double>(o.floor.value_or(noise_floor(c, f)));
 
+  // A block's series is read from its sides when needed, not held: one
+  // buffer serves every block's analysis.
   r.blocks.reserve(c.blocks.size());
-  for (const Block& b : c.blocks)
-    r.blocks.push_back(
-        {&b, analyze(series([&](std::size_t i) { return b.sides[i].counters.value_or_zero(f); }), x, timed,
-                     r.floor)});
+  std::vector<double> y;
+  for (const Block& b : c.blocks) {
+    b.sides.values(f, y);
+    r.blocks.push_back({&b, analyze(y, Samples(b.sides, f), x, timed, r.floor)});
+  }
 
   // Links: blocks that grow in place by one allocation size, spread over
   // mappings. Blocks born once and flat after are the populations' (they
@@ -192,8 +195,10 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     }
     for (Link& l : link_blocks(c, candidates)) {
       std::vector<double> sum(n, 0.0);
-      for (std::size_t b : l.blocks)
-        for (std::size_t i = 0; i < n; ++i) sum[i] += r.blocks[b].stats.values[i];
+      for (std::size_t b : l.blocks) {
+        c.blocks[b].sides.values(f, y);
+        for (std::size_t i = 0; i < n; ++i) sum[i] += y[i];
+      }
       r.links.push_back({std::move(l), analyze(std::move(sum), x, timed, r.floor)});
     }
   }
@@ -223,6 +228,9 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   auto tally = [&](Tally& t, std::size_t k, std::size_t i, double v) {
     t.count[k] += 1;
     t.total[k] += v;
+    // Shares are of the first and the last snapshot: a block in neither
+    // (a churning mapping, born and gone in between) has none.
+    if (k != 0 && k != n - 1) return;
     Share& share = t.blocks[block_of[k][i]];
     if (k == 0) share.first += v, share.in_first = true;
     if (k == n - 1) share.last += v, share.in_last = true;
@@ -332,7 +340,12 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     const BlockTrend& bt = r.blocks[b];
     if (folded[b] || !wanted(bt.block->category)) continue;
     Finding fd{&bt, nullptr, nullptr, bt.stats.verdict, bt.stats.growth, bt.stats.rate(), {}};
-    (is_growing(fd.verdict, fd.growth) ? growing : others).push_back(std::move(fd));
+    // The others are shown only with --all: a row for every block is what
+    // a churning series makes most of.
+    if (is_growing(fd.verdict, fd.growth))
+      growing.push_back(std::move(fd));
+    else if (o.all)
+      others.push_back(std::move(fd));
   }
   auto before = [&](const Finding& a, const Finding& b) {
     switch (o.order) {
