@@ -335,6 +335,9 @@ int main(int argc, char** argv) {
     snap::Timeline timeline;
     timeline.paths = files;
     if (files.size() > 2 || dropping) timeline = snap::make_timeline(files, ch.interval);
+    for (const auto& w : timeline.warnings)
+      std::cerr << snap::cli::warning("snapdiff", w.source, w.line,
+                                      w.message + "; capture times unknown: rates are per snapshot (give --interval)");
     if (dropping) {
       const std::size_t given = timeline.paths.size();
       timeline = snap::drop_start(timeline, args.skip, ch.since);

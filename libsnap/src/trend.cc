@@ -161,6 +161,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     r.time_source = timeline.source;
   }
   r.reordered = timeline.reordered;
+  if (!timed && !timeline.warnings.empty()) r.time_note = timeline.warnings.front().message;
   if (timeline.epoch_ms.size() == n) r.epoch_ms = timeline.epoch_ms;
   std::vector<double> x(n);
   for (std::size_t i = 0; i < n; ++i) x[i] = timed ? r.seconds[i] : static_cast<double>(i);

@@ -162,6 +162,8 @@ struct TrendReport {
   std::vector<std::int64_t> epoch_ms;      // wall-clock capture times (Timeline::epoch_ms); may be empty
   TimeSource time_source = TimeSource::none;
   bool reordered = false;  // the snapshots were given out of time order
+  /// Why times found were set aside (Timeline::warnings), when unknown.
+  std::string time_note;
   Comparison comparison;
   Field counter = Field::rss;
   std::string counter_note;
