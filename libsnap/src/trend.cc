@@ -240,7 +240,11 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     const Snapshot& s = snaps[k];
     const auto& cats = c.categories[k];
     for (std::size_t i = 0; i < s.regions.size(); ++i) {
-      if (skip[k][i] || !in_populations(cats[i])) continue;
+      // File mappings of one shape, born one after another, are a leak too
+      // (segments mapped and never unmapped, a plugin dlopen'd again and
+      // again); files of every size together are what a process loads.
+      const bool by_shape_only = cats[i] == Category::file;
+      if (skip[k][i] || !(in_populations(cats[i]) || by_shape_only)) continue;
       const double v = static_cast<double>(s.regions[i].counters.value_or_zero(f));
       const Shape sh = shape_of(s, cats, i);
       auto [it, fresh] = shape_index.try_emplace(sh, shape_tallies.size());
@@ -249,6 +253,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
         shape_list.push_back(sh);
       }
       tally(shape_tallies[it->second], k, i, v);
+      if (by_shape_only) continue;
       const auto ci = static_cast<std::size_t>(cats[i]);
       if (ci >= category_index.size()) category_index.resize(ci + 1, SIZE_MAX);
       if (category_index[ci] == SIZE_MAX) {
