@@ -7,7 +7,9 @@
 #    bench/: snap_gen, snap_bench, snap_mappings);
 # 2. generates seeded inputs into a temporary directory (snap_gen): smaps of
 #    60,000 and 262,144 mappings (before/after), their pmap -x and pmap -X,
-#    and a series of 100 snapshots of 4,000 mappings;
+#    and a series of 100 snapshots of 4,000 mappings; bench/churn.sh: 200
+#    snapshots of 2,000 mappings whose addresses churn (CHURN_SNAPS,
+#    CHURN_MAPPINGS);
 # 3. runs snap_bench: the library in process (parse per format, read, diff,
 #    trend), medians of repeated runs;
 # 4. times whole processes with hyperfine (installed from Debian if missing;
@@ -79,6 +81,11 @@ trap cleanup EXIT
 say "generating inputs in $WORK (seeded: the same bytes every run)"
 "$GEN" --out "$WORK/in"
 IN=$WORK/in
+# Churning mappings: 200 snapshots of 2,000, nearly all at new addresses in
+# each (bench/churn.sh): the trend's memory must follow the input.
+CHURN_SNAPS=${CHURN_SNAPS:-200}
+CHURN_MAPPINGS=${CHURN_MAPPINGS:-2000}
+sh "$ROOT/bench/churn.sh" "$IN/churn" "$CHURN_SNAPS" "$CHURN_MAPPINGS"
 
 # ---------------------------------------------------------------- in process
 SUMMARY=$WORK/snap_bench.tsv
@@ -136,6 +143,7 @@ done
 measure "wc -l series" "wc -l $IN/series/smaps.*"
 measure "awk Pss series" "awk '/^Pss:/{s+=\$2}END{print s}' $IN/series/smaps.*"
 measure "snapdiff DIR series" "$BIN/snapdiff $IN/series"
+measure "snapdiff DIR churn" "$BIN/snapdiff $IN/churn"
 
 say "live capture: snap_mappings holding $LIVE_MAPPINGS mappings"
 "$MAPPINGS" "$LIVE_MAPPINGS" --timeout 900 > "$WORK/helper.out" 2> "$WORK/helper.err" &
@@ -159,6 +167,7 @@ say "results"
 {
   echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC'); snap ${SNAP_REV:-$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo '?')}, Release (-O3), $(${CXX:-g++} --version | head -1)"
   mb() { cat "$@" | wc -c | awk '{printf "%.1f", $1 / 1e6}'; }
+  echo "Churn: bench/churn.sh, $CHURN_SNAPS x $CHURN_MAPPINGS pmap -x mappings ($(mb "$IN"/churn/pmap-x.*) MB), nearly all at new addresses in each snapshot."
   echo "Inputs: snap_gen (seed 20261125): smaps $(mb "$IN/60k/smaps.before") MB / 60,000 mappings and $(mb "$IN/262k/smaps.before") MB / 262,144 (pmap -x $(mb "$IN/60k/pmap-x") MB, pmap -X $(mb "$IN/60k/pmap-X") MB at 60k); series 100 x 4,000 ($(mb "$IN"/series/smaps.*) MB). Live: $LIVE_COUNT mappings (snap_mappings)."
   echo "Medians: snap_bench $REPS repetitions; whole processes $RUNS runs ($([[ $HAVE_HYPERFINE == 1 ]] && echo "hyperfine $(hyperfine --version | cut -d' ' -f2)" || echo 'shell loop')), peak RSS median of 3."
   echo
@@ -204,6 +213,7 @@ say "results"
       for (i = 1; i <= k; i++) {
         c = order[i]; if (c ~ /live/) continue
         a = c SUBSEP "60k"; b = c SUBSEP "262k"; big = (b in ms); series = (c ~ /series/)
+        if (c ~ /churn/) { printf "| `%s` | %.1f | %.1f MiB | | | | | |\n", c, ms[a], rss[a] / 1024; continue }
         printf "| `%s` | %.1f | %.1f MiB | %s | %s | %s | %.1fx | %s |\n", c, ms[a], rss[a] / 1024,
           big ? sprintf("%.1f", ms[b]) : "", big ? sprintf("%.1f MiB", rss[b] / 1024) : "",
           big ? sprintf("%.2fx", ms[b] / ms[a]) : "", ms[a] / (series ? floor_series : floor60),
@@ -236,6 +246,8 @@ say "results"
   echo "- snapdiff of two 60k smaps, whole process: ${d} ms (target <= 100 ms): $(verdict "$d" 100); peak RSS $(awk -v r="$drss" 'BEGIN{printf "%.1f", r/1024}') MiB (target <= 64 MiB): $(verdict "$drss" 65536)"
   t=$(get "snapdiff DIR series" 2 "$WORK/whole.tsv")
   echo "- snapdiff DIR, 100 x 4,000, whole process: ${t} ms (target <= 500 ms): $(verdict "$t" 500)"
+  crss=$(get "snapdiff DIR churn" 3 "$WORK/whole.tsv")
+  echo "- snapdiff DIR, $CHURN_SNAPS x $CHURN_MAPPINGS churning mappings: peak RSS $(awk -v r="$crss" 'BEGIN{printf "%.1f", r/1024}') MiB (target <= 256 MiB): $(verdict "$crss" 262144)"
   s60=$(get "snapdiff smaps/60k" 2 "$WORK/whole.tsv")
   s262=$(get "snapdiff smaps/262k" 2 "$WORK/whole.tsv")
   echo "- linear growth, snapdiff 262k/60k: $(awk -v a="$s262" -v b="$s60" 'BEGIN{printf "%.2fx", a/b}') for 4.37x the mappings (target: linear; counted met within 25%): $(awk -v a="$s262" -v b="$s60" 'BEGIN{ print (a/b <= 4.37*1.25) ? "met" : "**missed**" }')"

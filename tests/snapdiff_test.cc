@@ -576,3 +576,44 @@ TEST_CASE("a file truncated while it is read: exit 2 with a message, never a sig
   MESSAGE(errors << " of 20 runs saw the file change");
   fs::remove_all(dir);
 }
+
+TEST_CASE("thread-leak copied with cp: no rates from the copy's mtimes, a warning, --interval to give them") {
+  // testdata/thread-leak: a thread started every 250 ms (GROUND_TRUTH.md);
+  // copies of its smaps carry the copy's mtimes, all within milliseconds:
+  // "over 0s", a rate of MiB/s and vm.max_map_count "in about 2s" would be
+  // read from them (the truth: 2h21m at its 7.7 mappings/s).
+  fs::path dir = fs::temp_directory_path() / ("snapdiff_cp." + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (int i = 1; i <= 8; ++i) {
+    const std::string n = fmt::format("smaps.{:02}", i);
+    fs::copy_file(snap::test::path("thread-leak/" + n), dir / n);
+  }
+  auto r = snapdiff(".", dir.string());
+  CHECK(r.status == 1);
+  CHECK(r.err.find("snapdiff: .: warning: the files' modification times ") != std::string::npos);
+  CHECK(r.err.find("capture times unknown: rates are per snapshot (give --interval)") != std::string::npos);
+  CHECK(r.out.find("over ") == std::string::npos);
+  CHECK(r.out.find("/s ") == std::string::npos);
+  CHECK(r.out.find("capture times unknown (the files' modification times ") != std::string::npos);
+  // The same thread population, per snapshot: 5 -> 19 regions.
+  CHECK(r.out.find("thread-stack 8192K+4K guard (by shape): 5 -> 19 regions (+2.0/snapshot)") != std::string::npos);
+  CHECK(r.out.find("in about 16367 more snapshots") != std::string::npos);
+  // --interval gives the times: no warning then.
+  auto spaced = snapdiff("--interval 1s .", dir.string());
+  CHECK(spaced.err.find("warning") == std::string::npos);
+  CHECK(spaced.out.find("over 7s (times from --interval)") != std::string::npos);
+  // times.txt without a line for one of them: said, and no times.
+  std::ofstream(dir / "times.txt") << slurp(snap::test::path("thread-leak/times.txt")).substr(0, 60);
+  auto partial = snapdiff(".", dir.string());
+  CHECK(partial.status == 1);
+  CHECK(partial.err.find("snapdiff: ./times.txt: warning: times.txt has no line for smaps.0") != std::string::npos);
+  CHECK(partial.out.find("capture times unknown (times.txt has no line for smaps.0") != std::string::npos);
+  // A line that is not "NN EPOCH_MS": an error at that line.
+  std::ofstream(dir / "times.txt") << "01 1796191998589\n02 soon\n";
+  auto bad = snapdiff(".", dir.string());
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("snapdiff: ./times.txt:2: expected \"NN EPOCH_MS\"") != std::string::npos);
+  CHECK(bad.out.empty());
+  fs::remove_all(dir);
+}

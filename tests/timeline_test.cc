@@ -154,20 +154,81 @@ TEST_CASE("wall-clock times from a snapcollect manifest; none from times that ar
   CHECK(far.epoch_ms.empty());
 }
 
-TEST_CASE("mtimes: used when they all differ; a tie (files copied together) means unknown") {
+TEST_CASE("mtimes: used when they all differ, span a second or more and follow the files' numbers") {
   TempDir d;
-  auto a = d.touch("a.1", 1795566700), b = d.touch("a.2", 1795566640), c = d.touch("a.3", 1795566760);
-  auto t = snap::make_timeline({a, b, c}, std::nullopt);
+  auto a = d.touch("a.1", 1795566640), b = d.touch("a.2", 1795566700), c = d.touch("a.3", 1795566760);
+  auto t = snap::make_timeline({b, a, c}, std::nullopt);
   CHECK(t.source == snap::TimeSource::mtime);
-  CHECK(t.paths == std::vector<std::string>{b, a, c});
+  CHECK(t.paths == std::vector<std::string>{a, b, c});
   CHECK(t.seconds == std::vector<double>{0, 60, 120});
   CHECK(t.epoch_ms == std::vector<std::int64_t>{1795566640000, 1795566700000, 1795566760000});
+  CHECK(t.warnings.empty());
+}
+
+// Changed expectation: mtimes out of the order of the files' numbers were
+// used (and the files reordered by them); they are the copy's or the
+// touch's, not the captures', and are now set aside with a warning.
+TEST_CASE("mtimes that are no capture times are set aside with a warning: ties, within a second, out of order") {
+  TempDir d;
+  auto expect_set_aside = [](const snap::Timeline& u, const std::vector<std::string>& given,
+                             const std::string& why) {
+    CHECK(u.source == snap::TimeSource::none);
+    CHECK(!u.known());
+    CHECK(u.epoch_ms.empty());
+    CHECK(u.paths == given);  // command-line order kept
+    REQUIRE(u.warnings.size() == 1);
+    CHECK(u.warnings[0].message.find(why) != std::string::npos);
+  };
+  // touch -d with one time: a tie.
   auto x = d.touch("b.1", 1795566700), y = d.touch("b.2", 1795566700), z = d.touch("b.3", 1795566640);
-  auto u = snap::make_timeline({x, y, z}, std::nullopt);
+  expect_set_aside(snap::make_timeline({x, y, z}, std::nullopt), {x, y, z}, "not all different");
+  // cp: new, different nanosecond mtimes, all within a few milliseconds.
+  std::vector<std::string> copies;
+  for (int i = 1; i <= 3; ++i) {
+    const fs::path p = d.path / fmt::format("c.{}", i);
+    std::ofstream(p) << "x\n";
+    struct timespec ts[2];
+    ts[0].tv_sec = ts[1].tv_sec = 1795566700;
+    ts[0].tv_nsec = ts[1].tv_nsec = 1000000L * i;
+    REQUIRE(::utimensat(AT_FDCWD, p.c_str(), ts, 0) == 0);
+    copies.push_back(p.string());
+  }
+  expect_set_aside(snap::make_timeline(copies, std::nullopt), copies, "all fall within 0.002 s");
+  // Touched or copied out of the order of their numbers.
+  auto e = d.touch("e.1", 1795566700), f = d.touch("e.2", 1795566640), g = d.touch("e.3", 1795566760);
+  expect_set_aside(snap::make_timeline({e, f, g}, std::nullopt), {e, f, g}, "put e.2 before e.1");
+  // --interval needs none of them.
+  auto spaced = snap::make_timeline({e, f, g}, 30.0);
+  CHECK(spaced.source == snap::TimeSource::interval);
+  CHECK(spaced.warnings.empty());
+}
+
+TEST_CASE("times.txt: keys compared as numbers; a file without a line sets it aside; a bad line is an error") {
+  TempDir d;
+  std::vector<std::string> paths;
+  for (int i = 1; i <= 3; ++i) paths.push_back(d.touch(fmt::format("pmap-x.{:02}", i), 1795566640 + 60 * i));
+  // "1" is "01"; blank lines and comments are no lines.
+  std::ofstream(d.path / "times.txt") << "# n epoch_ms\n1 1795566695114\n\n2 1795566696139\n3 1795566697166\n";
+  auto t = snap::make_timeline(paths, std::nullopt);
+  CHECK(t.source == snap::TimeSource::manifest);
+  CHECK(t.seconds == std::vector<double>{0, 1.025, 2.052});
+  CHECK(t.warnings.empty());
+  // No line for 03: no times at all, not the mtimes (which times.txt was there to replace).
+  std::ofstream(d.path / "times.txt") << "01 1795566695114\n02 1795566696139\n04 1795566697166\n";
+  auto u = snap::make_timeline(paths, std::nullopt);
   CHECK(u.source == snap::TimeSource::none);
   CHECK(!u.known());
-  CHECK(u.epoch_ms.empty());
-  CHECK(u.paths == std::vector<std::string>{x, y, z});  // command-line order kept
+  REQUIRE(u.warnings.size() == 1);
+  CHECK(u.warnings[0].source == (d.path / "times.txt").string());
+  CHECK(u.warnings[0].message == "times.txt has no line for pmap-x.03");
+  // A line that is not "NN EPOCH_MS".
+  std::ofstream(d.path / "times.txt") << "01 1795566695114\n02 at 10:31\n03 1795566697166\n";
+  const std::string at_line_2 = (d.path / "times.txt").string() + ":2: expected \"NN EPOCH_MS\"";
+  CHECK_THROWS_WITH_AS(snap::make_timeline(paths, std::nullopt), doctest::Contains(at_line_2.c_str()),
+                       snap::ParseError);
+  std::ofstream(d.path / "times.txt") << "01 1795566695114\n02\n03 1795566697166\n";
+  CHECK_THROWS_WITH_AS(snap::make_timeline(paths, std::nullopt), doctest::Contains("times.txt:2: expected"),
+                       snap::ParseError);
 }
 
 TEST_CASE("a directory stands for its numbered series, smaps preferred") {

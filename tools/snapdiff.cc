@@ -61,7 +61,9 @@ a time, a thread a time) is found too. In both modes, blocks whose growth is
 a whole number of one allocation size (1 MiB mallocs and direct buffers:
 1028K mmaps that the kernel merges into neighbouring mappings) are linked
 into one finding, their ranges folded under it. Capture times come from --interval, a times.txt beside the files
-("NN EPOCH_MS" lines), times in the file names, or distinct mtimes.
+("NN EPOCH_MS" lines), times in the file names, or mtimes; a times.txt missing a file, and mtimes of copies
+or touches (equal, all within a second, out of the files' order), are set aside with a warning: then rates
+are per snapshot.
 
 A series that begins at the process's start counts its start-up (libraries
 mapped, a JVM's heap committed and code cache filled) as growth. When a
@@ -345,6 +347,9 @@ int main(int argc, char** argv) {
     snap::Timeline timeline;
     timeline.paths = files;
     if (files.size() > 2 || dropping) timeline = snap::make_timeline(files, ch.interval);
+    for (const auto& w : timeline.warnings)
+      std::cerr << snap::cli::warning("snapdiff", w.source, w.line,
+                                      w.message + "; capture times unknown: rates are per snapshot (give --interval)");
     if (dropping) {
       const std::size_t given = timeline.paths.size();
       timeline = snap::drop_start(timeline, args.skip, ch.since);

@@ -39,8 +39,8 @@ struct Scratch {
 };
 
 Status status_of(const Block& b, std::span<const Snapshot> snaps, const Comparison& c, Scratch& scratch) {
-  const BlockSide& first = b.sides.front();
-  const BlockSide& last = b.sides.back();
+  const BlockSide first = b.sides.front();
+  const BlockSide last = b.sides.back();
   if (!first.present()) return last.present() ? Status::added : Status::gone;
   if (!last.present()) return Status::gone;
   auto& before = scratch.before;
@@ -175,7 +175,6 @@ Comparison compare(std::span<const Snapshot> snaps) {
     Block& b = c.blocks.emplace_back();
     b.start = sp.first;
     b.end = sp.second;
-    b.sides.resize(snaps.size());
   }
 
   // Both the blocks and each snapshot's regions are sorted: block by block,
@@ -186,17 +185,22 @@ Comparison compare(std::span<const Snapshot> snaps) {
   auto& categories = c.categories;
   for (const Snapshot& s : snaps) categories.push_back(classify(s));
   std::vector<std::uint32_t> cursor(snaps.size(), 0);
+  std::vector<std::pair<std::uint32_t, BlockSide>> present;
   for (Block& block : c.blocks) {
+    present.clear();
     for (std::uint32_t n = 0; n < snaps.size(); ++n) {
       const std::vector<Region>& regions = snaps[n].regions;
       std::uint32_t& i = cursor[n];
-      BlockSide& side = block.sides[n];
+      if (i >= regions.size() || regions[i].start >= block.end) continue;
+      BlockSide& side = present.emplace_back(n, BlockSide{}).second;
       for (; i < regions.size() && regions[i].start < block.end; ++i) {
         block.members.push_back({n, i});
         side.counters += regions[i].counters;
         ++side.regions;
       }
     }
+    block.sides = Sides(snaps.size(), present);
+    block.members.shrink_to_fit();
   }
 
   Scratch scratch;

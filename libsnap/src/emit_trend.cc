@@ -116,6 +116,9 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     fmt::format_to(it, "over {} (times from {}){}\n", format_duration(r.seconds.back()),
                    time_source_name(r.time_source),
                    r.reordered ? "; given out of order, put in time order" : "");
+  else if (!r.time_note.empty())
+    fmt::format_to(it, "capture times unknown ({}): rates are per snapshot (give --interval)\n",
+                   printable(r.time_note));
   else
     out += "capture times unknown: rates are per snapshot (give --interval)\n";
   if (!r.counter_note.empty()) fmt::format_to(it, "note: {}\n", r.counter_note);

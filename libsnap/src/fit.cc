@@ -96,9 +96,15 @@ Fit fit_line(std::span<const double> x, std::span<const double> y) {
 }
 
 SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_seconds, double floor) {
+  SeriesStats s = analyze(std::span<const double>(y), Samples(), x, x_is_seconds, floor);
+  s.values = Samples(std::move(y));
+  return s;
+}
+
+SeriesStats analyze(std::span<const double> v, Samples values, std::span<const double> x, bool x_is_seconds,
+                    double floor) {
   SeriesStats s;
-  s.values = std::move(y);
-  const auto& v = s.values;
+  s.values = std::move(values);
   const std::size_t n = v.size();
   if (n == 0) return s;
   s.growth = v.back() - v.front();

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -114,10 +115,41 @@ std::optional<double> parse_number(std::string_view s) {
   return v;
 }
 
+/// A times.txt key or a file's number, compared as numbers: "1" is "01".
+std::string number_key(std::string key) {
+  if (key.empty() || !std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return key;
+  const std::size_t nonzero = key.find_first_not_of('0');
+  return nonzero == std::string::npos ? "0" : key.substr(nonzero);
+}
+
+/// Reads a times.txt: "NN EPOCH_MS" a line, blank lines and "#" comments
+/// aside, into key -> seconds. Throws ParseError at a malformed line.
+void read_times_txt(const fs::path& file, std::ifstream& in, std::map<std::string, double>& out) {
+  std::string line;
+  for (std::size_t no = 1; std::getline(in, line); ++no) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::istringstream words(line);
+    std::string key, value, extra;
+    if (!(words >> key) || key.front() == '#') continue;
+    words >> value >> extra;
+    const auto ms = parse_number(value);
+    if (value.empty() || !ms || !extra.empty() || !std::isfinite(*ms))
+      throw ParseError(file.string(), no, 0,
+                       fmt::format("expected \"NN EPOCH_MS\" (a file's number, then its capture time in "
+                                   "milliseconds since the epoch), got \"{}\"",
+                                   line.size() > 60 ? line.substr(0, 60) + "..." : line));
+    out[number_key(key)] = *ms / 1000.0;
+  }
+}
+
 /// A manifest.json (snapcollect) or times.txt ("NN EPOCH_MS" a line, NN
-/// the file's number) beside the files.
-std::optional<std::vector<double>> manifest_times(const std::vector<std::string>& paths, bool& from_collection) {
+/// the file's number) beside the files. One that has no time for one of
+/// the files is set aside with a warning (`set_aside`).
+std::optional<std::vector<double>> manifest_times(const std::vector<std::string>& paths, bool& from_collection,
+                                                  std::vector<TimeWarning>& warnings, bool& set_aside) {
   std::map<std::string, std::map<std::string, double>> by_dir;  // dir -> key -> seconds
+  std::map<std::string, std::string> source;                     // dir -> the file the times are from
   std::map<std::string, bool> keyed_by_name;
   std::vector<double> out;
   for (const std::string& p : paths) {
@@ -133,21 +165,57 @@ std::optional<std::vector<double>> manifest_times(const std::vector<std::string>
       if (m) {
         from_collection = true;
         keyed_by_name[dir.string()] = true;
+        source[dir.string()] = (dir / "manifest.json").string();
         for (const ManifestEntry& e : m->snapshots) it->second[e.file] = e.wall;
-      } else {
-        std::ifstream in(dir / "times.txt");
-        std::string key, value;
-        while (in >> key >> value)
-          if (auto ms = parse_number(value)) it->second[key] = *ms / 1000.0;
+      } else if (std::ifstream in(dir / "times.txt"); in) {
+        source[dir.string()] = (dir / "times.txt").string();
+        read_times_txt(dir / "times.txt", in, it->second);
       }
     }
     std::string name = fs::path(p).filename().string();
-    std::string key = keyed_by_name[dir.string()] ? name : family_and_number(name).second;
+    std::string key = keyed_by_name[dir.string()] ? name : number_key(family_and_number(name).second);
     auto found = it->second.find(key);
-    if (key.empty() || found == it->second.end()) return std::nullopt;
+    if (key.empty() || found == it->second.end()) {
+      if (auto from = source.find(dir.string()); from != source.end()) {
+        warnings.push_back({from->second, 0,
+                            key.empty() ? fmt::format("{} has no number to look its time up by in {}", name,
+                                                  fs::path(from->second).filename().string())
+                                    : fmt::format("{} has no line for {}",
+                                                  fs::path(from->second).filename().string(), name)});
+        set_aside = true;
+      }
+      return std::nullopt;
+    }
     out.push_back(found->second);
   }
   return out;
+}
+
+/// Why modification times cannot be the capture times of `paths`, or
+/// empty when they can be: copies and touches give them, not captures.
+std::string implausible_mtimes(const std::vector<std::string>& paths, const std::vector<double>& mtimes) {
+  auto sorted = mtimes;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+    return "are not all different: files copied or touched together, not captures";
+  if (sorted.back() - sorted.front() < 1.0)
+    return fmt::format("all fall within {:.3f} s: files copied together, not captures",
+                       sorted.back() - sorted.front());
+  // Numbered files: their numbers say the capture order.
+  const bool numbered = std::all_of(paths.begin(), paths.end(), [](const std::string& p) {
+    return !family_and_number(fs::path(p).filename().string()).second.empty();
+  });
+  if (!numbered) return {};
+  std::vector<std::size_t> order(paths.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return numbered_before(paths[a], paths[b]); });
+  for (std::size_t k = 1; k < order.size(); ++k)
+    if (mtimes[order[k]] < mtimes[order[k - 1]])
+      return fmt::format("put {} before {}: files copied or touched out of order, not captures",
+                         fs::path(paths[order[k]]).filename().string(),
+                         fs::path(paths[order[k - 1]]).filename().string());
+  return {};
 }
 
 std::optional<double> time_in_name(const std::string& path) {
@@ -240,9 +308,12 @@ Timeline make_timeline(const std::vector<std::string>& paths, std::optional<doub
   if (interval) {
     for (std::size_t i = 0; i < n; ++i) times.push_back(static_cast<double>(i) * *interval);
     t.source = TimeSource::interval;
-  } else if (bool collection = false; auto m = manifest_times(paths, collection)) {
+  } else if (bool collection = false, set_aside = false;
+             auto m = manifest_times(paths, collection, t.warnings, set_aside)) {
     times = *m;
     t.source = collection ? TimeSource::collection : TimeSource::manifest;
+  } else if (set_aside) {
+    // The times.txt was there to say when; names and mtimes do not.
   } else {
     std::vector<double> named;
     for (const auto& p : paths)
@@ -257,12 +328,15 @@ Timeline make_timeline(const std::vector<std::string>& paths, std::optional<doub
         if (p == "-" || ::stat(p.c_str(), &st) != 0) break;
         mtimes.push_back(static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9);
       }
-      auto sorted = mtimes;
-      std::sort(sorted.begin(), sorted.end());
-      // Files copied together share one mtime: then it says nothing.
-      if (mtimes.size() == n && std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) {
-        times = mtimes;
-        t.source = TimeSource::mtime;
+      if (mtimes.size() == n) {
+        if (std::string why = implausible_mtimes(paths, mtimes); why.empty()) {
+          times = mtimes;
+          t.source = TimeSource::mtime;
+        } else {
+          const fs::path dir = fs::path(paths.front()).parent_path();
+          t.warnings.push_back(
+              {dir.empty() ? "." : dir.string(), 0, "the files' modification times " + why});
+        }
       }
     }
   }
@@ -372,6 +446,7 @@ Timeline drop_start(const Timeline& t, std::size_t skip, const std::optional<Sin
   Timeline out;
   out.source = t.source;
   out.reordered = t.reordered;
+  out.warnings = t.warnings;
   out.paths.assign(t.paths.begin() + static_cast<std::ptrdiff_t>(first), t.paths.end());
   if (t.known()) {
     const double base = t.seconds[first];

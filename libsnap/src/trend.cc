@@ -127,7 +127,7 @@ using Share = Tally::Share;
 bool grows_in_place(const Block& b) {
   bool seen = false;
   std::uint64_t prev = 0;
-  for (const BlockSide& side : b.sides) {
+  for (const BlockSide side : b.sides) {
     if (!side.present()) {
       prev = 0;
       continue;
@@ -161,6 +161,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     r.time_source = timeline.source;
   }
   r.reordered = timeline.reordered;
+  if (!timed && !timeline.warnings.empty()) r.time_note = timeline.warnings.front().message;
   if (timeline.epoch_ms.size() == n) r.epoch_ms = timeline.epoch_ms;
   std::vector<double> x(n);
   for (std::size_t i = 0; i < n; ++i) x[i] = timed ? r.seconds[i] : static_cast<double>(i);
@@ -175,11 +176,14 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   // process grew, so a page gained now and then never outranks megabytes.
   r.floor = static_cast<double>(o.floor.value_or(noise_floor(c, f)));
 
+  // A block's series is read from its sides when needed, not held: one
+  // buffer serves every block's analysis.
   r.blocks.reserve(c.blocks.size());
-  for (const Block& b : c.blocks)
-    r.blocks.push_back(
-        {&b, analyze(series([&](std::size_t i) { return b.sides[i].counters.value_or_zero(f); }), x, timed,
-                     r.floor)});
+  std::vector<double> y;
+  for (const Block& b : c.blocks) {
+    b.sides.values(f, y);
+    r.blocks.push_back({&b, analyze(y, Samples(b.sides, f), x, timed, r.floor)});
+  }
 
   // Links: blocks that grow in place by one allocation size, spread over
   // mappings. Blocks born once and flat after are the populations' (they
@@ -192,8 +196,10 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     }
     for (Link& l : link_blocks(c, candidates)) {
       std::vector<double> sum(n, 0.0);
-      for (std::size_t b : l.blocks)
-        for (std::size_t i = 0; i < n; ++i) sum[i] += r.blocks[b].stats.values[i];
+      for (std::size_t b : l.blocks) {
+        c.blocks[b].sides.values(f, y);
+        for (std::size_t i = 0; i < n; ++i) sum[i] += y[i];
+      }
       r.links.push_back({std::move(l), analyze(std::move(sum), x, timed, r.floor)});
     }
   }
@@ -223,6 +229,9 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   auto tally = [&](Tally& t, std::size_t k, std::size_t i, double v) {
     t.count[k] += 1;
     t.total[k] += v;
+    // Shares are of the first and the last snapshot: a block in neither
+    // (a churning mapping, born and gone in between) has none.
+    if (k != 0 && k != n - 1) return;
     Share& share = t.blocks[block_of[k][i]];
     if (k == 0) share.first += v, share.in_first = true;
     if (k == n - 1) share.last += v, share.in_last = true;
@@ -231,7 +240,11 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     const Snapshot& s = snaps[k];
     const auto& cats = c.categories[k];
     for (std::size_t i = 0; i < s.regions.size(); ++i) {
-      if (skip[k][i] || !in_populations(cats[i])) continue;
+      // File mappings of one shape, born one after another, are a leak too
+      // (segments mapped and never unmapped, a plugin dlopen'd again and
+      // again); files of every size together are what a process loads.
+      const bool by_shape_only = cats[i] == Category::file;
+      if (skip[k][i] || !(in_populations(cats[i]) || by_shape_only)) continue;
       const double v = static_cast<double>(s.regions[i].counters.value_or_zero(f));
       const Shape sh = shape_of(s, cats, i);
       auto [it, fresh] = shape_index.try_emplace(sh, shape_tallies.size());
@@ -240,6 +253,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
         shape_list.push_back(sh);
       }
       tally(shape_tallies[it->second], k, i, v);
+      if (by_shape_only) continue;
       const auto ci = static_cast<std::size_t>(cats[i]);
       if (ci >= category_index.size()) category_index.resize(ci + 1, SIZE_MAX);
       if (category_index[ci] == SIZE_MAX) {
@@ -332,7 +346,12 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     const BlockTrend& bt = r.blocks[b];
     if (folded[b] || !wanted(bt.block->category)) continue;
     Finding fd{&bt, nullptr, nullptr, bt.stats.verdict, bt.stats.growth, bt.stats.rate(), {}};
-    (is_growing(fd.verdict, fd.growth) ? growing : others).push_back(std::move(fd));
+    // The others are shown only with --all: a row for every block is what
+    // a churning series makes most of.
+    if (is_growing(fd.verdict, fd.growth))
+      growing.push_back(std::move(fd));
+    else if (o.all)
+      others.push_back(std::move(fd));
   }
   auto before = [&](const Finding& a, const Finding& b) {
     switch (o.order) {

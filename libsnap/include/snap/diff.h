@@ -21,6 +21,7 @@
 #include "snap/address_map.h"
 #include "snap/category.h"
 #include "snap/counters.h"
+#include "snap/sides.h"
 #include "snap/snapshot.h"
 
 namespace snap {
@@ -37,20 +38,13 @@ enum class Status {
 /// "new", "gone", "grown", ...
 std::string_view status_name(Status s);
 
-/// A block as one snapshot sees it.
-struct BlockSide {
-  Counters counters;          // sum over the block's regions in that snapshot
-  std::uint32_t regions = 0;  // 0: the block does not exist there
-  bool present() const { return regions != 0; }
-};
-
 struct Block {
   std::uint64_t start = 0;  // union of every member region, all snapshots
   std::uint64_t end = 0;
   Category category = Category::anon;
   std::string name;                   // the name of its largest region in the newest snapshot holding it
   Status status = Status::unchanged;  // first vs last snapshot
-  std::vector<BlockSide> sides;       // one per snapshot
+  Sides sides;                        // one per snapshot, stored where it exists
   std::vector<RegionRef> members;     // every region in it, by snapshot then address
   /// The threads whose stack pointer lies in the block, in the newest
   /// snapshot holding it that recorded threads: "worker-7 tid 5460".

@@ -20,6 +20,14 @@ enum class TimeSource {
 
 std::string_view time_source_name(TimeSource s);
 
+/// Times that were there and were set aside, said to the user: "SOURCE:LINE:
+/// MESSAGE" (LINE 0: none).
+struct TimeWarning {
+  std::string source;  // the times.txt, or the directory of the files
+  std::size_t line = 0;
+  std::string message;
+};
+
 struct Timeline {
   std::vector<std::string> paths;  // in time order
   /// Seconds since the first snapshot, one per path; empty when unknown.
@@ -34,6 +42,10 @@ struct Timeline {
   /// When the first snapshot was taken, seconds since the epoch: known
   /// when the times are the clock's (not --interval's spacing).
   std::optional<double> first_epoch;
+  /// Times found but not capture times (a times.txt without a line for
+  /// some file; modification times that are the copy's or the touch's):
+  /// the snapshot index is the axis then, as when none were found.
+  std::vector<TimeWarning> warnings;
   bool known() const { return !seconds.empty(); }
 };
 
@@ -50,9 +62,17 @@ std::string snapshot_number(const std::string& path);
 
 /// Capture times for `paths`, by precedence: `interval_seconds` (evenly
 /// spaced), then a times.txt beside the files, then times in the file
-/// names, then mtimes when they all differ. Snapshots are put in time
-/// order; equal times keep the given order. Every source but the interval
-/// also gives the wall-clock times (Timeline::epoch_ms).
+/// names, then mtimes. Snapshots are put in time order; equal times keep
+/// the given order. Every source but the interval also gives the
+/// wall-clock times (Timeline::epoch_ms).
+///
+/// A times.txt line is "NN EPOCH_MS" (blank lines and "#" comments aside),
+/// NN a file's number (compared as a number: "1" is "01"); a malformed line
+/// throws ParseError("DIR/times.txt:LINE: ..."). A times.txt without a line
+/// for one of the files is set aside with a warning, and so are mtimes
+/// that cannot be capture times: two equal (files copied or touched
+/// together), all within one second (copied), or out of the order of the
+/// files' numbers. Then no times are known.
 Timeline make_timeline(const std::vector<std::string>& paths, std::optional<double> interval_seconds);
 
 /// `epoch_ms` as ISO 8601 UTC with milliseconds: "2026-11-25T07:11:35.114Z".

@@ -39,6 +39,7 @@
 #include "snap/nmt.h"
 #include "snap/nmt_join.h"
 #include "snap/report.h"
+#include "snap/samples.h"
 #include "snap/timeline.h"
 
 namespace snap {
@@ -53,9 +54,13 @@ struct Fit {
   double r2 = 0;
 };
 Fit fit_line(std::span<const double> x, std::span<const double> y);
+inline Fit fit_line(std::span<const double> x, const Samples& y) {
+  const std::vector<double> v = y.dense();
+  return fit_line(x, v);
+}
 
 struct SeriesStats {
-  std::vector<double> values;
+  Samples values;  // a block's are read from its sides
   double growth = 0;  // last - first
   std::size_t steps_up = 0;
   double max_step = 0;      // the largest single increase
@@ -77,6 +82,10 @@ bool steadily_growing(Verdict v);
 
 /// The verdict rule above, on `y` against `x` (seconds or indexes).
 SeriesStats analyze(std::vector<double> y, std::span<const double> x, bool x_is_seconds, double floor);
+/// The same on `y`, whose values the result reads from `values` (a block's
+/// sides: y is `values` made whole, in a buffer the caller reuses).
+SeriesStats analyze(std::span<const double> y, Samples values, std::span<const double> x, bool x_is_seconds,
+                    double floor);
 
 struct BlockTrend {
   const Block* block = nullptr;
@@ -153,6 +162,8 @@ struct TrendReport {
   std::vector<std::int64_t> epoch_ms;      // wall-clock capture times (Timeline::epoch_ms); may be empty
   TimeSource time_source = TimeSource::none;
   bool reordered = false;  // the snapshots were given out of time order
+  /// Why times found were set aside (Timeline::warnings), when unknown.
+  std::string time_note;
   Comparison comparison;
   Field counter = Field::rss;
   std::string counter_note;

@@ -1,0 +1,82 @@
+// A block's sides: what each snapshot holds of it, stored only where it
+// exists. A series whose mappings churn (buffers unmapped and mapped again
+// elsewhere) makes nearly every mapping of every snapshot a block of its
+// own; a side per snapshot for each would grow with snapshots x mappings
+// (200 x 2,000 churning mappings: 19 GB), where the snapshots present are
+// what the input holds.
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "snap/counters.h"
+
+namespace snap {
+
+/// A block as one snapshot sees it.
+struct BlockSide {
+  Counters counters;          // sum over the block's regions in that snapshot
+  std::uint32_t regions = 0;  // 0: the block does not exist there
+  bool present() const { return regions != 0; }
+};
+
+/// One side per snapshot, read by value: an absent side is BlockSide{} (no
+/// regions, every counter unknown and 0), a known gap rather than a stored
+/// zero. Stored per present side: its snapshot, its region count, which
+/// counters it knows and their values (only the counters some side of the
+/// block knows), in one array.
+class Sides {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = BlockSide;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = BlockSide;
+    iterator(const Sides* s, std::size_t i) : s_(s), i_(i) {}
+    BlockSide operator*() const { return (*s_)[i_]; }
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const iterator& o) const { return i_ == o.i_; }
+
+   private:
+    const Sides* s_;
+    std::size_t i_;
+  };
+
+  Sides() = default;
+  /// `n` snapshots; `present` the sides where the block exists, by
+  /// ascending snapshot.
+  Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present);
+
+  std::size_t size() const { return n_; }
+  BlockSide operator[](std::size_t i) const;
+  BlockSide front() const { return (*this)[0]; }
+  BlockSide back() const { return (*this)[n_ - 1]; }
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, n_}; }
+  /// How many snapshots hold the block.
+  std::size_t present_count() const { return stride_ ? words_.size() / stride_ : 0; }
+  /// The `k`-th snapshot holding it (k < present_count()), and that side.
+  std::uint32_t present_snapshot(std::size_t k) const {
+    return static_cast<std::uint32_t>(words_[k * stride_] >> 32);
+  }
+  BlockSide present_side(std::size_t k) const;
+  /// The counter `f` of each snapshot (0 where absent), as doubles.
+  void values(Field f, std::vector<double>& out) const;
+
+ private:
+  std::uint32_t n_ = 0;
+  std::uint32_t mask_ = 0;    // the counters stored: those any side knows
+  std::uint32_t stride_ = 0;  // words per side: 2 + popcount(mask_)
+  // Per side: snapshot << 32 | regions, its known mask, its values.
+  std::vector<std::uint64_t> words_;
+};
+
+}  // namespace snap

@@ -1,0 +1,61 @@
+#include "snap/sides.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace snap {
+
+Sides::Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present)
+    : n_(static_cast<std::uint32_t>(n)) {
+  for (const auto& p : present) mask_ |= p.second.counters.known_mask();
+  stride_ = 2 + static_cast<std::uint32_t>(std::popcount(mask_));
+  words_.reserve(present.size() * stride_);
+  for (const auto& [snapshot, side] : present) {
+    words_.push_back(std::uint64_t{snapshot} << 32 | side.regions);
+    words_.push_back(side.counters.known_mask());
+    for (std::uint32_t m = mask_; m; m &= m - 1)
+      words_.push_back(side.counters.value_or_zero(static_cast<Field>(std::countr_zero(m))));
+  }
+}
+
+BlockSide Sides::present_side(std::size_t k) const {
+  const std::uint64_t* w = words_.data() + k * stride_;
+  BlockSide side;
+  side.regions = static_cast<std::uint32_t>(w[0]);
+  const auto known = static_cast<std::uint32_t>(w[1]);
+  std::size_t v = 2;
+  for (std::uint32_t m = mask_; m; m &= m - 1, ++v) {
+    const auto f = static_cast<Field>(std::countr_zero(m));
+    if ((known >> static_cast<unsigned>(f)) & 1u) side.counters.set(f, w[v]);
+  }
+  return side;
+}
+
+BlockSide Sides::operator[](std::size_t i) const {
+  // Binary search over the sides present, by snapshot.
+  std::size_t lo = 0, hi = present_count();
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    const std::uint32_t s = present_snapshot(mid);
+    if (s == i) return present_side(mid);
+    if (s < i)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return {};
+}
+
+void Sides::values(Field f, std::vector<double>& out) const {
+  out.assign(n_, 0.0);
+  const auto bit = static_cast<unsigned>(f);
+  if (!((mask_ >> bit) & 1u)) return;
+  // The value's place among the stored counters.
+  const std::size_t v = 2 + static_cast<std::size_t>(std::popcount(mask_ & ((1u << bit) - 1)));
+  for (std::size_t k = 0; k < present_count(); ++k) {
+    const std::uint64_t* w = words_.data() + k * stride_;
+    out[w[0] >> 32] = static_cast<double>(w[v]);
+  }
+}
+
+}  // namespace snap
