@@ -722,14 +722,16 @@ TEST_CASE("pmapX-header-footer-only") {
 // ---------------------------------------------------------------------------
 // 9. Control bytes in names and command lines never reach the terminal.
 
-TEST_CASE("printable() escapes exactly the C0 controls and DEL") {
+TEST_CASE("printable() escapes the C0 controls, DEL, a lone byte >= 0x80 and the backslash") {
   for (int c = 0; c < 256; ++c) {
     CAPTURE(c);
     const std::string in(1, static_cast<char>(c));
-    if (c < 0x20 || c == 0x7f)
-      CHECK(snap::printable(in) == fmt::format("\\x{:02x}", c));
+    if (c < 0x20 || c >= 0x7f)
+      CHECK(snap::printable(in) == fmt::format("\\x{:02x}", c));  // alone, >= 0x80 is no UTF-8
+    else if (c == '\\')
+      CHECK(snap::printable(in) == "\\\\");
     else
-      CHECK(snap::printable(in) == in);  // bytes >= 0x80 (cp1252, UTF-8) stay as they are
+      CHECK(snap::printable(in) == in);
   }
 }
 
@@ -852,31 +854,39 @@ TEST_CASE("maps-nul-line") {
   const snap::ParseError e = parse_error_of("maps-nul-line");
   CHECK(e.line() == 2);
   CHECK(e.column() == 1);
-  CHECK(e.reason() == "expected address range START-END, got \"\\x00\\x00\"");
+  CHECK(e.reason() == std::string("expected address range START-END, got \"\0\0\"", 42));  // as read
+  CHECK(std::string(e.what()) == "maps-nul-line:2: expected address range START-END, got \"\\x00\\x00\"");
   CHECK_FALSE(has_control_bytes(e.what()));
 }
 
 TEST_CASE("smaps-nul-in-key") {
   const snap::ParseError e = parse_error_of("smaps-nul-in-key");
   CHECK(e.line() == 3);
-  CHECK(e.reason() == "expected a number for Rss, got \"\\x00\"");
+  CHECK(e.reason() == std::string("expected a number for Rss, got \"\0\"", 34));
+  CHECK(std::string(e.what()) == "smaps-nul-in-key:3: expected a number for Rss, got \"\\x00\"");
 }
 
 TEST_CASE("smaps-nul-in-value") {
   const snap::ParseError e = parse_error_of("smaps-nul-in-value");
   CHECK(e.line() == 3);
-  CHECK(e.reason() == "expected a number for Rss, got \"4\\x00\"");
+  CHECK(e.reason() == std::string("expected a number for Rss, got \"4\0\"", 35));
+  CHECK(std::string(e.what()) == "smaps-nul-in-value:3: expected a number for Rss, got \"4\\x00\"");
 }
 
 TEST_CASE("maps-cp1252-name") {
   const snap::Snapshot s = parse("maps-cp1252-name");
   REQUIRE(s.regions.size() == 1);
   const std::string name = "/opt/caf\xe9/lib\x80\x9f.so";
+  const std::string escaped = "/opt/caf\\xe9/lib\\x80\\x9f.so";  // not UTF-8: each byte escaped
   CHECK(s.regions[0].name == name);
-  CHECK(snap::printable(name) == name);
+  CHECK(snap::printable(name) == escaped);
   const Emitted e = emit_all({s, s});
-  check_emitted(e);  // JSON replaces invalid UTF-8 rather than throwing
-  CHECK(contains(e.kib, name));
+  check_emitted(e);
+  CHECK(contains(e.kib, escaped));
+  CHECK_FALSE(contains(e.kib, name));
+  // JSON: the escaped form, and the bytes in hex.
+  CHECK(json_block(e, 0x1000)["name"] == escaped);
+  CHECK(json_block(e, 0x1000)["name_hex"] == "2f6f70742f636166e92f6c6962809f2e736f");
 }
 
 TEST_CASE("pmapX-cp1252") {
@@ -889,7 +899,8 @@ TEST_CASE("pmapX-cp1252") {
   CHECK(s.regions[0].counters.get(Field::rss) == std::optional<std::uint64_t>(4 * KiB));
   const Emitted e = emit_all({s, s});
   check_emitted(e);
-  CHECK(contains(e.kib, "/opt/caf\xe9/lib\x93x\x94.so"));
+  CHECK(contains(e.kib, "/opt/caf\\xe9/lib\\x93x\\x94.so"));
+  CHECK(contains(e.kib, "pid 1234: /opt/caf\\xe9/bin"));
 }
 
 TEST_CASE("maps-top-of-space") {
