@@ -1,4 +1,5 @@
 #include <functional>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -41,26 +42,29 @@ void dump_item(std::string& out, const ordered_json& item) {
   out += "    ";
   for (char ch : text) {
     out += ch;
-    if (ch == '\n') out += "    ";  // a string's own newlines are written as \n
+    if (ch == '\n') out += "    ";  // every raw newline is a line break: strings hold theirs as \n
   }
 }
 
-/// Writes `doc` (dumped with indent 2) with the top-level array under `key`,
-/// empty in `doc`, filled by `each(i, item)` for i in [0, n): one item at a
-/// time, flushed after each.
+/// A top-level array of the document, written item by item: `item(i)` for
+/// i in [0, n).
 struct Streamed {
   const char* key;
   std::size_t n;
   std::function<ordered_json(std::size_t)> item;
 };
 
+/// Writes `doc` as doc.dump(2) would, with each of `arrays` (empty in `doc`,
+/// in document order) filled in one item at a time, flushed after each: the
+/// items never exist all at once.
 void dump_streamed(std::string& out, const ordered_json& doc, const std::vector<Streamed>& arrays,
                    const Flush& flush) {
   const std::string text = doc.dump(2, ' ', false, kReplace);
   std::size_t from = 0;
   for (const Streamed& a : arrays) {
     const std::string mark = fmt::format("\n  \"{}\": []", a.key);
-    const std::size_t at = text.find(mark, from);
+    const std::size_t at = text.find(mark, from);  // top-level keys alone sit at indent 2
+    if (at == std::string::npos) throw std::logic_error("emit_json: no empty array " + mark);
     const std::size_t open = at + mark.size() - 1;  // at the ']'
     out.append(text, from, open - from);
     from = open;
