@@ -263,3 +263,27 @@ TEST_CASE("growth of 2^63 bytes or more is marked saturated") {
   CHECK_FALSE(j["totals"]["mappings"].contains("saturated"));
   for (const auto& b : j["blocks"]) CHECK_FALSE(b["counters"]["size"].contains("saturated"));  // each fits
 }
+
+TEST_CASE("a trend (three snapshots): text, JSON and CSV alike") {
+  const std::string series = "collected/smaps.0001 collected/smaps.0001 collected/smaps.0002";
+  const auto text = run_tool(SNAPDIFF_EXE, series, kDir, kEnv);
+  CHECK(terminal_safe(text.out));
+  CHECK(terminal_safe(text.err));
+  CHECK(lines(text.out).at(0) ==
+        "3 snapshots: collected/smaps.0001 .. collected/smaps.0002  (smaps, pid 15034: " + kCommandShown + ")");
+  CHECK(contains(text.out, "  file      7f4a7c5fc000-7f4a7c6fc000    1/2  " + kEvilShown + "\n"));
+  CHECK(contains(text.out, "\nThreads by name: " + kThreadShown + ": 0 -> 1\n"));
+
+  const auto json = run_tool(SNAPDIFF_EXE, "--json " + series, kDir, kEnv);
+  const auto j = nlohmann::json::parse(json.out);
+  bool evil = false;
+  for (const auto& f : j["findings"])
+    if (f.value("start", "") == "0x7f4a7c5fc000") {
+      evil = true;
+      CHECK(json_name(f, "name") == kEvilRaw);
+    }
+  CHECK(evil);
+
+  const auto csv = run_tool(SNAPDIFF_EXE, "--csv " + series, kDir, kEnv);
+  CHECK(contains(csv.out, ",block,stepwise,file,0x7f4a7c5fc000,0x7f4a7c6fc000,\"" + kEvilRaw + "\",rss,65536\r\n"));
+}
