@@ -12,12 +12,14 @@ using snap::unescape;
 
 TEST_CASE("printable(): printable UTF-8 passes, controls and invalid bytes become \\xNN") {
   CHECK(printable("/usr/lib/libc.so.6") == "/usr/lib/libc.so.6");
-  CHECK(printable("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\x9b") == "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\x9b");
+  CHECK(printable("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\x9b") ==
+        "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\x9b");
   // The attacks: an OSC window title, a clear screen, C1 CSI (U+009B) and
   // its SGR, a newline, DEL.
   CHECK(printable("\x1b]0;pwned\x07") == "\\x1b]0;pwned\\x07");
   CHECK(printable("\x1b[2J") == "\\x1b[2J");
-  CHECK(printable("\xc2\x9b" "31m") == "\\xc2\\x9b31m");
+  CHECK(printable("\xc2\x9b"
+                  "31m") == "\\xc2\\x9b31m");
   CHECK(printable("\xc2\x85") == "\\xc2\\x85");  // NEL, the last C1 but one
   CHECK(printable("\xc2\xa0") == "\xc2\xa0");    // U+00A0, the first after C1: printable
   CHECK(printable("a\nb\x7f") == "a\\x0ab\\x7f");
@@ -30,10 +32,12 @@ TEST_CASE("printable(): printable UTF-8 passes, controls and invalid bytes becom
   CHECK(printable("\xe0\x80\xaf") == "\\xe0\\x80\\xaf");
   CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");
   CHECK(printable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");
-  CHECK(printable("\x80" "a") == "\\x80a");
+  CHECK(printable("\x80"
+                  "a") == "\\x80a");
   // Line separators and the bidirectional controls that reorder what a
   // reader sees (U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LRI).
-  CHECK(printable("a\xe2\x80\xa8" "b") == "a\\xe2\\x80\\xa8b");
+  CHECK(printable("a\xe2\x80\xa8"
+                  "b") == "a\\xe2\\x80\\xa8b");
   CHECK(printable("x\xe2\x80\xaegpj.exe") == "x\\xe2\\x80\\xaegpj.exe");
   CHECK(printable("\xe2\x81\xa6") == "\\xe2\\x81\\xa6");
   // The backslash, so that "\x1b" written by a program is not ESC.
@@ -55,7 +59,9 @@ TEST_CASE("unescape(printable(s)) == s for every string of one and two bytes") {
       REQUIRE(snap::valid_utf8(p));
     }
   }
-  const std::string hostile = "evil-\x1b]0;pwned\x07\x1b[2J\xc2\x9b" "31m\xff\xfe\nx\\y\\x41";
+  const std::string hostile =
+      "evil-\x1b]0;pwned\x07\x1b[2J\xc2\x9b"
+      "31m\xff\xfe\nx\\y\\x41";
   CHECK(unescape(printable(hostile)) == hostile);
 }
 

@@ -31,7 +31,8 @@ const std::string kEnv = "NO_COLOR=1 LC_ALL=C.UTF-8";
 // smaps holds the file name as the kernel writes it: the newline as the
 // four characters \012, everything else as it is.
 const std::string kEvilRaw =
-    "/tmp/snap-hostile-names/evil-\x1b]0;pwned\x07\x1b[2J\xc2\x9b" "31m\xff\xfe\\012x\\y";
+    "/tmp/snap-hostile-names/evil-\x1b]0;pwned\x07\x1b[2J\xc2\x9b"
+    "31m\xff\xfe\\012x\\y";
 const std::string kEvilShown =
     "/tmp/snap-hostile-names/evil-\\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b31m\\xff\\xfe\\\\012x\\\\y";
 // The command line as snapcollect's manifest holds it (the \xff argument was
@@ -68,7 +69,8 @@ bool terminal_safe(std::string_view s) {
 
 std::string from_hex(std::string_view hex) {
   std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
   return out;
 }
 
@@ -120,16 +122,18 @@ TEST_CASE("snapdiff: a hostile file name, command line and thread name, escaped 
   CHECK(l[0] == "before: collected/smaps.0001  (smaps, pid 15034: " + kCommandShown + ", 14 mappings)");
   CHECK(l[1] == "after:  collected/smaps.0002  (smaps, pid 15034: " + kCommandShown + ", 16 mappings)");
   CHECK(l[4] == "2 blocks grew, by +1920K Rss in total:");
-  CHECK(l[6] == " +960K     64K  1024K  +1500%  grown   file      7f4a7c4fc000-7f4a7c5fc000  "
-                "/tmp/snap-hostile-names/=HYPERLINK(\"x\",\"y\")");
+  CHECK(l[6] ==
+        " +960K     64K  1024K  +1500%  grown   file      7f4a7c4fc000-7f4a7c5fc000  "
+        "/tmp/snap-hostile-names/=HYPERLINK(\"x\",\"y\")");
   CHECK(l[7] == " +960K     64K  1024K  +1500%  grown   file      7f4a7c5fc000-7f4a7c6fc000  " + kEvilShown);
   CHECK(l[8] == "Threads by name: " + kThreadShown + ": 0 -> 1");
 
   // --all lists the new thread's stack under its name.
   const auto all = run_tool(SNAPDIFF_EXE, "--all collected/smaps.0001 collected/smaps.0002", kDir, kEnv);
   CHECK(terminal_safe(all.out));
-  CHECK(contains(all.out, "   +8K      0K     8K     n/a  new        thread-stack  7f4a7bcfc000-7f4a7c4fc000"
-                          "          [\\x1b[2J\\xc2\\x9bthr\xef\xbf\xbd tid 15040]\n"));
+  CHECK(contains(all.out,
+                 "   +8K      0K     8K     n/a  new        thread-stack  7f4a7bcfc000-7f4a7c4fc000"
+                 "          [\\x1b[2J\\xc2\\x9bthr\xef\xbf\xbd tid 15040]\n"));
 }
 
 TEST_CASE("snapdiff DIR: the note that names the process escapes its command line") {
@@ -154,8 +158,10 @@ TEST_CASE("snapshow: the hostile name in the top mappings") {
   const auto r = run_tool(SNAPSHOW_EXE, "collected/smaps.0002", kDir, kEnv);
   CHECK(r.status == 0);
   CHECK(terminal_safe(r.out));
-  CHECK(contains(r.out, "\n1024K  1024K  1024K  1024K    0K  1024K  rw-s   file          "
-                        "7f4a7c5fc000-7f4a7c6fc000  " + kEvilShown + "\n"));
+  CHECK(contains(r.out,
+                 "\n1024K  1024K  1024K  1024K    0K  1024K  rw-s   file          "
+                 "7f4a7c5fc000-7f4a7c6fc000  " +
+                     kEvilShown + "\n"));
 }
 
 TEST_CASE("CSV: control bytes quoted, formulas neutralised") {
@@ -164,14 +170,16 @@ TEST_CASE("CSV: control bytes quoted, formulas neutralised") {
   CHECK(terminal_safe(smaps.err));
   // pmap shows a file's base name: a cell that would start with =.
   const auto pmap = run_tool(SNAPDIFF_EXE, "--csv pmap-x.01 pmap-x.02", kDir, kEnv);
-  CHECK(contains(pmap.out, "\r\n0x7f4a7c4fc000,0x7f4a7c5fc000,grown,file,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",1,1,"));
+  CHECK(contains(pmap.out,
+                 "\r\n0x7f4a7c4fc000,0x7f4a7c5fc000,grown,file,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",1,1,"));
 }
 
 TEST_CASE("JSON: every name comes back as its bytes") {
   const auto r = run_tool(SNAPDIFF_EXE, "--json --all collected", kDir, kEnv);
   const auto j = nlohmann::json::parse(r.out);
   CHECK(json_name(j["snapshots"][0], "command") ==
-        "./hostile-names hostile-names.log /tmp/snap-hostile-names \x1b]0;owned\x07 \x1b[2J \xc2\x9b" "31mred "
+        "./hostile-names hostile-names.log /tmp/snap-hostile-names \x1b]0;owned\x07 \x1b[2J \xc2\x9b"
+        "31mred "
         "\xef\xbf\xbd a\nb");
   bool evil = false, thread = false;
   for (const auto& b : j["blocks"]) {
@@ -179,7 +187,8 @@ TEST_CASE("JSON: every name comes back as its bytes") {
       evil = true;
       CHECK(json_name(b, "name") == kEvilRaw);
       CHECK(b["name_hex"] ==
-            "2f746d702f736e61702d686f7374696c652d6e616d65732f6576696c2d1b5d303b70776e6564071b5b324ac29b33316dfffe5c303"
+            "2f746d702f736e61702d686f7374696c652d6e616d65732f6576696c2d1b5d303b70776e6564071b5b324ac29b33316d"
+            "fffe5c303"
             "132785c79");
       for (const auto& m : b["members"]) CHECK(json_name(m, "name") == kEvilRaw);
     }
@@ -214,13 +223,15 @@ TEST_CASE("errors and warnings: file names and the quoted input escaped") {
 
   auto r = run_tool(SNAPDIFF_EXE, "\"$(printf '\\033]0;t\\007\\033[2J\\302\\233.smaps')\" bad", dir, kEnv);
   CHECK(r.status == 2);
-  CHECK(r.err ==
-        "snapdiff: \\x1b]0;t\\x07\\x1b[2J\\xc2\\x9b.smaps:1: not a snapshot in any known format (tried smaps, "
-        "smaps_rollup, maps, pmap, pmap -x, pmap -X/-XX, pmap -d, Solaris pmap -x); line 1: \"hello\"\n");
+  CHECK(
+      r.err ==
+      "snapdiff: \\x1b]0;t\\x07\\x1b[2J\\xc2\\x9b.smaps:1: not a snapshot in any known format (tried smaps, "
+      "smaps_rollup, maps, pmap, pmap -x, pmap -X/-XX, pmap -d, Solaris pmap -x); line 1: \"hello\"\n");
 
   r = run_tool(SNAPDIFF_EXE, "\"$(printf 'cut\\033[2J')\" \"$(printf 'cut\\033[2J')\"", dir, kEnv);
   CHECK(lines(r.err).at(0) ==
-        "snapdiff: cut\\x1b[2J:2: warning: last line cut short (no newline), ignored: expected permissions like "
+        "snapdiff: cut\\x1b[2J:2: warning: last line cut short (no newline), ignored: expected permissions "
+        "like "
         "\"rw-p\", got \"r\"");
   CHECK(terminal_safe(r.out));
 
@@ -248,7 +259,9 @@ TEST_CASE("growth of 2^63 bytes or more is marked saturated") {
   const auto text = run_tool(SNAPDIFF_EXE, "-h maps-one-high maps-two-huge", regress, kEnv);
   CHECK(contains(text.out, "\n2 blocks grew, by >=+8.0E Accessible in total:\n"));
   CHECK(contains(text.out, "\nSize        4.0K   8.0E  >=+8.0E\n"));
-  CHECK(contains(text.out, "        +4.0E      0B   4.0E  n/a  new     anon      0-4000000000000000"));  // exact: no mark
+  CHECK(
+      contains(text.out,
+               "        +4.0E      0B   4.0E  n/a  new     anon      0-4000000000000000"));  // exact: no mark
   const auto kib = run_tool(SNAPDIFF_EXE, "maps-one-high maps-two-huge", regress, kEnv);
   CHECK(contains(kib.out, "\n2 blocks grew, by >=+9007199254740992K Accessible in total:\n"));
   // The shrink the other way: at least 2^63 less.
@@ -270,7 +283,8 @@ TEST_CASE("a trend (three snapshots): text, JSON and CSV alike") {
   CHECK(terminal_safe(text.out));
   CHECK(terminal_safe(text.err));
   CHECK(lines(text.out).at(0) ==
-        "3 snapshots: collected/smaps.0001 .. collected/smaps.0002  (smaps, pid 15034: " + kCommandShown + ")");
+        "3 snapshots: collected/smaps.0001 .. collected/smaps.0002  (smaps, pid 15034: " + kCommandShown +
+            ")");
   CHECK(contains(text.out, "  file      7f4a7c5fc000-7f4a7c6fc000    1/2  " + kEvilShown + "\n"));
   CHECK(contains(text.out, "\nThreads by name: " + kThreadShown + ": 0 -> 1\n"));
 
@@ -285,5 +299,6 @@ TEST_CASE("a trend (three snapshots): text, JSON and CSV alike") {
   CHECK(evil);
 
   const auto csv = run_tool(SNAPDIFF_EXE, "--csv " + series, kDir, kEnv);
-  CHECK(contains(csv.out, ",block,stepwise,file,0x7f4a7c5fc000,0x7f4a7c6fc000,\"" + kEvilRaw + "\",rss,65536\r\n"));
+  CHECK(contains(csv.out,
+                 ",block,stepwise,file,0x7f4a7c5fc000,0x7f4a7c6fc000,\"" + kEvilRaw + "\",rss,65536\r\n"));
 }

@@ -51,7 +51,8 @@ inline void exit_on_sigbus(std::string_view tool) {
 /// Prints "TOOL: MESSAGE" (escaped: it may quote an argument) and the
 /// --help hint, exits 2.
 [[noreturn]] inline void usage_error(std::string_view tool, const std::string& message) {
-  std::cerr << tool << ": " << snap::printable(message) << "\nTry '" << tool << " --help' for more information.\n";
+  std::cerr << tool << ": " << snap::printable(message) << "\nTry '" << tool
+            << " --help' for more information.\n";
   std::exit(kTrouble);
 }
 
@@ -84,7 +85,8 @@ inline std::size_t count(std::string_view tool, std::string_view option, const s
 /// FILE and the message escaped (snap/escape.h).
 inline std::string warning(std::string_view tool, std::string_view file, std::size_t line,
                            std::string_view message) {
-  if (line == 0) return fmt::format("{}: {}: warning: {}\n", tool, snap::printable(file), snap::printable(message));
+  if (line == 0)
+    return fmt::format("{}: {}: warning: {}\n", tool, snap::printable(file), snap::printable(message));
   return fmt::format("{}: {}:{}: warning: {}\n", tool, snap::printable(file), line, snap::printable(message));
 }
 

@@ -338,8 +338,9 @@ int main(int argc, char** argv) {
     if (dropping) {
       const std::size_t given = timeline.paths.size();
       timeline = snap::drop_start(timeline, args.skip, ch.since);
-      std::cerr << snap::cli::say("snapdiff", fmt::format("note: comparing {} of {} snapshots, from {}",
-                                                          timeline.paths.size(), given, timeline.paths.front()));
+      std::cerr << snap::cli::say(
+          "snapdiff", fmt::format("note: comparing {} of {} snapshots, from {}", timeline.paths.size(), given,
+                                  timeline.paths.front()));
     }
     const bool trend = timeline.paths.size() > 2;
 
@@ -411,11 +412,11 @@ int main(int argc, char** argv) {
           out += script;
         } else {
           write_new_file(args.gdb, script);
-          std::cerr << snap::cli::say("snapdiff", fmt::format("wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}",
-                                                              args.gdb, plan.ranges.size(),
-                                                              plan.ranges.size() == 1 ? "" : "s",
-                                                              snap::format_iec(bytes),
-                                                              plan.pid ? std::to_string(*plan.pid) : "PID", args.gdb));
+          std::cerr << snap::cli::say(
+              "snapdiff",
+              fmt::format("wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}", args.gdb,
+                          plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s", snap::format_iec(bytes),
+                          plan.pid ? std::to_string(*plan.pid) : "PID", args.gdb));
         }
       }
     }
@@ -450,7 +451,8 @@ int main(int argc, char** argv) {
     // kernel takes the whole heap back at once.
     int status = trend_report ? trend_report->exit_status() : diff->exit_status();
     if (gate) {
-      std::cerr << snap::cli::say("snapdiff", fmt::format("gate {}: {}", gate->tripped ? "failed" : "passed", gate->reason));
+      std::cerr << snap::cli::say(
+          "snapdiff", fmt::format("gate {}: {}", gate->tripped ? "failed" : "passed", gate->reason));
       status = gate->tripped ? 1 : 0;
     }
     std::_Exit(status);

@@ -10,11 +10,11 @@ namespace snap {
 std::string csv_escape(std::string_view field) {
   // A spreadsheet runs a cell that starts with = + - @ (or a tab or CR
   // before one) as a formula: a leading ' makes it text.
-  const bool formula = !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;
+  const bool formula =
+      !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;
   // Quoted when it holds a separator, a quote, any control byte or bytes
   // that are not UTF-8: inside quotes every byte is data (RFC 4180).
-  const bool quote = formula || !valid_utf8(field) ||
-                     std::any_of(field.begin(), field.end(), [](char ch) {
+  const bool quote = formula || !valid_utf8(field) || std::any_of(field.begin(), field.end(), [](char ch) {
                        const auto u = static_cast<unsigned char>(ch);
                        return u < 0x20 || u == 0x7f || ch == ',' || ch == '"';
                      });

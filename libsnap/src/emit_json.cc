@@ -161,8 +161,10 @@ void emit_json(std::string& out, const DiffReport& r, const Flush& flush) {
     for (const RegionRef& m : b->members) {
       if (m.snapshot != 0 && m.snapshot != last) continue;
       const Region& reg = r.snapshots[m.snapshot]->regions[m.region];
-      ordered_json mj = {
-          {"snapshot", m.snapshot}, {"start", hex(reg.start)}, {"end", hex(reg.end)}, {"perms", reg.perms.str()}};
+      ordered_json mj = {{"snapshot", m.snapshot},
+                         {"start", hex(reg.start)},
+                         {"end", hex(reg.end)},
+                         {"perms", reg.perms.str()}};
       detail::put_text(mj, "name", reg.name);
       members.push_back(std::move(mj));
     }

@@ -24,10 +24,10 @@ void emit_nmt_text(std::string& out, const NmtJoin& n, const Comparison& c, cons
   };
 
   out += '\n';
-  const std::string files = n.first_map == n.last_map
-                                ? printable(n.last_map->source)
-                                : fmt::format("{} -> {}", printable(n.first_map->source),
-                                              printable(n.last_map->source));
+  const std::string files =
+      n.first_map == n.last_map
+          ? printable(n.last_map->source)
+          : fmt::format("{} -> {}", printable(n.first_map->source), printable(n.last_map->source));
   if (n.by_address) {
     fmt::format_to(it, "NMT ({}):\n", files);
     fmt::format_to(it, "  {} growth inside NMT's reserved ranges:  {}\n", key, delta(n.inside));

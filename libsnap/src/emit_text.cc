@@ -99,7 +99,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
     fmt::format_to(std::back_inserter(out),
                    "({} snapshots; blocks joined across all, compared first to last)\n", r.snapshots.size());
   if (!r.sort_note.empty()) fmt::format_to(std::back_inserter(out), "note: {}\n", printable(r.sort_note));
-  if (auto s = check_startup(*r.snapshots.front()); s && s->in_startup) out += "note: " + printable(s->note) + '\n';
+  if (auto s = check_startup(*r.snapshots.front()); s && s->in_startup)
+    out += "note: " + printable(s->note) + '\n';
   out += '\n';
 
   const std::uint64_t threshold = std::max(r.floor, r.options.min_growth);

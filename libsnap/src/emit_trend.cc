@@ -108,8 +108,8 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
   const Snapshot& first = *r.snapshots.front();
   const Snapshot& last = *r.snapshots.back();
 
-  fmt::format_to(it, "{} snapshots: {} .. {}  ({}", r.snapshots.size(), printable(first.source), printable(last.source),
-                 format_name(last.format));
+  fmt::format_to(it, "{} snapshots: {} .. {}  ({}", r.snapshots.size(), printable(first.source),
+                 printable(last.source), format_name(last.format));
   if (last.pid) fmt::format_to(it, ", pid {}", *last.pid);
   if (!last.command.empty()) fmt::format_to(it, ": {}", printable(last.command));
   out += ")\n";
@@ -364,8 +364,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
                            {"eta_unit", r.times_known() ? "seconds" : "snapshots"}});
   doc["projections"] = std::move(projections);
   ordered_json groups = ordered_json::array();
-  for (const ThreadGroup& g : r.comparison.threads)
-  {
+  for (const ThreadGroup& g : r.comparison.threads) {
     groups.push_back({{"pattern", nullptr}, {"counts", g.counts}});
     detail::put_text(groups.back(), "pattern", g.pattern);
   }
