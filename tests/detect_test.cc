@@ -80,7 +80,7 @@ TEST_CASE("every capture in testdata is detected as its format") {
   CHECK(seen[Format::smaps_rollup] == 18);
   CHECK(seen[Format::maps] == 18);
   CHECK(seen[Format::pmap] == 19);  // 18 procps + solaris/pmap.txt
-  CHECK(seen[Format::pmap_x] == 99);  // with file-mmap-leak 8
+  CHECK(seen[Format::pmap_x] == 101);  // with file-mmap-leak 8, hostile-names 2
   CHECK(seen[Format::pmap_X] == 36);  // -X and -XX
   CHECK(seen[Format::pmap_d] == 4);
   CHECK(seen[Format::solaris_pmap_x] == 1);

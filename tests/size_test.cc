@@ -44,5 +44,8 @@ TEST_CASE("format_delta: always signed") {
   CHECK(format_delta(2304 * 1024, SizeStyle::kib) == "+2304K");
   CHECK(format_delta(-2304 * 1024, SizeStyle::kib) == "-2304K");
   CHECK(format_delta(-(2ll << 30), SizeStyle::human) == "-2.0G");
-  CHECK(format_delta(INT64_MIN, SizeStyle::kib) == "-9007199254740992K");
+  // At the int64 limit a delta is marked: it may be saturated ("at least").
+  CHECK(format_delta(INT64_MIN, SizeStyle::kib) == "<=-9007199254740992K");
+  CHECK(format_delta(INT64_MAX, SizeStyle::human) == ">=+8.0E");
+  CHECK(format_delta(INT64_MIN + 1, SizeStyle::kib) == "-9007199254740992K");
 }

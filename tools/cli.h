@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include "snap/escape.h"
 #include "snap/version.h"
 
 namespace snap::cli {
@@ -47,9 +48,11 @@ inline void exit_on_sigbus(std::string_view tool) {
   ::sigaction(SIGBUS, &sa, nullptr);
 }
 
-/// Prints "TOOL: MESSAGE" and the --help hint, exits 2.
+/// Prints "TOOL: MESSAGE" (escaped: it may quote an argument) and the
+/// --help hint, exits 2.
 [[noreturn]] inline void usage_error(std::string_view tool, const std::string& message) {
-  std::cerr << tool << ": " << message << "\nTry '" << tool << " --help' for more information.\n";
+  std::cerr << tool << ": " << snap::printable(message) << "\nTry '" << tool
+            << " --help' for more information.\n";
   std::exit(kTrouble);
 }
 
@@ -78,11 +81,19 @@ inline std::size_t count(std::string_view tool, std::string_view option, const s
   return static_cast<std::size_t>(std::stoull(text));
 }
 
-/// "TOOL: FILE:LINE: warning: ..." (without LINE when the warning has none).
+/// "TOOL: FILE:LINE: warning: ..." (without LINE when the warning has none),
+/// FILE and the message escaped (snap/escape.h).
 inline std::string warning(std::string_view tool, std::string_view file, std::size_t line,
                            std::string_view message) {
-  if (line == 0) return fmt::format("{}: {}: warning: {}\n", tool, file, message);
-  return fmt::format("{}: {}:{}: warning: {}\n", tool, file, line, message);
+  if (line == 0)
+    return fmt::format("{}: {}: warning: {}\n", tool, snap::printable(file), snap::printable(message));
+  return fmt::format("{}: {}:{}: warning: {}\n", tool, snap::printable(file), line, snap::printable(message));
+}
+
+/// "TOOL: MESSAGE\n" with MESSAGE escaped: notes name files and quote
+/// what programs wrote.
+inline std::string say(std::string_view tool, std::string_view message) {
+  return fmt::format("{}: {}\n", tool, snap::printable(message));
 }
 
 struct Help {

@@ -341,7 +341,7 @@ int main(int argc, char** argv) {
   try {
     std::vector<std::string> notes;
     std::vector<std::string> files = snap::expand_inputs(args.files, notes);
-    for (const auto& n : notes) std::cerr << "snapdiff: " << n << '\n';
+    for (const auto& n : notes) std::cerr << snap::cli::say("snapdiff", n);
     if (files.size() < 2) usage_error("give two snapshots, or more for a trend");
     const bool dropping = args.skip > 0 || ch.since;
     snap::Timeline timeline;
@@ -353,8 +353,9 @@ int main(int argc, char** argv) {
     if (dropping) {
       const std::size_t given = timeline.paths.size();
       timeline = snap::drop_start(timeline, args.skip, ch.since);
-      std::cerr << fmt::format("snapdiff: note: comparing {} of {} snapshots, from {}\n", timeline.paths.size(),
-                               given, timeline.paths.front());
+      std::cerr << snap::cli::say(
+          "snapdiff", fmt::format("note: comparing {} of {} snapshots, from {}", timeline.paths.size(), given,
+                                  timeline.paths.front()));
     }
 
     // Read (mapped and parsed) on the machine's cores; warnings in order.
@@ -397,13 +398,13 @@ int main(int argc, char** argv) {
       if (directory || !recorded.nmt_files.empty()) {
         std::vector<std::string> nmt_notes;
         nmts = snap::read_found_nmt(timeline.paths, recorded.nmt_files, nmt_notes);
-        for (const auto& n : nmt_notes) std::cerr << "snapdiff: note: " << n << '\n';
+        for (const auto& n : nmt_notes) std::cerr << snap::cli::say("snapdiff", "note: " + n);
       }
     }
     ch.diff.nmt = nmts;
     for (const auto& n : snap::check_comparable(snaps))
       std::cerr << (n.warning ? snap::cli::warning("snapdiff", n.source, 0, n.message)
-                              : fmt::format("snapdiff: {}: note: {}\n", n.source, n.message));
+                              : snap::cli::say("snapdiff", fmt::format("{}: note: {}", n.source, n.message)));
 
     std::optional<snap::DiffReport> diff;
     std::optional<snap::TrendReport> trend_report;
@@ -424,7 +425,7 @@ int main(int argc, char** argv) {
     std::string out;
     if (args.ranges || !args.gdb.empty()) {
       snap::DumpPlan plan = snap::plan_dumps(snaps, growing, ch.dump);
-      for (const auto& n : plan.notes) std::cerr << "snapdiff: note: " << n << '\n';
+      for (const auto& n : plan.notes) std::cerr << snap::cli::say("snapdiff", "note: " + n);
       if (args.ranges) snap::emit_ranges(out, plan);
       if (!args.gdb.empty()) {
         std::string script;
@@ -435,10 +436,11 @@ int main(int argc, char** argv) {
           out += script;
         } else {
           write_new_file(args.gdb, script);
-          std::cerr << fmt::format("snapdiff: wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}\n",
-                                   args.gdb, plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s",
-                                   snap::format_iec(bytes), plan.pid ? std::to_string(*plan.pid) : "PID",
-                                   args.gdb);
+          std::cerr << snap::cli::say(
+              "snapdiff",
+              fmt::format("wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}", args.gdb,
+                          plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s", snap::format_iec(bytes),
+                          plan.pid ? std::to_string(*plan.pid) : "PID", args.gdb));
         }
       }
     }
@@ -454,7 +456,10 @@ int main(int argc, char** argv) {
         snap::emit_trend_text(out, *trend_report, text);
     } else if (report) {
       if (args.json)
-        snap::emit_json(out, *diff);
+        snap::emit_json(out, *diff, [](std::string& text) {  // --all: thousands of blocks
+          std::fwrite(text.data(), 1, text.size(), stdout);
+          text.clear();
+        });
       else if (args.csv)
         snap::emit_csv(out, *diff);
       else
@@ -470,14 +475,15 @@ int main(int argc, char** argv) {
     // kernel takes the whole heap back at once.
     int status = trend_report ? trend_report->exit_status() : diff->exit_status();
     if (gate) {
-      std::cerr << fmt::format("snapdiff: gate {}: {}\n", gate->tripped ? "failed" : "passed", gate->reason);
+      std::cerr << snap::cli::say(
+          "snapdiff", fmt::format("gate {}: {}", gate->tripped ? "failed" : "passed", gate->reason));
       status = gate->tripped ? 1 : 0;
     }
     std::_Exit(status);
   } catch (const snap::ParseError& e) {
     std::cerr << "snapdiff: " << e.what() << '\n';
   } catch (const std::invalid_argument& e) {
-    std::cerr << "snapdiff: " << e.what() << '\n';
+    std::cerr << snap::cli::say("snapdiff", e.what());
   } catch (const std::bad_alloc&) {
     std::cerr << "snapdiff: out of memory\n";
   }

@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   } catch (const snap::ParseError& e) {
     std::cerr << "snapshow: " << e.what() << '\n';
   } catch (const std::invalid_argument& e) {
-    std::cerr << "snapshow: " << e.what() << '\n';
+    std::cerr << snap::cli::say("snapshow", e.what());
   } catch (const std::bad_alloc&) {
     std::cerr << "snapshow: out of memory\n";
   }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -7,8 +8,18 @@
 namespace snap {
 
 std::string csv_escape(std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
-  std::string out = "\"";
+  // A spreadsheet runs a cell that starts with = + - @ (or a tab or CR
+  // before one) as a formula: a leading ' makes it text.
+  const bool formula =
+      !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;
+  // Quoted when it holds a separator, a quote, any control byte or bytes
+  // that are not UTF-8: inside quotes every byte is data (RFC 4180).
+  const bool quote = formula || !valid_utf8(field) || std::any_of(field.begin(), field.end(), [](char ch) {
+                       const auto u = static_cast<unsigned char>(ch);
+                       return u < 0x20 || u == 0x7f || ch == ',' || ch == '"';
+                     });
+  if (!quote) return std::string(field);
+  std::string out = formula ? "\"'" : "\"";
   for (char ch : field) {
     if (ch == '"') out += '"';
     out += ch;

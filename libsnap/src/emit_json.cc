@@ -1,7 +1,11 @@
+#include <functional>
+#include <stdexcept>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "snap/emit.h"
+#include "json_text.h"
 #include "nmt_json.h"
 #include "startup_json.h"
 #include "snap/version.h"
@@ -15,8 +19,65 @@ std::string hex(std::uint64_t v) {
   return fmt::format("0x{:x}", v);
 }
 
+/// A saturated delta says so: the number is the int64 limit, the growth
+/// that far or farther. The flag is there only when true.
 ordered_json change(std::uint64_t before, std::uint64_t after) {
-  return {{"before", before}, {"after", after}, {"delta", signed_delta(before, after)}};
+  const std::int64_t d = signed_delta(before, after);
+  ordered_json j = {{"before", before}, {"after", after}, {"delta", d}};
+  if (is_saturated(d)) j["saturated"] = true;
+  return j;
+}
+
+void put_growth(ordered_json& j, const char* key, std::int64_t growth) {
+  j[key] = growth;
+  if (is_saturated(growth)) j[std::string(key) + "_saturated"] = true;
+}
+
+constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+
+/// `item` as it stands in an array two levels down in the document: the
+/// same bytes ordered_json::dump(2) writes for it there.
+void dump_item(std::string& out, const ordered_json& item) {
+  const std::string text = item.dump(2, ' ', false, kReplace);
+  out += "    ";
+  for (char ch : text) {
+    out += ch;
+    if (ch == '\n') out += "    ";  // every raw newline is a line break: strings hold theirs as \n
+  }
+}
+
+/// A top-level array of the document, written item by item: `item(i)` for
+/// i in [0, n).
+struct Streamed {
+  const char* key;
+  std::size_t n;
+  std::function<ordered_json(std::size_t)> item;
+};
+
+/// Writes `doc` as doc.dump(2) would, with each of `arrays` (empty in `doc`,
+/// in document order) filled in one item at a time, flushed after each: the
+/// items never exist all at once.
+void dump_streamed(std::string& out, const ordered_json& doc, const std::vector<Streamed>& arrays,
+                   const Flush& flush) {
+  const std::string text = doc.dump(2, ' ', false, kReplace);
+  std::size_t from = 0;
+  for (const Streamed& a : arrays) {
+    const std::string mark = fmt::format("\n  \"{}\": []", a.key);
+    const std::size_t at = text.find(mark, from);  // top-level keys alone sit at indent 2
+    if (at == std::string::npos) throw std::logic_error("emit_json: no empty array " + mark);
+    const std::size_t open = at + mark.size() - 1;  // at the ']'
+    out.append(text, from, open - from);
+    from = open;
+    if (a.n == 0) continue;
+    out += "\n";
+    for (std::size_t i = 0; i < a.n; ++i) {
+      if (i) out += ",\n";
+      dump_item(out, a.item(i));
+      if (flush) flush(out);
+    }
+    out += "\n  ";
+  }
+  out.append(text, from, std::string::npos);
 }
 
 std::vector<Field> known_fields(const Comparison& c) {
@@ -28,7 +89,7 @@ std::vector<Field> known_fields(const Comparison& c) {
 
 }  // namespace
 
-void emit_json(std::string& out, const DiffReport& r) {
+void emit_json(std::string& out, const DiffReport& r, const Flush& flush) {
   const Comparison& c = r.comparison;
   const auto fields = known_fields(c);
   ordered_json doc;
@@ -38,10 +99,10 @@ void emit_json(std::string& out, const DiffReport& r) {
   ordered_json snaps = ordered_json::array();
   for (const Snapshot* s : r.snapshots) {
     ordered_json j;
-    j["source"] = s->source;
+    detail::put_text(j, "source", s->source);
     j["format"] = std::string(format_name(s->format));
     j["pid"] = s->pid ? ordered_json(*s->pid) : ordered_json(nullptr);
-    j["command"] = s->command.empty() ? ordered_json(nullptr) : ordered_json(s->command);
+    detail::put_text_or_null(j, "command", s->command);
     j["mappings"] = s->regions.size();
     snaps.push_back(std::move(j));
   }
@@ -65,23 +126,30 @@ void emit_json(std::string& out, const DiffReport& r) {
   doc["findings"] = r.findings;
   doc["below_floor"] = r.below_floor;
   doc["churned"] = r.churned;
-  doc["growth"] = r.growth;
+  put_growth(doc, "growth", r.growth);
   doc["hidden"] = r.hidden;
 
-  ordered_json blocks = ordered_json::array();
+  // Blocks and links are written one at a time (--all lists every block):
+  // the document around them is small.
+  doc["blocks"] = ordered_json::array();
+  doc["links"] = ordered_json::array();
   const std::size_t last = r.snapshots.size() - 1;
-  for (std::size_t row = 0; row < r.rows.size(); ++row) {
+  auto block = [&](std::size_t row) {
     const Block* b = r.rows[row];
     ordered_json j;
     j["start"] = hex(b->start);
     j["end"] = hex(b->end);
     j["status"] = std::string(status_name(b->status));
     j["category"] = std::string(category_name(b->category));
-    j["name"] = b->name;
+    detail::put_text(j, "name", b->name);
     j["growing"] = row < r.growing_rows;
     j["link"] = r.row_link[row] == kNoLink ? ordered_json(nullptr) : ordered_json(r.row_link[row]);
     ordered_json threads = ordered_json::array();
-    for (const ThreadInfo& t : b->threads) threads.push_back({{"tid", t.tid}, {"name", t.name}});
+    for (const ThreadInfo& t : b->threads) {
+      ordered_json tj = {{"tid", t.tid}};
+      detail::put_text(tj, "name", t.name);
+      threads.push_back(std::move(tj));
+    }
     j["threads"] = std::move(threads);
     j["regions"] = {{"before", b->sides.front().regions}, {"after", b->sides.back().regions}};
     ordered_json counters;
@@ -93,24 +161,23 @@ void emit_json(std::string& out, const DiffReport& r) {
     for (const RegionRef& m : b->members) {
       if (m.snapshot != 0 && m.snapshot != last) continue;
       const Region& reg = r.snapshots[m.snapshot]->regions[m.region];
-      members.push_back({{"snapshot", m.snapshot},
+      ordered_json mj = {{"snapshot", m.snapshot},
                          {"start", hex(reg.start)},
                          {"end", hex(reg.end)},
-                         {"perms", reg.perms.str()},
-                         {"name", reg.name}});
+                         {"perms", reg.perms.str()}};
+      detail::put_text(mj, "name", reg.name);
+      members.push_back(std::move(mj));
     }
     j["members"] = std::move(members);
     if (r.nmt && r.nmt->by_address) {
       const BlockNmt& n = r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())];
       j["nmt"] = {{"categories", n.categories}, {"inside", n.inside}, {"outside", n.outside}};
     }
-    blocks.push_back(std::move(j));
-  }
-  doc["blocks"] = std::move(blocks);
+    return j;
+  };
   // Each link with its members' ranges (in the last snapshot holding
   // them): the blocks of one leak, for gdb.
-  ordered_json links = ordered_json::array();
-  for (std::size_t li = 0; li < r.links.size(); ++li) {
+  auto link = [&](std::size_t li) {
     const Link& l = r.links[li];
     ordered_json j;
     j["description"] = describe(l);
@@ -123,19 +190,26 @@ void emit_json(std::string& out, const DiffReport& r) {
     for (std::size_t b : l.blocks) {
       const Block& block = c.blocks[b];
       growth = saturating_add(growth, block.delta(r.sort));
-      members.push_back({{"start", hex(block.start)}, {"end", hex(block.end)}, {"growth", block.delta(r.sort)}});
+      ordered_json mj = {{"start", hex(block.start)}, {"end", hex(block.end)}};
+      put_growth(mj, "growth", block.delta(r.sort));
+      members.push_back(std::move(mj));
     }
-    j["growth"] = growth;
+    put_growth(j, "growth", growth);
     j["members"] = std::move(members);
-    links.push_back(std::move(j));
-  }
-  doc["links"] = std::move(links);
+    return j;
+  };
   ordered_json groups = ordered_json::array();
-  for (const ThreadGroup& g : c.threads) groups.push_back({{"pattern", g.pattern}, {"counts", g.counts}});
+  for (const ThreadGroup& g : c.threads) {
+    ordered_json gj;
+    detail::put_text(gj, "pattern", g.pattern);
+    gj["counts"] = g.counts;
+    groups.push_back(std::move(gj));
+  }
   doc["threads"] = std::move(groups);
   doc["nmt"] = r.nmt ? detail::nmt_json(*r.nmt, c) : ordered_json(nullptr);
-  // Invalid UTF-8 in a path must not abort the report: replace it.
-  out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Names and paths that are not UTF-8 were escaped above (put_text); what
+  // else is not (an NMT category) is replaced rather than abort the report.
+  dump_streamed(out, doc, {{"blocks", r.rows.size(), block}, {"links", r.links.size(), link}}, flush);
   out += '\n';
 }
 

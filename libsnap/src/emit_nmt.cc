@@ -12,21 +12,22 @@ namespace snap {
 void emit_nmt_text(std::string& out, const NmtJoin& n, const Comparison& c, const TextOptions& o) {
   auto it = std::back_inserter(out);
   auto delta = [&](std::int64_t v) {
-    return is_bytes(n.counter) ? format_delta(v, o.sizes) : fmt::format("{:+}", v);
+    return is_bytes(n.counter) ? format_delta(v, o.sizes) : fmt::format("{}{:+}", saturation_mark(v), v);
   };
   const std::string key(smaps_key(n.counter));
 
   auto by_category = [&](const std::vector<std::pair<std::string, std::int64_t>>& v) {
     std::string by;
     for (std::size_t i = 0; i < v.size() && i < 4; ++i)
-      by += fmt::format("{}{} {}", i ? ", " : "", v[i].first, format_delta(v[i].second, o.sizes));
+      by += fmt::format("{}{} {}", i ? ", " : "", printable(v[i].first), format_delta(v[i].second, o.sizes));
     return by.empty() ? by : " (" + by + ")";
   };
 
   out += '\n';
-  const std::string files = n.first_map == n.last_map
-                                ? n.last_map->source
-                                : fmt::format("{} -> {}", n.first_map->source, n.last_map->source);
+  const std::string files =
+      n.first_map == n.last_map
+          ? printable(n.last_map->source)
+          : fmt::format("{} -> {}", printable(n.first_map->source), printable(n.last_map->source));
   if (n.by_address) {
     fmt::format_to(it, "NMT ({}):\n", files);
     fmt::format_to(it, "  {} growth inside NMT's reserved ranges:  {}\n", key, delta(n.inside));
@@ -52,7 +53,7 @@ void emit_nmt_text(std::string& out, const NmtJoin& n, const Comparison& c, cons
   std::string verdict(nmt_verdict_name(n.verdict));
   if (n.verdict == NmtVerdict::jvm_tracked_malloc || n.verdict == NmtVerdict::mixed) {
     if (!n.malloc_by_category.empty())
-      verdict += fmt::format(" (mostly {})", n.malloc_by_category.front().first);
+      verdict += fmt::format(" (mostly {})", printable(n.malloc_by_category.front().first));
   }
   if (!n.by_address && n.mapped_growth && n.malloc_growth && n.verdict != NmtVerdict::no_growth_outside)
     // Without addresses the outside is a range: committed need not be resident.
@@ -75,7 +76,7 @@ void emit_nmt_text(std::string& out, const NmtJoin& n, const Comparison& c, cons
       const BlockNmt& bn = n.blocks[n.suspects[i]];
       fmt::format_to(it, "    {:>9}  {:x}-{:x}  {}{}\n", delta(bn.outside), b.start, b.end,
                      category_name(b.category),
-                     bn.categories.empty() ? "" : " (beside NMT " + bn.categories.front() + ")");
+                     bn.categories.empty() ? "" : " (beside NMT " + printable(bn.categories.front()) + ")");
     }
   }
 }

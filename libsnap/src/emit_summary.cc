@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
 #include "snap/summary.h"
 #include "snap/version.h"
 
@@ -91,7 +92,7 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     fmt::format_to(it, ", {} mapping{})\n", s.mappings, s.mappings == 1 ? "" : "s");
   else
     out += ", totals only)\n";
-  if (!s.sort_note.empty()) fmt::format_to(it, "note: {}\n", s.sort_note);
+  if (!s.sort_note.empty()) fmt::format_to(it, "note: {}\n", printable(s.sort_note));
   out += '\n';
 
   // Totals: every measure, "unknown" where the format does not give it.
@@ -118,7 +119,7 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     auto joined = [&](const std::vector<std::pair<std::string, std::uint64_t>>& v, std::size_t most) {
       std::string by;
       for (std::size_t i = 0; i < v.size() && i < most; ++i)
-        by += fmt::format("{}{} {}", i ? ", " : "", v[i].first, size(v[i].second));
+        by += fmt::format("{}{} {}", i ? ", " : "", printable(v[i].first), size(v[i].second));
       return by;
     };
     fmt::format_to(it, "\nNMT ({}{}):\n", printable(s.nmt_source),
@@ -142,7 +143,7 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     if (n.verdict == NmtVerdict::unknown) verdict = "unknown";  // not "one NMT file": that is snapdiff's case
     if ((n.verdict == NmtVerdict::jvm_tracked_malloc || n.verdict == NmtVerdict::mixed) &&
         !n.malloc_by_category.empty())
-      verdict += fmt::format(" (mostly {})", n.malloc_by_category.front().first);
+      verdict += fmt::format(" (mostly {})", printable(n.malloc_by_category.front().first));
     // Without addresses the outside is a range: committed need not be resident.
     const std::string outside = n.by_address
                                     ? size(n.outside_anon)
@@ -208,6 +209,8 @@ void emit_summary_json(std::string& out, const Summary& s) {
                      {"command", s.command.empty() ? ordered_json(nullptr) : ordered_json(s.command)},
                      {"has_ranges", s.has_ranges},
                      {"mappings", s.has_ranges ? ordered_json(s.mappings) : ordered_json(nullptr)}};
+  detail::put_text(doc["snapshot"], "source", s.source);
+  detail::put_text_or_null(doc["snapshot"], "command", s.command);
   doc["sort"] = std::string(s.sort.name());
   doc["note"] = !s.has_ranges         ? ordered_json(std::string(kRollupNote))
                 : s.sort_note.empty() ? ordered_json(nullptr)
@@ -249,7 +252,7 @@ void emit_summary_json(std::string& out, const Summary& s) {
   doc["categories"] = std::move(cats);
 
   ordered_json top = ordered_json::array();
-  for (const MappingSummary& r : s.top)
+  for (const MappingSummary& r : s.top) {
     top.push_back({{"start", hex(r.start)},
                    {"end", hex(r.end)},
                    {"perms", r.perms.str()},
@@ -257,6 +260,8 @@ void emit_summary_json(std::string& out, const Summary& s) {
                    {"name", r.name},
                    {"line", r.line},
                    {"counters", amounts_json(s, r.counters)}});
+    detail::put_text(top.back(), "name", r.name);
+  }
   doc["top"] = std::move(top);
   doc["top_limit"] = s.top_limit;
   doc["more"] = s.mappings - s.top.size();

@@ -45,7 +45,7 @@ template <class Delta>
 std::string nmt_cell(const BlockNmt& n, Delta&& delta) {
   if (n.categories.empty()) return "outside";
   std::string out;
-  for (const std::string& c : n.categories) out += (out.empty() ? "" : ", ") + c;
+  for (const std::string& c : n.categories) out += (out.empty() ? "" : ", ") + printable(c);
   if (n.outside != 0) out += "; outside " + delta(n.outside);
   return out;
 }
@@ -56,7 +56,7 @@ struct Row {
 };
 
 void describe(std::string& out, const Snapshot& s, std::string_view label) {
-  fmt::format_to(std::back_inserter(out), "{:<7} {}  ({}", label, s.source, format_name(s.format));
+  fmt::format_to(std::back_inserter(out), "{:<7} {}  ({}", label, printable(s.source), format_name(s.format));
   if (s.pid) fmt::format_to(std::back_inserter(out), ", pid {}", *s.pid);
   if (!s.command.empty()) fmt::format_to(std::back_inserter(out), ": {}", printable(s.command));
   fmt::format_to(std::back_inserter(out), ", {} mappings)\n", s.regions.size());
@@ -84,25 +84,13 @@ std::size_t display_width(std::string_view text) {
       std::count_if(text.begin(), text.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
 }
 
-std::string printable(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    auto u = static_cast<unsigned char>(ch);
-    if (u < 0x20 || u == 0x7f)
-      out += fmt::format("\\x{:02x}", u);
-    else
-      out += ch;
-  }
-  return out;
-}
-
 void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   const Painter paint{o.color};
   const Comparison& c = r.comparison;
   const Field f = r.sort;
   auto size = [&](std::uint64_t v) { return is_bytes(f) ? format_size(v, o.sizes) : fmt::format("{}", v); };
   auto delta = [&](std::int64_t v) {
-    return is_bytes(f) ? format_delta(v, o.sizes) : fmt::format("{:+}", v);
+    return is_bytes(f) ? format_delta(v, o.sizes) : fmt::format("{}{:+}", saturation_mark(v), v);
   };
 
   describe(out, *r.snapshots.front(), "before:");
@@ -110,8 +98,9 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   if (r.snapshots.size() > 2)
     fmt::format_to(std::back_inserter(out),
                    "({} snapshots; blocks joined across all, compared first to last)\n", r.snapshots.size());
-  if (!r.sort_note.empty()) fmt::format_to(std::back_inserter(out), "note: {}\n", r.sort_note);
-  if (auto s = check_startup(*r.snapshots.front()); s && s->in_startup) out += "note: " + s->note + '\n';
+  if (!r.sort_note.empty()) fmt::format_to(std::back_inserter(out), "note: {}\n", printable(r.sort_note));
+  if (auto s = check_startup(*r.snapshots.front()); s && s->in_startup)
+    out += "note: " + printable(s->note) + '\n';
   out += '\n';
 
   const std::uint64_t threshold = std::max(r.floor, r.options.min_growth);
@@ -158,9 +147,12 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
       std::uint64_t before = 0, after = 0;
       bool all_new = true;
       std::size_t j = i;
+      // Summed saturating, as the link's growth is: a wrapped sum would
+      // show a huge block as a small one.
+      auto add = [](std::uint64_t a, std::uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; };
       for (; j < r.rows.size() && r.row_link[j] == li; ++j) {
-        before += r.rows[j]->sides.front().counters.value_or_zero(f);
-        after += r.rows[j]->sides.back().counters.value_or_zero(f);
+        before = add(before, r.rows[j]->sides.front().counters.value_or_zero(f));
+        after = add(after, r.rows[j]->sides.back().counters.value_or_zero(f));
         all_new = all_new && r.rows[j]->status == Status::added;
       }
       const std::int64_t d = signed_delta(before, after);

@@ -7,6 +7,7 @@
 
 #include "snap/emit.h"
 #include "snap/startup.h"
+#include "json_text.h"
 #include "nmt_json.h"
 #include "startup_json.h"
 #include "snap/version.h"
@@ -107,8 +108,8 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
   const Snapshot& first = *r.snapshots.front();
   const Snapshot& last = *r.snapshots.back();
 
-  fmt::format_to(it, "{} snapshots: {} .. {}  ({}", r.snapshots.size(), first.source, last.source,
-                 format_name(last.format));
+  fmt::format_to(it, "{} snapshots: {} .. {}  ({}", r.snapshots.size(), printable(first.source),
+                 printable(last.source), format_name(last.format));
   if (last.pid) fmt::format_to(it, ", pid {}", *last.pid);
   if (!last.command.empty()) fmt::format_to(it, ": {}", printable(last.command));
   out += ")\n";
@@ -121,8 +122,8 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
                    printable(r.time_note));
   else
     out += "capture times unknown: rates are per snapshot (give --interval)\n";
-  if (!r.counter_note.empty()) fmt::format_to(it, "note: {}\n", r.counter_note);
-  if (auto s = check_startup(first); s && s->in_startup) out += "note: " + s->note + '\n';
+  if (!r.counter_note.empty()) fmt::format_to(it, "note: {}\n", printable(r.counter_note));
+  if (auto s = check_startup(first); s && s->in_startup) out += "note: " + printable(s->note) + '\n';
   fmt::format_to(it, "ranked {}; growth below {} is flat ({})\n\n",
                  r.options.order == TrendOrder::steady ? fmt::format("steady first, by {} rate", smaps_key(f))
                  : r.options.order == TrendOrder::rate ? fmt::format("by {} rate", smaps_key(f))
@@ -244,7 +245,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     std::string limit = bytes ? format_iec(p.limit) : fmt::format("{:.0f}", p.limit);
     out += '\n';
     out += paint(kRed, fmt::format("{} {}: reaches {} ({}) {}", p.what, rate_text(p.rate, bytes, unit),
-                                   p.limit_name, limit, when));
+                                   printable(p.limit_name), limit, when));
   }
   if (!r.projections.empty()) out += '\n';
 }
@@ -281,13 +282,14 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
   const bool wall = r.epoch_ms.size() == r.snapshots.size();
   for (std::size_t i = 0; i < r.snapshots.size(); ++i) {
     const Snapshot* s = r.snapshots[i];
-    snaps.push_back({{"source", s->source},
+    snaps.push_back({{"source", nullptr},
                      {"format", std::string(format_name(s->format))},
                      {"pid", s->pid ? ordered_json(*s->pid) : ordered_json(nullptr)},
                      {"seconds", r.times_known() ? ordered_json(r.seconds[i]) : ordered_json(nullptr)},
                      {"epoch_ms", wall ? ordered_json(r.epoch_ms[i]) : ordered_json(nullptr)},
                      {"time", wall ? ordered_json(iso8601_utc(r.epoch_ms[i])) : ordered_json(nullptr)},
                      {"mappings", s->regions.size()}});
+    detail::put_text(snaps.back(), "source", s->source);
   }
   doc["snapshots"] = std::move(snaps);
   doc["counter"] = std::string(field_name(r.counter));
@@ -308,10 +310,13 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
       j["start"] = hex(b.start);
       j["end"] = hex(b.end);
       j["category"] = std::string(category_name(b.category));
-      j["name"] = b.name;
+      detail::put_text(j, "name", b.name);
       j["status"] = std::string(status_name(b.status));
       ordered_json threads = ordered_json::array();
-      for (const ThreadInfo& t : b.threads) threads.push_back({{"tid", t.tid}, {"name", t.name}});
+      for (const ThreadInfo& t : b.threads) {
+        threads.push_back({{"tid", t.tid}});
+        detail::put_text(threads.back(), "name", t.name);
+      }
       j["threads"] = std::move(threads);
       j["series"] = stats(fd.block->stats);
       ordered_json regions = ordered_json::array();
@@ -329,7 +334,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
     } else {
       const Population& p = *fd.population;
       j["kind"] = "population";
-      j["key"] = p.key;
+      detail::put_text(j, "key", p.key);
       j["by_shape"] = p.by_shape;
       j["count"] = stats(p.count);
       j["series"] = stats(p.total);
@@ -362,8 +367,10 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
                            {"eta_unit", r.times_known() ? "seconds" : "snapshots"}});
   doc["projections"] = std::move(projections);
   ordered_json groups = ordered_json::array();
-  for (const ThreadGroup& g : r.comparison.threads)
-    groups.push_back({{"pattern", g.pattern}, {"counts", g.counts}});
+  for (const ThreadGroup& g : r.comparison.threads) {
+    groups.push_back({{"pattern", nullptr}, {"counts", g.counts}});
+    detail::put_text(groups.back(), "pattern", g.pattern);
+  }
   doc["threads"] = std::move(groups);
   doc["nmt"] = r.nmt ? detail::nmt_json(*r.nmt, r.comparison) : ordered_json(nullptr);
   out += doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);

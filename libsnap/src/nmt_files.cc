@@ -43,7 +43,7 @@ std::vector<Nmt> read_found_nmt(const std::vector<std::string>& snapshot_paths,
   try {
     for (const std::string& p : paths) nmts.push_back(read_nmt(p));
   } catch (const ParseError& e) {
-    notes.push_back(fmt::format("{}; NMT not joined", e.what()));
+    notes.push_back(fmt::format("{}; NMT not joined", e.message()));
     return {};
   }
   if (!collected && !snapshot_paths.empty()) {

@@ -116,15 +116,11 @@ struct Cursor {
   }
 
   /// A quoted token for messages, cut short so a 10 MB line stays readable.
+  /// Its bytes stay as they are: ParseError::what() escapes the reason.
   static std::string quote(std::string_view s) {
     constexpr std::size_t kMax = 40;
     std::string out = "\"";
-    for (char c : s.substr(0, kMax)) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-        out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-      else
-        out += c;
-    }
+    out += s.substr(0, kMax);
     if (s.size() > kMax) out += "...";
     return out + "\"";
   }

@@ -80,7 +80,11 @@ std::string format_size(std::uint64_t bytes, SizeStyle style) {
 std::string format_delta(std::int64_t bytes, SizeStyle style) {
   std::uint64_t magnitude =
       bytes < 0 ? 0 - static_cast<std::uint64_t>(bytes) : static_cast<std::uint64_t>(bytes);
-  return (bytes < 0 ? "-" : "+") + format_size(magnitude, style);
+  return std::string(saturation_mark(bytes)) + (bytes < 0 ? "-" : "+") + format_size(magnitude, style);
+}
+
+std::string_view saturation_mark(std::int64_t delta) {
+  return delta == INT64_MAX ? ">=" : delta == INT64_MIN ? "<=" : "";
 }
 
 std::string format_iec(double bytes) {

@@ -2,24 +2,24 @@
 // rankings; they only format what the report holds.
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "snap/escape.h"
 #include "snap/report.h"
 #include "snap/size.h"
 #include "snap/trend.h"
 
 namespace snap {
 
+/// Hands what an emitter has written so far on (to stdout) and may clear it.
+using Flush = std::function<void(std::string& out)>;
+
 struct TextOptions {
   SizeStyle sizes = SizeStyle::kib;
   bool color = false;
   bool unicode = true;  // sparklines in block characters, else ASCII
 };
-
-/// `text` with control bytes as \xNN: mapping names and command lines are
-/// whatever a program chose, and an escape sequence or a newline must not
-/// reach the terminal or break a table.
-std::string printable(std::string_view text);
 
 /// Display columns of UTF-8 `text`: a sparkline character or a branch mark
 /// is one column but three bytes.
@@ -36,7 +36,10 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o);
 /// The versioned JSON document; see kDiffJsonSchema and README "JSON".
 /// Sizes in bytes, addresses as "0x..." strings (beyond 2^53 they would
 /// lose precision as JSON numbers).
-void emit_json(std::string& out, const DiffReport& r);
+/// With `flush`, the blocks and links are written one at a time and
+/// `flush(out)` called after each: it writes `out` and may clear it, so that
+/// the document never sits whole in memory.
+void emit_json(std::string& out, const DiffReport& r, const Flush& flush = nullptr);
 /// The NMT join's summary, as emit_text and emit_trend_text print it after
 /// the blocks: growth inside vs outside NMT's ranges, NMT's malloc growth,
 /// the verdict, the native-leak suspects.
@@ -45,7 +48,10 @@ inline constexpr const char* kDiffJsonSchema = "snap.diff/1";
 
 /// One header row, then one row per block shown. RFC 4180 quoting.
 void emit_csv(std::string& out, const DiffReport& r);
-/// Quotes a CSV field when it needs it.
+/// A text field as a CSV cell: quoted (RFC 4180) when it holds a comma, a
+/// quote, a control byte or invalid UTF-8; a field starting with = + - @,
+/// a tab or a CR gets a leading ' inside the quotes, so that a spreadsheet
+/// shows it as text instead of running it as a formula.
 std::string csv_escape(std::string_view field);
 
 /// The trend over N snapshots: ranked findings with sparklines and rates,

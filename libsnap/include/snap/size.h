@@ -19,8 +19,17 @@ enum class SizeStyle {
 
 /// `bytes` in the given style.
 std::string format_size(std::uint64_t bytes, SizeStyle style);
-/// A signed delta: "+8960K", "-4K", "+0K".
+/// A signed delta: "+8960K", "-4K", "+0K". A saturated one (at an int64
+/// limit: 2^63 bytes or more) is marked ">=+8.0E" or "<=-8.0E".
 std::string format_delta(std::int64_t bytes, SizeStyle style);
+/// Whether a delta or a sum of them sits at an int64 limit (signed_delta and
+/// saturating_add stop there): the true value is that far or farther,
+/// 2^63 bytes or more, not that value.
+constexpr bool is_saturated(std::int64_t v) {
+  return v == INT64_MAX || v == INT64_MIN;
+}
+/// ">=" before a saturated delta at INT64_MAX, "<=" at INT64_MIN, else nothing.
+std::string_view saturation_mark(std::int64_t delta);
 
 /// IEC units with one decimal below 10: "1.9 MiB", "320 KiB", "12 B".
 std::string format_iec(double bytes);
