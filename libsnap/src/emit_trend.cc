@@ -343,11 +343,12 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
     ordered_json members = ordered_json::array();
     for (std::size_t b : fd.members) {
       const BlockTrend& bt = r.blocks[b];
-      members.push_back({{"start", hex(bt.block->start)},
-                         {"end", hex(bt.block->end)},
-                         {"category", std::string(category_name(bt.block->category))},
-                         {"growth", amount(bt.stats.growth)},
-                         {"verdict", std::string(verdict_name(bt.stats.verdict))}});
+      ordered_json m{{"start", hex(bt.block->start)}, {"end", hex(bt.block->end)}};
+      detail::put_text(m, "name", bt.block->name);
+      m["category"] = std::string(category_name(bt.block->category));
+      m["growth"] = amount(bt.stats.growth);
+      m["verdict"] = std::string(verdict_name(bt.stats.verdict));
+      members.push_back(std::move(m));
     }
     j["members"] = std::move(members);
     rows.push_back(std::move(j));
