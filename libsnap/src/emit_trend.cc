@@ -240,8 +240,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
 
   for (const Projection& p : r.projections) {
     const bool bytes = p.what == "Rss";
-    std::string when = r.times_known() ? "in about " + format_duration(p.eta)
-                                       : fmt::format("in about {:.0f} more snapshots", std::ceil(p.eta));
+    std::string when = "in about " + format_duration(p.eta);
     std::string limit = bytes ? format_iec(p.limit) : fmt::format("{:.0f}", p.limit);
     out += '\n';
     out += paint(kRed, fmt::format("{} {}: reaches {} ({}) {}", p.what, rate_text(p.rate, bytes, unit),
@@ -365,7 +364,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
                            {"limit", amount(p.limit)},
                            {"rate", p.rate},
                            {"eta", p.eta},
-                           {"eta_unit", r.times_known() ? "seconds" : "snapshots"}});
+                           {"eta_unit", "seconds"}});
   doc["projections"] = std::move(projections);
   ordered_json groups = ordered_json::array();
   for (const ThreadGroup& g : r.comparison.threads) {

@@ -397,7 +397,10 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   r.mappings = analyze(series([&](std::size_t i) { return c.mappings[i]; }), x, timed, kCountFloor);
 
   auto project = [&](std::string what, std::string limit_name, double limit_value, const SeriesStats& st) {
-    const double rate = st.fit.slope;  // per second, or per snapshot
+    // A limit reached "in N snapshots" says nothing about when: without
+    // capture times there is no projection (give --interval).
+    if (!timed) return;
+    const double rate = st.fit.slope;
     const double now = st.values.empty() ? 0 : st.values.back();
     if (rate <= 0 || limit_value <= now) return;
     r.projections.push_back(
