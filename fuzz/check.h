@@ -1,6 +1,15 @@
 // What every fuzz target checks beyond "no crash": a snapshot that parsed is
 // one snap can trust (sorted, no overlap, sizes agree with the ranges, totals
 // are the sums), and an error is a ParseError naming the source.
+//
+// Two invariants of text output are written here but switched on per
+// target only when the emitters promise them:
+//   SNAP_CHECK_NO_CONTROL  - no control byte in any text output
+//                            (check_no_control);
+//   SNAP_CHECK_JSON_NAMES  - the JSON gives back every name, byte for byte
+//                            (check_json_name).
+// Both are off by default: -DSNAP_CHECK_NO_CONTROL=ON / -DSNAP_CHECK_JSON_NAMES=ON
+// in CMake turns them on.
 #pragma once
 
 #include <cstdio>
@@ -73,6 +82,35 @@ inline void check_summary(const Snapshot& s, const Summary& sum) {
     SNAP_FUZZ_CHECK(by_category.value_or_zero(f) == sum.totals.value_or_zero(f));
     if (s.totals.known(f)) SNAP_FUZZ_CHECK(sum.totals.value_or_zero(f) == s.totals.value_or_zero(f));
   }
+}
+
+/// A byte that moves a terminal's cursor, rings, erases or starts an escape
+/// sequence: below 0x20 except newline and tab, DEL, or a C1 control
+/// (U+0080..U+009F, in UTF-8 0xc2 0x80..0x9f).
+inline bool has_control_byte(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return true;
+    if (c == 0xc2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9f) return true;
+    }
+  }
+  return false;
+}
+
+/// Text output (tables, summaries, CSV, notes) holds no control byte,
+/// whatever bytes the names in the input had.
+inline void check_no_control(std::string_view text) {
+  SNAP_FUZZ_CHECK(!has_control_byte(text));
+}
+
+/// A name as a JSON document carries it reads back as the same bytes.
+/// `j` is the document's value for it, as nlohmann parses it.
+template <class Json>
+void check_json_name(const Json& j, std::string_view name) {
+  SNAP_FUZZ_CHECK(j.is_string());
+  SNAP_FUZZ_CHECK(j.template get<std::string>() == name);
 }
 
 /// "SOURCE:LINE: reason" or "SOURCE: reason", never empty.
