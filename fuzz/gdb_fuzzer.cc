@@ -28,6 +28,7 @@
 #include "snap/dump.h"
 #include "snap/parse.h"
 #include "snap/report.h"
+#include "snap/timeline.h"
 #include "snap/trend.h"
 
 namespace {

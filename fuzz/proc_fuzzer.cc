@@ -5,6 +5,7 @@
 // the input split at its first form feed), and the streaming totals of
 // smaps (smaps_totals), which must not depend on how the text is cut into
 // reads. None may crash or throw, whatever the bytes.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

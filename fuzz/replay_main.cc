@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 #include <string>
@@ -108,7 +109,8 @@ int main(int argc, char** argv) {
       if (std::string fam = family(f); !fam.empty()) families[{f.parent_path(), fam}].push_back(f);
     }
     if (!series) continue;
-    for (const auto& [key, members] : families) {
+    for (const auto& family_files : families) {
+      const std::vector<fs::path>& members = family_files.second;
       if (members.size() < 2) continue;
       auto join = [&](std::initializer_list<std::size_t> picks) {
         std::string bytes, what;
