@@ -134,7 +134,10 @@ done
 # gdb: the diff's pairs and the trend's series (gdb_fuzzer.cc takes its
 # options from the last byte, which is a newline here: the defaults).
 mkdir -p "$out/fuzz_gdb"
-cp "$out"/fuzz_diff/* "$out"/fuzz_trend/* "$out/fuzz_gdb/"
+for f in "$out"/fuzz_diff/* "$out"/fuzz_trend/*; do
+  t="${f%/*}"
+  cp "$f" "$out/fuzz_gdb/${t##*/fuzz_}-${f##*/}"
+done
 
 # Manifests: the real ones of snapcollect, each also cut to its first two
 # snapshots (whole ones run past the 16 KiB the target is fuzzed with).
