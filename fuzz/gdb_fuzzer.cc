@@ -1,7 +1,8 @@
 // The dump planner and the gdb command file, as snapdiff --gdb does them:
 // the input is split at every form feed into 2 to 6 snapshots (two: the
 // diff's growing blocks; three or more: the trend's), each detected and
-// parsed; the dump options come from the input's last byte. Then
+// parsed; the dump options come from the input's last byte (a newline:
+// the defaults, so that real captures replayed get them). Then
 // plan_dumps, emit_gdb and emit_ranges, and a second time with names,
 // snapshot sources, notes and the command line taken raw from the input,
 // so that every byte value reaches the script whatever the parsers accept.
@@ -278,7 +279,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       snaps.push_back(snap::parse_snapshot(parts[i], fmt::format("snap.{:02}", i + 1)));
       snap::fuzz::check_snapshot(snaps.back());
     }
-    run(snaps, input, data[size - 1]);
+    // A newline (how a capture ends) gives the default options.
+    run(snaps, input, static_cast<std::uint8_t>(data[size - 1] ^ '\n'));
   } catch (const snap::ParseError& e) {
     // A parse error, or a snapshot without ranges refused by the diff.
     SNAP_FUZZ_CHECK(std::string_view(e.what()).starts_with("snap."));
