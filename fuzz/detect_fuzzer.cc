@@ -69,8 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   snap::emit_summary_csv(csv, sum);
   SNAP_FUZZ_CHECK(nlohmann::json::parse(json, nullptr, false).is_object());
 #ifdef SNAP_CHECK_NO_CONTROL
-  snap::fuzz::check_no_control(text_out);
-  snap::fuzz::check_no_control(csv);
+  snap::fuzz::check_no_control(text_out, snap::fuzz::Text::colour);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
 #endif
 #ifdef SNAP_CHECK_JSON_NAMES
   const auto doc = nlohmann::json::parse(json);

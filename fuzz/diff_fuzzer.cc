@@ -118,8 +118,8 @@ void run(const std::vector<snap::Snapshot>& snaps, bool all) {
   SNAP_FUZZ_CHECK(nlohmann::json::parse(json, nullptr, false).is_object());
 #ifdef SNAP_CHECK_NO_CONTROL
   snap::fuzz::check_no_control(kib);
-  snap::fuzz::check_no_control(human);
-  snap::fuzz::check_no_control(csv);
+  snap::fuzz::check_no_control(human, snap::fuzz::Text::colour);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
 #endif
 #ifdef SNAP_CHECK_JSON_NAMES
   const auto doc = nlohmann::json::parse(json);

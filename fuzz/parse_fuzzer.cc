@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   snap::emit_summary_csv(csv, sum);
 #ifdef SNAP_CHECK_NO_CONTROL
   snap::fuzz::check_no_control(out);
-  snap::fuzz::check_no_control(csv);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
 #endif
 #ifdef SNAP_CHECK_JSON_NAMES
   const auto doc = nlohmann::json::parse(json);

@@ -193,8 +193,8 @@ void emit_and_gate(const snap::TrendReport& r) {
   SNAP_FUZZ_CHECK(doc["growing"] == r.growing && doc["hidden"] == r.hidden);
 #ifdef SNAP_CHECK_NO_CONTROL
   snap::fuzz::check_no_control(unicode);
-  snap::fuzz::check_no_control(ascii);
-  snap::fuzz::check_no_control(csv);
+  snap::fuzz::check_no_control(ascii, snap::fuzz::Text::colour);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
 #endif
 #ifdef SNAP_CHECK_JSON_NAMES
   for (std::size_t row = 0; row < r.rows.size(); ++row)
