@@ -1,11 +1,22 @@
 // What every fuzz target checks beyond "no crash": a snapshot that parsed is
 // one snap can trust (sorted, no overlap, sizes agree with the ranges, totals
 // are the sums), and an error is a ParseError naming the source.
+//
+// Two invariants of text output are written here but switched on per
+// target only when the emitters promise them:
+//   SNAP_CHECK_NO_CONTROL  - no control byte in any text output
+//                            (check_no_control);
+//   SNAP_CHECK_JSON_NAMES  - the JSON gives back every name, byte for byte
+//                            (check_json_name).
+// Both are off by default: -DSNAP_CHECK_NO_CONTROL=ON / -DSNAP_CHECK_JSON_NAMES=ON
+// in CMake turns them on.
 #pragma once
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "snap/error.h"
 #include "snap/snapshot.h"
@@ -73,6 +84,78 @@ inline void check_summary(const Snapshot& s, const Summary& sum) {
     SNAP_FUZZ_CHECK(by_category.value_or_zero(f) == sum.totals.value_or_zero(f));
     if (s.totals.known(f)) SNAP_FUZZ_CHECK(sum.totals.value_or_zero(f) == s.totals.value_or_zero(f));
   }
+}
+
+/// A byte that moves a terminal's cursor, rings, erases or starts an escape
+/// sequence: below 0x20 except newline and tab, DEL, or a C1 control
+/// (U+0080..U+009F, in UTF-8 0xc2 0x80..0x9f).
+/// Where the first one is, or npos.
+inline std::size_t find_control_byte(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return i;
+    if (c == 0xc2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9f) return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+inline bool has_control_byte(std::string_view text) {
+  return find_control_byte(text) != std::string_view::npos;
+}
+
+/// `text` less its SGR sequences (ESC [ digits and ; m), the colours of
+/// --color output.
+inline std::string without_colour(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+      std::size_t j = i + 2;
+      while (j < text.size() && ((text[j] >= '0' && text[j] <= '9') || text[j] == ';')) ++j;
+      if (j < text.size() && text[j] == 'm') {
+        i = j;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+/// What a text output is: its own control bytes are its form, not data.
+enum class Text {
+  plain,   // tables, summaries, notes
+  colour,  // asked for in colour: SGR sequences
+  csv,     // RFC 4180: records end in CR LF
+};
+
+/// Text output holds no control byte but those of its form, whatever bytes
+/// the names in the input had.
+inline void check_no_control(std::string_view output, Text kind = Text::plain) {
+  std::string stripped = kind == Text::colour ? without_colour(output) : std::string(output);
+  if (kind == Text::csv) {
+    std::string lf;
+    for (std::size_t i = 0; i < stripped.size(); ++i)
+      if (!(stripped[i] == '\r' && i + 1 < stripped.size() && stripped[i + 1] == '\n')) lf += stripped[i];
+    stripped = std::move(lf);
+  }
+  const std::string_view text = stripped;
+  const std::size_t at = find_control_byte(text);
+  if (at == std::string_view::npos) return;
+  const std::size_t from = at < 40 ? 0 : at - 40;
+  std::fprintf(stderr, "control byte 0x%02x at offset %zu, after: \"%.*s\"\n",
+               static_cast<unsigned char>(text[at]), at, static_cast<int>(at - from), text.data() + from);
+  fail("no control byte in text output");
+}
+
+/// A name as a JSON document carries it reads back as the same bytes.
+/// `j` is the document's value for it, as nlohmann parses it.
+template <class Json>
+void check_json_name(const Json& j, std::string_view name) {
+  SNAP_FUZZ_CHECK(j.is_string());
+  SNAP_FUZZ_CHECK(j.template get<std::string>() == name);
 }
 
 /// "SOURCE:LINE: reason" or "SOURCE: reason", never empty.

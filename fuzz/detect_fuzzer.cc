@@ -68,5 +68,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   snap::emit_summary_json(json, sum);
   snap::emit_summary_csv(csv, sum);
   SNAP_FUZZ_CHECK(nlohmann::json::parse(json, nullptr, false).is_object());
+#ifdef SNAP_CHECK_NO_CONTROL
+  snap::fuzz::check_no_control(text_out, snap::fuzz::Text::colour);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
+#endif
+#ifdef SNAP_CHECK_JSON_NAMES
+  const auto doc = nlohmann::json::parse(json);
+  for (std::size_t i = 0; i < sum.top.size(); ++i) snap::fuzz::check_json_name(doc["top"][i]["name"], sum.top[i].name);
+#endif
   return 0;
 }

@@ -116,6 +116,20 @@ void run(const std::vector<snap::Snapshot>& snaps, bool all) {
   snap::emit_json(json, r);
   snap::emit_csv(csv, r);
   SNAP_FUZZ_CHECK(nlohmann::json::parse(json, nullptr, false).is_object());
+#ifdef SNAP_CHECK_NO_CONTROL
+  snap::fuzz::check_no_control(kib);
+  snap::fuzz::check_no_control(human, snap::fuzz::Text::colour);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
+#endif
+#ifdef SNAP_CHECK_JSON_NAMES
+  const auto doc = nlohmann::json::parse(json);
+  for (std::size_t row = 0; row < r.rows.size(); ++row) {
+    const auto& j = doc["blocks"][row];
+    snap::fuzz::check_json_name(j["name"], r.rows[row]->name);
+    for (std::size_t t = 0; t < r.rows[row]->threads.size(); ++t)
+      snap::fuzz::check_json_name(j["threads"][t]["name"], r.rows[row]->threads[t].name);
+  }
+#endif
 }
 
 }  // namespace

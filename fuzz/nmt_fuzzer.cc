@@ -76,8 +76,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     constexpr std::int64_t kSane = std::int64_t{1} << 50;
     if (r.nmt->inside > -kSane && r.nmt->inside < kSane) SNAP_FUZZ_CHECK(r.nmt->inside + r.nmt->outside == growth);
   }
-  std::string out;
+  std::string out, json;
   snap::emit_text(out, r, {});
-  snap::emit_json(out, r);
+  snap::emit_json(json, r);
+#ifdef SNAP_CHECK_NO_CONTROL
+  snap::fuzz::check_no_control(out);
+#endif
   return 0;
 }

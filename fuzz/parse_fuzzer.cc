@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "check.h"
 #include "snap/emit.h"
 #include "snap/parse.h"
@@ -25,9 +27,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   snap::fuzz::check_snapshot(s);
   const snap::Summary sum = snap::summarize(s);
   snap::fuzz::check_summary(s, sum);
-  std::string out;
+  std::string out, json, csv;
   snap::emit_summary_text(out, sum, {});
-  snap::emit_summary_json(out, sum);
-  snap::emit_summary_csv(out, sum);
+  snap::emit_summary_json(json, sum);
+  snap::emit_summary_csv(csv, sum);
+#ifdef SNAP_CHECK_NO_CONTROL
+  snap::fuzz::check_no_control(out);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
+#endif
+#ifdef SNAP_CHECK_JSON_NAMES
+  const auto doc = nlohmann::json::parse(json);
+  for (std::size_t i = 0; i < sum.top.size(); ++i) snap::fuzz::check_json_name(doc["top"][i]["name"], sum.top[i].name);
+#endif
   return 0;
 }

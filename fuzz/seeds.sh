@@ -6,8 +6,9 @@
 # larger than 8 KiB are cut at a line boundary before a mapping's first line
 # (an smaps record, a maps or pmap row), so that mutations stay fast; the
 # diff target gets pairs of snapshots joined by a form feed (diff_fuzzer.cc),
-# the trend target series of them (trend_fuzzer.cc), the detect target gzip
-# copies as well. Deterministic: same testdata, same
+# the trend target series of them (trend_fuzzer.cc), the gdb target both,
+# the detect target gzip copies as well; the manifest and /proc targets get
+# the real manifests and /proc files. Deterministic: same testdata, same
 # seeds. testdata/regress/ is added to every target.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -129,6 +130,34 @@ for f in "$td"/jvm-inflater-leak/nmt-*; do
   awk -v limit="$limit" '{ n += length($0) + 1 } n > limit && /^\[0x/ { exit } { print }' "$f" \
     >"$out/fuzz_nmt/${f##*/}"
 done
+
+# gdb: the diff's pairs and the trend's series (gdb_fuzzer.cc takes its
+# options from the last byte, which is a newline here: the defaults).
+mkdir -p "$out/fuzz_gdb"
+for f in "$out"/fuzz_diff/* "$out"/fuzz_trend/*; do
+  t="${f%/*}"
+  cp "$f" "$out/fuzz_gdb/${t##*/fuzz_}-${f##*/}"
+done
+
+# Manifests: the real ones of snapcollect, each also cut to its first two
+# snapshots (whole ones run past the 16 KiB the target is fuzzed with).
+mkdir -p "$out/fuzz_manifest"
+for f in "$td"/jvm-startup/*/manifest.json; do
+  d="${f%/manifest.json}"
+  d="${d##*/}"
+  cp "$f" "$out/fuzz_manifest/$d"
+  python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+m["snapshots"] = m["snapshots"][:2]
+print(json.dumps(m, indent=2))' "$f" >"$out/fuzz_manifest/$d-2"
+done
+
+# /proc text: the real stat, syscall, cgroup and mountinfo (the two joined
+# by a form feed, as proc_fuzzer.cc splits them), max_map_count, and smaps
+# records for the streaming totals.
+mkdir -p "$out/fuzz_proc"
+cp "$td"/proc/* "$out/fuzz_proc/"
+cp "$out"/fuzz_smaps/c-malloc-leak_smaps.01 "$out/fuzz_proc/smaps"
 
 # Every earlier finding, everywhere.
 for t in "$out"/fuzz_*/; do

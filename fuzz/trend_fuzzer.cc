@@ -191,6 +191,15 @@ void emit_and_gate(const snap::TrendReport& r) {
   SNAP_FUZZ_CHECK(doc.contains("findings") && doc["findings"].is_array());
   SNAP_FUZZ_CHECK(doc["findings"].size() == r.rows.size());
   SNAP_FUZZ_CHECK(doc["growing"] == r.growing && doc["hidden"] == r.hidden);
+#ifdef SNAP_CHECK_NO_CONTROL
+  snap::fuzz::check_no_control(unicode);
+  snap::fuzz::check_no_control(ascii, snap::fuzz::Text::colour);
+  snap::fuzz::check_no_control(csv, snap::fuzz::Text::csv);
+#endif
+#ifdef SNAP_CHECK_JSON_NAMES
+  for (std::size_t row = 0; row < r.rows.size(); ++row)
+    if (r.rows[row].block) snap::fuzz::check_json_name(doc["findings"][row]["name"], r.rows[row].block->block->name);
+#endif
 
   // --fail-above 1: any finding that grew a byte trips it.
   const snap::GateResult above = snap::check_gate(r, snap::Gate{1, std::nullopt});

@@ -8,7 +8,7 @@
 #
 # TARGET: fuzz_smaps fuzz_smaps_rollup fuzz_maps fuzz_pmap fuzz_pmap-x
 # fuzz_pmap-X fuzz_pmap-d fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt
-# fuzz_trend (default: all). RUNS=N also stops a target after N executions (whichever comes
+# fuzz_trend fuzz_gdb fuzz_manifest fuzz_proc (default: all). RUNS=N also stops a target after N executions (whichever comes
 # first); NO_BUILD=1 uses the targets already built. The corpus each run grows is kept in build-fuzz/fuzz/corpus/TARGET
 # (seeds in build-fuzz/fuzz/seeds/, from fuzz/seeds.sh); crashing inputs go to
 # build-fuzz/fuzz/artifacts/TARGET/. Prints one line per target (executions,
@@ -28,7 +28,7 @@ elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then
   shift
 fi
 all=(fuzz_smaps fuzz_smaps_rollup fuzz_maps fuzz_pmap fuzz_pmap-x fuzz_pmap-X fuzz_pmap-d
-     fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt fuzz_trend)
+     fuzz_solaris-pmap-x fuzz_detect fuzz_diff fuzz_nmt fuzz_trend fuzz_gdb fuzz_manifest fuzz_proc)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
@@ -69,6 +69,8 @@ for t in "${targets[@]}"; do
     max_len=4096
     [ "$t" = fuzz_diff ] && max_len=8192
     [ "$t" = fuzz_trend ] && max_len=16384
+    [ "$t" = fuzz_gdb ] && max_len=16384
+    [ "$t" = fuzz_manifest ] && max_len=16384
     corpus="$build/fuzz/corpus/$t"
     mkdir -p "$corpus"
     set +e

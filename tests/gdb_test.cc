@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -335,4 +337,146 @@ TEST_CASE("leaker: hostile mapping names and a hostile dump directory reach gdb 
   CHECK(!fs::exists(marker));
   CHECK(gdb.output.find("snap: dumped 2 of 2 ranges") != std::string::npos);
   for (const snap::DumpRange& r : plan.ranges) check_dump(r);
+}
+
+namespace {
+
+/// The permission bits of `p` (not following a symlink).
+unsigned mode_of(const fs::path& p) {
+  struct stat st {};
+  REQUIRE(::lstat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+/// The umask for the scope of a test: gdb inherits it.
+struct Umask {
+  mode_t old;
+  explicit Umask(mode_t m) : old(::umask(m)) {}
+  ~Umask() { ::umask(old); }
+};
+
+/// Another user: nobody, who owns the planted symlink or directory. Only
+/// root can give a file away; elsewhere the whole binary is skipped.
+uid_t other_user(Leaker& child) {
+  if (::geteuid() != 0) skip(child, "giving a file to another user (nobody) needs root");
+  const passwd* pw = ::getpwnam("nobody");
+  if (pw == nullptr) skip(child, "there is no user nobody");
+  return pw->pw_uid;
+}
+
+/// Every file under `dir`, as paths relative to it.
+std::vector<std::string> files_under(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) out.push_back(fs::relative(e.path(), dir).string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("leaker: the dumps are the user's alone: directories made 0700, files 0600, the umask only takes away") {
+  Scenario s(2);
+  REQUIRE(s.report.rows.size() == 2);
+  TempDir tmp;
+  struct Case {
+    mode_t umask;
+    unsigned dir, file;
+  };
+  // umask 0 would have given 0777/0666; 0277 takes the write bits too,
+  // which only root can write through (its directories are 0500).
+  for (const Case c : {Case{0, 0700, 0600}, Case{022, 0700, 0600}, Case{0277, 0500, 0400}}) {
+    if (c.dir == 0500 && ::geteuid() != 0) continue;
+    CAPTURE(c.umask);
+    const fs::path top = tmp.path / fmt::format("umask{:o}", c.umask);
+    snap::DumpPlan plan = s.plan(top / "nested" / "dumps");
+    REQUIRE(plan.ranges.size() == 2);
+    Run gdb;
+    {
+      Umask mask(c.umask);
+      gdb = run_gdb(s.child, plan, tmp);
+    }
+    CAPTURE(gdb.output);
+    CHECK(gdb.status == 0);
+    CHECK(gdb.output.find("snap: dumped 2 of 2 ranges") != std::string::npos);
+    CHECK(mode_of(top) == c.dir);
+    CHECK(mode_of(top / "nested") == c.dir);
+    CHECK(mode_of(top / "nested" / "dumps") == c.dir);
+    for (const snap::DumpRange& r : plan.ranges) {
+      CHECK(mode_of(r.file) == c.file);
+      check_dump(r);
+    }
+    fs::remove(tmp.path / "dump.gdb");
+  }
+}
+
+TEST_CASE("leaker: a dump directory reached through another user's symlink in a sticky directory is refused") {
+  Scenario s(2);
+  REQUIRE(s.report.rows.size() == 2);
+  const uid_t nobody = other_user(s.child);
+  TempDir tmp;
+  // /tmp in small: a sticky directory anyone may write in, and a symlink
+  // another user planted there, pointing at a directory root can write.
+  const fs::path shared = tmp.path / "shared";
+  const fs::path elsewhere = tmp.path / "elsewhere";
+  fs::create_directory(shared);
+  fs::create_directory(elsewhere);
+  REQUIRE(::chmod(shared.c_str(), 01777) == 0);
+  const fs::path link = shared / "snapdumps";
+  fs::create_directory_symlink(elsewhere, link);
+  REQUIRE(::lchown(link.c_str(), nobody, nobody) == 0);
+
+  // The link as the dump directory, and as a parent of one.
+  for (const fs::path& dir : {link, link / "more"}) {
+    CAPTURE(dir);
+    snap::DumpPlan plan = s.plan(dir);
+    REQUIRE(plan.ranges.size() == 2);
+    Run gdb = run_gdb(s.child, plan, tmp);
+    CAPTURE(gdb.output);
+    CHECK(gdb.status == 0);
+    CHECK(gdb.output.find(fmt::format("snap: refusing the dump directory {}: it goes through the symlink "
+                                      "snapdumps owned by uid {} in the sticky directory {}, where anyone",
+                                      dir.string(), nobody, shared.string())) != std::string::npos);
+    CHECK(gdb.output.find("snap: dumped 0 of 2 ranges (0 bytes)") != std::string::npos);
+    for (const snap::DumpRange& r : plan.ranges) {
+      CHECK(gdb.output.find(fmt::format("snap: failed 0x{:x}-0x{:x} ", r.start, r.end)) != std::string::npos);
+      CHECK(!fs::exists(r.file));
+    }
+    CHECK(files_under(elsewhere).empty());
+    fs::remove(tmp.path / "dump.gdb");
+  }
+
+  // The same symlink as the user's own is followed: the refusal is about
+  // who planted it.
+  REQUIRE(::lchown(link.c_str(), ::geteuid(), ::getegid()) == 0);
+  snap::DumpPlan plan = s.plan(link);
+  Run gdb = run_gdb(s.child, plan, tmp);
+  CAPTURE(gdb.output);
+  CHECK(gdb.output.find("snap: dumped 2 of 2 ranges") != std::string::npos);
+  for (const snap::DumpRange& r : plan.ranges) check_dump(r);
+  CHECK(files_under(elsewhere).size() == 2);
+}
+
+TEST_CASE("leaker: a dump directory that belongs to another user is refused, and nothing is written in it") {
+  Scenario s(1);
+  REQUIRE(s.report.rows.size() == 1);
+  const uid_t nobody = other_user(s.child);
+  TempDir tmp;
+  const fs::path theirs = tmp.path / "theirs";
+  fs::create_directory(theirs);
+  REQUIRE(::chown(theirs.c_str(), nobody, nobody) == 0);
+  REQUIRE(::chmod(theirs.c_str(), 0777) == 0);
+  for (const fs::path& dir : {theirs, theirs / "sub"}) {
+    CAPTURE(dir);
+    snap::DumpPlan plan = s.plan(dir);
+    REQUIRE(plan.ranges.size() == 1);
+    Run gdb = run_gdb(s.child, plan, tmp);
+    CAPTURE(gdb.output);
+    CHECK(gdb.status == 0);
+    CHECK(gdb.output.find(fmt::format("snap: refusing the dump directory {}: {} belongs to uid {}, not to uid 0",
+                                      dir.string(), theirs.string(), nobody)) != std::string::npos);
+    CHECK(gdb.output.find("snap: dumped 0 of 1 ranges (0 bytes)") != std::string::npos);
+    CHECK(!fs::exists(plan.ranges[0].file));
+    fs::remove(tmp.path / "dump.gdb");
+  }
+  CHECK(files_under(theirs).empty());
 }

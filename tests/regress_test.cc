@@ -23,6 +23,7 @@
 #include "snap/diff.h"
 #include "snap/emit.h"
 #include "snap/error.h"
+#include "snap/manifest.h"
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "snap/size.h"
@@ -967,7 +968,7 @@ TEST_CASE("every reproducer survives the fuzz harness pipeline") {
       }
     }
   }
-  CHECK(files == 36);  // 35 snapshot reproducers and nmt-committed-overlap (5c230a0)
+  CHECK(files == 37);  // 35 snapshot reproducers, nmt-committed-overlap and manifest-number-overflow
 }
 
 // ---------------------------------------------------------------------------
@@ -1051,4 +1052,26 @@ TEST_CASE("maps-small, maps-whole-space, maps-whole-space as a trend: sizes near
   }
   CHECK(block_row);
   CHECK(size_row);
+}
+
+// Found by fuzz_manifest: nlohmann's parser throws out_of_range, not
+// parse_error, for a number no double holds; it escaped parse_manifest and
+// ended snapdiff DIR with std::terminate.
+TEST_CASE("manifest-number-overflow") {
+  TempDir dir;
+  const std::string file = dir.write("manifest.json", bytes("manifest-number-overflow"));
+  const std::string directory = fs::path(file).parent_path().string();
+  try {
+    snap::read_manifest(directory);
+    FAIL("a manifest holding 1e3080 was read");
+  } catch (const snap::ParseError& e) {
+    CHECK(e.path() == file);
+    CHECK(std::string_view(e.what()).starts_with(file + ": not a valid manifest: "));
+  }
+  // Inside a real manifest, where snapcollect writes numbers.
+  std::string real = snap::read_input(snap::test::path("jvm-startup/delayed/manifest.json"));
+  const std::size_t wall = real.find("\"start_wall\": ");
+  REQUIRE(wall != std::string::npos);
+  real.insert(wall + 14, "1e3080");
+  CHECK_THROWS_AS(snap::parse_manifest(real, "manifest.json"), snap::ParseError);
 }

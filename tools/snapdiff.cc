@@ -269,7 +269,7 @@ Args parse_args(int argc, char** argv) {
   // clang-format off
   gdb.add_options()
       ("gdb", po::value(&a.gdb)->value_name("FILE"), "write a gdb command file that dumps the growing blocks (gdb -p PID -batch -x FILE); never overwrites")
-      ("dump-dir", po::value(&a.dump_dir)->value_name("DIR"), "where the gdb file writes its .bin dumps (default .)")
+      ("dump-dir", po::value(&a.dump_dir)->value_name("DIR"), "where the gdb file writes its .bin dumps (default .): files 0600, directories made 0700; refused when a directory on the way is another user's or it is reached through another user's symlink in a sticky directory (/tmp)")
       ("dump", po::value(&a.dump)->value_name("WHAT"), "grown (default): only addresses readable now and not in the oldest snapshot; whole: the whole blocks")
       ("max-dump", po::value(&a.max_dump)->value_name("SIZE"), "dump at most SIZE in all (default 256M)")
       ("ranges", po::bool_switch(&a.ranges), "print one \"0xSTART 0xEND\" line per range to dump, instead of the report")

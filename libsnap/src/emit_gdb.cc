@@ -53,6 +53,16 @@ std::string describe(const DumpRange& r) {
 // file errors alike, not KeyboardInterrupt: Ctrl-C still stops the run. A
 // range that fails midway has its partial file removed, so that a file that
 // exists is a whole range.
+//
+// gdb usually runs as root and the dumps hold the process's memory
+// (secrets included), so the files are the dumping user's alone: files
+// 0600, directories created 0700 (the umask can only take more away). The
+// directory is walked a component at a time through directory descriptors,
+// so nothing can be swapped in between the checks and the writes, and it is
+// refused when it belongs to another user, or when the walk meets a
+// symlink in a sticky directory (/tmp) that is not the user's own: another
+// user could have planted it there to point the dumps where they can read
+// them. A refused directory gets nothing written.
 constexpr std::string_view kDumper = R"(    chunk = 16 << 20
     inferior = gdb.selected_inferior()
     if inferior.pid == 0:
@@ -61,19 +71,101 @@ constexpr std::string_view kDumper = R"(    chunk = 16 << 20
         return
     if pid is not None and inferior.pid != pid:
         print('snap: warning: attached to pid %d, the snapshots are of pid %d' % (inferior.pid, pid))
+    import stat
+    me = os.geteuid()
+
+    def shown(b):
+        return ''.join(chr(c) if 32 <= c < 127 and c != 92 else '\\x%02x' % c for c in b)
+
+    def open_directory(path):
+        # A descriptor of the directory, made where missing, or the reason it is refused.
+        # The walk starts at / (a relative path from the working directory), follows
+        # symlinks itself and trusts no directory of a third user on the way.
+        if not path.startswith(b'/'):
+            path = os.getcwdb() + b'/' + path
+        todo = [p for p in reversed(path.split(b'/')) if p not in (b'', b'.')]
+        where = []
+        links = 0
+        fd = -1
+        try:
+            fd = os.open(b'/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            while True:
+                owner = os.fstat(fd).st_uid
+                if owner != me and owner != 0:
+                    return None, ('%s belongs to uid %d, not to uid %d who writes the dumps; choose a'
+                                  ' directory of your own (snapdiff --dump-dir)'
+                                  % (shown(b'/' + b'/'.join(where)), owner, me))
+                if not todo:
+                    break
+                name = todo.pop()
+                try:
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    try:
+                        os.mkdir(name, 0o700, dir_fd=fd)
+                    except FileExistsError:
+                        pass
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode):
+                    parent = os.fstat(fd)
+                    if parent.st_mode & stat.S_ISVTX and st.st_uid != me:
+                        return None, ('it goes through the symlink %s owned by uid %d in the sticky directory'
+                                      ' %s, where anyone may plant one'
+                                      % (shown(name), st.st_uid, shown(b'/' + b'/'.join(where))))
+                    links += 1
+                    if links > 40:
+                        return None, 'too many levels of symbolic links'
+                    target = os.readlink(name, dir_fd=fd)
+                    if target.startswith(b'/'):
+                        os.close(fd)
+                        fd = -1
+                        fd = os.open(b'/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+                        where = []
+                    todo.extend(p for p in reversed(target.split(b'/')) if p not in (b'', b'.'))
+                    continue
+                if not stat.S_ISDIR(st.st_mode):
+                    return None, '%s is not a directory' % shown(b'/' + b'/'.join(where + [name]))
+                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+                now = os.fstat(sub)
+                os.close(fd)
+                fd = sub
+                if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                    return None, '%s was replaced while it was opened' % shown(name)
+                if name == b'..':
+                    where = where[:-1]
+                else:
+                    where.append(name)
+            result = fd
+            fd = -1
+            return result, None
+        except OSError as e:
+            return None, str(e)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    directories = {}
     done = 0
     total = 0
     for lo, hi, name, what in ranges:
         path = name.encode('latin-1')
+        directory, base = os.path.split(path)
+        if directory not in directories:
+            directories[directory] = open_directory(directory or b'.')
+            if directories[directory][0] is None:
+                print('snap: refusing the dump directory %s: %s' % (shown(directory or b'.'), directories[directory][1]))
+        dir_fd, refused = directories[directory]
+        if dir_fd is None:
+            print('snap: failed 0x%x-0x%x %s: the dump directory is refused' % (lo, hi, what))
+            continue
         opened = False
         written = 0
         try:
-            directory = os.path.dirname(path)
-            if directory:
-                os.makedirs(directory, exist_ok=True)
-            # 'x': an existing file is never overwritten; that range fails.
-            with open(path, 'xb') as out:
-                opened = True
+            # O_EXCL: an existing file is never overwritten; that range fails.
+            out_fd = os.open(base, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                             dir_fd=dir_fd)
+            opened = True
+            with os.fdopen(out_fd, 'wb') as out:
                 while lo + written < hi:
                     n = min(chunk, hi - lo - written)
                     out.write(inferior.read_memory(lo + written, n))
@@ -81,7 +173,7 @@ constexpr std::string_view kDumper = R"(    chunk = 16 << 20
         except Exception as e:
             if opened:
                 try:
-                    os.remove(path)
+                    os.remove(base, dir_fd=dir_fd)
                 except OSError:
                     pass
             print('snap: failed 0x%x-0x%x %s: %s' % (lo, hi, what, e))
@@ -89,6 +181,9 @@ constexpr std::string_view kDumper = R"(    chunk = 16 << 20
         done += 1
         total += written
         print('snap: ok 0x%x-0x%x %d bytes %s' % (lo, hi, written, what))
+    for dir_fd, refused in directories.values():
+        if dir_fd is not None:
+            os.close(dir_fd)
     print('snap: dumped %d of %d ranges (%d bytes)' % (done, len(ranges), total))
 )";
 
@@ -121,7 +216,10 @@ void emit_gdb(std::string& out, const DumpPlan& plan, std::string_view command_l
   comment(out, "gdb stops the process while it reads and lets it go on when it detaches. Relative file");
   comment(out, "names are relative to the directory gdb runs in. A range that cannot be read (unmapped");
   comment(out, "since the snapshot) is reported and skipped, and leaves no file behind. An");
-  comment(out, "existing file is never overwritten: that range fails instead.");
+  comment(out, "existing file is never overwritten: that range fails instead. The dumps are the");
+  comment(out, "running user's alone: files 0600, directories made 0700; a dump directory owned by");
+  comment(out, "another user, or reached through another user's symlink in a sticky directory such");
+  comment(out, "as /tmp, is refused and nothing is written.");
   if (!plan.notes.empty()) {
     comment(out, "Notes:");
     for (const std::string& n : plan.notes) comment(out, "  " + n);

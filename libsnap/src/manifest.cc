@@ -104,7 +104,8 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number past a double ("1e3080").
     throw ParseError(path, 0, 0, fmt::format("not a valid manifest: {}", e.what()));
   }
   try {

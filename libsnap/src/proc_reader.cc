@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "snap/collect.h"
+#include "proc_text.h"
 
 namespace snap {
 namespace {
@@ -68,10 +69,7 @@ std::string trim(std::string s) {
 
 std::optional<std::uint64_t> number(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
-  std::string t = trim(*text);
-  if (t.empty() || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  return std::stoull(t);
+  return detail::proc_number(*text);
 }
 
 }  // namespace
@@ -109,13 +107,8 @@ std::vector<ThreadInfo> read_threads(std::int64_t pid, const std::string& root) 
     if (auto comm = try_read((entry.path() / "comm").string())) t.name = trim(*comm);
     // "NR arg1 .. arg6 SP PC" while blocked in a system call; "running" or
     // "-1 SP PC" otherwise; unreadable without ptrace rights.
-    if (auto sc = try_read((entry.path() / "syscall").string())) {
-      std::istringstream in(*sc);
-      std::vector<std::string> f;
-      for (std::string w; in >> w;) f.push_back(w);
-      if (f.size() >= 3 && f[f.size() - 2].starts_with("0x"))
-        t.sp = std::stoull(f[f.size() - 2].substr(2), nullptr, 16);
-    }
+    if (auto sc = try_read((entry.path() / "syscall").string()))
+      if (auto sp = detail::syscall_sp(*sc)) t.sp = *sp;
     out.push_back(std::move(t));
   }
   std::sort(out.begin(), out.end(), [](const ThreadInfo& a, const ThreadInfo& b) { return a.tid < b.tid; });
@@ -135,27 +128,7 @@ std::optional<std::uint64_t> read_max_map_count(const std::string& root) {
   return number(try_read(root + "/sys/vm/max_map_count"));
 }
 
-namespace {
-
-/// The fields of /proc/PID/stat after the command name, from the state
-/// (field 3) on: the name is in parentheses and may hold spaces and ')'.
-std::vector<std::string_view> stat_fields(std::string_view stat) {
-  std::vector<std::string_view> out;
-  const auto close = stat.rfind(')');
-  if (close == std::string_view::npos) return out;
-  stat.remove_prefix(close + 1);
-  while (!stat.empty()) {
-    const auto start = stat.find_first_not_of(" \n");
-    if (start == std::string_view::npos) break;
-    stat.remove_prefix(start);
-    const auto end = std::min(stat.find_first_of(" \n"), stat.size());
-    out.push_back(stat.substr(0, end));
-    stat.remove_prefix(end);
-  }
-  return out;
-}
-
-}  // namespace
+using detail::stat_fields;
 
 std::optional<double> process_start_from_stat(std::string_view stat, double boottime_now, double wall_now,
                                               long ticks_per_second) {
@@ -197,53 +170,19 @@ std::optional<CgroupMemory> read_cgroup_memory(std::int64_t pid, const std::stri
   auto cgroups = try_read(fmt::format("{}/{}/cgroup", root, pid));
   auto mounts = try_read(fmt::format("{}/{}/mountinfo", root, pid));
   if (!cgroups || !mounts) return std::nullopt;
-  // /proc/PID/cgroup: "0::/path" (v2) or "N:memory:/path" (v1).
-  std::optional<std::string> v2, v1;
-  std::istringstream cin(*cgroups);
-  for (std::string line; std::getline(cin, line);) {
-    auto a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-    if (line.substr(0, a) == "0" && controllers.empty()) v2 = path;
-    std::istringstream list(controllers);
-    for (std::string c; std::getline(list, c, ',');)
-      if (c == "memory") v1 = path;
-  }
-  // mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS".
-  std::optional<std::pair<std::string, std::string>> v2_mount, v1_mount;  // root, mount point
-  std::istringstream min(*mounts);
-  for (std::string line; std::getline(min, line);) {
-    std::istringstream f(line);
-    std::vector<std::string> w;
-    for (std::string x; f >> x;) w.push_back(x);
-    auto dash = std::find(w.begin(), w.end(), "-");
-    if (w.size() < 5 || dash == w.end() || dash + 1 == w.end()) continue;
-    const std::string& fstype = *(dash + 1);
-    const std::string super = dash + 3 < w.end() ? *(dash + 3) : "";
-    if (fstype == "cgroup2" && !v2_mount) v2_mount = {{w[3], w[4]}};
-    if (fstype == "cgroup" && ("," + super + ",").find(",memory,") != std::string::npos)
-      v1_mount = {{w[3], w[4]}};
-  }
-  auto dir_of = [&](const std::pair<std::string, std::string>& mount, const std::string& path) {
-    // The cgroup path is relative to the mount's root.
-    std::string rel = path;
-    if (mount.first != "/" && rel.starts_with(mount.first)) rel = rel.substr(mount.first.size());
-    return mount.second + rel;
-  };
-  if (v1 && v1_mount) {
-    std::string dir = dir_of(*v1_mount, *v1);
-    auto usage = number(try_read(dir + "/memory.usage_in_bytes"));
+  const detail::CgroupPlaces places = detail::cgroup_places(*cgroups, *mounts);
+  if (places.v1) {
+    auto usage = number(try_read(places.v1->dir + "/memory.usage_in_bytes"));
     if (usage) {
-      auto limit = number(try_read(dir + "/memory.limit_in_bytes"));
+      auto limit = number(try_read(places.v1->dir + "/memory.limit_in_bytes"));
       // v1 says "no limit" with a huge page-rounded number.
       if (limit && *limit >= (1ull << 62)) limit.reset();
-      return CgroupMemory{1, *v1, usage, limit};
+      return CgroupMemory{1, places.v1->path, usage, limit};
     }
   }
-  if (v2 && v2_mount) {
-    std::string dir = dir_of(*v2_mount, *v2);
-    auto current = number(try_read(dir + "/memory.current"));
-    if (current) return CgroupMemory{2, *v2, current, number(try_read(dir + "/memory.max"))};
+  if (places.v2) {
+    auto current = number(try_read(places.v2->dir + "/memory.current"));
+    if (current) return CgroupMemory{2, places.v2->path, current, number(try_read(places.v2->dir + "/memory.max"))};
   }
   return std::nullopt;
 }
