@@ -61,9 +61,9 @@ void check_raw_names(std::string_view input) {
   SNAP_FUZZ_CHECK(back.snapshots.size() == 1 && back.snapshots[0].threads.size() == 1);
 #ifdef SNAP_CHECK_JSON_NAMES
   const nlohmann::json doc = nlohmann::json::parse(text);
-  snap::fuzz::check_json_name(doc["command"], m.command);
-  snap::fuzz::check_json_name(doc["snapshots"][0]["threads"][0]["name"], e.threads[0].name);
-  snap::fuzz::check_json_name(doc["snapshots"][0]["cgroup"]["path"], e.cgroup->path);
+  snap::fuzz::check_json_name(doc, "command", m.command);
+  snap::fuzz::check_json_name(doc["snapshots"][0]["threads"][0], "name", e.threads[0].name);
+  snap::fuzz::check_json_name(doc["snapshots"][0]["cgroup"], "path", e.cgroup->path);
 #endif
 }
 

@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 #endif
 #ifdef SNAP_CHECK_JSON_NAMES
   const auto doc = nlohmann::json::parse(json);
-  for (std::size_t i = 0; i < sum.top.size(); ++i) snap::fuzz::check_json_name(doc["top"][i]["name"], sum.top[i].name);
+  for (std::size_t i = 0; i < sum.top.size(); ++i) snap::fuzz::check_json_name(doc["top"][i], "name", sum.top[i].name);
 #endif
   return 0;
 }

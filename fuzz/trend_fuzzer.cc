@@ -198,7 +198,7 @@ void emit_and_gate(const snap::TrendReport& r) {
 #endif
 #ifdef SNAP_CHECK_JSON_NAMES
   for (std::size_t row = 0; row < r.rows.size(); ++row)
-    if (r.rows[row].block) snap::fuzz::check_json_name(doc["findings"][row]["name"], r.rows[row].block->block->name);
+    if (r.rows[row].block) snap::fuzz::check_json_name(doc["findings"][row], "name", r.rows[row].block->block->name);
 #endif
 
   // --fail-above 1: any finding that grew a byte trips it.
