@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "snap/collect.h"
+#include "snap/escape.h"
 #include "snap/manifest.h"
 #include "snap/parse.h"
 #include "snap/timeline.h"
@@ -1444,6 +1445,69 @@ TEST_CASE("-p: an exec in place is noted in the manifest, the collection goes on
   CHECK(j.at("snapshots")[0].at("command").is_null());
   CHECK(m->snapshots.size() >= 8);  // it went on past the exec
   check_collection(dir, *m, snap::Format::smaps);
+}
+
+namespace {
+
+std::string to_hex(const std::string& bytes) {
+  std::string out;
+  for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+// ESC [ 2 J, the one-byte C1 CSI (U+009B) and a byte that is not UTF-8, as
+// the hostile-names fixture names its thread: 10 bytes, so that all of it is
+// the comm (15 bytes at most) of a program of that name.
+const std::string kHostileName = "\x1b[2J\xc2\x9bthr\xff";
+
+/// A copy of the threads fixture at DIR/bin/kHostileName: its argv[0] and
+/// its comm carry the hostile bytes.
+fs::path hostile_threads_exe(const fs::path& dir) {
+  fs::create_directories(dir / "bin");
+  const fs::path exe = dir / "bin" / kHostileName;
+  fs::copy_file(SNAP_THREADS_EXE, exe);
+  fs::permissions(exe, fs::perms::owner_all);
+  return exe;
+}
+
+}  // namespace
+
+TEST_CASE("a command line and thread name that are not UTF-8: manifest.json keeps the bytes (KEY_hex), never U+FFFD") {
+  TempDir tmp;
+  const fs::path exe = hostile_threads_exe(tmp.path);
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"--count", "2", "--interval", "100ms", "--quiet", "--out", dir.string(), "--",
+                           exe.string(), "0", "0", "0"}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(r.err);
+  CHECK(*r.status == 0);
+  const std::string command = exe.string() + " 0 0 0";
+  const std::string raw = slurp(dir / "manifest.json");
+  CHECK(!contains(raw, "\xef\xbf\xbd"));  // U+FFFD: the bytes would be lost
+  const auto j = nlohmann::json::parse(raw);
+  CHECK(j.at("command") == snap::printable(command));
+  CHECK(j.at("command_hex") == to_hex(command));
+  REQUIRE(j.at("snapshots").size() == 2);
+  for (const auto& s : j.at("snapshots")) {
+    const auto& threads = s.at("threads");
+    REQUIRE(threads.size() == 1);  // the fixture with 0 workers: its main thread
+    CHECK(threads[0].at("name") == snap::printable(kHostileName));
+    CHECK(threads[0].at("name_hex") == to_hex(kHostileName));
+  }
+  // Read back: the original bytes, not the escaped form.
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->command == command);
+  CHECK(m->snapshots.at(0).threads.at(0).name == kHostileName);
+  // snapdiff DIR gets the real bytes from the manifest and writes them in
+  // its own JSON the same way.
+  Run d = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CAPTURE(d.err);
+  CHECK(*d.status <= 1);
+  const auto dj = nlohmann::json::parse(d.out);
+  for (const auto& s : dj.at("snapshots")) CHECK(s.at("command_hex") == to_hex(command));
 }
 
 TEST_CASE("two snapcollects into one --out: the second is refused, exit 2; the first's collection whole") {

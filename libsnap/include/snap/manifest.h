@@ -17,6 +17,9 @@
 // process did (null when unknown; manifests before it lack the field).
 // Times are seconds (wall: since the epoch; monotonic: CLOCK_MONOTONIC),
 // sizes bytes, "sp" a "0x..." string, "max": null when unlimited.
+// "command" (both), thread "name" and cgroup "path" are the process's bytes:
+// when not UTF-8, KEY holds printable() and KEY_hex the bytes in hex
+// (json_text.h); parse_manifest takes KEY_hex when present.
 #pragma once
 
 #include <cstdint>
