@@ -1510,6 +1510,60 @@ TEST_CASE("a command line and thread name that are not UTF-8: manifest.json keep
   for (const auto& s : dj.at("snapshots")) CHECK(s.at("command_hex") == to_hex(command));
 }
 
+namespace {
+
+/// Every byte of `text` that could act on a terminal: C0 controls but \n
+/// and \t, DEL, a C1 control (U+0080..U+009F as two bytes), or any byte of
+/// text that is not UTF-8. "" when there is none, else where the first is.
+std::string raw_control(const std::string& text) {
+  if (!snap::valid_utf8(text)) return "not UTF-8";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c1)
+      return fmt::format("byte {:#04x} at {}: {}", c, i, snap::printable(text.substr(i > 40 ? i - 40 : 0, 80)));
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("snapcollect's own messages: a hostile --out and command reach stderr only escaped") {
+  TempDir tmp;
+  const fs::path exe = hostile_threads_exe(tmp.path);
+  const fs::path dir = tmp.path / ("out\x1b]0;pwned\x07" + std::string("\xc2\x9b") + "2J\xff");
+  const std::string command = exe.string() + " 0 0 0";
+  // An exec in place: snapcollect names the new command.
+  Process target({"sh", "-c", "sleep 0.5; exec \"$0\" 0 0 0", exe.string()}, tmp.path / "target");
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--duration", "1.5s",
+                           "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(snap::printable(r.err));
+  CHECK(*r.status == 0);
+  CHECK(raw_control(r.err) == "");
+  CHECK(contains(r.err, "its command is now \"" + snap::printable(command) + "\""));
+  CHECK(contains(r.err, " in " + snap::printable(dir.string()) + ": "));
+  // The manifest is there: a second collection into it is refused, naming it.
+  Run again = run(snapcollect({"-p", std::to_string(target.pid()), "--count", "1", "--out", dir.string()}),
+                  tmp.path / "logs2");
+  REQUIRE(again.status);
+  CAPTURE(snap::printable(again.err));
+  CHECK(*again.status == 2);
+  CHECK(raw_control(again.err) == "");
+  CHECK(contains(again.err, snap::printable(dir.string()) + " already holds a collection"));
+  // A command that cannot run, named as given.
+  const std::string missing = (tmp.path / "no\x1b[2Jsuch\xff").string();
+  Run cannot = run(snapcollect({"--count", "1", "--out", (tmp.path / "c").string(), "--", missing}),
+                   tmp.path / "logs3");
+  REQUIRE(cannot.status);
+  CAPTURE(snap::printable(cannot.err));
+  CHECK(*cannot.status == 127);
+  CHECK(raw_control(cannot.err) == "");
+  CHECK(contains(cannot.err, "cannot run " + snap::printable(missing)));
+}
+
 TEST_CASE("two snapcollects into one --out: the second is refused, exit 2; the first's collection whole") {
   TempDir tmp;
   Process target(threads_fixture(0, 0), tmp.path / "target");

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "snap/collect.h"
+#include "snap/escape.h"
 #include "snap/process_watch.h"
 #include "snap/size.h"
 #include "snap/timeline.h"
@@ -235,7 +236,7 @@ int main(int argc, char** argv) {
       ::close(exec_pipe[0]);
       ::execvp(av[0], av.data());
       int err = errno;
-      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", av[0], std::strerror(err));
+      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", snap::printable(av[0]).c_str(), std::strerror(err));
       [[maybe_unused]] ssize_t n = ::write(exec_pipe[1], &err, sizeof err);
       std::_Exit(127);
     }
@@ -282,7 +283,7 @@ int main(int argc, char** argv) {
       skipped += fmt::format(" ({} interval slots skipped: reads took longer than the interval)",
                              manifest.slots_skipped);
     std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}\n", manifest.snapshots.size(),
-                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, dir.path(),
+                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, snap::printable(dir.path()),
                              snap::collect_end_name(end), skipped);
     if (end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     stopped_by_us = end != snap::CollectEnd::target_exited;

@@ -18,6 +18,7 @@
 
 #include "snap/collect.h"
 #include "snap/error.h"
+#include "snap/escape.h"
 #include "snap/parse.h"
 #include "snap/process_watch.h"
 #include "snap/size.h"
@@ -249,7 +250,7 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
     }
     if (image_after != image) {
       e.command = read_command(o.pid, o.root);
-      notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o.pid, *e.command));
+      notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o.pid, printable(*e.command)));
       image = image_after;
     }
     keep(dir, o, *read, number);
@@ -304,7 +305,7 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
     if (target.replaced()) {
       const std::string comm = read_command(o.pid, o.root);
       notice(fmt::format("pid {} ended; the pid is now another process's ({}), not collected", o.pid,
-                         comm.empty() ? "no command line" : comm));
+                         comm.empty() ? "no command line" : printable(comm)));
     }
   }
   m.end_reason = std::string(collect_end_name(end));
