@@ -448,9 +448,9 @@ TEST_CASE("-- COMMAND: the first snapshot and the command line are the command's
     for (auto& a : threads_fixture(0, 0)) cmd.push_back(a);
     Run r = run(cmd, tmp.path / "logs", 3s);
     auto m = snap::read_manifest(dir.string());
-    REQUIRE(m);
     if (!r.status) ++hung;  // snapcollect waiting on a command it never ends
-    if (m->snapshots.empty()) {
+    if (!m) {  // ended with no snapshot: nothing left behind
+      CHECK(!fs::exists(dir));
       ++ended_early;
       continue;
     }
@@ -548,11 +548,34 @@ TEST_CASE("--delay: a process that exits meanwhile ends the wait at once") {
     REQUIRE_MESSAGE(r.status, "snapcollect waited out --delay 30s after the command exited");
     CHECK(*r.status == 7);
     CHECK(r.seconds < 5);
+    // Nothing collected, nothing left: no manifest, and the --out it created
+    // is gone, so that a retry into it works.
+    CAPTURE(r.err);
+    CHECK(contains(r.err, "exited before the first snapshot"));
+    CHECK(contains(r.err, "snapcollect: nothing kept: " + dir.string() + " removed\n"));
+    CHECK(!fs::exists(dir));
+    CHECK(fs::exists(tmp.path));
+    Run again = run(snapcollect({"--count", "1", "--quiet", "--out", dir.string(), "--", "sleep", "5"}),
+                    tmp.path / "logs2");
+    REQUIRE(again.status);
+    CAPTURE(again.err);
+    CHECK(*again.status == 0);
     auto m = snap::read_manifest(dir.string());
     REQUIRE(m);
-    CHECK(m->snapshots.empty());
-    CHECK(m->end_reason == "target exited");
-    CHECK(contains(r.err, "exited before the first snapshot"));
+    CHECK(m->snapshots.size() == 1);
+  }
+  SUBCASE("-- COMMAND into an --out that was there: it stays, empty") {
+    const fs::path dir = tmp.path / "mine";
+    fs::create_directory(dir);
+    Run r = run(snapcollect({"--delay", "30s", "--quiet", "--out", dir.string(), "--", "/bin/sh", "-c",
+                             "sleep 0.3; exit 7"}),
+                tmp.path / "logs", 10s);
+    REQUIRE(r.status);
+    CAPTURE(r.err);
+    CHECK(*r.status == 7);
+    CHECK(contains(r.err, "snapcollect: nothing kept: no manifest written in " + dir.string() + "\n"));
+    CHECK(fs::is_directory(dir));
+    CHECK(names(dir).empty());
   }
   SUBCASE("-p: exit 3 with --count, said; not \"no process\"") {
     const fs::path dir = tmp.path / "b";

@@ -295,6 +295,12 @@ int main(int argc, char** argv) {
         std::cerr << fmt::format("snapcollect: no process {}\n", o.pid);
         rc = kTrouble;
       }
+      // Nothing was collected: nothing is left (no manifest was written),
+      // so that a retry into the same --out works.
+      const bool removed = dir.remove_unused();
+      std::cerr << fmt::format("snapcollect: nothing kept: {}\n",
+                               removed ? fmt::format("{} removed", snap::printable(dir.path()))
+                                       : fmt::format("no manifest written in {}", snap::printable(dir.path())));
     }
   } catch (const snap::OutputError& e) {
     // About --out, not the process: no hint about another user's process.

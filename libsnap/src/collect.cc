@@ -312,8 +312,10 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
   m.end_wall = wall_now();
   if (end == CollectEnd::count_reached)
     write_manifest_or_take_back(dir, m);
-  else
+  else if (end != CollectEnd::target_exited || !m.snapshots.empty())
     dir.write_manifest(m);
+  // else: nothing was collected; no manifest says otherwise, and a retry
+  // into the same directory is not refused as "already holds a collection".
   return end;
 }
 

@@ -32,7 +32,7 @@ OutputDir::OutputDir(const std::string& path) : path_(path) {
                                   "could have planted it there",
                                   printable(*link)),
                       EPERM);
-  if (int err = create_private_dirs(path)) fail(fmt::format("cannot create {}", shown), err);
+  if (int err = create_private_dirs(path, &created_)) fail(fmt::format("cannot create {}", shown), err);
   fd_ = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd_ < 0) fail(fmt::format("cannot open directory {}", shown), errno);
   auto refuse = [&](const std::string& why, int err) {
@@ -60,6 +60,20 @@ OutputDir::OutputDir(const std::string& path) : path_(path) {
 
 OutputDir::~OutputDir() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+bool OutputDir::remove_unused() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  // Deepest first; rmdir refuses a directory that holds anything (a file
+  // someone else put there stays, and so does every directory above it).
+  bool gone = false;  // the deepest one created is `path` itself
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+    if (::rmdir(it->c_str()) != 0) break;
+    if (it == created_.rbegin()) gone = true;
+  }
+  created_.clear();
+  return gone;
 }
 
 std::pair<int, std::string> OutputDir::open_temp(const std::string& base) {
