@@ -1375,6 +1375,16 @@ TEST_CASE("a target killed during a read: the cut read is discarded and said, ne
         // Cut short, or whole and followed by the death (the threads and
         // cgroup read after it were then a dying process's): never more.
         CHECK(d.at("mappings").get<std::size_t>() <= mappings);
+        // snapdiff DIR says it (and that what it compares is whole).
+        if (m->snapshots.size() >= 2) {
+          Run sd = run({SNAPDIFF_EXE, dir.string()}, logs / "snapdiff");
+          REQUIRE(sd.status);
+          CHECK(contains(sd.out, "note: 1 read was discarded: the process died during it (the last snapshot kept "
+                                 "is complete)\n"));
+          Run sj = run({SNAPDIFF_EXE, "--json", dir.string()}, logs / "snapdiff-json");
+          REQUIRE(sj.status);
+          CHECK(nlohmann::json::parse(sj.out).at("collection").at("collections").at(0).at("discarded_died") == 1);
+        }
       } else {
         CHECK((!j.contains("discarded") || j["discarded"].empty()));
       }
@@ -1468,6 +1478,33 @@ TEST_CASE("-p: an exec in place is noted in the manifest, the collection goes on
   CHECK(j.at("snapshots")[0].at("command").is_null());
   CHECK(m->snapshots.size() >= 8);  // it went on past the exec
   check_collection(dir, *m, snap::Format::smaps);
+  // snapdiff DIR notes the exec between the two snapshots the manifest says.
+  std::string before, after;
+  for (std::size_t i = 1; i < m->snapshots.size(); ++i)
+    if (m->snapshots[i].command) {
+      before = m->snapshots[i - 1].file;
+      after = m->snapshots[i].file;
+    }
+  REQUIRE(!after.empty());
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CAPTURE(d.err);
+  CHECK(*d.status <= 1);
+  CHECK(contains(d.out, "note: the process exec'd between " + before + " and " + after +
+                            ": \"sleep 5\" (was \"sh -c sleep 1; exec sleep 5\")\n"));
+  CHECK(!contains(d.out, "discarded"));
+  CHECK(!contains(d.out, "skipped"));
+  Run dj = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff-json");
+  REQUIRE(dj.status);
+  const auto c = nlohmann::json::parse(dj.out).at("collection");
+  REQUIRE(c.at("collections").size() == 1);
+  const auto& execs = c["collections"][0].at("execs");
+  REQUIRE(execs.size() == 1);
+  CHECK(execs[0].at("before") == before);
+  CHECK(execs[0].at("after") == after);
+  CHECK(execs[0].at("command") == "sleep 5");
+  CHECK(execs[0].at("was") == "sh -c sleep 1; exec sleep 5");
+  CHECK(c["collections"][0].at("slots_skipped") == 0);
 }
 
 namespace {
@@ -1638,6 +1675,22 @@ TEST_CASE("--duration with reads longer than the interval: stops on time, slots 
   REQUIRE(j.contains("slots_skipped"));
   CHECK(j["slots_skipped"].get<std::uint64_t>() > 0);
   CHECK(contains(r.err, fmt::format("{} interval slots skipped", j["slots_skipped"].get<std::uint64_t>())));
+  // snapdiff DIR says so, in the text and in the JSON.
+  const auto skipped = j["slots_skipped"].get<std::uint64_t>();
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CAPTURE(d.err);
+  CHECK(*d.status <= 1);
+  CHECK(contains(d.out, fmt::format("note: {} slot{} skipped: reads took longer than the 1ms interval\n", skipped,
+                                    skipped == 1 ? " was" : "s were")));
+  Run dj = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff-json");
+  REQUIRE(dj.status);
+  const auto c = nlohmann::json::parse(dj.out).at("collection");
+  REQUIRE(c.at("collections").size() == 1);
+  CHECK(c["collections"][0].at("slots_skipped") == skipped);
+  CHECK(c["collections"][0].at("interval").get<double>() == doctest::Approx(0.001));
+  CHECK(c["collections"][0].at("discarded_died") == 0);
+  CHECK(c["collections"][0].at("execs").empty());
 }
 
 TEST_CASE("files are private: directories 0700, files 0600; an unsafe --out is refused") {

@@ -183,6 +183,7 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
   m.process_start = read_process_start(o.pid, o.root);
   m.format = o.format;
   m.max_map_count = read_max_map_count(o.root);
+  m.interval = o.interval;
   std::uint32_t number = 1, nmt_number = 1;
   std::size_t size_hint = 0;
   bool nmt_off = false;

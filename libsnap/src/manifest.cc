@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "snap/collection.h"
 #include "snap/error.h"
 #include "json_text.h"
 
@@ -81,6 +82,7 @@ std::string manifest_json(const Manifest& m) {
   j["process_start"] = m.process_start ? ordered_json(*m.process_start) : ordered_json(nullptr);
   j["format"] = m.format;
   j["max_map_count"] = m.max_map_count ? ordered_json(*m.max_map_count) : ordered_json(nullptr);
+  j["interval"] = m.interval ? ordered_json(*m.interval) : ordered_json(nullptr);
   ordered_json snaps = ordered_json::array();
   for (const ManifestEntry& e : m.snapshots) {
     ordered_json s;
@@ -147,6 +149,7 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
     m.process_start = opt<double>(j, "process_start");
     m.format = j.value("format", "smaps");
     m.max_map_count = opt<std::uint64_t>(j, "max_map_count");
+    m.interval = opt<double>(j, "interval");
     for (const auto& s : j.at("snapshots")) {
       ManifestEntry e;
       e.file = s.at("file").get<std::string>();
@@ -188,6 +191,23 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
 
 namespace {
 
+std::shared_ptr<const CollectionRecord> collection_record(const Manifest& m, const std::string& dir) {
+  auto r = std::make_shared<CollectionRecord>();
+  r->dir = dir;
+  for (const DiscardedRead& d : m.discarded)
+    ++(d.reason.find("exec'd") != std::string::npos ? r->exec_reads : r->died_reads);
+  r->slots_skipped = m.slots_skipped;
+  r->interval = m.interval;
+  std::string was = m.command;
+  for (std::size_t i = 0; i < m.snapshots.size(); ++i) {
+    const auto& e = m.snapshots[i];
+    if (!e.command) continue;
+    r->execs.push_back({i > 0 ? m.snapshots[i - 1].file : std::string(), e.file, *e.command, was});
+    was = *e.command;
+  }
+  return r;
+}
+
 struct Found {
   const Manifest* manifest = nullptr;
   const ManifestEntry* entry = nullptr;
@@ -228,8 +248,14 @@ RecordedLimits attach_manifests(std::vector<Snapshot>& snaps) {
   std::map<std::string, std::optional<Manifest>> cache;
   RecordedLimits limits;
   auto found = find_entries(snaps, cache);
+  std::map<const Manifest*, std::shared_ptr<const CollectionRecord>> records;
   for (std::size_t i = 0; i < snaps.size(); ++i) {
     const Found& f = found[i];
+    if (f.manifest) {
+      auto& rec = records[f.manifest];
+      if (!rec) rec = collection_record(*f.manifest, std::filesystem::path(snaps[i].source).parent_path().string());
+      snaps[i].collection = rec;
+    }
     if (f.manifest && f.manifest->max_map_count && !limits.max_map_count)
       limits.max_map_count = f.manifest->max_map_count;
     if (!f.entry) continue;
