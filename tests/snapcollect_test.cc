@@ -1429,11 +1429,11 @@ TEST_CASE("a target killed during a read: the cut read is discarded and said, ne
         CHECK(d.at("mappings").get<std::size_t>() <= mappings);
         // snapdiff DIR says it (and that what it compares is whole).
         if (m->snapshots.size() >= 2) {
-          Run sd = run({SNAPDIFF_EXE, dir.string()}, logs / "snapdiff");
+          Run sd = run({SNAPDIFF_EXE, dir.string()}, logs / "snapdiff", 60s);
           REQUIRE(sd.status);
           CHECK(contains(sd.out, "note: 1 read was discarded: the process died during it (the last snapshot kept "
                                  "is complete)\n"));
-          Run sj = run({SNAPDIFF_EXE, "--json", dir.string()}, logs / "snapdiff-json");
+          Run sj = run({SNAPDIFF_EXE, "--json", dir.string()}, logs / "snapdiff-json", 60s);
           REQUIRE(sj.status);
           CHECK(nlohmann::json::parse(sj.out).at("collection").at("collections").at(0).at("discarded_died") == 1);
         }
@@ -1729,13 +1729,13 @@ TEST_CASE("--duration with reads longer than the interval: stops on time, slots 
   CHECK(contains(r.err, fmt::format("{} interval slots skipped", j["slots_skipped"].get<std::uint64_t>())));
   // snapdiff DIR says so, in the text and in the JSON.
   const auto skipped = j["slots_skipped"].get<std::uint64_t>();
-  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff", 60s);
   REQUIRE(d.status);
   CAPTURE(d.err);
   CHECK(*d.status <= 1);
   CHECK(contains(d.out, fmt::format("note: {} slot{} skipped: reads took longer than the 1ms interval\n", skipped,
                                     skipped == 1 ? " was" : "s were")));
-  Run dj = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff-json");
+  Run dj = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff-json", 60s);
   REQUIRE(dj.status);
   const auto c = nlohmann::json::parse(dj.out).at("collection");
   REQUIRE(c.at("collections").size() == 1);

@@ -253,7 +253,10 @@ RecordedLimits attach_manifests(std::vector<Snapshot>& snaps) {
     const Found& f = found[i];
     if (f.manifest) {
       auto& rec = records[f.manifest];
-      if (!rec) rec = collection_record(*f.manifest, std::filesystem::path(snaps[i].source).parent_path().string());
+      if (!rec) {
+        const std::string parent = std::filesystem::path(snaps[i].source).parent_path().string();
+        rec = collection_record(*f.manifest, parent.empty() ? "." : parent);
+      }
       snaps[i].collection = rec;
     }
     if (f.manifest && f.manifest->max_map_count && !limits.max_map_count)
