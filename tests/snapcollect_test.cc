@@ -1275,8 +1275,18 @@ TEST_CASE("a real JVM leaking zlib memory: snapcollect --jcmd, then snapdiff DIR
        std::this_thread::sleep_for(50ms))
     REQUIRE_MESSAGE(!jvm.wait(1ms), "java ended early: " << jvm.err());
   REQUIRE_MESSAGE((!logged().empty() && logged().back().n >= *at_first + kGrowth), "the JVM did not leak " << kGrowth << " Deflaters in 90 s");
-  const std::size_t taken = snap::read_manifest(dir.string())->snapshots.size();
-  REQUIRE_MESSAGE(wait_for_snapshots(dir, taken + 1, 60s), "no snapshot after the leak: " << collector.err());
+  // A snapshot begun after the log line that says so (one in progress
+  // meanwhile began before it).
+  double reached = 0;
+  for (const Logged& l : logged())
+    if (l.n >= *at_first + kGrowth) {
+      reached = l.wall;
+      break;
+    }
+  bool past = false;
+  for (auto deadline = Clock::now() + 60s; !past && Clock::now() < deadline; std::this_thread::sleep_for(50ms))
+    if (auto listed = snap::read_manifest(dir.string())) past = listed->snapshots.back().wall > reached;
+  REQUIRE_MESSAGE(past, "no snapshot after the leak in 60 s: " << collector.err());
   collector.signal(SIGTERM);
   auto status = collector.wait(60s);
   REQUIRE(status);
@@ -1531,18 +1541,18 @@ TEST_CASE("-p: an exec in place is noted in the manifest, the collection goes on
   CHECK(m->snapshots.size() >= 8);  // it went on past the exec
   check_collection(dir, *m, snap::Format::smaps);
   // snapdiff DIR notes the exec between the two snapshots the manifest says.
-  std::string before, after;
+  std::string file_before, file_after;
   for (std::size_t i = 1; i < m->snapshots.size(); ++i)
     if (m->snapshots[i].command) {
-      before = m->snapshots[i - 1].file;
-      after = m->snapshots[i].file;
+      file_before = m->snapshots[i - 1].file;
+      file_after = m->snapshots[i].file;
     }
-  REQUIRE(!after.empty());
+  REQUIRE(!file_after.empty());
   Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
   REQUIRE(d.status);
   CAPTURE(d.err);
   CHECK(*d.status <= 1);
-  CHECK(contains(d.out, "note: the process exec'd between " + before + " and " + after +
+  CHECK(contains(d.out, "note: the process exec'd between " + file_before + " and " + file_after +
                             ": \"sleep 5\" (was \"sh -c sleep 1; exec sleep 5\")\n"));
   CHECK(!contains(d.out, "discarded"));
   CHECK(!contains(d.out, "skipped"));
@@ -1552,8 +1562,8 @@ TEST_CASE("-p: an exec in place is noted in the manifest, the collection goes on
   REQUIRE(c.at("collections").size() == 1);
   const auto& execs = c["collections"][0].at("execs");
   REQUIRE(execs.size() == 1);
-  CHECK(execs[0].at("before") == before);
-  CHECK(execs[0].at("after") == after);
+  CHECK(execs[0].at("before") == file_before);
+  CHECK(execs[0].at("after") == file_after);
   CHECK(execs[0].at("command") == "sleep 5");
   CHECK(execs[0].at("was") == "sh -c sleep 1; exec sleep 5");
   CHECK(c["collections"][0].at("slots_skipped") == 0);
