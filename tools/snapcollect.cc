@@ -53,6 +53,9 @@ fills its code cache in its first seconds): --delay takes the first snapshot
 after it, so that it does not rank above a leak. The manifest records when the
 process started; snapdiff says when the first snapshot it compares was taken
 within seconds of it, and its --skip and --since leave such snapshots out.
+A process that exits before the first snapshot leaves nothing behind: no
+manifest, and --out removed if snapcollect created it and it is empty, so that
+a retry into the same --out works.
 
 Without --count or --duration, collects until the process exits or snapcollect
 is interrupted (Ctrl-C, SIGTERM, or SIGHUP when its terminal or ssh session
