@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "snap/collect.h"
+#include "snap/escape.h"
 #include "snap/manifest.h"
 #include "snap/parse.h"
 #include "snap/timeline.h"
@@ -447,9 +448,9 @@ TEST_CASE("-- COMMAND: the first snapshot and the command line are the command's
     for (auto& a : threads_fixture(0, 0)) cmd.push_back(a);
     Run r = run(cmd, tmp.path / "logs", 3s);
     auto m = snap::read_manifest(dir.string());
-    REQUIRE(m);
     if (!r.status) ++hung;  // snapcollect waiting on a command it never ends
-    if (m->snapshots.empty()) {
+    if (!m) {  // ended with no snapshot: nothing left behind
+      CHECK(!fs::exists(dir));
       ++ended_early;
       continue;
     }
@@ -547,11 +548,34 @@ TEST_CASE("--delay: a process that exits meanwhile ends the wait at once") {
     REQUIRE_MESSAGE(r.status, "snapcollect waited out --delay 30s after the command exited");
     CHECK(*r.status == 7);
     CHECK(r.seconds < 5);
+    // Nothing collected, nothing left: no manifest, and the --out it created
+    // is gone, so that a retry into it works.
+    CAPTURE(r.err);
+    CHECK(contains(r.err, "exited before the first snapshot"));
+    CHECK(contains(r.err, "snapcollect: nothing kept: " + dir.string() + " removed\n"));
+    CHECK(!fs::exists(dir));
+    CHECK(fs::exists(tmp.path));
+    Run again = run(snapcollect({"--count", "1", "--quiet", "--out", dir.string(), "--", "sleep", "5"}),
+                    tmp.path / "logs2");
+    REQUIRE(again.status);
+    CAPTURE(again.err);
+    CHECK(*again.status == 0);
     auto m = snap::read_manifest(dir.string());
     REQUIRE(m);
-    CHECK(m->snapshots.empty());
-    CHECK(m->end_reason == "target exited");
-    CHECK(contains(r.err, "exited before the first snapshot"));
+    CHECK(m->snapshots.size() == 1);
+  }
+  SUBCASE("-- COMMAND into an --out that was there: it stays, empty") {
+    const fs::path dir = tmp.path / "mine";
+    fs::create_directory(dir);
+    Run r = run(snapcollect({"--delay", "30s", "--quiet", "--out", dir.string(), "--", "/bin/sh", "-c",
+                             "sleep 0.3; exit 7"}),
+                tmp.path / "logs", 10s);
+    REQUIRE(r.status);
+    CAPTURE(r.err);
+    CHECK(*r.status == 7);
+    CHECK(contains(r.err, "snapcollect: nothing kept: no manifest written in " + dir.string() + "\n"));
+    CHECK(fs::is_directory(dir));
+    CHECK(names(dir).empty());
   }
   SUBCASE("-p: exit 3 with --count, said; not \"no process\"") {
     const fs::path dir = tmp.path / "b";
@@ -1205,16 +1229,76 @@ TEST_CASE("a real JVM leaking zlib memory: snapcollect --jcmd, then snapdiff DIR
   }
   REQUIRE_MESSAGE(!pid.empty(), "java did not get ready in 60 s: " << jvm.err());
 
+  // Collect until the JVM's own log says it has leaked kGrowth more
+  // Deflaters than it held at the first snapshot, and one snapshot past
+  // that: the amount is the program's, not what the machine's load allowed.
+  constexpr long kGrowth = 300;  // 300 x 192 KiB: 56 MiB written
   const fs::path dir = tmp.path / "hunt";
-  Run r = run(snapcollect({"-p", pid, "--jcmd", "--interval", "2s", "--count", "4", "--quiet", "--out",
-                           dir.string()}),
-              tmp.path / "collect", 90s);
-  REQUIRE(r.status);
-  CHECK_MESSAGE(*r.status == 0, r.err);
+  Process collector(snapcollect({"-p", pid, "--jcmd", "--interval", "1s", "--quiet", "--out", dir.string()}),
+                    tmp.path / "collect");
+  auto first_listed = wait_for_snapshots(dir, 1, 60s);
+  REQUIRE_MESSAGE(first_listed, "no first snapshot in 60 s: " << collector.err());
+  const double first_wall = first_listed->snapshots.front().wall;
+  // "leaked N at EPOCH_MS": N Deflaters held then.
+  struct Logged {
+    long n;
+    double wall;
+  };
+  auto logged = [&] {
+    std::vector<Logged> out;
+    const std::string text = jvm.out();
+    static const std::regex line("leaked ([0-9]+) at ([0-9]+)\n");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it)
+      out.push_back({std::stol((*it)[1]), std::stod((*it)[2]) / 1000});
+    return out;
+  };
+  // At most this many at the first snapshot: the first count logged after it.
+  auto held_at_most = [&](double wall) -> std::optional<long> {
+    for (const Logged& l : logged())
+      if (l.wall >= wall) return l.n;
+    return std::nullopt;
+  };
+  // At least this many at a snapshot: the last count logged before it.
+  auto held_at_least = [&](double wall) {
+    long n = 0;
+    for (const Logged& l : logged())
+      if (l.wall <= wall) n = l.n;
+    return n;
+  };
+  std::optional<long> at_first;
+  for (auto deadline = Clock::now() + 90s; !at_first && Clock::now() < deadline;
+       std::this_thread::sleep_for(50ms))
+    at_first = held_at_most(first_wall);
+  REQUIRE_MESSAGE(at_first, "the JVM logged nothing after the first snapshot");
+  for (auto deadline = Clock::now() + 90s;
+       !(!logged().empty() && logged().back().n >= *at_first + kGrowth) && Clock::now() < deadline;
+       std::this_thread::sleep_for(50ms))
+    REQUIRE_MESSAGE(!jvm.wait(1ms), "java ended early: " << jvm.err());
+  REQUIRE_MESSAGE((!logged().empty() && logged().back().n >= *at_first + kGrowth), "the JVM did not leak " << kGrowth << " Deflaters in 90 s");
+  // A snapshot begun after the log line that says so (one in progress
+  // meanwhile began before it).
+  double reached = 0;
+  for (const Logged& l : logged())
+    if (l.n >= *at_first + kGrowth) {
+      reached = l.wall;
+      break;
+    }
+  bool past = false;
+  for (auto deadline = Clock::now() + 60s; !past && Clock::now() < deadline; std::this_thread::sleep_for(50ms))
+    if (auto listed = snap::read_manifest(dir.string())) past = listed->snapshots.back().wall > reached;
+  REQUIRE_MESSAGE(past, "no snapshot after the leak in 60 s: " << collector.err());
+  collector.signal(SIGTERM);
+  auto status = collector.wait(60s);
+  REQUIRE(status);
+  CHECK_MESSAGE(*status == 0, collector.err());
   auto m = snap::read_manifest(dir.string());
   REQUIRE(m);
-  REQUIRE(m->snapshots.size() == 4);
+  REQUIRE(m->snapshots.size() >= 2);
   for (const auto& e : m->snapshots) REQUIRE_MESSAGE(e.nmt, "no NMT saved beside " << e.file);
+  // What the JVM's log says it leaked between the first and last snapshot.
+  const long grown = held_at_least(m->snapshots.back().wall) - *at_first;
+  REQUIRE(grown >= kGrowth);
+  const std::int64_t written = std::int64_t{grown} * (192 << 10);  // per Deflater, see ZlibLeak.java
 
   // snapdiff DIR joins the NMT files the manifest names, by itself.
   Run d = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff", 60s);
@@ -1224,9 +1308,11 @@ TEST_CASE("a real JVM leaking zlib memory: snapcollect --jcmd, then snapdiff DIR
   const auto j = nlohmann::json::parse(d.out);
   const auto& nmt = j.at("nmt");
   CAPTURE(nmt.dump(2));
+  CAPTURE(grown);
   CHECK(nmt.at("verdict") == "untracked_native");
-  // 13 MiB/s for 6 s, at least half of it by the time the last snapshot is read.
+  // At least what the log says was written, outside NMT: zlib's malloc.
   const std::int64_t outside = nmt.at("outside_not_file");
+  CHECK(outside >= written);
   CHECK(outside >= std::int64_t{32} << 20);
   CHECK(nmt.at("inside").get<std::int64_t>() < outside / 4);
   CHECK(nmt.at("malloc_growth").get<std::int64_t>() < outside / 2);
@@ -1351,6 +1437,16 @@ TEST_CASE("a target killed during a read: the cut read is discarded and said, ne
         // Cut short, or whole and followed by the death (the threads and
         // cgroup read after it were then a dying process's): never more.
         CHECK(d.at("mappings").get<std::size_t>() <= mappings);
+        // snapdiff DIR says it (and that what it compares is whole).
+        if (m->snapshots.size() >= 2) {
+          Run sd = run({SNAPDIFF_EXE, dir.string()}, logs / "snapdiff", 60s);
+          REQUIRE(sd.status);
+          CHECK(contains(sd.out, "note: 1 read was discarded: the process died during it (the last snapshot kept "
+                                 "is complete)\n"));
+          Run sj = run({SNAPDIFF_EXE, "--json", dir.string()}, logs / "snapdiff-json", 60s);
+          REQUIRE(sj.status);
+          CHECK(nlohmann::json::parse(sj.out).at("collection").at("collections").at(0).at("discarded_died") == 1);
+        }
       } else {
         CHECK((!j.contains("discarded") || j["discarded"].empty()));
       }
@@ -1444,6 +1540,150 @@ TEST_CASE("-p: an exec in place is noted in the manifest, the collection goes on
   CHECK(j.at("snapshots")[0].at("command").is_null());
   CHECK(m->snapshots.size() >= 8);  // it went on past the exec
   check_collection(dir, *m, snap::Format::smaps);
+  // snapdiff DIR notes the exec between the two snapshots the manifest says.
+  std::string file_before, file_after;
+  for (std::size_t i = 1; i < m->snapshots.size(); ++i)
+    if (m->snapshots[i].command) {
+      file_before = m->snapshots[i - 1].file;
+      file_after = m->snapshots[i].file;
+    }
+  REQUIRE(!file_after.empty());
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CAPTURE(d.err);
+  CHECK(*d.status <= 1);
+  CHECK(contains(d.out, "note: the process exec'd between " + file_before + " and " + file_after +
+                            ": \"sleep 5\" (was \"sh -c sleep 1; exec sleep 5\")\n"));
+  CHECK(!contains(d.out, "discarded"));
+  CHECK(!contains(d.out, "skipped"));
+  Run dj = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff-json");
+  REQUIRE(dj.status);
+  const auto c = nlohmann::json::parse(dj.out).at("collection");
+  REQUIRE(c.at("collections").size() == 1);
+  const auto& execs = c["collections"][0].at("execs");
+  REQUIRE(execs.size() == 1);
+  CHECK(execs[0].at("before") == file_before);
+  CHECK(execs[0].at("after") == file_after);
+  CHECK(execs[0].at("command") == "sleep 5");
+  CHECK(execs[0].at("was") == "sh -c sleep 1; exec sleep 5");
+  CHECK(c["collections"][0].at("slots_skipped") == 0);
+}
+
+namespace {
+
+std::string to_hex(const std::string& bytes) {
+  std::string out;
+  for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+// ESC [ 2 J, the one-byte C1 CSI (U+009B) and a byte that is not UTF-8, as
+// the hostile-names fixture names its thread: 10 bytes, so that all of it is
+// the comm (15 bytes at most) of a program of that name.
+const std::string kHostileName = "\x1b[2J\xc2\x9bthr\xff";
+
+/// A copy of the threads fixture at DIR/bin/kHostileName: its argv[0] and
+/// its comm carry the hostile bytes.
+fs::path hostile_threads_exe(const fs::path& dir) {
+  fs::create_directories(dir / "bin");
+  const fs::path exe = dir / "bin" / kHostileName;
+  fs::copy_file(SNAP_THREADS_EXE, exe);
+  fs::permissions(exe, fs::perms::owner_all);
+  return exe;
+}
+
+}  // namespace
+
+TEST_CASE("a command line and thread name that are not UTF-8: manifest.json keeps the bytes (KEY_hex), never U+FFFD") {
+  TempDir tmp;
+  const fs::path exe = hostile_threads_exe(tmp.path);
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"--count", "2", "--interval", "100ms", "--quiet", "--out", dir.string(), "--",
+                           exe.string(), "0", "0", "0"}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(r.err);
+  CHECK(*r.status == 0);
+  const std::string command = exe.string() + " 0 0 0";
+  const std::string raw = slurp(dir / "manifest.json");
+  CHECK(!contains(raw, "\xef\xbf\xbd"));  // U+FFFD: the bytes would be lost
+  const auto j = nlohmann::json::parse(raw);
+  CHECK(j.at("command") == snap::printable(command));
+  CHECK(j.at("command_hex") == to_hex(command));
+  REQUIRE(j.at("snapshots").size() == 2);
+  for (const auto& s : j.at("snapshots")) {
+    const auto& threads = s.at("threads");
+    REQUIRE(threads.size() == 1);  // the fixture with 0 workers: its main thread
+    CHECK(threads[0].at("name") == snap::printable(kHostileName));
+    CHECK(threads[0].at("name_hex") == to_hex(kHostileName));
+  }
+  // Read back: the original bytes, not the escaped form.
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->command == command);
+  CHECK(m->snapshots.at(0).threads.at(0).name == kHostileName);
+  // snapdiff DIR gets the real bytes from the manifest and writes them in
+  // its own JSON the same way.
+  Run d = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff");
+  REQUIRE(d.status);
+  CAPTURE(d.err);
+  CHECK(*d.status <= 1);
+  const auto dj = nlohmann::json::parse(d.out);
+  for (const auto& s : dj.at("snapshots")) CHECK(s.at("command_hex") == to_hex(command));
+}
+
+namespace {
+
+/// Every byte of `text` that could act on a terminal: C0 controls but \n
+/// and \t, DEL, a C1 control (U+0080..U+009F as two bytes), or any byte of
+/// text that is not UTF-8. "" when there is none, else where the first is.
+std::string raw_control(const std::string& text) {
+  if (!snap::valid_utf8(text)) return "not UTF-8";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c1)
+      return fmt::format("byte {:#04x} at {}: {}", c, i, snap::printable(text.substr(i > 40 ? i - 40 : 0, 80)));
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("snapcollect's own messages: a hostile --out and command reach stderr only escaped") {
+  TempDir tmp;
+  const fs::path exe = hostile_threads_exe(tmp.path);
+  const fs::path dir = tmp.path / ("out\x1b]0;pwned\x07" + std::string("\xc2\x9b") + "2J\xff");
+  const std::string command = exe.string() + " 0 0 0";
+  // An exec in place: snapcollect names the new command.
+  Process target({"sh", "-c", "sleep 0.5; exec \"$0\" 0 0 0", exe.string()}, tmp.path / "target");
+  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--duration", "1.5s",
+                           "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CAPTURE(snap::printable(r.err));
+  CHECK(*r.status == 0);
+  CHECK(raw_control(r.err) == "");
+  CHECK(contains(r.err, "its command is now \"" + snap::printable(command) + "\""));
+  CHECK(contains(r.err, " in " + snap::printable(dir.string()) + ": "));
+  // The manifest is there: a second collection into it is refused, naming it.
+  Run again = run(snapcollect({"-p", std::to_string(target.pid()), "--count", "1", "--out", dir.string()}),
+                  tmp.path / "logs2");
+  REQUIRE(again.status);
+  CAPTURE(snap::printable(again.err));
+  CHECK(*again.status == 2);
+  CHECK(raw_control(again.err) == "");
+  CHECK(contains(again.err, snap::printable(dir.string()) + " already holds a collection"));
+  // A command that cannot run, named as given.
+  const std::string missing = (tmp.path / "no\x1b[2Jsuch\xff").string();
+  Run cannot = run(snapcollect({"--count", "1", "--out", (tmp.path / "c").string(), "--", missing}),
+                   tmp.path / "logs3");
+  REQUIRE(cannot.status);
+  CAPTURE(snap::printable(cannot.err));
+  CHECK(*cannot.status == 127);
+  CHECK(raw_control(cannot.err) == "");
+  CHECK(contains(cannot.err, "cannot run " + snap::printable(missing)));
 }
 
 TEST_CASE("two snapcollects into one --out: the second is refused, exit 2; the first's collection whole") {
@@ -1497,6 +1737,22 @@ TEST_CASE("--duration with reads longer than the interval: stops on time, slots 
   REQUIRE(j.contains("slots_skipped"));
   CHECK(j["slots_skipped"].get<std::uint64_t>() > 0);
   CHECK(contains(r.err, fmt::format("{} interval slots skipped", j["slots_skipped"].get<std::uint64_t>())));
+  // snapdiff DIR says so, in the text and in the JSON.
+  const auto skipped = j["slots_skipped"].get<std::uint64_t>();
+  Run d = run({SNAPDIFF_EXE, dir.string()}, tmp.path / "snapdiff", 60s);
+  REQUIRE(d.status);
+  CAPTURE(d.err);
+  CHECK(*d.status <= 1);
+  CHECK(contains(d.out, fmt::format("note: {} slot{} skipped: reads took longer than the 1ms interval\n", skipped,
+                                    skipped == 1 ? " was" : "s were")));
+  Run dj = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff-json", 60s);
+  REQUIRE(dj.status);
+  const auto c = nlohmann::json::parse(dj.out).at("collection");
+  REQUIRE(c.at("collections").size() == 1);
+  CHECK(c["collections"][0].at("slots_skipped") == skipped);
+  CHECK(c["collections"][0].at("interval").get<double>() == doctest::Approx(0.001));
+  CHECK(c["collections"][0].at("discarded_died") == 0);
+  CHECK(c["collections"][0].at("execs").empty());
 }
 
 TEST_CASE("files are private: directories 0700, files 0600; an unsafe --out is refused") {

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "snap/collect.h"
+#include "snap/escape.h"
 #include "snap/process_watch.h"
 #include "snap/size.h"
 #include "snap/timeline.h"
@@ -52,6 +53,9 @@ fills its code cache in its first seconds): --delay takes the first snapshot
 after it, so that it does not rank above a leak. The manifest records when the
 process started; snapdiff says when the first snapshot it compares was taken
 within seconds of it, and its --skip and --since leave such snapshots out.
+A process that exits before the first snapshot leaves nothing behind: no
+manifest, and --out removed if snapcollect created it and it is empty, so that
+a retry into the same --out works.
 
 Without --count or --duration, collects until the process exits or snapcollect
 is interrupted (Ctrl-C, SIGTERM, or SIGHUP when its terminal or ssh session
@@ -235,7 +239,7 @@ int main(int argc, char** argv) {
       ::close(exec_pipe[0]);
       ::execvp(av[0], av.data());
       int err = errno;
-      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", av[0], std::strerror(err));
+      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", snap::printable(av[0]).c_str(), std::strerror(err));
       [[maybe_unused]] ssize_t n = ::write(exec_pipe[1], &err, sizeof err);
       std::_Exit(127);
     }
@@ -282,7 +286,7 @@ int main(int argc, char** argv) {
       skipped += fmt::format(" ({} interval slots skipped: reads took longer than the interval)",
                              manifest.slots_skipped);
     std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}\n", manifest.snapshots.size(),
-                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, dir.path(),
+                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, snap::printable(dir.path()),
                              snap::collect_end_name(end), skipped);
     if (end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     stopped_by_us = end != snap::CollectEnd::target_exited;
@@ -294,6 +298,12 @@ int main(int argc, char** argv) {
         std::cerr << fmt::format("snapcollect: no process {}\n", o.pid);
         rc = kTrouble;
       }
+      // Nothing was collected: nothing is left (no manifest was written),
+      // so that a retry into the same --out works.
+      const bool removed = dir.remove_unused();
+      std::cerr << fmt::format("snapcollect: nothing kept: {}\n",
+                               removed ? fmt::format("{} removed", snap::printable(dir.path()))
+                                       : fmt::format("no manifest written in {}", snap::printable(dir.path())));
     }
   } catch (const snap::OutputError& e) {
     // About --out, not the process: no hint about another user's process.

@@ -18,6 +18,7 @@
 
 #include "snap/collect.h"
 #include "snap/error.h"
+#include "snap/escape.h"
 #include "snap/parse.h"
 #include "snap/process_watch.h"
 #include "snap/size.h"
@@ -182,6 +183,7 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
   m.process_start = read_process_start(o.pid, o.root);
   m.format = o.format;
   m.max_map_count = read_max_map_count(o.root);
+  m.interval = o.interval;
   std::uint32_t number = 1, nmt_number = 1;
   std::size_t size_hint = 0;
   bool nmt_off = false;
@@ -249,7 +251,7 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
     }
     if (image_after != image) {
       e.command = read_command(o.pid, o.root);
-      notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o.pid, *e.command));
+      notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o.pid, printable(*e.command)));
       image = image_after;
     }
     keep(dir, o, *read, number);
@@ -304,15 +306,17 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
     if (target.replaced()) {
       const std::string comm = read_command(o.pid, o.root);
       notice(fmt::format("pid {} ended; the pid is now another process's ({}), not collected", o.pid,
-                         comm.empty() ? "no command line" : comm));
+                         comm.empty() ? "no command line" : printable(comm)));
     }
   }
   m.end_reason = std::string(collect_end_name(end));
   m.end_wall = wall_now();
   if (end == CollectEnd::count_reached)
     write_manifest_or_take_back(dir, m);
-  else
+  else if (end != CollectEnd::target_exited || !m.snapshots.empty())
     dir.write_manifest(m);
+  // else: nothing was collected; no manifest says otherwise, and a retry
+  // into the same directory is not refused as "already holds a collection".
   return end;
 }
 

@@ -7,6 +7,7 @@
 #include "snap/emit.h"
 #include "json_text.h"
 #include "nmt_json.h"
+#include "collection_json.h"
 #include "startup_json.h"
 #include "snap/version.h"
 
@@ -110,6 +111,7 @@ void emit_json(std::string& out, const DiffReport& r, const Flush& flush) {
   doc["sort"] = std::string(field_name(r.sort));
   doc["sort_note"] = r.sort_note.empty() ? ordered_json(nullptr) : ordered_json(r.sort_note);
   doc["startup"] = detail::startup_json(*r.snapshots.front());
+  doc["collection"] = detail::collection_json(r.snapshots);
   doc["min_growth"] = r.options.min_growth;
   ordered_json names = ordered_json::array();
   for (Field f : fields) names.push_back(std::string(field_name(f)));

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "snap/emit.h"
+#include "snap/collection.h"
 #include "snap/startup.h"
 
 namespace snap {
@@ -101,6 +102,7 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
   if (!r.sort_note.empty()) fmt::format_to(std::back_inserter(out), "note: {}\n", printable(r.sort_note));
   if (auto s = check_startup(*r.snapshots.front()); s && s->in_startup)
     out += "note: " + printable(s->note) + '\n';
+  for (const std::string& n : collection_notes(r.snapshots)) out += "note: " + printable(n) + '\n';
   out += '\n';
 
   const std::uint64_t threshold = std::max(r.floor, r.options.min_growth);

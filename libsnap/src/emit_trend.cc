@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "snap/emit.h"
+#include "snap/collection.h"
 #include "snap/startup.h"
 #include "json_text.h"
 #include "nmt_json.h"
+#include "collection_json.h"
 #include "startup_json.h"
 #include "snap/version.h"
 
@@ -124,6 +126,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     out += "capture times unknown: rates are per snapshot (give --interval)\n";
   if (!r.counter_note.empty()) fmt::format_to(it, "note: {}\n", printable(r.counter_note));
   if (auto s = check_startup(first); s && s->in_startup) out += "note: " + printable(s->note) + '\n';
+  for (const std::string& n : collection_notes(r.snapshots)) out += "note: " + printable(n) + '\n';
   fmt::format_to(it, "ranked {}; growth below {} is flat ({})\n\n",
                  r.options.order == TrendOrder::steady ? fmt::format("steady first, by {} rate", smaps_key(f))
                  : r.options.order == TrendOrder::rate ? fmt::format("by {} rate", smaps_key(f))
@@ -294,6 +297,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
   doc["counter"] = std::string(field_name(r.counter));
   doc["counter_note"] = r.counter_note.empty() ? ordered_json(nullptr) : ordered_json(r.counter_note);
   doc["startup"] = detail::startup_json(*r.snapshots.front());
+  doc["collection"] = detail::collection_json(r.snapshots);
   doc["floor"] = amount(r.floor);
   doc["growing"] = r.growing;
   doc["hidden"] = r.hidden;

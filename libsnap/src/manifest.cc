@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "snap/collection.h"
 #include "snap/error.h"
+#include "json_text.h"
 
 namespace snap {
 namespace {
@@ -40,6 +42,27 @@ void check_plain_name(const std::string& name, const std::string& path) {
     throw ParseError(path, 0, 0, fmt::format("file name {:?} is not a plain name in the directory", name));
 }
 
+/// KEY's text: the bytes KEY_hex holds when it is there (text that is not
+/// UTF-8, written by detail::put_text), else KEY's string, else "".
+std::string text_of(const nlohmann::json& j, const std::string& key) {
+  auto hex = j.find(key + "_hex");
+  if (hex == j.end() || hex->is_null()) return j.value(key, std::string());
+  if (!hex->is_string()) throw std::invalid_argument(fmt::format("\"{}_hex\" must be a string", key));
+  const std::string& h = hex->get_ref<const std::string&>();
+  if (h.size() % 2 != 0)
+    throw std::invalid_argument(fmt::format("\"{}_hex\" has an odd number of hex digits", key));
+  std::string out;
+  out.reserve(h.size() / 2);
+  for (std::size_t i = 0; i < h.size(); i += 2) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(h.data() + i, h.data() + i + 2, v, 16);
+    if (ec != std::errc() || p != h.data() + i + 2)
+      throw std::invalid_argument(fmt::format("\"{}_hex\" is not hex digits", key));
+    out += static_cast<char>(v);
+  }
+  return out;
+}
+
 template <typename T>
 std::optional<T> opt(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
@@ -53,12 +76,13 @@ std::string manifest_json(const Manifest& m) {
   ordered_json j;
   j["schema"] = kManifestSchema;
   j["pid"] = m.pid;
-  j["command"] = m.command;
+  detail::put_text(j, "command", m.command);
   j["boot_id"] = m.boot_id;
   j["start_wall"] = m.start_wall;
   j["process_start"] = m.process_start ? ordered_json(*m.process_start) : ordered_json(nullptr);
   j["format"] = m.format;
   j["max_map_count"] = m.max_map_count ? ordered_json(*m.max_map_count) : ordered_json(nullptr);
+  j["interval"] = m.interval ? ordered_json(*m.interval) : ordered_json(nullptr);
   ordered_json snaps = ordered_json::array();
   for (const ManifestEntry& e : m.snapshots) {
     ordered_json s;
@@ -72,21 +96,28 @@ std::string manifest_json(const Manifest& m) {
       if (auto v = e.totals.get(f)) totals[std::string(field_name(f))] = *v;
     s["totals"] = std::move(totals);
     ordered_json threads = ordered_json::array();
-    for (const ThreadInfo& t : e.threads)
-      threads.push_back({{"tid", t.tid},
-                         {"name", t.name},
-                         {"sp", t.sp ? ordered_json(fmt::format("0x{:x}", *t.sp)) : ordered_json(nullptr)}});
+    for (const ThreadInfo& t : e.threads) {
+      ordered_json th;
+      th["tid"] = t.tid;
+      detail::put_text(th, "name", t.name);
+      th["sp"] = t.sp ? ordered_json(fmt::format("0x{:x}", *t.sp)) : ordered_json(nullptr);
+      threads.push_back(std::move(th));
+    }
     s["threads"] = std::move(threads);
-    if (e.cgroup)
-      s["cgroup"] = {
-          {"version", e.cgroup->version},
-          {"path", e.cgroup->path},
-          {"current", e.cgroup->current ? ordered_json(*e.cgroup->current) : ordered_json(nullptr)},
-          {"max", e.cgroup->max ? ordered_json(*e.cgroup->max) : ordered_json(nullptr)}};
-    else
+    if (e.cgroup) {
+      ordered_json cg;
+      cg["version"] = e.cgroup->version;
+      detail::put_text(cg, "path", e.cgroup->path);
+      cg["current"] = e.cgroup->current ? ordered_json(*e.cgroup->current) : ordered_json(nullptr);
+      cg["max"] = e.cgroup->max ? ordered_json(*e.cgroup->max) : ordered_json(nullptr);
+      s["cgroup"] = std::move(cg);
+    } else
       s["cgroup"] = nullptr;
     s["nmt"] = e.nmt ? ordered_json(*e.nmt) : ordered_json(nullptr);
-    s["command"] = e.command ? ordered_json(*e.command) : ordered_json(nullptr);
+    if (e.command)
+      detail::put_text(s, "command", *e.command);
+    else
+      s["command"] = nullptr;
     snaps.push_back(std::move(s));
   }
   j["snapshots"] = std::move(snaps);
@@ -113,12 +144,13 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
       throw ParseError(path, 0, 0, fmt::format("not a snap manifest (schema {} expected)", kManifestSchema));
     Manifest m;
     m.pid = j.at("pid").get<std::int64_t>();
-    m.command = j.value("command", "");
+    m.command = text_of(j, "command");
     m.boot_id = j.value("boot_id", "");
     m.start_wall = j.value("start_wall", 0.0);
     m.process_start = opt<double>(j, "process_start");
     m.format = j.value("format", "smaps");
     m.max_map_count = opt<std::uint64_t>(j, "max_map_count");
+    m.interval = opt<double>(j, "interval");
     for (const auto& s : j.at("snapshots")) {
       ManifestEntry e;
       e.file = s.at("file").get<std::string>();
@@ -132,14 +164,14 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
           if (auto v = opt<std::uint64_t>(*it, std::string(field_name(f)).c_str())) e.totals.set(f, *v);
       if (auto it = s.find("threads"); it != s.end())
         for (const auto& t : *it)
-          e.threads.push_back({t.at("tid").get<std::int64_t>(), t.value("name", ""),
+          e.threads.push_back({t.at("tid").get<std::int64_t>(), text_of(t, "name"),
                                hex_or_null(t.value("sp", nlohmann::json()))});
       if (auto it = s.find("cgroup"); it != s.end() && it->is_object())
-        e.cgroup = CgroupMemory{it->value("version", 2), it->value("path", ""),
+        e.cgroup = CgroupMemory{it->value("version", 2), text_of(*it, "path"),
                                 opt<std::uint64_t>(*it, "current"), opt<std::uint64_t>(*it, "max")};
       e.nmt = opt<std::string>(s, "nmt");
       if (e.nmt) check_plain_name(*e.nmt, path);
-      e.command = opt<std::string>(s, "command");
+      if (auto it = s.find("command"); it != s.end() && !it->is_null()) e.command = text_of(s, "command");
       m.snapshots.push_back(std::move(e));
     }
     if (auto it = j.find("discarded"); it != j.end() && it->is_array())
@@ -159,6 +191,23 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
 }
 
 namespace {
+
+std::shared_ptr<const CollectionRecord> collection_record(const Manifest& m, const std::string& dir) {
+  auto r = std::make_shared<CollectionRecord>();
+  r->dir = dir;
+  for (const DiscardedRead& d : m.discarded)
+    ++(d.reason.find("exec'd") != std::string::npos ? r->exec_reads : r->died_reads);
+  r->slots_skipped = m.slots_skipped;
+  r->interval = m.interval;
+  std::string was = m.command;
+  for (std::size_t i = 0; i < m.snapshots.size(); ++i) {
+    const auto& e = m.snapshots[i];
+    if (!e.command) continue;
+    r->execs.push_back({i > 0 ? m.snapshots[i - 1].file : std::string(), e.file, *e.command, was});
+    was = *e.command;
+  }
+  return r;
+}
 
 struct Found {
   const Manifest* manifest = nullptr;
@@ -200,8 +249,17 @@ RecordedLimits attach_manifests(std::vector<Snapshot>& snaps) {
   std::map<std::string, std::optional<Manifest>> cache;
   RecordedLimits limits;
   auto found = find_entries(snaps, cache);
+  std::map<const Manifest*, std::shared_ptr<const CollectionRecord>> records;
   for (std::size_t i = 0; i < snaps.size(); ++i) {
     const Found& f = found[i];
+    if (f.manifest) {
+      auto& rec = records[f.manifest];
+      if (!rec) {
+        const std::string parent = std::filesystem::path(snaps[i].source).parent_path().string();
+        rec = collection_record(*f.manifest, parent.empty() ? "." : parent);
+      }
+      snaps[i].collection = rec;
+    }
     if (f.manifest && f.manifest->max_map_count && !limits.max_map_count)
       limits.max_map_count = f.manifest->max_map_count;
     if (!f.entry) continue;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "snap/collect.h"
+#include "snap/escape.h"
 #include "snap/safe_dir.h"
 #include "pipe_copy.h"
 
@@ -23,14 +24,17 @@ namespace {
 }  // namespace
 
 OutputDir::OutputDir(const std::string& path) : path_(path) {
+  // Messages name the directory as printable() shows it: the path is
+  // whatever the user (or a script) gave.
+  const std::string shown = printable(path);
   if (auto link = planted_symlink(path))
     throw OutputError(fmt::format("{} is another user's symlink in a sticky directory: refused, as anyone "
                                   "could have planted it there",
-                                  *link),
+                                  printable(*link)),
                       EPERM);
-  if (int err = create_private_dirs(path)) fail(fmt::format("cannot create {}", path), err);
+  if (int err = create_private_dirs(path, &created_)) fail(fmt::format("cannot create {}", shown), err);
   fd_ = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd_ < 0) fail(fmt::format("cannot open directory {}", path), errno);
+  if (fd_ < 0) fail(fmt::format("cannot open directory {}", shown), errno);
   auto refuse = [&](const std::string& why, int err) {
     ::close(fd_);
     fd_ = -1;
@@ -39,23 +43,37 @@ OutputDir::OutputDir(const std::string& path) : path_(path) {
   if (auto owner = foreign_owner(fd_))
     refuse(fmt::format("{} belongs to another user (uid {}): refused, as they could read or replace what "
                        "is written there; choose a directory of your own",
-                       path, *owner),
+                       shown, *owner),
            EPERM);
   // Held until snapcollect ends (the kernel drops it with the descriptor,
   // however it ends): a second collection would interleave its files with
   // ours and replace our manifest with its own.
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    if (err == EWOULDBLOCK) refuse(fmt::format("{} is in use by another snapcollect; choose another --out", path), err);
-    refuse(fmt::format("cannot lock {}: {}", path, std::strerror(err)), err);
+    if (err == EWOULDBLOCK) refuse(fmt::format("{} is in use by another snapcollect; choose another --out", shown), err);
+    refuse(fmt::format("cannot lock {}: {}", shown, std::strerror(err)), err);
   }
   struct stat st {};
   if (::fstatat(fd_, kManifestName, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    refuse(fmt::format("{} already holds a collection ({}); choose another --out", path, kManifestName), EEXIST);
+    refuse(fmt::format("{} already holds a collection ({}); choose another --out", shown, kManifestName), EEXIST);
 }
 
 OutputDir::~OutputDir() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+bool OutputDir::remove_unused() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  // Deepest first; rmdir refuses a directory that holds anything (a file
+  // someone else put there stays, and so does every directory above it).
+  bool gone = false;  // the deepest one created is `path` itself
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+    if (::rmdir(it->c_str()) != 0) break;
+    if (it == created_.rbegin()) gone = true;
+  }
+  created_.clear();
+  return gone;
 }
 
 std::pair<int, std::string> OutputDir::open_temp(const std::string& base) {
@@ -69,7 +87,7 @@ std::pair<int, std::string> OutputDir::open_temp(const std::string& base) {
     fd = ::openat(fd_, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) fail(fmt::format("cannot create {}/{}", path_, temp), errno);
+  if (fd < 0) fail(fmt::format("cannot create {}/{}", printable(path_), temp), errno);
   return {fd, temp};
 }
 
@@ -78,7 +96,7 @@ void OutputDir::finish_temp(int fd, const std::string& temp, int err) {
   if (::close(fd) != 0 && !err) err = errno;
   if (err) {
     ::unlinkat(fd_, temp.c_str(), 0);
-    fail(fmt::format("cannot write {}/{}", path_, temp), err);
+    fail(fmt::format("cannot write {}/{}", printable(path_), temp), err);
   }
 }
 
@@ -112,7 +130,7 @@ std::string OutputDir::link_numbered(const std::string& temp, const std::string&
     if (errno != EEXIST) {
       int err = errno;
       ::unlinkat(fd_, temp.c_str(), 0);
-      fail(fmt::format("cannot name {}/{}", path_, name), err);
+      fail(fmt::format("cannot name {}/{}", printable(path_), name), err);
     }
   }
 }
@@ -122,7 +140,7 @@ void OutputDir::write_manifest(const Manifest& m) {
   if (::renameat(fd_, temp.c_str(), fd_, kManifestName) != 0) {
     int err = errno;
     ::unlinkat(fd_, temp.c_str(), 0);
-    fail(fmt::format("cannot write {}/{}", path_, kManifestName), err);
+    fail(fmt::format("cannot write {}/{}", printable(path_), kManifestName), err);
   }
   ::fsync(fd_);
 }

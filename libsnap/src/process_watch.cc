@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "snap/collect.h"
+#include "snap/escape.h"
 
 namespace snap {
 namespace {
@@ -91,7 +92,7 @@ ProcessWatch::ProcessWatch(std::int64_t pid, const std::string& root, bool own_c
         fmt::format("pid {} is a zombie: it has exited, its parent has not reaped it; it has no memory map", pid),
         ESRCH);
   if (s->flags & kPfKthread)
-    throw ProcError(fmt::format("pid {} ({}) is a kernel thread: it has no memory map", pid, s->comm), ESRCH);
+    throw ProcError(fmt::format("pid {} ({}) is a kernel thread: it has no memory map", pid, printable(s->comm)), ESRCH);
   start_ticks_ = s->start_ticks;
 }
 

@@ -34,9 +34,13 @@ std::string parent_of(const std::string& prefix) {
 
 }  // namespace
 
-int create_private_dirs(const std::string& path) {
+int create_private_dirs(const std::string& path, std::vector<std::string>* created) {
   for (const std::string& p : prefixes(path)) {
-    if (::mkdir(p.c_str(), 0700) == 0 || errno == EEXIST) continue;
+    if (::mkdir(p.c_str(), 0700) == 0) {
+      if (created) created->push_back(p);
+      continue;
+    }
+    if (errno == EEXIST) continue;
     const int err = errno;
     struct stat st {};
     if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;  // e.g. EACCES on an existing "/home"

@@ -112,12 +112,17 @@ class OutputDir {
   void write_manifest(const Manifest& m);
   /// Removes a file this directory wrote (taking a snapshot back).
   void remove(const std::string& name);
+  /// After a collection that kept nothing: unlocks the directory and removes
+  /// the directories the constructor created, deepest first, as long as
+  /// they are empty. True when `path` itself is gone.
+  bool remove_unused();
   const std::string& path() const { return path_; }
 
  private:
   /// Writes and syncs a new temporary file; returns its name.
   std::string write_temp(const std::string& base, std::string_view content);
   std::string path_;
+  std::vector<std::string> created_;  // the directories the constructor made, outermost first
   int fd_ = -1;
 };
 
@@ -150,8 +155,9 @@ std::string_view collect_end_name(CollectEnd e);
 /// pid is not followed) or a stop request. A read the process did not
 /// live through, or exec'd during, is discarded (manifest "discarded"),
 /// never kept. Every completed snapshot stays; the manifest is valid after
-/// each. Throws ProcError for permission denied or a full disk (after
-/// removing the partial file).
+/// each. A process that exits before the first snapshot leaves no manifest
+/// (nothing was collected; see OutputDir::remove_unused). Throws ProcError
+/// for permission denied or a full disk (after removing the partial file).
 CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOptions& options,
                    const CollectHooks& hooks, Manifest& manifest);
 

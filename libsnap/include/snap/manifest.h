@@ -4,7 +4,7 @@
 // manifest.json, schema "snap.manifest/1", rewritten atomically after every
 // snapshot so that it is valid JSON whenever the collection stops:
 //   {"schema", "pid", "command", "boot_id", "start_wall", "process_start", "format",
-//    "max_map_count", "snapshots": [{"file", "wall", "monotonic",
+//    "max_map_count", "interval", "snapshots": [{"file", "wall", "monotonic",
 //    "read_seconds", "mappings", "totals": {"size", "rss", "pss", "swap"},
 //    "threads": [{"tid", "name", "sp"}], "cgroup": {"version", "path",
 //    "current", "max"}, "nmt", "command"}], "discarded": [{"wall", "reason",
@@ -12,11 +12,15 @@
 // A snapshot's "command" is null unless the process exec'd since the one
 // before (then its new command line). "discarded" lists reads not kept: the
 // process exited (the kernel cut the read short) or exec'd during them.
-// "slots_skipped": interval slots skipped because reads overran them.
+// "slots_skipped": interval slots skipped because reads overran them;
+// "interval": seconds between snapshot starts (absent in older manifests).
 // "start_wall" is when the collection began, "process_start" when the
 // process did (null when unknown; manifests before it lack the field).
 // Times are seconds (wall: since the epoch; monotonic: CLOCK_MONOTONIC),
 // sizes bytes, "sp" a "0x..." string, "max": null when unlimited.
+// "command" (both), thread "name" and cgroup "path" are the process's bytes:
+// when not UTF-8, KEY holds printable() and KEY_hex the bytes in hex
+// (json_text.h); parse_manifest takes KEY_hex when present.
 #pragma once
 
 #include <cstdint>
@@ -70,6 +74,7 @@ struct Manifest {
   std::vector<ManifestEntry> snapshots;
   std::vector<DiscardedRead> discarded;
   std::uint64_t slots_skipped = 0;
+  std::optional<double> interval;  // seconds between snapshot starts
   std::string end_reason;  // empty while collecting
   double end_wall = 0;
 };

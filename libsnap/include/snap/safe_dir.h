@@ -8,13 +8,15 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace snap {
 
 /// mkdir -p, each directory created 0700 (the umask can only make that
 /// stricter). Returns 0, or the errno of the first directory it could not
-/// create.
-int create_private_dirs(const std::string& path);
+/// create. `created`, when given, gets each directory it made, outermost
+/// first.
+int create_private_dirs(const std::string& path, std::vector<std::string>* created = nullptr);
 
 /// The first leading part of `path` that is a symlink in a sticky
 /// directory (/tmp) owned by neither the effective user nor that

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,8 @@ struct ThreadInfo {
 /// snapdiff --pid (for gdb -p) accepts.
 inline constexpr std::int64_t kMaxPid = std::int64_t{1} << 22;
 
+struct CollectionRecord;  // snap/collection.h
+
 struct Snapshot {
   std::string source;  // the path given, "-" for stdin
   Format format = Format::smaps;
@@ -69,6 +72,9 @@ struct Snapshot {
   /// epoch), when a collection recorded them.
   std::optional<double> captured;
   std::optional<double> process_start;
+  /// What snapcollect's manifest said about the collection, shared by the
+  /// snapshots of one directory; null for snapshots from elsewhere.
+  std::shared_ptr<const CollectionRecord> collection;
 
   /// False for smaps_rollup, which can serve totals but not ranges.
   bool has_ranges() const { return format != Format::smaps_rollup; }
