@@ -968,7 +968,7 @@ TEST_CASE("every reproducer survives the fuzz harness pipeline") {
       }
     }
   }
-  CHECK(files == 37);  // 35 snapshot reproducers, nmt-committed-overlap and manifest-number-overflow
+  CHECK(files == 38);  // 35 snapshot reproducers, nmt-committed-overlap and two manifests
 }
 
 // ---------------------------------------------------------------------------
@@ -1074,4 +1074,34 @@ TEST_CASE("manifest-number-overflow") {
   REQUIRE(wall != std::string::npos);
   real.insert(wall + 14, "1e3080");
   CHECK_THROWS_AS(snap::parse_manifest(real, "manifest.json"), snap::ParseError);
+}
+
+TEST_CASE("manifest-tid-past-64-bits") {
+  // A number the JSON reader can only hold as a double, where an integer
+  // belongs: refused by name, not cast (undefined behaviour).
+  TempDir dir;
+  const std::string file = dir.write("manifest.json", bytes("manifest-tid-past-64-bits"));
+  try {
+    snap::read_manifest(fs::path(file).parent_path().string());
+    FAIL("a manifest holding a 60-digit tid was read");
+  } catch (const snap::ParseError& e) {
+    CHECK(e.path() == file);
+    CHECK(std::string_view(e.what()).starts_with(
+        file + ": malformed manifest: \"tid\" must be a whole number that fits 64 bits, got 2.12488888"));
+  }
+  // A pid written as a fraction, and a negative count, likewise.
+  std::string real = snap::read_input(snap::test::path("jvm-startup/delayed/manifest.json"));
+  const std::size_t pid = real.find("\"pid\": ");
+  REQUIRE(pid != std::string::npos);
+  std::string fraction = real;
+  fraction.insert(pid + 7, "0.5e1");
+  fraction.erase(pid + 12, fraction.find(',', pid) - pid - 12);
+  CHECK_THROWS_WITH_AS(snap::parse_manifest(fraction, "m.json"),
+                       doctest::Contains("\"pid\" must be a whole number"), snap::ParseError);
+  const std::size_t mappings = real.find("\"mappings\": ");
+  REQUIRE(mappings != std::string::npos);
+  std::string negative = real;
+  negative.insert(mappings + 12, "-");
+  CHECK_THROWS_WITH_AS(snap::parse_manifest(negative, "m.json"),
+                       doctest::Contains("\"mappings\" must be a whole number"), snap::ParseError);
 }

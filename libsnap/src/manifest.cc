@@ -3,9 +3,11 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -63,11 +65,36 @@ std::string text_of(const nlohmann::json& j, const std::string& key) {
   return out;
 }
 
+/// A count, pid or byte total: a JSON integer that fits T. nlohmann would
+/// cast 2.1e102 to an integer, which is undefined.
+template <typename T>
+T whole(const nlohmann::json& v, std::string_view key) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i >= 0 || std::is_signed_v<T>) return static_cast<T>(i);
+  }
+  throw std::invalid_argument(fmt::format("\"{}\" must be a whole number that fits {} bits, got {}", key,
+                                          8 * sizeof(T), v.dump()));
+}
+
+/// j[key] as a whole number, or `fallback` where it is absent.
+template <typename T>
+T whole_or(const nlohmann::json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  return it == j.end() ? fallback : whole<T>(*it, key);
+}
+
 template <typename T>
 std::optional<T> opt(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
-  return it->get<T>();
+  if constexpr (std::is_integral_v<T>)
+    return whole<T>(*it, key);
+  else
+    return it->get<T>();
 }
 
 }  // namespace
@@ -143,7 +170,7 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
     if (!j.is_object() || j.value("schema", "") != kManifestSchema)
       throw ParseError(path, 0, 0, fmt::format("not a snap manifest (schema {} expected)", kManifestSchema));
     Manifest m;
-    m.pid = j.at("pid").get<std::int64_t>();
+    m.pid = whole<std::int64_t>(j.at("pid"), "pid");
     m.command = text_of(j, "command");
     m.boot_id = j.value("boot_id", "");
     m.start_wall = j.value("start_wall", 0.0);
@@ -158,16 +185,16 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
       e.wall = s.at("wall").get<double>();
       e.monotonic = s.value("monotonic", 0.0);
       e.read_seconds = s.value("read_seconds", 0.0);
-      e.mappings = s.value("mappings", std::size_t{0});
+      e.mappings = whole_or<std::size_t>(s, "mappings", 0);
       if (auto it = s.find("totals"); it != s.end())
         for (Field f : kTotals)
           if (auto v = opt<std::uint64_t>(*it, std::string(field_name(f)).c_str())) e.totals.set(f, *v);
       if (auto it = s.find("threads"); it != s.end())
         for (const auto& t : *it)
-          e.threads.push_back({t.at("tid").get<std::int64_t>(), text_of(t, "name"),
+          e.threads.push_back({whole<std::int64_t>(t.at("tid"), "tid"), text_of(t, "name"),
                                hex_or_null(t.value("sp", nlohmann::json()))});
       if (auto it = s.find("cgroup"); it != s.end() && it->is_object())
-        e.cgroup = CgroupMemory{it->value("version", 2), text_of(*it, "path"),
+        e.cgroup = CgroupMemory{whole_or<int>(*it, "version", 2), text_of(*it, "path"),
                                 opt<std::uint64_t>(*it, "current"), opt<std::uint64_t>(*it, "max")};
       e.nmt = opt<std::string>(s, "nmt");
       if (e.nmt) check_plain_name(*e.nmt, path);
@@ -176,8 +203,8 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
     }
     if (auto it = j.find("discarded"); it != j.end() && it->is_array())
       for (const auto& d : *it)
-        m.discarded.push_back({d.at("wall").get<double>(), d.value("reason", ""), d.value("mappings", std::size_t{0})});
-    m.slots_skipped = j.value("slots_skipped", std::uint64_t{0});
+        m.discarded.push_back({d.at("wall").get<double>(), d.value("reason", ""), whole_or<std::size_t>(d, "mappings", 0)});
+    m.slots_skipped = whole_or<std::uint64_t>(j, "slots_skipped", 0);
     if (auto it = j.find("end"); it != j.end() && it->is_object()) {
       m.end_reason = it->value("reason", "");
       m.end_wall = it->value("wall", 0.0);
