@@ -5,21 +5,58 @@
 
 namespace snap {
 
+namespace {
+
+std::uint32_t mask_of(std::span<const std::pair<std::uint32_t, BlockSide>> present) {
+  std::uint32_t mask = 0;
+  for (const auto& p : present) mask |= p.second.counters.known_mask();
+  return mask;
+}
+
+std::size_t words_of(std::span<const std::pair<std::uint32_t, BlockSide>> present) {
+  return present.size() * (2 + static_cast<std::size_t>(std::popcount(mask_of(present))));
+}
+
+}  // namespace
+
+std::shared_ptr<std::uint64_t[]> SidesPool::take(std::size_t words) {
+  if (words > kChunkWords / 4) return std::shared_ptr<std::uint64_t[]>(new std::uint64_t[words]);
+  if (used_ + words > kChunkWords) {
+    chunk_ = std::shared_ptr<std::uint64_t[]>(new std::uint64_t[kChunkWords]);
+    used_ = 0;
+  }
+  std::shared_ptr<std::uint64_t[]> out(chunk_, chunk_.get() + used_);
+  used_ += words;
+  return out;
+}
+
 Sides::Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present)
     : n_(static_cast<std::uint32_t>(n)) {
-  for (const auto& p : present) mask_ |= p.second.counters.known_mask();
+  store(present, std::shared_ptr<std::uint64_t[]>(new std::uint64_t[words_of(present)]));
+}
+
+Sides::Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present, SidesPool& pool)
+    : n_(static_cast<std::uint32_t>(n)) {
+  store(present, pool.take(words_of(present)));
+}
+
+void Sides::store(std::span<const std::pair<std::uint32_t, BlockSide>> present,
+                  std::shared_ptr<std::uint64_t[]> words) {
+  mask_ = mask_of(present);
   stride_ = 2 + static_cast<std::uint32_t>(std::popcount(mask_));
-  words_.reserve(present.size() * stride_);
+  present_ = static_cast<std::uint32_t>(present.size());
+  std::uint64_t* w = words.get();
   for (const auto& [snapshot, side] : present) {
-    words_.push_back(std::uint64_t{snapshot} << 32 | side.regions);
-    words_.push_back(side.counters.known_mask());
+    *w++ = std::uint64_t{snapshot} << 32 | side.regions;
+    *w++ = side.counters.known_mask();
     for (std::uint32_t m = mask_; m; m &= m - 1)
-      words_.push_back(side.counters.value_or_zero(static_cast<Field>(std::countr_zero(m))));
+      *w++ = side.counters.value_or_zero(static_cast<Field>(std::countr_zero(m)));
   }
+  words_ = std::move(words);
 }
 
 BlockSide Sides::present_side(std::size_t k) const {
-  const std::uint64_t* w = words_.data() + k * stride_;
+  const std::uint64_t* w = words_.get() + k * stride_;
   BlockSide side;
   side.regions = static_cast<std::uint32_t>(w[0]);
   const auto known = static_cast<std::uint32_t>(w[1]);
@@ -53,7 +90,7 @@ void Sides::values(Field f, std::vector<double>& out) const {
   // The value's place among the stored counters.
   const std::size_t v = 2 + static_cast<std::size_t>(std::popcount(mask_ & ((1u << bit) - 1)));
   for (std::size_t k = 0; k < present_count(); ++k) {
-    const std::uint64_t* w = words_.data() + k * stride_;
+    const std::uint64_t* w = words_.get() + k * stride_;
     out[w[0] >> 32] = static_cast<double>(w[v]);
   }
 }
