@@ -13,8 +13,20 @@ std::uint32_t mask_of(std::span<const std::pair<std::uint32_t, BlockSide>> prese
   return mask;
 }
 
+/// Whether every side knows the same counters: then their known mask is
+/// the block's, not stored per side.
+bool uniform(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::uint32_t mask) {
+  return std::all_of(present.begin(), present.end(),
+                     [mask](const auto& p) { return p.second.counters.known_mask() == mask; });
+}
+
+std::uint32_t stride_of(std::span<const std::pair<std::uint32_t, BlockSide>> present) {
+  const std::uint32_t mask = mask_of(present);
+  return (uniform(present, mask) ? 1 : 2) + static_cast<std::uint32_t>(std::popcount(mask));
+}
+
 std::size_t words_of(std::span<const std::pair<std::uint32_t, BlockSide>> present) {
-  return present.size() * (2 + static_cast<std::size_t>(std::popcount(mask_of(present))));
+  return present.size() * stride_of(present);
 }
 
 }  // namespace
@@ -43,12 +55,13 @@ Sides::Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>>
 void Sides::store(std::span<const std::pair<std::uint32_t, BlockSide>> present,
                   std::shared_ptr<std::uint64_t[]> words) {
   mask_ = mask_of(present);
-  stride_ = 2 + static_cast<std::uint32_t>(std::popcount(mask_));
+  stride_ = stride_of(present);
+  const bool own_masks = !knowns_uniform();
   present_ = static_cast<std::uint32_t>(present.size());
   std::uint64_t* w = words.get();
   for (const auto& [snapshot, side] : present) {
     *w++ = std::uint64_t{snapshot} << 32 | side.regions;
-    *w++ = side.counters.known_mask();
+    if (own_masks) *w++ = side.counters.known_mask();
     for (std::uint32_t m = mask_; m; m &= m - 1)
       *w++ = side.counters.value_or_zero(static_cast<Field>(std::countr_zero(m)));
   }
@@ -59,8 +72,9 @@ BlockSide Sides::present_side(std::size_t k) const {
   const std::uint64_t* w = words_.get() + k * stride_;
   BlockSide side;
   side.regions = static_cast<std::uint32_t>(w[0]);
-  const auto known = static_cast<std::uint32_t>(w[1]);
-  std::size_t v = 2;
+  const bool uniform = knowns_uniform();
+  const auto known = uniform ? mask_ : static_cast<std::uint32_t>(w[1]);
+  std::size_t v = uniform ? 1 : 2;
   for (std::uint32_t m = mask_; m; m &= m - 1, ++v) {
     const auto f = static_cast<Field>(std::countr_zero(m));
     if ((known >> static_cast<unsigned>(f)) & 1u) side.counters.set(f, w[v]);
@@ -88,7 +102,8 @@ void Sides::values(Field f, std::vector<double>& out) const {
   const auto bit = static_cast<unsigned>(f);
   if (!((mask_ >> bit) & 1u)) return;
   // The value's place among the stored counters.
-  const std::size_t v = 2 + static_cast<std::size_t>(std::popcount(mask_ & ((1u << bit) - 1)));
+  const std::size_t v =
+      (knowns_uniform() ? 1 : 2) + static_cast<std::size_t>(std::popcount(mask_ & ((1u << bit) - 1)));
   for (std::size_t k = 0; k < present_count(); ++k) {
     const std::uint64_t* w = words_.get() + k * stride_;
     out[w[0] >> 32] = static_cast<double>(w[v]);

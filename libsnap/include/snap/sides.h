@@ -6,6 +6,7 @@
 // what the input holds.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -94,9 +95,13 @@ class Sides {
   void store(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::shared_ptr<std::uint64_t[]> words);
   std::uint32_t n_ = 0;
   std::uint32_t mask_ = 0;    // the counters stored: those any side knows
-  std::uint32_t stride_ = 0;  // words per side: 2 + popcount(mask_)
+  // Words per side: 1 + popcount(mask_) when every side knows mask_, else
+  // 2 + popcount(mask_), with a known mask per side.
+  std::uint32_t stride_ = 0;
   std::uint32_t present_ = 0;
-  // Per side: snapshot << 32 | regions, its known mask, its values.
+  bool knowns_uniform() const { return stride_ == 1 + static_cast<std::uint32_t>(std::popcount(mask_)); }
+  // Per side: snapshot << 32 | regions, its known mask (unless uniform),
+  // its values.
   std::shared_ptr<const std::uint64_t[]> words_;
 };
 
