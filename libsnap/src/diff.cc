@@ -186,6 +186,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
   for (const Snapshot& s : snaps) categories.push_back(classify(s));
   std::vector<std::uint32_t> cursor(snaps.size(), 0);
   std::vector<std::pair<std::uint32_t, BlockSide>> present;
+  SidesPool pool;
   for (Block& block : c.blocks) {
     present.clear();
     for (std::uint32_t n = 0; n < snaps.size(); ++n) {
@@ -199,7 +200,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
         ++side.regions;
       }
     }
-    block.sides = Sides(snaps.size(), present);
+    block.sides = Sides(snaps.size(), present, pool);
     block.members.shrink_to_fit();
   }
 

@@ -115,7 +115,7 @@ SeriesStats analyze(std::span<const double> v, Samples values, std::span<const d
   if (x_is_seconds && x.size() == n && x.back() > x.front()) s.per_second = s.growth / (x.back() - x.front());
 
   const Shape sh = shape_of(v);
-  s.steps_up = sh.steps_up;
+  s.steps_up = static_cast<std::uint32_t>(sh.steps_up);
   s.max_step = sh.max_step;
   s.max_drop = sh.max_drop;
 
@@ -154,7 +154,7 @@ SeriesStats analyze(std::span<const double> v, Samples values, std::span<const d
   if (k <= longest_pause) return s;
   if (rising_verdict(x.subspan(k), tail, floor) != Verdict::steady) return s;
   s.verdict = Verdict::emerging;
-  s.since = k + 1;
+  s.since = static_cast<std::uint32_t>(k + 1);
   // The pace since it appeared: the step into the first snapshot holding
   // it covers only a part of its interval, so the fit starts after it.
   s.fit = fit_line(x.subspan(s.since), std::span<const double>(v).subspan(s.since));

@@ -215,10 +215,17 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   for (std::size_t b = 0; b < r.blocks.size(); ++b)
     if (steadily_growing(r.blocks[b].stats.verdict) || linked[b])
       for (const RegionRef& m : r.blocks[b].block->members) skip[m.snapshot][m.region] = true;
+  // The block of each region, for the shares: of the first and the last
+  // snapshot only (one entry per region of every snapshot would be the
+  // size of the input again).
   std::vector<std::vector<std::size_t>> block_of(n);
-  for (std::size_t i = 0; i < n; ++i) block_of[i].resize(snaps[i].regions.size());
+  if (n > 0) {
+    block_of.front().resize(snaps.front().regions.size());
+    block_of.back().resize(snaps.back().regions.size());
+  }
   for (std::size_t b = 0; b < c.blocks.size(); ++b)
-    for (const RegionRef& m : c.blocks[b].members) block_of[m.snapshot][m.region] = b;
+    for (const RegionRef& m : c.blocks[b].members)
+      if (m.snapshot == 0 || m.snapshot == n - 1) block_of[m.snapshot][m.region] = b;
   // Tallies by shape and by category, found by number (a hash of the
   // shape, the category's index); keyed by their text, in its order, after.
   std::vector<Tally> shape_tallies, category_tallies;

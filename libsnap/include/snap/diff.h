@@ -21,6 +21,7 @@
 #include "snap/address_map.h"
 #include "snap/category.h"
 #include "snap/counters.h"
+#include "snap/region_refs.h"
 #include "snap/sides.h"
 #include "snap/snapshot.h"
 
@@ -42,10 +43,10 @@ struct Block {
   std::uint64_t start = 0;  // union of every member region, all snapshots
   std::uint64_t end = 0;
   Category category = Category::anon;
-  std::string name;                   // the name of its largest region in the newest snapshot holding it
   Status status = Status::unchanged;  // first vs last snapshot
+  std::string name;                   // the name of its largest region in the newest snapshot holding it
   Sides sides;                        // one per snapshot, stored where it exists
-  std::vector<RegionRef> members;     // every region in it, by snapshot then address
+  RegionRefs members;                 // every region in it, by snapshot then address
   /// The threads whose stack pointer lies in the block, in the newest
   /// snapshot holding it that recorded threads: "worker-7 tid 5460".
   std::vector<ThreadInfo> threads;

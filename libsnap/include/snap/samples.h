@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <vector>
 
 #include "snap/counters.h"
@@ -37,15 +38,16 @@ class Samples {
   };
 
   Samples() = default;
-  explicit Samples(std::vector<double> values) : held_(std::move(values)) {}
+  explicit Samples(std::vector<double> values)
+      : held_(std::make_shared<const std::vector<double>>(std::move(values))) {}
   /// Counter `f` of each side of `sides` (0 where the block is absent);
   /// `sides` must outlive this.
   Samples(const Sides& sides, Field f) : sides_(&sides), field_(f) {}
 
-  std::size_t size() const { return sides_ ? sides_->size() : held_.size(); }
+  std::size_t size() const { return sides_ ? sides_->size() : held_ ? held_->size() : 0; }
   bool empty() const { return size() == 0; }
   double operator[](std::size_t i) const {
-    return sides_ ? static_cast<double>((*sides_)[i].counters.value_or_zero(field_)) : held_[i];
+    return sides_ ? static_cast<double>((*sides_)[i].counters.value_or_zero(field_)) : (*held_)[i];
   }
   double front() const { return (*this)[0]; }
   double back() const { return (*this)[size() - 1]; }
@@ -53,7 +55,7 @@ class Samples {
   iterator end() const { return {this, size()}; }
   /// Every value, as a vector.
   std::vector<double> dense() const {
-    if (!sides_) return held_;
+    if (!sides_) return held_ ? *held_ : std::vector<double>{};
     std::vector<double> out;
     sides_->values(field_, out);
     return out;
@@ -61,7 +63,9 @@ class Samples {
   operator std::vector<double>() const { return dense(); }  // NOLINT: for the emitters' sparklines
 
  private:
-  std::vector<double> held_;
+  // Shared, never changed: a trend's SeriesStats are one per block, and a
+  // block's read its sides; the pointer keeps them small.
+  std::shared_ptr<const std::vector<double>> held_;
   const Sides* sides_ = nullptr;
   Field field_ = Field::size;
 };

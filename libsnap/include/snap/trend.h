@@ -62,14 +62,15 @@ inline Fit fit_line(std::span<const double> x, const Samples& y) {
 struct SeriesStats {
   Samples values;  // a block's are read from its sides
   double growth = 0;  // last - first
-  std::size_t steps_up = 0;
   double max_step = 0;      // the largest single increase
   double max_drop = 0;      // the largest single decrease, as a positive number
   Fit fit;                  // against seconds when known, else snapshot index (emerging: from since on)
   double per_snapshot = 0;  // growth / (N - 1)
   std::optional<double> per_second;  // growth / window, when times are known
+  // 32-bit counts side by side: one SeriesStats per block of a trend.
+  std::uint32_t steps_up = 0;
   Verdict verdict = Verdict::flat;
-  std::size_t since = 0;  // emerging: the first snapshot in which it had grown
+  std::uint32_t since = 0;  // emerging: the first snapshot in which it had grown
 
   /// The rate findings are ranked and shown by, and projections use: the
   /// least-squares slope (per second when times are known, else per
