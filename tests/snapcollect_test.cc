@@ -1303,7 +1303,7 @@ TEST_CASE("a real JVM leaking zlib memory: snapcollect --jcmd, then snapdiff DIR
   // snapdiff DIR joins the NMT files the manifest names, by itself.
   Run d = run({SNAPDIFF_EXE, "--json", dir.string()}, tmp.path / "snapdiff", 60s);
   REQUIRE(d.status);
-  CHECK(*d.status == 1);
+  REQUIRE_MESSAGE(*d.status == 1, d.err);
   CHECK(contains(d.err, "joining the NMT files the collection saved"));
   const auto j = nlohmann::json::parse(d.out);
   const auto& nmt = j.at("nmt");
