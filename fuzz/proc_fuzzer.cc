@@ -1,5 +1,5 @@
 // The parsers snapcollect runs on /proc text besides smaps itself:
-// /proc/PID/stat (the state, the start time), /proc/PID/task/TID/syscall
+// /proc/PID/stat (the state, the start time, the identity a pidfd is checked against), /proc/PID/task/TID/syscall
 // (a thread's stack pointer), the numbers of /proc/sys and cgroup files,
 // /proc/PID/cgroup with /proc/PID/mountinfo (where the memory cgroup is;
 // the input split at its first form feed), and the streaming totals of
@@ -17,6 +17,7 @@
 #include "check.h"
 #include "proc_text.h"
 #include "snap/collect.h"
+#include "snap/process_watch.h"
 
 namespace {
 
@@ -32,6 +33,12 @@ void check_stat(std::string_view text) {
     SNAP_FUZZ_CHECK(*start <= wall + 1);
   }
   SNAP_FUZZ_CHECK(!snap::process_start_from_stat(text, boottime, wall, 0));
+  // The identity snapcollect watches (state, start time): its comm is what
+  // lies between the first '(' and the last ')'.
+  if (auto s = snap::parse_process_stat(text)) {
+    SNAP_FUZZ_CHECK(text.find("(" + s->comm + ")") != std::string_view::npos);
+    SNAP_FUZZ_CHECK(s->state != ' ' && s->state != '\n');
+  }
 }
 
 void check_number(std::string_view text) {

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <vector>
 
@@ -15,6 +14,7 @@
 
 #include "snap/collect.h"
 #include "snap/escape.h"
+#include "proc_text.h"
 
 namespace snap {
 namespace {
@@ -36,13 +36,6 @@ std::optional<std::string> read_small(const std::string& path) {
   return out;
 }
 
-std::optional<std::uint64_t> to_u64(std::string_view f) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
-  if (ec != std::errc() || p != f.data() + f.size()) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 std::optional<ProcessStat> parse_process_stat(std::string_view stat) {
@@ -51,16 +44,8 @@ std::optional<ProcessStat> parse_process_stat(std::string_view stat) {
   if (open == std::string_view::npos || close == std::string_view::npos || close < open) return std::nullopt;
   ProcessStat s;
   s.comm = std::string(stat.substr(open + 1, close - open - 1));
-  std::vector<std::string_view> f;  // f[0] is field 3, the state
-  for (std::string_view rest = stat.substr(close + 1); !rest.empty();) {
-    const auto start = rest.find_first_not_of(" \n");
-    if (start == std::string_view::npos) break;
-    rest.remove_prefix(start);
-    const auto end = std::min(rest.find_first_of(" \n"), rest.size());
-    f.push_back(rest.substr(0, end));
-    rest.remove_prefix(end);
-  }
-  auto field = [&](std::size_t n) { return n - 3 < f.size() ? to_u64(f[n - 3]) : std::nullopt; };
+  const std::vector<std::string_view> f = detail::stat_fields(stat);  // f[0] is field 3, the state
+  auto field = [&](std::size_t n) { return n - 3 < f.size() ? detail::proc_number(f[n - 3]) : std::nullopt; };
   if (f.empty() || f[0].size() != 1) return std::nullopt;
   s.state = f[0][0];
   auto flags = field(9), start = field(22);
