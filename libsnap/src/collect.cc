@@ -250,9 +250,14 @@ CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOpti
       continue;  // at once; the next snapshot notes the exec
     }
     if (image_after != image) {
-      e.command = read_command(o.pid, o.root);
-      notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o.pid, printable(*e.command)));
-      image = image_after;
+      // Mid-exec the new image is there before its argv: an empty command
+      // line is noted at the next snapshot, not recorded as "".
+      std::string command = read_command(o.pid, o.root);
+      if (!command.empty()) {
+        notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o.pid, printable(command)));
+        e.command = std::move(command);
+        image = image_after;
+      }
     }
     keep(dir, o, *read, number);
 
