@@ -62,7 +62,9 @@ TEST_CASE("c-malloc-leak pmap-x.01: [heap] printed as [ anon ] is still the heap
   s.command.clear();
   CHECK(category_at(s, 0x55c69e02f000) == snap::Category::heap);
   // With no executable file at all, nothing tells the heap from other anon.
-  std::erase_if(s.regions, [](const snap::Region& r) { return r.file_backed(); });
+  std::vector<snap::Region> rows = s.regions.to_vector();
+  std::erase_if(rows, [](const snap::Region& r) { return r.file_backed(); });
+  s.regions = snap::RegionStore(rows);
   CHECK(category_at(s, 0x55c69e02f000) == snap::Category::anon);
 }
 

@@ -66,10 +66,10 @@ std::string region(const char* range, const char* perms, unsigned rss_kib, const
 void check_inside_readable(const DumpPlan& p, const snap::Snapshot& newest) {
   for (const snap::DumpRange& r : p.ranges) {
     CAPTURE(r.start);
-    const snap::Region* home = nullptr;
+    std::optional<snap::Region> home;
     for (const snap::Region& g : newest.regions)
-      if (g.start <= r.start && r.end <= g.end) home = &g;
-    REQUIRE(home != nullptr);
+      if (g.start <= r.start && r.end <= g.end) home = g;
+    REQUIRE(home.has_value());
     CHECK(home->perms.read);
     CHECK(home->name != "[vvar]");
     CHECK(home->name != "[vvar_vclock]");
@@ -423,7 +423,9 @@ TEST_CASE("hostile mapping names: no gdb command gets in, and the python block r
       smaps(region("f0000000-f0001000", "rw-p", 4)),
       smaps(region("10000-20000", "rw-p", 64) + region("40000-50000", "rw-p", 64) +
             region("60000-1160000", "rw-p", 17408) + region("2000000-2010000", "rw-p", 64))};
-  for (std::size_t i = 0; i < names.size(); ++i) snaps[1].regions[i].name = names[i];
+  std::vector<snap::Region> renamed = snaps[1].regions.to_vector();
+  for (std::size_t i = 0; i < names.size(); ++i) renamed[i].name = names[i];
+  snaps[1].regions = snap::RegionStore(renamed);
   snap::Comparison c = snap::compare(snaps);
   REQUIRE(c.blocks.size() == 5);  // and one gone, for a note in the header
 

@@ -323,9 +323,11 @@ TEST_CASE("leaker: hostile mapping names and a hostile dump directory reach gdb 
       fmt::format("/y'''\r\nend\r\n# \\\nshell touch {}\n\xff\xfe", marker.string()),
   };
   std::size_t renamed = 0;
-  for (snap::Region& g : s.snaps[1].regions)
+  std::vector<snap::Region> rows = s.snaps[1].regions.to_vector();
+  for (snap::Region& g : rows)
     for (const snap::Block* b : s.report.rows)
       if (g.start >= b->start && g.end <= b->end && renamed < names.size()) g.name = names[renamed++];
+  s.snaps[1].regions = snap::RegionStore(rows);
   REQUIRE(renamed == 2);
 
   snap::DumpPlan plan = s.plan(tmp.path / "d'u\"m p#\\\nend\nshell touch x\n\xe9");

@@ -62,7 +62,7 @@ TEST_CASE("c-malloc-leak maps.01: every field of chosen lines") {
   CHECK(s.command.empty());
   CHECK_FALSE(s.reported_totals.has_value());
 
-  const snap::Region* r = nullptr;
+  std::optional<snap::Region> r;
   SUBCASE("the executable's first page") {
     r = snap::test::region_at(s, 0x55c6672d3000);
     REQUIRE(r);
@@ -88,7 +88,7 @@ TEST_CASE("c-malloc-leak maps.01: every field of chosen lines") {
     REQUIRE(r);
     check_line(*r, 0x7fcd78061000, "rw-p", 0, 0, 0, 0, "", 7);
     CHECK(r->anonymous());
-    const snap::Region* reserve = snap::test::region_at(s, 0x7fcd78061000);
+    const std::optional<snap::Region> reserve = snap::test::region_at(s, 0x7fcd78061000);
     REQUIRE(reserve);
     check_line(*reserve, 0x7fcd7c000000, "---p", 0, 0, 0, 0, "", 8);
     CHECK(reserve->counters.get(Field::accessible) == 0u);
@@ -132,14 +132,14 @@ TEST_CASE("c-malloc-leak maps.01: only Size and Accessible are known") {
 TEST_CASE("jvm-inflater-leak maps.01: shared mappings") {
   const snap::Snapshot s = snap::test::load("jvm-inflater-leak/maps.01");
   CHECK(s.regions.size() == 210);
-  const snap::Region* perf = snap::test::region_at(s, 0x7f47de3fa000);
+  const std::optional<snap::Region> perf = snap::test::region_at(s, 0x7f47de3fa000);
   REQUIRE(perf);
   CHECK(perf->end == 0x7f47de402000);
   CHECK(perf->perms == snap::Perms{true, true, false, true});
   CHECK(perf->perms.str() == "rw-s");
   CHECK(perf->inode == 10960897u);
   CHECK(perf->name == "/tmp/hsperfdata_root/5599");
-  const snap::Region* modules = snap::test::region_at(s, 0x7f47d0400000);
+  const std::optional<snap::Region> modules = snap::test::region_at(s, 0x7f47d0400000);
   REQUIRE(modules);
   CHECK(modules->perms.str() == "r--s");
   CHECK(modules->counters.get(Field::size) == 125640 * KiB);
@@ -149,11 +149,11 @@ TEST_CASE("jvm-inflater-leak maps.01: shared mappings") {
 TEST_CASE("c-malloc-leak maps.08: the [heap] read last, 256 KiB past smaps.08") {
   // GROUND_TRUTH.md "Cross-format skew".
   const snap::Snapshot s = snap::test::load("c-malloc-leak/maps.08");
-  const snap::Region* heap = snap::test::region_at(s, 0x55c69e02f000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x55c69e02f000);
   REQUIRE(heap);
   CHECK(heap->name == "[heap]");
   CHECK(heap->end == 0x55c69ead1000);
-  const snap::Region* arena = snap::test::region_at(s, 0x7fcd78000000);
+  const std::optional<snap::Region> arena = snap::test::region_at(s, 0x7fcd78000000);
   REQUIRE(arena);
   CHECK(arena->end == 0x7fcd782a1000);
 }

@@ -112,7 +112,7 @@ TEST_CASE("c-malloc-leak pmap-X.01: [heap] has every -X column") {
   CHECK(s.warnings.empty());
 
   // 55c69e02f000 rw-p 00000000  00:00        0   1672 1544 1544      1544       1544      1544   0 ... [heap]
-  const snap::Region* heap = snap::test::region_at(s, 0x55c69e02f000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x55c69e02f000);
   REQUIRE(heap);
   CHECK(heap->line == 8);
   CHECK(heap->end == 0x55c69e1d1000);
@@ -156,7 +156,7 @@ TEST_CASE("c-malloc-leak pmap-X.01: [heap] has every -X column") {
 
   // The same [heap] in smaps.01 agrees on every column -X has.
   const snap::Snapshot smaps = snap::test::load("c-malloc-leak/smaps.01");
-  const snap::Region* sh = snap::test::region_at(smaps, 0x55c69e02f000);
+  const std::optional<snap::Region> sh = snap::test::region_at(smaps, 0x55c69e02f000);
   REQUIRE(sh);
   CHECK(sh->end == heap->end);
   CHECK(check_agree(c, sh->counters) == 17);
@@ -165,7 +165,7 @@ TEST_CASE("c-malloc-leak pmap-X.01: [heap] has every -X column") {
 TEST_CASE("c-malloc-leak pmap-X.01: file and anonymous rows") {
   const snap::Snapshot s = snap::test::load("c-malloc-leak/pmap-X.01");
   // 7fcd85618000 r-xp 00026000  fe:00   332835   1368 1048   71         0       1048 ... libc.so.6
-  const snap::Region* libc = snap::test::region_at(s, 0x7fcd85618000);
+  const std::optional<snap::Region> libc = snap::test::region_at(s, 0x7fcd85618000);
   REQUIRE(libc);
   CHECK(libc->perms.str() == "r-xp");
   CHECK(libc->offset == 0x26000u);
@@ -179,12 +179,12 @@ TEST_CASE("c-malloc-leak pmap-X.01: file and anonymous rows") {
   CHECK(libc->counters.get(Field::pss_dirty) == 0u);
   CHECK(libc->counters.get(Field::referenced) == 1048 * KiB);
 
-  const snap::Region* arena = snap::test::region_at(s, 0x7fcd78000000);
+  const std::optional<snap::Region> arena = snap::test::region_at(s, 0x7fcd78000000);
   REQUIRE(arena);
   CHECK(arena->name.empty());  // the row ends "0 ": no name
   CHECK(arena->counters.get(Field::rss) == 388 * KiB);
 
-  const snap::Region* vsyscall = snap::test::region_at(s, 0xffffffffff600000);
+  const std::optional<snap::Region> vsyscall = snap::test::region_at(s, 0xffffffffff600000);
   REQUIRE(vsyscall);
   CHECK(vsyscall->name == "[vsyscall]");
   CHECK(vsyscall->end == 0xffffffffff601000);
@@ -208,7 +208,7 @@ TEST_CASE("c-malloc-leak pmap-XX.01: a libc row has every counter, VmFlags and n
   CHECK(s.warnings.empty());
 
   // 7fcd8576e000 r--p 0017c000  fe:00   332835    332  4  4  128   25  0  112  0  16  0  128  0 ... 0  rd mr mw me libc.so.6
-  const snap::Region* r = snap::test::region_at(s, 0x7fcd8576e000);
+  const std::optional<snap::Region> r = snap::test::region_at(s, 0x7fcd8576e000);
   REQUIRE(r);
   CHECK(r->line == 20);
   CHECK(r->end == 0x7fcd857c1000);
@@ -256,40 +256,40 @@ TEST_CASE("c-malloc-leak pmap-XX.01: VmFlags and names of special rows; [heap] a
   const snap::Snapshot s = snap::test::load("c-malloc-leak/pmap-XX.01");
   const snap::Snapshot smaps = snap::test::load("c-malloc-leak/smaps.01");
 
-  const snap::Region* heap = snap::test::region_at(s, 0x55c69e02f000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x55c69e02f000);
   REQUIRE(heap);
   CHECK(heap->name == "[heap]");
   CHECK(heap->vm_flags == "rd wr mr mw me ac");
   CHECK(heap->counters.get(Field::private_dirty) == 1544 * KiB);
   CHECK(heap->counters.get(Field::dirty) == 1544 * KiB);
-  const snap::Region* sh = snap::test::region_at(smaps, 0x55c69e02f000);
+  const std::optional<snap::Region> sh = snap::test::region_at(smaps, 0x55c69e02f000);
   REQUIRE(sh);
   CHECK(heap->vm_flags == sh->vm_flags);
   CHECK(check_agree(heap->counters, sh->counters) == 25);
   CHECK(heap->counters == sh->counters);
 
   // The flags column is as wide as its widest entry ("rd wr mr mw me gd ac").
-  const snap::Region* stack = snap::test::region_at(s, 0x7ffea7d79000);
+  const std::optional<snap::Region> stack = snap::test::region_at(s, 0x7ffea7d79000);
   REQUIRE(stack);
   CHECK(stack->vm_flags == "rd wr mr mw me gd ac");
   CHECK(stack->name == "[stack]");
 
-  const snap::Region* vsyscall = snap::test::region_at(s, 0xffffffffff600000);
+  const std::optional<snap::Region> vsyscall = snap::test::region_at(s, 0xffffffffff600000);
   REQUIRE(vsyscall);
   CHECK(vsyscall->vm_flags == "ex");
   CHECK(vsyscall->name == "[vsyscall]");
 
-  const snap::Region* arena = snap::test::region_at(s, 0x7fcd78000000);
+  const std::optional<snap::Region> arena = snap::test::region_at(s, 0x7fcd78000000);
   REQUIRE(arena);
   CHECK(arena->vm_flags == "rd wr mr mw me nr");
   CHECK(arena->name.empty());
 
-  const snap::Region* vvar = snap::test::region_at(s, 0x7fcd857e1000);
+  const std::optional<snap::Region> vvar = snap::test::region_at(s, 0x7fcd857e1000);
   REQUIRE(vvar);
   CHECK(vvar->vm_flags == "rd mr pf io de dd");
   CHECK(vvar->name == "[vvar]");
 
-  const snap::Region* thread_stack = snap::test::region_at(s, 0x7fcd845ee000);
+  const std::optional<snap::Region> thread_stack = snap::test::region_at(s, 0x7fcd845ee000);
   REQUIRE(thread_stack);
   CHECK(thread_stack->vm_flags == "rd wr mr mw me ac nh");
   CHECK(thread_stack->has_vm_flag("nh"));
@@ -349,7 +349,7 @@ TEST_CASE("jvm-inflater-leak pmap-XX.01: the Java heap row") {
   CHECK(s.pid == 5599);
   CHECK(s.regions.size() == 210);
   // fc000000 rw-p 00000000  00:00  0   63488  4  4  17376  17376  17376  0  0  0  17376  17376  17376 ... rd wr mr mw me ac
-  const snap::Region* heap = snap::test::region_at(s, 0xfc000000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0xfc000000);
   REQUIRE(heap);
   CHECK(heap->line == 3);
   CHECK(heap->counters.get(Field::size) == 63488 * KiB);

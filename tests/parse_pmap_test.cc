@@ -124,7 +124,7 @@ TEST_CASE("c-malloc-leak pmap.01: header, rows and names") {
   CHECK(exe.counters.known_mask() == (bit(Field::size) | bit(Field::accessible)));
 
   // procps prints [heap] as "[ anon ]": only the address says it is the heap.
-  const snap::Region* heap = snap::test::region_at(s, 0x55c69e02f000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x55c69e02f000);
   REQUIRE(heap);
   CHECK(heap->name.empty());
   CHECK(heap->perms.str() == "rw-p");
@@ -132,24 +132,24 @@ TEST_CASE("c-malloc-leak pmap.01: header, rows and names") {
   CHECK(heap->end == 0x55c69e1d1000);
   CHECK(heap->line == 7);
 
-  const snap::Region* reserve = snap::test::region_at(s, 0x7fcd78061000);
+  const std::optional<snap::Region> reserve = snap::test::region_at(s, 0x7fcd78061000);
   REQUIRE(reserve);
   CHECK(reserve->perms.str() == "---p");
   CHECK(reserve->counters.get(Field::size) == 65148 * KiB);
   CHECK(reserve->counters.get(Field::accessible) == 0u);
 
-  const snap::Region* libc = snap::test::region_at(s, 0x7fcd85618000);
+  const std::optional<snap::Region> libc = snap::test::region_at(s, 0x7fcd85618000);
   REQUIRE(libc);
   CHECK(libc->name == "libc.so.6");
   CHECK(libc->perms.str() == "r-xp");
   CHECK(libc->counters.get(Field::size) == 1368 * KiB);
 
-  const snap::Region* stack = snap::test::region_at(s, 0x7ffea7d79000);
+  const std::optional<snap::Region> stack = snap::test::region_at(s, 0x7ffea7d79000);
   REQUIRE(stack);
   CHECK(stack->name == "[stack]");
   CHECK(stack->counters.get(Field::size) == 132 * KiB);
 
-  const snap::Region* vsyscall = snap::test::region_at(s, 0xffffffffff600000);
+  const std::optional<snap::Region> vsyscall = snap::test::region_at(s, 0xffffffffff600000);
   REQUIRE(vsyscall);
   CHECK(vsyscall->name == "[vsyscall]");
   CHECK(vsyscall->perms.str() == "--xp");
@@ -164,14 +164,14 @@ TEST_CASE("jvm-inflater-leak pmap.01: shared modes") {
   const snap::Snapshot s = snap::test::load("jvm-inflater-leak/pmap.01");
   CHECK(s.pid == 5599);
   CHECK(s.command == "java -Xmx64m -XX:NativeMemoryTracking=detail Leak.java leak.log");
-  const snap::Region* modules = snap::test::region_at(s, 0x7f47d0400000);
+  const std::optional<snap::Region> modules = snap::test::region_at(s, 0x7f47d0400000);
   REQUIRE(modules);
   CHECK(modules->perms == snap::Perms{true, false, false, true});  // r--s-
   CHECK(modules->perms.str() == "r--s");
   CHECK(modules->name == "modules");
   CHECK(modules->counters.get(Field::size) == 125640 * KiB);
   CHECK(modules->line == 97);
-  const snap::Region* perf = snap::test::region_at(s, 0x7f47de3fa000);
+  const std::optional<snap::Region> perf = snap::test::region_at(s, 0x7f47de3fa000);
   REQUIRE(perf);
   CHECK(perf->perms.str() == "rw-s");
   CHECK(perf->name == "5599");
@@ -191,7 +191,7 @@ TEST_CASE("c-malloc-leak pmap-x.01: RSS and Dirty of real rows") {
   CHECK(s.warnings.empty());
   check_sorted(s);
 
-  const snap::Region* heap = snap::test::region_at(s, 0x55c69e02f000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x55c69e02f000);
   REQUIRE(heap);
   CHECK(heap->line == 8);
   CHECK(heap->name.empty());
@@ -205,20 +205,20 @@ TEST_CASE("c-malloc-leak pmap-x.01: RSS and Dirty of real rows") {
   CHECK_FALSE(heap->counters.known(Field::private_dirty));
   CHECK_FALSE(heap->offset.has_value());
 
-  const snap::Region* libc = snap::test::region_at(s, 0x7fcd85618000);
+  const std::optional<snap::Region> libc = snap::test::region_at(s, 0x7fcd85618000);
   REQUIRE(libc);
   CHECK(libc->name == "libc.so.6");
   CHECK(libc->counters.get(Field::size) == 1368 * KiB);
   CHECK(libc->counters.get(Field::rss) == 1048 * KiB);
   CHECK(libc->counters.get(Field::dirty) == 0u);
 
-  const snap::Region* stack = snap::test::region_at(s, 0x7ffea7d79000);
+  const std::optional<snap::Region> stack = snap::test::region_at(s, 0x7ffea7d79000);
   REQUIRE(stack);
   CHECK(stack->name == "[stack]");
   CHECK(stack->counters.get(Field::rss) == 12 * KiB);
   CHECK(stack->counters.get(Field::dirty) == 12 * KiB);
 
-  const snap::Region* vsyscall = snap::test::region_at(s, 0xffffffffff600000);
+  const std::optional<snap::Region> vsyscall = snap::test::region_at(s, 0xffffffffff600000);
   REQUIRE(vsyscall);
   CHECK(vsyscall->name == "[vsyscall]");
   CHECK(vsyscall->counters.get(Field::rss) == 0u);
@@ -314,7 +314,7 @@ TEST_CASE("c-malloc-leak-pmap-d pmap-d.01: offset, device and names") {
   check_sorted(s);
 
   // 00007f7bad7cc000    1368 r-x-- 0000000000026000 0fe:00000 libc.so.6
-  const snap::Region* libc = snap::test::region_at(s, 0x7f7bad7cc000);
+  const std::optional<snap::Region> libc = snap::test::region_at(s, 0x7f7bad7cc000);
   REQUIRE(libc);
   CHECK(libc->line == 19);
   CHECK(libc->counters.get(Field::size) == 1368 * KiB);
@@ -327,7 +327,7 @@ TEST_CASE("c-malloc-leak-pmap-d pmap-d.01: offset, device and names") {
   CHECK(libc->name == "libc.so.6");
 
   // 0000562b01bfb000    2952 rw--- 0000000000000000 000:00000   [ anon ]
-  const snap::Region* heap = snap::test::region_at(s, 0x562b01bfb000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x562b01bfb000);
   REQUIRE(heap);
   CHECK(heap->name.empty());
   CHECK(heap->counters.get(Field::size) == 2952 * KiB);
@@ -336,16 +336,16 @@ TEST_CASE("c-malloc-leak-pmap-d pmap-d.01: offset, device and names") {
   CHECK(heap->device->major == 0u);
   CHECK(heap->device->minor == 0u);
 
-  const snap::Region* data = snap::test::region_at(s, 0x562ad323d000);
+  const std::optional<snap::Region> data = snap::test::region_at(s, 0x562ad323d000);
   REQUIRE(data);
   CHECK(data->name == "leak");
   CHECK(data->perms.str() == "rw-p");
   CHECK(data->offset == 0x3000u);
 
-  const snap::Region* stack = snap::test::region_at(s, 0x7ffebcf57000);
+  const std::optional<snap::Region> stack = snap::test::region_at(s, 0x7ffebcf57000);
   REQUIRE(stack);
   CHECK(stack->name == "[stack]");
-  const snap::Region* vsyscall = snap::test::region_at(s, 0xffffffffff600000);
+  const std::optional<snap::Region> vsyscall = snap::test::region_at(s, 0xffffffffff600000);
   REQUIRE(vsyscall);
   CHECK(vsyscall->name == "[vsyscall]");
 
@@ -447,7 +447,7 @@ TEST_CASE("solaris pmap-x.txt: the man page's pmap -x 15492") {
   check_sorted(s);
 
   // 00022000   20344   16248   16248       - rwx--    [ heap ]
-  const snap::Region* heap = snap::test::region_at(s, 0x22000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x22000);
   REQUIRE(heap);
   CHECK(heap->line == 5);
   CHECK(heap->name == "[heap]");
@@ -460,7 +460,7 @@ TEST_CASE("solaris pmap-x.txt: the man page's pmap -x 15492") {
                                          bit(Field::locked) | bit(Field::accessible)));
 
   // 00010000       8       8       -       - r-x--  maps
-  const snap::Region* text = snap::test::region_at(s, 0x10000);
+  const std::optional<snap::Region> text = snap::test::region_at(s, 0x10000);
   REQUIRE(text);
   CHECK(text->name == "maps");
   CHECK(text->perms.str() == "r-xp");
@@ -469,37 +469,37 @@ TEST_CASE("solaris pmap-x.txt: the man page's pmap -x 15492") {
   CHECK_FALSE(text->offset.has_value());
 
   // 03000000    1024    1024       -       - rw-s-  dev:0,2 ino:4628487
-  const snap::Region* shared = snap::test::region_at(s, 0x3000000);
+  const std::optional<snap::Region> shared = snap::test::region_at(s, 0x3000000);
   REQUIRE(shared);
   CHECK(shared->perms == snap::Perms{true, true, false, true});
   CHECK(shared->name == "dev:0,2 ino:4628487");
   CHECK(shared->counters.get(Field::anonymous) == 0u);
 
   // 05000000    1024    1024     512       - rw--R  dev:0,2 ino:4628487
-  const snap::Region* noreserve = snap::test::region_at(s, 0x5000000);
+  const std::optional<snap::Region> noreserve = snap::test::region_at(s, 0x5000000);
   REQUIRE(noreserve);
   CHECK(noreserve->perms.str() == "rw-p");
   CHECK(noreserve->counters.get(Field::anonymous) == 512 * KiB);
 
   // 08000000    8192    8192       -    8192 rwxs-    [ dism shmid=0x5]
-  const snap::Region* dism = snap::test::region_at(s, 0x8000000);
+  const std::optional<snap::Region> dism = snap::test::region_at(s, 0x8000000);
   REQUIRE(dism);
   CHECK(dism->perms.str() == "rwxs");
   CHECK(dism->counters.get(Field::locked) == 8192 * KiB);
   CHECK_FALSE(dism->file_backed());
 
   // 0A000000    8192    8192       -    8192 rwxsR    [ ism shmid=0x2 ]
-  const snap::Region* ism = snap::test::region_at(s, 0xA000000);
+  const std::optional<snap::Region> ism = snap::test::region_at(s, 0xA000000);
   REQUIRE(ism);
   CHECK(ism->perms.str() == "rwxs");
   CHECK(ism->end == 0xA800000);
 
   // FFBFA000      24      24      24       - rwx--    [ stack ]
-  const snap::Region* stack = snap::test::region_at(s, 0xFFBFA000);
+  const std::optional<snap::Region> stack = snap::test::region_at(s, 0xFFBFA000);
   REQUIRE(stack);
   CHECK(stack->name == "[stack]");
   CHECK(stack->counters.get(Field::anonymous) == 24 * KiB);
-  CHECK(&s.regions.back() == stack);
+  CHECK(s.regions.back() == *stack);
 }
 
 TEST_CASE("solaris pmap-x.txt: the footer as printed; only Anon adds up") {
@@ -528,21 +528,21 @@ TEST_CASE("solaris pmap.txt: the man page's pmap 102905") {
   check_sorted(s);
 
   // FF180000    664K r-x--  /usr/lib/libc.so.1 (uppercase hex, full path)
-  const snap::Region* libc = snap::test::region_at(s, 0xFF180000);
+  const std::optional<snap::Region> libc = snap::test::region_at(s, 0xFF180000);
   REQUIRE(libc);
   CHECK(libc->line == 5);
   CHECK(libc->name == "/usr/lib/libc.so.1");
   CHECK(libc->perms.str() == "r-xp");
   CHECK(libc->counters.get(Field::size) == 664 * KiB);
 
-  const snap::Region* heap = snap::test::region_at(s, 0x42000);
+  const std::optional<snap::Region> heap = snap::test::region_at(s, 0x42000);
   REQUIRE(heap);
   CHECK(heap->name == "[heap]");
   CHECK(heap->counters.get(Field::size) == 40 * KiB);
-  const snap::Region* anon = snap::test::region_at(s, 0xFF250000);
+  const std::optional<snap::Region> anon = snap::test::region_at(s, 0xFF250000);
   REQUIRE(anon);
   CHECK(anon->name.empty());
-  const snap::Region* stack = snap::test::region_at(s, 0xFFBFC000);
+  const std::optional<snap::Region> stack = snap::test::region_at(s, 0xFFBFC000);
   REQUIRE(stack);
   CHECK(stack->name == "[stack]");
   CHECK(stack->perms.str() == "rw-p");

@@ -109,8 +109,8 @@ TEST_CASE("c-malloc-leak smaps.01: [heap] has every counter") {
   CHECK_FALSE(s.pid.has_value());
   CHECK_FALSE(s.reported_totals.has_value());
 
-  const snap::Region* r = snap::test::region_at(s, 0x55c69e02f000);
-  REQUIRE(r != nullptr);
+  const std::optional<snap::Region> r = snap::test::region_at(s, 0x55c69e02f000);
+  REQUIRE(r.has_value());
   CHECK(r->end == 0x55c69e1d1000);
   CHECK(r->perms.str() == "rw-p");
   CHECK(r->offset == 0u);
@@ -166,8 +166,8 @@ TEST_CASE("idle-sleep smaps.02: shared libc r--p has every counter") {
   // Pss, Shared_Clean and Private_Clean all differ.
   const snap::Snapshot s = snap::test::load("idle-sleep/smaps.02");
   CHECK(s.regions.size() == 37);
-  const snap::Region* r = snap::test::region_at(s, 0x7ff7ae270000);
-  REQUIRE(r != nullptr);
+  const std::optional<snap::Region> r = snap::test::region_at(s, 0x7ff7ae270000);
+  REQUIRE(r.has_value());
   CHECK(r->end == 0x7ff7ae2c3000);
   CHECK(r->perms == snap::Perms{true, false, false, false});
   CHECK(r->offset == 0x17c000u);
@@ -212,8 +212,8 @@ TEST_CASE("idle-sleep smaps.02: shared libc r--p has every counter") {
 
   // The same region in smaps.01, 2 s earlier (GROUND_TRUTH.md section 3).
   const snap::Snapshot before = snap::test::load("idle-sleep/smaps.01");
-  const snap::Region* b = snap::test::region_at(before, 0x7ff7ae270000);
-  REQUIRE(b != nullptr);
+  const std::optional<snap::Region> b = snap::test::region_at(before, 0x7ff7ae270000);
+  REQUIRE(b.has_value());
   CHECK(b->counters.get(Field::pss) == 20 * KiB);
   CHECK(b->counters.get(Field::shared_clean) == 192 * KiB);
   CHECK(b->counters.get(Field::private_clean) == 0u);
@@ -222,39 +222,39 @@ TEST_CASE("idle-sleep smaps.02: shared libc r--p has every counter") {
 TEST_CASE("c-malloc-leak smaps.01: special and anonymous mappings") {
   const snap::Snapshot s = snap::test::load("c-malloc-leak/smaps.01");
 
-  const snap::Region* arena = snap::test::region_at(s, 0x7fcd78000000);
-  REQUIRE(arena != nullptr);
+  const std::optional<snap::Region> arena = snap::test::region_at(s, 0x7fcd78000000);
+  REQUIRE(arena.has_value());
   CHECK(arena->end == 0x7fcd78061000);
   CHECK(arena->name.empty());  // "0 \n": nothing after the inode but a blank
   CHECK(arena->anonymous());
   CHECK(arena->vm_flags == "rd wr mr mw me nr");
 
-  const snap::Region* reserve = snap::test::region_at(s, 0x7fcd78061000);
-  REQUIRE(reserve != nullptr);
+  const std::optional<snap::Region> reserve = snap::test::region_at(s, 0x7fcd78061000);
+  REQUIRE(reserve.has_value());
   CHECK(reserve->perms.str() == "---p");
   CHECK(reserve->counters.get(Field::size) == 65148 * KiB);
   CHECK(reserve->counters.get(Field::accessible) == 0u);  // PROT_NONE
   CHECK(reserve->vm_flags == "mr mw me nr");
 
-  const snap::Region* stack = snap::test::region_at(s, 0x7ffea7d79000);
-  REQUIRE(stack != nullptr);
+  const std::optional<snap::Region> stack = snap::test::region_at(s, 0x7ffea7d79000);
+  REQUIRE(stack.has_value());
   CHECK(stack->name == "[stack]");
   CHECK(stack->counters.get(Field::rss) == 12 * KiB);
   CHECK(stack->vm_flags == "rd wr mr mw me gd ac");
 
-  const snap::Region* vdso = snap::test::region_at(s, 0x7fcd857e7000);
-  REQUIRE(vdso != nullptr);
+  const std::optional<snap::Region> vdso = snap::test::region_at(s, 0x7fcd857e7000);
+  REQUIRE(vdso.has_value());
   CHECK(vdso->name == "[vdso]");
   CHECK(vdso->counters.get(Field::rss) == 4 * KiB);
   CHECK(vdso->counters.get(Field::pss) == 0u);
 
-  const snap::Region* vsyscall = snap::test::region_at(s, 0xffffffffff600000);
-  REQUIRE(vsyscall != nullptr);
+  const std::optional<snap::Region> vsyscall = snap::test::region_at(s, 0xffffffffff600000);
+  REQUIRE(vsyscall.has_value());
   CHECK(vsyscall->end == 0xffffffffff601000);
   CHECK(vsyscall->perms.str() == "--xp");
   CHECK(vsyscall->name == "[vsyscall]");
   CHECK(vsyscall->vm_flags == "ex");
-  CHECK(&s.regions.back() == vsyscall);
+  CHECK(s.regions.back() == *vsyscall);
 }
 
 TEST_CASE("c-malloc-leak smaps_rollup.01: totals are the file's lines") {

@@ -20,11 +20,12 @@ inline Snapshot load(const std::string& rel) {
   return read_snapshot(path(rel));
 }
 
-/// The region of `s` that starts at `start`, or nullptr.
-inline const Region* region_at(const Snapshot& s, std::uint64_t start) {
-  for (const Region& r : s.regions)
-    if (r.start == start) return &r;
-  return nullptr;
+/// The region of `s` that starts at `start` (a copy: the store holds no
+/// Region objects to point at), or nothing.
+inline std::optional<Region> region_at(const Snapshot& s, std::uint64_t start) {
+  for (std::size_t i = 0; i < s.regions.size(); ++i)
+    if (s.regions.start(i) == start) return s.regions[i];
+  return std::nullopt;
 }
 
 inline constexpr std::uint64_t KiB = 1024;

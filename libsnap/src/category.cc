@@ -22,8 +22,8 @@ constexpr std::uint64_t kMaxGuard = 1ull << 20;
 // 6.18; a few hundred KiB where pages are 64 KiB (arm64, ppc64).
 constexpr std::uint64_t kMaxVdso = 1ull << 20;
 
-bool anon_private(const Region& r) {
-  return r.anonymous() && !r.perms.shared;
+bool anon_private(const RegionStore& regs, std::size_t i) {
+  return regs.anonymous(i) && !regs.perms(i).shared;
 }
 
 /// The names the kernel gives shmem-backed shared memory, with their path
@@ -31,35 +31,33 @@ bool anon_private(const Region& r) {
 /// ("zero (deleted)", "SYSV00000000 (deleted)", "memfd:x (deleted)"): a
 /// name without a slash can only have lost its directory, so the bare forms
 /// are matched only then.
-bool shared_memory_name(const Region& r) {
-  std::string_view n = r.name;
+bool shared_memory_name(std::string_view n, Perms perms) {
   if (n.starts_with("[shmid=") || n.starts_with("[anon_shmem:") || n.starts_with("[ism ") ||
       n.starts_with("[dism "))
     return true;
   if (n.starts_with("/dev/shm/") || n.starts_with("/SYSV") || n.starts_with("/memfd:")) return true;
   // MAP_SHARED|MAP_ANONYMOUS and MAP_SHARED of /dev/zero: a shmem file the
   // kernel names "dev/zero", never linked anywhere.
-  if (r.perms.shared && n == "/dev/zero (deleted)") return true;
-  if (n.find('/') != std::string_view::npos || !r.deleted()) return false;
-  return n.starts_with("SYSV") || n.starts_with("memfd:") || (r.perms.shared && n == "zero (deleted)");
+  if (perms.shared && n == "/dev/zero (deleted)") return true;
+  if (n.find('/') != std::string_view::npos || !n.ends_with(" (deleted)")) return false;
+  return n.starts_with("SYSV") || n.starts_with("memfd:") || (perms.shared && n == "zero (deleted)");
 }
 
-Category by_name(const Region& r) {
-  const std::string& n = r.name;
+Category by_name(std::string_view n, Perms perms) {
   if (n == "[heap]") return Category::heap;
   if (n == "[stack]" || n.starts_with("[stack:")) return Category::stack;
   if (n == "[vdso]" || n == "[vvar]" || n == "[vsyscall]" || n == "[vvar_vclock]" || n == "[uprobes]")
     return Category::special;
-  if (shared_memory_name(r)) return Category::shm;
-  if (r.anonymous()) {
+  if (shared_memory_name(n, perms)) return Category::shm;
+  if (anonymous_name(n)) {
     std::string_view label = n;
     if (label.starts_with("[anon:java heap") || label.starts_with("[anon:Java Heap"))
       return Category::java_heap;
-    if (r.perms.shared) return Category::shm;
-    return r.perms.none() ? Category::guard : Category::anon;
+    if (perms.shared) return Category::shm;
+    return perms.none() ? Category::guard : Category::anon;
   }
-  if (r.deleted()) return Category::deleted;
-  if (r.file_backed()) return Category::file;
+  if (n.ends_with(" (deleted)")) return Category::deleted;
+  if (file_backed_name(n)) return Category::file;
   return Category::anon;  // another bracketed kernel name
 }
 
@@ -70,19 +68,18 @@ Category by_name(const Region& r) {
 void mark_arenas(const Snapshot& s, std::vector<Category>& out) {
   const auto& regs = s.regions;
   for (std::size_t i = 0; i < regs.size(); ++i) {
-    const Region& first = regs[i];
-    if (first.start % kArenaSize != 0 || !anon_private(first) || !first.perms.read || !first.perms.write)
-      continue;
-    std::uint64_t limit = first.start + kArenaSize;
+    const Perms first = regs.perms(i);
+    if (regs.start(i) % kArenaSize != 0 || !anon_private(regs, i) || !first.read || !first.write) continue;
+    std::uint64_t limit = regs.start(i) + kArenaSize;
     std::size_t j = i;
     bool reserve = false;
-    while (j + 1 < regs.size() && regs[j].end < limit && regs[j + 1].start == regs[j].end &&
-           anon_private(regs[j + 1]) && regs[j + 1].end <= limit) {
+    while (j + 1 < regs.size() && regs.end(j) < limit && regs.start(j + 1) == regs.end(j) &&
+           anon_private(regs, j + 1) && regs.end(j + 1) <= limit) {
       ++j;
-      reserve |= regs[j].perms.none();
+      reserve |= regs.perms(j).none();
     }
-    if (regs[j].end != limit) continue;
-    if (!reserve && !(j == i && first.has_vm_flag("nr"))) continue;
+    if (regs.end(j) != limit) continue;
+    if (!reserve && !(j == i && regs[i].has_vm_flag("nr"))) continue;
     for (std::size_t k = i; k <= j; ++k) out[k] = Category::arena;
     i = j;
   }
@@ -91,11 +88,10 @@ void mark_arenas(const Snapshot& s, std::vector<Category>& out) {
 void mark_thread_stacks(const Snapshot& s, std::vector<Category>& out) {
   const auto& regs = s.regions;
   for (std::size_t i = 1; i < regs.size(); ++i) {
-    const Region& guard = regs[i - 1];
-    const Region& stack = regs[i];
     if (out[i] != Category::anon || out[i - 1] != Category::guard) continue;
-    if (guard.end != stack.start || guard.size() > kMaxGuard) continue;
-    if (!stack.perms.read || !stack.perms.write || stack.perms.exec || stack.size() <= guard.size()) continue;
+    if (regs.end(i - 1) != regs.start(i) || regs.bytes(i - 1) > kMaxGuard) continue;
+    const Perms stack = regs.perms(i);
+    if (!stack.read || !stack.write || stack.exec || regs.bytes(i) <= regs.bytes(i - 1)) continue;
     out[i] = Category::thread_stack;
   }
 }
@@ -119,13 +115,12 @@ std::optional<std::size_t> executable_end(const Snapshot& s) {
   if (auto slash = argv0.rfind('/'); slash != std::string_view::npos) argv0.remove_prefix(slash + 1);
   std::optional<std::size_t> first;
   for (std::size_t i = 0; i < regs.size() && !first && !argv0.empty(); ++i)
-    if (regs[i].file_backed() && regs[i].basename() == argv0) first = i;
+    if (regs.file_backed(i) && regs.basename(i) == argv0) first = i;
   for (std::size_t i = 0; i < regs.size() && !first; ++i)
-    if (regs[i].file_backed() && regs[i].perms.exec) first = i;
+    if (regs.file_backed(i) && regs.perms(i).exec) first = i;
   if (!first) return std::nullopt;
   std::size_t last = *first;  // the executable's mappings are contiguous
-  while (last + 1 < regs.size() && regs[last + 1].file_backed() &&
-         regs[last + 1].basename() == regs[*first].basename())
+  while (last + 1 < regs.size() && regs.file_backed(last + 1) && regs.basename(last + 1) == regs.basename(*first))
     ++last;
   return last;
 }
@@ -168,16 +163,16 @@ void infer_heap(const Snapshot& s, std::vector<Category>& out) {
 void infer_vdso(const Snapshot& s, std::vector<Category>& out) {
   if (!names_hidden(s)) return;
   const auto& regs = s.regions;
-  auto private_anon = [&](std::size_t i) { return regs[i].name.empty() && !regs[i].perms.shared; };
+  auto private_anon = [&](std::size_t i) { return regs.name(i).empty() && !regs.perms(i).shared; };
   std::optional<std::pair<std::size_t, std::size_t>> found;  // [first, last]
   for (std::size_t i = 1; i < regs.size(); ++i) {
-    const Perms& p = regs[i].perms;
+    const Perms p = regs.perms(i);
     if (!private_anon(i) || !p.read || p.write || !p.exec) continue;
     std::size_t first = i;
-    while (first > 0 && regs[first - 1].end == regs[first].start && private_anon(first - 1) &&
-           regs[first - 1].perms == Perms{true, false, false, false})
+    while (first > 0 && regs.end(first - 1) == regs.start(first) && private_anon(first - 1) &&
+           regs.perms(first - 1) == Perms{true, false, false, false})
       --first;
-    if (first == i || regs[i].end - regs[first].start > kMaxVdso) continue;
+    if (first == i || regs.end(i) - regs.start(first) > kMaxVdso) continue;
     if (found) return;  // two candidates: neither is known to be the vDSO
     found.emplace(first, i);
   }
@@ -201,7 +196,7 @@ std::optional<Category> category_from_name(std::string_view name) {
 std::vector<Category> classify(const Snapshot& s) {
   std::vector<Category> out;
   out.reserve(s.regions.size());
-  for (const Region& r : s.regions) out.push_back(by_name(r));
+  for (std::size_t i = 0; i < s.regions.size(); ++i) out.push_back(by_name(s.regions.name(i), s.regions.perms(i)));
   mark_arenas(s, out);
   mark_thread_stacks(s, out);
   infer_heap(s, out);

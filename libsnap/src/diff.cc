@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "parsers.h"
@@ -30,8 +31,8 @@ void file_identities(const Block& b, std::span<const Snapshot> snaps, std::uint3
                      std::vector<std::string_view>& names) {
   names.clear();
   for (const RegionRef& m : b.members)
-    if (m.snapshot == n && snaps[n].regions[m.region].file_backed())
-      names.push_back(snaps[n].regions[m.region].basename());
+    if (m.snapshot == n && snaps[n].regions.file_backed(m.region))
+      names.push_back(snaps[n].regions.basename(m.region));
 }
 
 struct Scratch {
@@ -146,7 +147,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
     next.clear();
     next.reserve(united.size() + s.regions.size());
     auto u = united.begin();
-    auto r = s.regions.begin();
+    std::size_t r = 0;
     bool open = false;
     Span cur{0, 0};
     auto take = [&](std::uint64_t start, std::uint64_t end) {
@@ -158,12 +159,13 @@ Comparison compare(std::span<const Snapshot> snaps) {
         cur = {start, end};
       }
     };
-    while (u != united.end() || r != s.regions.end()) {
-      if (r == s.regions.end() || (u != united.end() && u->first <= r->start)) {
+    const RegionStore& regions = s.regions;
+    while (u != united.end() || r != regions.size()) {
+      if (r == regions.size() || (u != united.end() && u->first <= regions.start(r))) {
         take(u->first, u->second);
         ++u;
       } else {
-        take(r->start, r->end);
+        take(regions.start(r), regions.end(r));
         ++r;
       }
     }
@@ -190,13 +192,13 @@ Comparison compare(std::span<const Snapshot> snaps) {
   for (Block& block : c.blocks) {
     present.clear();
     for (std::uint32_t n = 0; n < snaps.size(); ++n) {
-      const std::vector<Region>& regions = snaps[n].regions;
+      const RegionStore& regions = snaps[n].regions;
       std::uint32_t& i = cursor[n];
-      if (i >= regions.size() || regions[i].start >= block.end) continue;
+      if (i >= regions.size() || regions.start(i) >= block.end) continue;
       BlockSide& side = present.emplace_back(n, BlockSide{}).second;
-      for (; i < regions.size() && regions[i].start < block.end; ++i) {
+      for (; i < regions.size() && regions.start(i) < block.end; ++i) {
         block.members.push_back({n, i});
-        side.counters += regions[i].counters;
+        regions.add_counters(i, side.counters);
         ++side.regions;
       }
     }
@@ -213,12 +215,12 @@ Comparison compare(std::span<const Snapshot> snaps) {
 
     // Named after the largest region in the newest snapshot that has it.
     std::uint32_t newest = b.members.back().snapshot;
-    const Region* largest = nullptr;
-    for (const RegionRef& m : b.members) {
-      const Region& r = snaps[m.snapshot].regions[m.region];
-      if (m.snapshot == newest && (!largest || r.size() > largest->size())) largest = &r;
-    }
-    b.name = largest->name;
+    const RegionStore& regions = snaps[newest].regions;
+    std::optional<std::uint32_t> largest;
+    for (const RegionRef& m : b.members)
+      if (m.snapshot == newest && (!largest || regions.bytes(m.region) > regions.bytes(*largest)))
+        largest = m.region;
+    b.name = regions.name(*largest);
     b.status = status_of(b, snaps, c, scratch);
     for (std::uint32_t n = newest + 1; n-- > 0;) {
       if (!b.sides[n].present() || snaps[n].threads.empty()) continue;

@@ -39,12 +39,12 @@ std::string bytes_text(std::uint64_t n) {
 // a truncated range's end is known.
 void plan_block(std::span<const Snapshot> snapshots, const Block& b, DumpMode mode, DumpPlan& plan) {
   const std::uint32_t newest = static_cast<std::uint32_t>(snapshots.size() - 1);
-  std::vector<const Region*> now;
+  std::vector<Region> now;  // copies: the store hands out values
   AddressSet before;
   for (const RegionRef& m : b.members) {
     const Region& r = snapshots[m.snapshot].regions[m.region];
     if (!readable(r)) continue;
-    if (m.snapshot == newest) now.push_back(&r);
+    if (m.snapshot == newest) now.push_back(r);
     if (m.snapshot == 0) before += Interval(r.start, r.end);
   }
   const bool present = std::any_of(b.members.begin(), b.members.end(),
@@ -70,10 +70,10 @@ void plan_block(std::span<const Snapshot> snapshots, const Block& b, DumpMode mo
   if (mode == DumpMode::grown) {
     // Region by region, so that a difference spanning two adjacent mappings
     // still gives one dump per mapping.
-    for (const Region* r : now) {
-      AddressSet added{Interval(r->start, r->end)};
+    for (const Region& r : now) {
+      AddressSet added{Interval(r.start, r.end)};
       added -= before;
-      for (const Interval& i : added) add(*r, i.lower(), i.upper());
+      for (const Interval& i : added) add(r, i.lower(), i.upper());
     }
     if (plan.ranges.size() != first) return;
     plan.notes.push_back(
@@ -81,7 +81,7 @@ void plan_block(std::span<const Snapshot> snapshots, const Block& b, DumpMode mo
                     "dumping the whole readable block",
                     block_label(b)));
   }
-  for (const Region* r : now) add(*r, r->start, r->end);
+  for (const Region& r : now) add(r, r.start, r.end);
 }
 
 void apply_budget(std::uint64_t max_total, DumpPlan& plan) {

@@ -212,7 +212,7 @@ NmtShare nmt_share(const Snapshot& s, std::span<const Category> cats, Field coun
     share.by_address = false;
     std::uint64_t anon = 0, mapped = 0;
     for (std::size_t i = 0; i < s.regions.size(); ++i) {
-      const std::uint64_t v = s.regions[i].counters.value_or_zero(counter);
+      const std::uint64_t v = s.regions.counter(i, counter);
       if (i < cats.size() && !anonymous_kind(cats[i]))
         share.outside_file = add_sat(share.outside_file, v);
       else

@@ -24,13 +24,12 @@ std::size_t line_count(std::string_view text) {
          (text.ends_with('\n') ? 0 : 1);
 }
 
-void order_regions(Snapshot& s) {
+void order_regions(const Snapshot& s, std::vector<Region>& rows) {
   auto by_start = [](const Region& a, const Region& b) { return a.start < b.start; };
-  if (!std::is_sorted(s.regions.begin(), s.regions.end(), by_start))
-    std::stable_sort(s.regions.begin(), s.regions.end(), by_start);
-  for (std::size_t i = 1; i < s.regions.size(); ++i) {
-    const Region& a = s.regions[i - 1];
-    const Region& b = s.regions[i];
+  if (!std::is_sorted(rows.begin(), rows.end(), by_start)) std::stable_sort(rows.begin(), rows.end(), by_start);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const Region& a = rows[i - 1];
+    const Region& b = rows[i];
     if (b.start < a.end)
       throw ParseError(s.source, std::max(a.line, b.line), 0,
                        fmt::format("mapping {:x}-{:x} (line {}) overlaps {:x}-{:x} (line {})", b.start, b.end,
@@ -52,9 +51,9 @@ void check_dirty(const Snapshot& s, const Counters& c, std::size_t line) {
 /// No counter of a mapping's pages (Rss, Pss, Swap, Private_Dirty, ...) can
 /// exceed the mapping's size: a larger one is a corrupt or hand-edited line,
 /// and summed into the totals it would wrap them past 2^64.
-void check_counters(const Snapshot& s) {
+void check_counters(const Snapshot& s, const std::vector<Region>& rows) {
   if (!s.has_ranges()) check_dirty(s, s.totals, 0);
-  for (const Region& r : s.regions) {
+  for (const Region& r : rows) {
     check_dirty(s, r.counters, r.line);
     for (std::size_t i = 0; i < kFieldCount; ++i) {
       const auto f = static_cast<Field>(i);
@@ -70,11 +69,11 @@ void check_counters(const Snapshot& s) {
 
 /// Totals know a counter only when every region does: a truncated last
 /// block must not make the sum look complete.
-void sum_totals(Snapshot& s) {
-  if (s.regions.empty()) return;
+void sum_totals(Snapshot& s, const std::vector<Region>& rows) {
+  if (rows.empty()) return;
   std::uint32_t common = ~0u, any = 0;
   Counters sum;
-  for (const Region& r : s.regions) {
+  for (const Region& r : rows) {
     common &= r.counters.known_mask();
     any |= r.counters.known_mask();
     sum += r.counters;
@@ -83,7 +82,7 @@ void sum_totals(Snapshot& s) {
     if (!((common >> i) & 1u)) sum.forget(static_cast<Field>(i));
   s.totals = sum;
   if (common != any) {
-    for (const Region& r : s.regions) {
+    for (const Region& r : rows) {
       if (r.counters.known_mask() == any) continue;
       std::string missing;
       for (std::size_t i = 0; i < kFieldCount; ++i)
@@ -133,23 +132,27 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
   Snapshot s;
   s.source = std::string(source);
   s.format = format ? *format : detect_format(text, source);
+  // The parsers' rows are whole Regions, checked and ordered here, then
+  // kept in the compact store; the vector goes when the snapshot is made.
+  std::vector<Region> rows;
   switch (s.format) {
     case Format::smaps:
-    case Format::smaps_rollup: detail::parse_smaps(text, s); break;
-    case Format::maps: detail::parse_maps(text, s); break;
-    case Format::pmap_X: detail::parse_pmap_X(text, s); break;
+    case Format::smaps_rollup: detail::parse_smaps(text, s, rows); break;
+    case Format::maps: detail::parse_maps(text, s, rows); break;
+    case Format::pmap_X: detail::parse_pmap_X(text, s, rows); break;
     case Format::pmap:
     case Format::pmap_x:
     case Format::pmap_d:
-    case Format::solaris_pmap_x: detail::parse_pmap(text, s); break;
+    case Format::solaris_pmap_x: detail::parse_pmap(text, s, rows); break;
   }
-  check_counters(s);
+  check_counters(s, rows);
   if (s.format != Format::smaps_rollup) {
-    if (s.regions.empty()) throw ParseError(s.source, 0, 0, "no mappings in it");
-    order_regions(s);
-    for (Region& r : s.regions) r.counters.set(Field::accessible, r.perms.none() ? 0 : r.size());
-    sum_totals(s);
+    if (rows.empty()) throw ParseError(s.source, 0, 0, "no mappings in it");
+    order_regions(s, rows);
+    for (Region& r : rows) r.counters.set(Field::accessible, r.perms.none() ? 0 : r.size());
+    sum_totals(s, rows);
     check_footer(s);
+    s.regions = RegionStore(rows);
   }
   return s;
 }

@@ -64,14 +64,14 @@ void parse_maps_line(const Cursor& c, std::string_view line, Region& r) {
   r.line = static_cast<std::uint32_t>(c.line);
 }
 
-void parse_maps(std::string_view text, Snapshot& s) {
+void parse_maps(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
   Lines lines(text);
   std::string_view line;
   Cursor c{s.source, 0, {}};
   // Room for every line at once (no reallocation, which holds the old and
   // the new vector at once); and since every line is a mapping, a file of
   // more than kMaxRegions is refused before any is parsed.
-  if (reserve_rows(text, s) > kMaxRegions) {
+  if (reserve_rows(text, rows) > kMaxRegions) {
     Lines count(text);
     for (std::size_t n = 0; count.next(line);) {
       if (trim(line).empty() || ++n <= kMaxRegions) continue;
@@ -84,7 +84,7 @@ void parse_maps(std::string_view text, Snapshot& s) {
     c.line = lines.number();
     c.text = line;
     if (trim(line).empty()) continue;
-    Region& r = add_region(c, s.regions);
+    Region& r = add_region(c, rows);
     parse_maps_line(c, line, r);
     r.counters.set(Field::size, r.size());
   }

@@ -171,14 +171,14 @@ std::string pmap_name(std::string_view raw, std::uint64_t start) {
   return std::string(raw);
 }
 
-void parse_pmap(std::string_view text, Snapshot& s) {
+void parse_pmap(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
   PmapFrame frame(text, s);
-  reserve_rows(text, s);
+  reserve_rows(text, rows);
   std::string_view line;
   while (frame.next(line)) {
     switch (frame.kind()) {
       case PmapFrame::Kind::row:
-        parse_row(frame.cursor(), s.format, line, add_region(frame.cursor(), s.regions));
+        parse_row(frame.cursor(), s.format, line, add_region(frame.cursor(), rows));
         break;
       case PmapFrame::Kind::footer: parse_footer(frame.cursor(), s.format, line, s); break;
       case PmapFrame::Kind::column_header: break;

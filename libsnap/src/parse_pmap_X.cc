@@ -136,9 +136,9 @@ void parse_footer(const Cursor& c, const Layout& layout, std::string_view line, 
 
 }  // namespace
 
-void parse_pmap_X(std::string_view text, Snapshot& s) {
+void parse_pmap_X(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
   PmapFrame frame(text, s);
-  reserve_rows(text, s);
+  reserve_rows(text, rows);
   std::string_view line;
   std::optional<Layout> layout;
   while (frame.next(line)) {
@@ -147,7 +147,7 @@ void parse_pmap_X(std::string_view text, Snapshot& s) {
       case PmapFrame::Kind::column_header: layout = read_header(c, line); break;
       case PmapFrame::Kind::row:
         if (!layout) c.fail(line, "pmap -X rows without the column header line that names them");
-        parse_row(c, *layout, line, add_region(c, s.regions));
+        parse_row(c, *layout, line, add_region(c, rows));
         break;
       case PmapFrame::Kind::footer:
         if (layout) parse_footer(c, *layout, line, s);

@@ -261,12 +261,12 @@ struct Slot {
 
 class SmapsParser {
  public:
-  SmapsParser(std::string_view text, Snapshot& s)
-      : text_(text), s_(s), rollup_(s.format == Format::smaps_rollup), c_{s.source, 0, {}} {}
+  SmapsParser(std::string_view text, Snapshot& s, std::vector<Region>& rows)
+      : text_(text), s_(s), rows_(rows), rollup_(s.format == Format::smaps_rollup), c_{s.source, 0, {}} {}
 
   void run(bool fast) {
     // ~25 lines and ~740 bytes a mapping on current kernels.
-    if (!rollup_) reserve_huge(s_.regions, text_.size() / 700 + 1);
+    if (!rollup_) reserve_huge(rows_, text_.size() / 700 + 1);
     const char* p = text_.data();
     const char* const end = p + text_.size();
     std::size_t number = 0;
@@ -297,13 +297,13 @@ class SmapsParser {
     if (current_) finish_region(*current_);
 
     if (rollup_) {
-      if (s_.regions.empty()) throw ParseError(s_.source, 0, 0, "smaps_rollup without a [rollup] block");
-      Counters totals = s_.regions.front().counters;
+      if (rows_.empty()) throw ParseError(s_.source, 0, 0, "smaps_rollup without a [rollup] block");
+      Counters totals = rows_.front().counters;
       // The rollup's header range spans the whole address space; it is not a size.
       totals.forget(Field::size);
       s_.reported_totals = totals;
       s_.totals = totals;
-      s_.regions.clear();
+      rows_.clear();
     }
   }
 
@@ -377,13 +377,13 @@ class SmapsParser {
     if (rollup_ || hex_value(*p) < 0) return nullptr;
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (!nl || nl[-1] == '\r') return nullptr;
-    if (s_.regions.size() >= kMaxRegions) return nullptr;  // the general path says so
+    if (rows_.size() >= kMaxRegions) return nullptr;  // the general path says so
     // finish_region is idempotent: the general path may run it again.
     if (current_) finish_region(*current_);
-    Region& fresh = s_.regions.emplace_back();
+    Region& fresh = rows_.emplace_back();
     if (!fast_header(p, nl, fresh)) {
-      s_.regions.pop_back();
-      if (current_) current_ = &s_.regions.back();  // the vector may have moved
+      rows_.pop_back();
+      if (current_) current_ = &rows_.back();  // the vector may have moved
       return nullptr;
     }
     current_ = &fresh;
@@ -400,7 +400,7 @@ class SmapsParser {
     if (is_header(line)) {
       if (current_) finish_region(*current_);
       if (rollup_ && current_) c_.fail(line, "smaps_rollup holds one [rollup] block, found a second header");
-      current_ = &add_region(c_, s_.regions);
+      current_ = &add_region(c_, rows_);
       parse_maps_line(c_, line, *current_);
       position_ = 0;
       return;
@@ -427,6 +427,7 @@ class SmapsParser {
 
   std::string_view text_;
   Snapshot& s_;
+  std::vector<Region>& rows_;
   const bool rollup_;
   Cursor c_;
   FieldPredictor predictor_;
@@ -442,12 +443,12 @@ void derive_dirty(Counters& c) {
     c.set(Field::dirty, c.value_or_zero(Field::shared_dirty) + c.value_or_zero(Field::private_dirty));
 }
 
-void parse_smaps(std::string_view text, Snapshot& s) {
-  SmapsParser(text, s).run(true);
+void parse_smaps(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
+  SmapsParser(text, s, rows).run(true);
 }
 
-void parse_smaps_general(std::string_view text, Snapshot& s) {
-  SmapsParser(text, s).run(false);
+void parse_smaps_general(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
+  SmapsParser(text, s, rows).run(false);
 }
 
 }  // namespace snap::detail

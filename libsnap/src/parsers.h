@@ -10,16 +10,17 @@
 
 namespace snap::detail {
 
-// Each fills `s.regions` (unsorted is fine), `s.pid`/`s.command` where the
-// format has a header, `s.reported_totals` from a footer, and warnings.
-// `s.source` and `s.format` are set by the caller.
-void parse_smaps(std::string_view text, Snapshot& s);  // smaps and smaps_rollup
+// Each fills `rows` (unsorted is fine; parse() sorts, checks and stores
+// them in s.regions), `s.pid`/`s.command` where the format has a header,
+// `s.reported_totals` from a footer, and warnings. `s.source` and
+// `s.format` are set by the caller.
+void parse_smaps(std::string_view text, Snapshot& s, std::vector<Region>& rows);  // smaps and smaps_rollup
 /// parse_smaps without its fast path: every line read by the general code.
 /// The same result by contract; tests and snap_bench compare the two.
-void parse_smaps_general(std::string_view text, Snapshot& s);
-void parse_maps(std::string_view text, Snapshot& s);
-void parse_pmap(std::string_view text, Snapshot& s);  // pmap, pmap -x, pmap -d, Solaris pmap -x
-void parse_pmap_X(std::string_view text, Snapshot& s);
+void parse_smaps_general(std::string_view text, Snapshot& s, std::vector<Region>& rows);
+void parse_maps(std::string_view text, Snapshot& s, std::vector<Region>& rows);
+void parse_pmap(std::string_view text, Snapshot& s, std::vector<Region>& rows);  // pmap, pmap -x, pmap -d, Solaris pmap -x
+void parse_pmap_X(std::string_view text, Snapshot& s, std::vector<Region>& rows);
 
 /// "55c6672d3000-55c6672d4000 r--p 00000000 fe:00 10952798   /path": fills
 /// range, perms, offset, device, inode and name of `r`.

@@ -11,7 +11,7 @@ std::string Perms::str() const {
   return s;
 }
 
-bool Region::anonymous() const {
+bool anonymous_name(std::string_view name) {
   return name.empty() || name == "[anon]" || name.starts_with("[anon:") || name.starts_with("[anon_shmem:");
 }
 
@@ -19,9 +19,9 @@ bool Region::deleted() const {
   return name.ends_with(" (deleted)");
 }
 
-std::string_view Region::basename() const {
+std::string_view basename_of(std::string_view name) {
   std::string_view n = name;
-  if (!file_backed()) return n;
+  if (!file_backed_name(n)) return n;
   if (n.ends_with(" (deleted)")) n.remove_suffix(10);
   auto slash = n.rfind('/');
   return slash == std::string_view::npos ? n : n.substr(slash + 1);

@@ -115,13 +115,13 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   }
   std::vector<CategorySummary> by_cat;  // indexed by Category; mappings 0: none
   for (std::size_t i = 0; i < s.regions.size(); ++i) {
-    const Region& r = s.regions[i];
-    accumulate(out.totals, r.counters, mask);
+    const Counters counters = s.regions.counters(i);
+    accumulate(out.totals, counters, mask);
     auto c = static_cast<std::size_t>(cats[i]);
     if (c >= by_cat.size()) by_cat.resize(c + 1);
     by_cat[c].category = cats[i];
     by_cat[c].mappings++;
-    accumulate(by_cat[c].totals, r.counters, mask);
+    accumulate(by_cat[c].totals, counters, mask);
   }
 
   const Measure key = out.sort;
@@ -140,9 +140,9 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   const std::size_t n = std::min(o.top, order.size());
   auto ranked = [&](std::size_t a, std::size_t b) {
-    auto va = value(s.regions[a].counters), vb = value(s.regions[b].counters);
+    auto va = value(s.regions.counters(a)), vb = value(s.regions.counters(b));
     if (va != vb) return va > vb;
-    return s.regions[a].start < s.regions[b].start;
+    return s.regions.start(a) < s.regions.start(b);
   };
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), ranked);
   out.top.reserve(n);

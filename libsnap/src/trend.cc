@@ -58,18 +58,18 @@ struct ShapeHash {
 };
 
 Shape shape_of(const Snapshot& s, const std::vector<Category>& cats, std::size_t i) {
-  const Region& r = s.regions[i];
+  const RegionStore& regs = s.regions;
   Shape sh;
   sh.category = cats[i];
   switch (cats[i]) {
     case Category::thread_stack:
-      sh.kib = ((r.size() + kPage - 1) / kPage * kPage) >> 10;
-      if (i > 0 && cats[i - 1] == Category::guard && s.regions[i - 1].end == r.start)
-        sh.guard_kib = s.regions[i - 1].size() >> 10;
+      sh.kib = ((regs.bytes(i) + kPage - 1) / kPage * kPage) >> 10;
+      if (i > 0 && cats[i - 1] == Category::guard && regs.end(i - 1) == regs.start(i))
+        sh.guard_kib = regs.bytes(i - 1) >> 10;
       break;
     // An arena's rw-p part changes size as it grows; its shape is the arena.
     case Category::arena: break;
-    default: sh.kib = ((r.size() + kPage - 1) / kPage * kPage) >> 10;
+    default: sh.kib = ((regs.bytes(i) + kPage - 1) / kPage * kPage) >> 10;
   }
   return sh;
 }
@@ -252,7 +252,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
       // again); files of every size together are what a process loads.
       const bool by_shape_only = cats[i] == Category::file;
       if (skip[k][i] || !(in_populations(cats[i]) || by_shape_only)) continue;
-      const double v = static_cast<double>(s.regions[i].counters.value_or_zero(f));
+      const double v = static_cast<double>(s.regions.counter(i, f));
       const Shape sh = shape_of(s, cats, i);
       auto [it, fresh] = shape_index.try_emplace(sh, shape_tallies.size());
       if (fresh) {

@@ -40,6 +40,11 @@ struct ExtraField {
   bool operator==(const ExtraField&) const = default;
 };
 
+/// Region's predicates on a name alone (RegionStore's columns use them).
+bool anonymous_name(std::string_view name);
+inline bool file_backed_name(std::string_view name) { return !name.empty() && name.front() != '['; }
+std::string_view basename_of(std::string_view name);
+
 struct Region {
   std::uint64_t start = 0;  // first byte
   std::uint64_t end = 0;    // one past the last byte: [start, end)
@@ -58,12 +63,12 @@ struct Region {
 
   std::uint64_t size() const { return end - start; }
   /// No name, or a bracketed anonymous name such as "[anon:...]".
-  bool anonymous() const;
+  bool anonymous() const { return anonymous_name(name); }
   /// A path: not empty and not a bracketed kernel name.
-  bool file_backed() const { return !name.empty() && name.front() != '['; }
+  bool file_backed() const { return file_backed_name(name); }
   bool deleted() const;
   /// The last path component of a file-backed name; the name otherwise.
-  std::string_view basename() const;
+  std::string_view basename() const { return basename_of(name); }
   /// True when VmFlags is known and contains the two-letter `flag`.
   bool has_vm_flag(std::string_view flag) const;
 

@@ -11,6 +11,7 @@
 
 #include "snap/counters.h"
 #include "snap/region.h"
+#include "snap/region_store.h"
 
 namespace snap {
 
@@ -59,7 +60,7 @@ struct Snapshot {
   std::optional<std::int64_t> pid;  // from a pmap header
   std::string command;              // from a pmap header
   /// Sorted by start, never overlapping. Empty for smaps_rollup.
-  std::vector<Region> regions;
+  RegionStore regions;
   /// The sum over regions; for smaps_rollup, the file's own totals.
   Counters totals;
   /// The totals line the file printed itself (pmap's footers), if any;

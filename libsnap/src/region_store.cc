@@ -1,0 +1,121 @@
+#include "snap/region_store.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace snap {
+
+template <typename Intern>
+void RegionStore::append(const Region& r, Intern&& intern) {
+  // values_ is indexed by 32 bits: kMaxRegions (parse.h) x 29 counters fits
+  // many times over, but a store is also built by hand.
+  if (values_.size() + kFieldCount > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("RegionStore: too many counters");
+  Row row;
+  row.start = r.start;
+  row.end = r.end;
+  row.perms = pack_perms(r.perms);
+  if (r.offset) row.offset = *r.offset, row.has |= kHasOffset;
+  if (r.device) row.major = r.device->major, row.minor = r.device->minor, row.has |= kHasDevice;
+  if (r.inode) row.inode = *r.inode, row.has |= kHasInode;
+  row.name = intern(r.name);
+  if (r.vm_flags) row.vm_flags = intern(*r.vm_flags), row.has |= kHasVmFlags;
+  row.line = r.line;
+  row.known = r.counters.known_mask();
+  row.values = static_cast<std::uint32_t>(values_.size());
+  for (std::uint32_t m = row.known; m != 0; m &= m - 1)
+    values_.push_back(r.counters.value_or_zero(static_cast<Field>(std::countr_zero(m))));
+  if (!r.extra.empty()) {
+    row.has |= kHasExtra;
+    for (const ExtraField& e : r.extra) extras_.emplace_back(static_cast<std::uint32_t>(rows_.size()), e);
+  }
+  rows_.push_back(row);
+}
+
+RegionStore::RegionStore(std::span<const Region> rows) {
+  rows_.reserve(rows.size());
+  std::size_t values = 0;
+  for (const Region& r : rows) values += static_cast<std::size_t>(std::popcount(r.counters.known_mask()));
+  values_.reserve(values);
+  // Views into `rows`, which outlive the constructor.
+  std::unordered_map<std::string_view, std::uint32_t> index{{std::string_view(), 0}};
+  auto intern = [&](const std::string& s) {
+    auto [it, fresh] = index.try_emplace(s, static_cast<std::uint32_t>(strings_.size()));
+    if (fresh) strings_.push_back(s);
+    return it->second;
+  };
+  for (const Region& r : rows) append(r, intern);
+  values_.shrink_to_fit();
+  strings_.shrink_to_fit();
+}
+
+void RegionStore::push_back(const Region& r) {
+  append(r, [&](const std::string& s) {
+    auto it = std::find(strings_.begin(), strings_.end(), s);
+    if (it != strings_.end()) return static_cast<std::uint32_t>(it - strings_.begin());
+    strings_.push_back(s);
+    return static_cast<std::uint32_t>(strings_.size() - 1);
+  });
+}
+
+Counters RegionStore::counters(std::size_t i) const {
+  const Row& row = rows_[i];
+  Counters c;
+  const std::uint64_t* v = values_.data() + row.values;
+  for (std::uint32_t m = row.known; m != 0; m &= m - 1) c.set(static_cast<Field>(std::countr_zero(m)), *v++);
+  return c;
+}
+
+void RegionStore::add_counters(std::size_t i, Counters& sum) const {
+  // Most sums are of rows that know what the sum knows: only their values
+  // are added, in place of a whole Counters of 29.
+  sum += counters(i);
+}
+
+const Region RegionStore::operator[](std::size_t i) const {
+  const Row& row = rows_[i];
+  Region r;
+  r.start = row.start;
+  r.end = row.end;
+  r.perms = unpack_perms(row.perms);
+  if (row.has & kHasOffset) r.offset = row.offset;
+  if (row.has & kHasDevice) r.device = Device{row.major, row.minor};
+  if (row.has & kHasInode) r.inode = row.inode;
+  r.name = strings_[row.name];
+  r.counters = counters(i);
+  if (row.has & kHasVmFlags) r.vm_flags = strings_[row.vm_flags];
+  if (row.has & kHasExtra) {
+    auto first = std::lower_bound(extras_.begin(), extras_.end(), i,
+                                  [](const auto& e, std::size_t k) { return e.first < k; });
+    for (; first != extras_.end() && first->first == i; ++first) r.extra.push_back(first->second);
+  }
+  r.line = row.line;
+  return r;
+}
+
+const Region RegionStore::at(std::size_t i) const {
+  if (i >= size()) throw std::out_of_range("RegionStore::at");
+  return (*this)[i];
+}
+
+std::vector<Region> RegionStore::to_vector() const {
+  return {begin(), end()};
+}
+
+bool RegionStore::operator==(const RegionStore& o) const {
+  if (size() != o.size()) return false;
+  for (std::size_t i = 0; i < size(); ++i)
+    if ((*this)[i] != o[i]) return false;
+  return true;
+}
+
+std::size_t RegionStore::footprint() const {
+  std::size_t bytes = rows_.capacity() * sizeof(Row) + values_.capacity() * sizeof(std::uint64_t) +
+                      strings_.capacity() * sizeof(std::string) + extras_.capacity() * sizeof(extras_[0]);
+  for (const std::string& s : strings_) bytes += s.capacity() > 15 ? s.capacity() + 1 : 0;
+  return bytes;
+}
+
+}  // namespace snap
