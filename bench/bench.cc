@@ -15,9 +15,8 @@
 //   parse/<format>/<N>     parse_snapshot on an in-memory buffer (smaps, pmap-x, pmap-X), format detected
 //   loop/smaps-general/<N> snap::detail::parse_smaps_general alone (no detection, sorting,
 //                          totals): the line-at-a-time path every line took before the fast path
-//   loop/smaps-fast/<N>    snap::detail::parse_smaps alone: the kernel-layout fast path
-//   loop/smaps-proto/<N>   the prototype of that fast path (proto_parse.cc), the reference it
-//                          was ported from; all three checked equal first
+//   loop/smaps-fast/<N>    snap::detail::parse_smaps alone: the kernel-layout fast path,
+//                          checked equal to the general path first
 //   read_snapshot/smaps/<N>  read_input + parse_snapshot from the file
 //   read_input/smaps/<N>     the read alone: the floor under read_snapshot
 //   diff/<N>               compare() + make_report() of two parsed snapshots
@@ -50,14 +49,10 @@
 #include "snap/timeline.h"
 #include "snap/trend.h"
 
-// The smaps loops (libsnap internal, linked from the static library) and the
-// prototype the fast one was ported from (proto_parse.cc).
+// The smaps loops (libsnap internal, linked from the static library).
 namespace snap::detail {
-void parse_smaps(std::string_view text, Snapshot& s);
-void parse_smaps_general(std::string_view text, Snapshot& s);
-}
-namespace snap::bench {
-bool proto_parse_smaps(std::string_view text, Snapshot& s);
+void parse_smaps(std::string_view text, Snapshot& s, std::vector<Region>& rows);
+void parse_smaps_general(std::string_view text, Snapshot& s, std::vector<Region>& rows);
 }
 
 namespace {
@@ -230,30 +225,28 @@ int main(int argc, char** argv) {
     // The smaps loops alone, checked equal first.
     if (wanted("loop/smaps-")) {
       const Input* in = &before;
-      snap::Snapshot general, fast, proto;
-      snap::detail::parse_smaps_general(in->text, general);
-      snap::detail::parse_smaps(in->text, fast);
-      const bool fast_ok = general.regions == fast.regions;
-      const bool proto_ok = snap::bench::proto_parse_smaps(in->text, proto) && general.regions == proto.regions;
-      std::fprintf(stderr, "snap_bench: smaps loops on %s: fast path %s, prototype %s\n", in->path.c_str(),
-                   fast_ok ? "same Regions as the general path" : "DIFFERENT (not timed)",
-                   proto_ok ? "same" : "DIFFERENT (not timed)");
-      using Loop = void (*)(std::string_view, snap::Snapshot&);
+      snap::Snapshot general, fast;
+      std::vector<snap::Region> general_rows, fast_rows;
+      snap::detail::parse_smaps_general(in->text, general, general_rows);
+      snap::detail::parse_smaps(in->text, fast, fast_rows);
+      const bool fast_ok = general_rows == fast_rows;
+      std::fprintf(stderr, "snap_bench: smaps loops on %s: fast path %s\n", in->path.c_str(),
+                   fast_ok ? "same Regions as the general path" : "DIFFERENT (not timed)");
+      using Loop = void (*)(std::string_view, snap::Snapshot&, std::vector<snap::Region>&);
       auto loop = [&](const char* name, Loop fn) {
         add(
             fmt::format("loop/smaps-{}/{}", name, n), static_cast<double>(in->text.size()),
             static_cast<double>(in->mappings),
             [in, fn] {
               snap::Snapshot s;
-              fn(in->text, s);
-              benchmark::DoNotOptimize(s);
+              std::vector<snap::Region> rows;
+              fn(in->text, s, rows);
+              benchmark::DoNotOptimize(rows);
             },
             reps, min_time);
       };
       loop("general", snap::detail::parse_smaps_general);
       if (fast_ok) loop("fast", snap::detail::parse_smaps);
-      if (proto_ok)
-        loop("proto", [](std::string_view text, snap::Snapshot& s) { snap::bench::proto_parse_smaps(text, s); });
     }
     const std::string before_path = before.path, after_path = after.path;
     const double both = static_cast<double>(before.text.size() + after.text.size());
