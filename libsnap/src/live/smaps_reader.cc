@@ -1,5 +1,5 @@
-// Reading /proc/PID/smaps straight into a snapshot file.
-#include "smaps_stream.h"
+// The one reader of /proc/PID/smaps, and the totals scan it runs on the way.
+#include "snap/live/smaps_reader.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,21 +12,16 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <ctime>
+#include <memory>
 
 #include <fmt/format.h>
 
-#include "pipe_copy.h"
+#include "snap/live/proc_error.h"
 
 namespace snap {
 namespace {
 
-double clock_now(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
+constexpr std::size_t kChunk = 1 << 20;
 
 /// Calls f(p) for each '\n' at p in [p, end), 64 bytes a step where SSE2
 /// is there: a memchr call a line costs 10 ns, 14 ms for 60k mappings.
@@ -123,48 +118,70 @@ std::optional<std::pair<Counters, std::size_t>> smaps_totals(std::string_view te
   return scan.finish();
 }
 
-namespace detail {
-
-/// /proc/PID/smaps copied into a temporary file of the directory as it is
-/// read (no whole-file copy in memory), its totals scanned on the way; see
-/// pipe_copy for why on two threads. nullopt when the process is gone
-/// (nothing or a cut line read): the temporary file is removed. The caller
-/// keeps it (finish_temp, link_numbered) or not, once it knows the process
-/// lived through the read.
-std::optional<Streamed> stream_smaps(OutputDir& dir, const CollectOptions& o) {
-  const std::string path = fmt::format("{}/{}/smaps", o.root, o.pid);
-  Streamed out;
-  out.wall = clock_now(CLOCK_REALTIME);
-  out.monotonic = clock_now(CLOCK_MONOTONIC);
+// One thread, on purpose: a reader thread handing chunks to a writer
+// thread was measured here (2 vCPUs, 60,040 mappings) at 90 ms against
+// 69 ms for the same read and scan done serially. The kernel's smaps read
+// returns about a page a call (12,000 calls for 44 MB): the buffer is
+// filled by many reads before the sink gets it, where cat writes after each.
+SmapsScan read_smaps_to(const std::string& path, const std::function<int(std::string_view)>& sink,
+                        const Clock& clock) {
+  SmapsScan out;
+  out.wall = clock.wall();
+  out.monotonic = clock.monotonic();
   int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
     int err = errno;
-    if (err == ENOENT || err == ESRCH) return std::nullopt;
     throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
   }
-  auto [fd, temp] = dir.open_temp("smaps");
+  // Closed however the read ends: `sink` may throw.
+  const std::unique_ptr<int, void (*)(int*)> closer(&in, [](int* fd) { ::close(*fd); });
   TotalsScanner scan;
-  const auto copied = pipe_copy(in, fd, [&](std::string_view chunk) { scan.feed(chunk); });
-  const int write_err = copied.write_err, read_err = copied.read_err;
-  out.read_seconds = copied.read_seconds;
-  ::close(in);
-  auto totals = scan.finish();
-  if (write_err || read_err || !totals) {
-    if (!write_err) {
-      ::close(fd);
-      dir.remove(temp);
-      if (read_err && read_err != ESRCH && read_err != ENOENT)
-        throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(read_err)), read_err);
-      return std::nullopt;
+  std::unique_ptr<char[]> buf(new char[kChunk]);
+  for (bool eof = false; !eof;) {
+    std::size_t fill = 0;
+    while (fill < kChunk) {
+      const double before = clock.monotonic();
+      ssize_t n = ::read(in, buf.get() + fill, kChunk - fill);
+      out.read_seconds += clock.monotonic() - before;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n < 0) out.read_err = errno;
+        eof = true;
+        break;
+      }
+      fill += static_cast<std::size_t>(n);
     }
-    dir.finish_temp(fd, temp, write_err);  // removes it and throws
+    if (out.read_err || fill == 0) break;
+    const std::string_view chunk(buf.get(), fill);
+    scan.feed(chunk);
+    out.bytes += fill;
+    if ((out.write_err = sink(chunk)) != 0) break;
   }
-  out.fd = fd;
-  out.temp = temp;
-  out.totals = totals->first;
-  out.mappings = totals->second;
+  if (!out.read_err && !out.write_err) out.totals = scan.finish();
   return out;
 }
 
-}  // namespace detail
+SmapsRead read_smaps(std::int64_t pid, const std::string& root, std::size_t size_hint, const Clock& clock) {
+  const std::string path = fmt::format("{}/{}/smaps", root, pid);
+  SmapsRead r;
+  // The hint saves regrowing the buffer: growth by doubling zero-fills and
+  // copies tens of MB for a big smaps.
+  r.text.reserve(size_hint + size_hint / 4 + (1 << 16));
+  const SmapsScan scan = read_smaps_to(
+      path,
+      [&](std::string_view chunk) {
+        r.text.append(chunk);
+        return 0;
+      },
+      clock);
+  if (scan.read_err)
+    throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(scan.read_err)), scan.read_err);
+  r.wall = scan.wall;
+  r.monotonic = scan.monotonic;
+  r.read_seconds = scan.read_seconds;
+  // A process that exited mid-read leaves an empty file.
+  if (r.text.empty()) throw ProcError(fmt::format("{} is empty: the process exited", path), ESRCH);
+  return r;
+}
+
 }  // namespace snap
