@@ -3,7 +3,7 @@
 // [heap]), started by snapcollect itself (-- COMMAND) or by the test (-p).
 // Every process is bounded in time, killed and reaped whatever happens;
 // every file goes to a temporary directory. The loop itself, on a fake /proc
-// and a fake clock (schedules, discarded reads, --jcmd answers): collect_loop_test.
+// and a fake clock (schedules, discarded reads, --jcmd answers): live_test.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // The clocks and the sleep of a collection, replaceable so that a test can
-// run the collection loop without waiting (tests/collect_loop_test.cc).
+// run the collection loop without waiting (tests/live_test.cc).
 #pragma once
 
 #include <functional>

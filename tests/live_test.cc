@@ -1,8 +1,9 @@
-// The collection loop (snap::collect) driven against a fake /proc folder
-// written by the test, on a fake clock: the snapshots and manifest it
-// writes, a process that ends mid-run, reads it discards, --jcmd through a
-// fake jcmd; and the child-process helper it runs jcmd with. The same
-// loop on real processes: snapcollect_test.
+// The live layer (snap/live/) without a live process: the collection loop
+// (snap::collect) driven against a fake /proc folder written by the test,
+// on a fake clock (the snapshots and manifest it writes, a process that
+// ends mid-run, reads it discards, --jcmd through a fake jcmd); the smaps
+// reader; the child-process helper. The same loop on real processes:
+// snapcollect_test.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include "snap/live/child_process.h"
 #include "snap/live/collect.h"
 #include "snap/live/proc_reader.h"
+#include "snap/live/smaps_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -37,7 +39,7 @@ namespace {
 struct TempDir {
   fs::path path;
   TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap_collect_loop_test.XXXXXX").string();
+    std::string tmpl = (fs::temp_directory_path() / "snap_live_test.XXXXXX").string();
     REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
     path = tmpl;
   }
@@ -406,6 +408,45 @@ TEST_CASE("collect --format pmap-x: what pmap -x prints, from the same reader") 
   REQUIRE(m.snapshots.size() == 1);
   CHECK(m.snapshots[0].mappings == 2);
   CHECK(m.snapshots[0].totals.get(snap::Field::rss) == 24u << 10);
+}
+
+TEST_CASE("read_smaps_to: chunks to the sink, totals on the way; a cut text, a failing sink") {
+  TempDir tmp;
+  const fs::path path = tmp.path / "smaps";
+  put(path, kSmaps);
+  std::string got;
+  snap::SmapsScan scan = snap::read_smaps_to(path.string(), [&](std::string_view chunk) {
+    got.append(chunk);
+    return 0;
+  });
+  CHECK(got == kSmaps);
+  CHECK(scan.bytes == kSmaps.size());
+  CHECK(scan.read_err == 0);
+  CHECK(scan.write_err == 0);
+  REQUIRE(scan.totals);
+  CHECK(scan.totals->second == 2);
+  CHECK(scan.totals->first.get(snap::Field::pss) == 22u << 10);
+
+  // The kernel ends a read at a record boundary; a text that does not end
+  // in a newline is no snapshot.
+  put(path, kSmaps.substr(0, kSmaps.size() - 1));
+  CHECK(!snap::read_smaps_to(path.string(), [](std::string_view) { return 0; }).totals);
+  put(path, "");
+  CHECK(!snap::read_smaps_to(path.string(), [](std::string_view) { return 0; }).totals);
+
+  // A sink that fails (a full disk) ends the read: its errno, no totals.
+  put(path, kSmaps);
+  scan = snap::read_smaps_to(path.string(), [](std::string_view) { return ENOSPC; });
+  CHECK(scan.write_err == ENOSPC);
+  CHECK(!scan.totals);
+
+  try {
+    snap::read_smaps_to((tmp.path / "none").string(), [](std::string_view) { return 0; });
+    FAIL("read a file that is not there");
+  } catch (const snap::ProcError& e) {
+    CHECK(e.gone());
+    CHECK(std::string(e.what()) == "cannot read " + (tmp.path / "none").string() + ": No such file or directory");
+  }
 }
 
 namespace {
