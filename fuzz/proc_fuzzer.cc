@@ -16,8 +16,9 @@
 
 #include "check.h"
 #include "proc_text.h"
-#include "snap/collect.h"
-#include "snap/process_watch.h"
+#include "snap/live/proc_reader.h"
+#include "snap/live/process_watch.h"
+#include "snap/live/smaps_reader.h"
 
 namespace {
 

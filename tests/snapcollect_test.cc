@@ -2,7 +2,8 @@
 // fixtures/threads.c child (named threads blocked in read(2), a leak into
 // [heap]), started by snapcollect itself (-- COMMAND) or by the test (-p).
 // Every process is bounded in time, killed and reaped whatever happens;
-// every file goes to a temporary directory.
+// every file goes to a temporary directory. The loop itself, on a fake /proc
+// and a fake clock (schedules, discarded reads, --jcmd answers): live_test.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -930,27 +931,6 @@ TEST_CASE("--help documents the exit status; --version; usage errors exit 2") {
   CHECK(!fs::exists(out));
 }
 
-TEST_CASE("--duration: a snapshot every interval until the duration, exit 0") {
-  TempDir tmp;
-  Process target(threads_fixture(0, 0), tmp.path / "target");
-  const fs::path dir = tmp.path / "hunt";
-  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "200ms", "--duration", "1s",
-                           "--quiet", "--out", dir.string()}),
-              tmp.path / "logs", 8s);
-  REQUIRE(r.status);
-  CHECK(*r.status == 0);
-  CHECK(r.seconds < 3);
-  auto m = snap::read_manifest(dir.string());
-  REQUIRE(m);
-  CHECK(m->end_reason == "duration reached");
-  // Slots at 0, 0.2, ... 1.0 s: the one at the duration itself may round
-  // either way.
-  CHECK(m->snapshots.size() >= 5);
-  CHECK(m->snapshots.size() <= 6);
-  check_collection(dir, *m, snap::Format::smaps);
-  CHECK(m->snapshots.back().monotonic - m->snapshots.front().monotonic <= 1.1);
-}
-
 namespace {
 
 /// Runs `argv` with its stdout and stderr on a pseudo-terminal; returns
@@ -1085,71 +1065,6 @@ TEST_CASE("--jcmd: the NMT report saved beside each snapshot, named in the manif
   CHECK(contains(d.err, "/nmt.0001:2: not jcmd VM.native_memory output: expected \"Native Memory Tracking:\", "
                        "got \"args: VM.native_memory detail\"; NMT not joined\n"));
   CHECK(!contains(d.out, "NMT ("));
-}
-
-TEST_CASE("--jcmd with NMT off: said once, nothing saved") {
-  TempDir tmp;
-  const fs::path bin = fake_jcmd(tmp.path / "bin",
-                                 "echo \"$1:\"\n"
-                                 "echo 'Native memory tracking is not enabled'\n");
-  Process target(threads_fixture(0, 0), tmp.path / "target");
-  const fs::path dir = tmp.path / "hunt";
-  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "3",
-                           "--jcmd", "--quiet", "--out", dir.string()}),
-              tmp.path / "logs", 8s, {path_with(bin)});
-  REQUIRE(r.status);
-  CHECK(*r.status == 0);
-  CAPTURE(r.err);
-  CHECK(contains(r.err, "NMT is off"));
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);  // the notice, the summary
-  auto m = snap::read_manifest(dir.string());
-  REQUIRE(m);
-  CHECK(m->snapshots.size() == 3);
-  for (const auto& e : m->snapshots) CHECK(!e.nmt);
-  CHECK(names(dir) == std::set<std::string>{"manifest.json", "smaps.0001", "smaps.0002", "smaps.0003"});
-}
-
-TEST_CASE("--jcmd that fails (not a Java process): said once, its error not saved as NMT") {
-  // What jcmd prints for a process that is not a JVM, with its status 1.
-  TempDir tmp;
-  const fs::path bin = fake_jcmd(
-      tmp.path / "bin",
-      "echo \"$1:\"\n"
-      "echo \"com.sun.tools.attach.AttachNotSupportedException: Unable to open socket file "
-      "/tmp/.java_pid$1: target process $1 doesn't respond within 10500ms or HotSpot VM not loaded\"\n"
-      "exit 1\n");
-  Process target(threads_fixture(0, 0), tmp.path / "target");
-  const fs::path dir = tmp.path / "hunt";
-  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "3",
-                           "--jcmd", "--quiet", "--out", dir.string()}),
-              tmp.path / "logs", 8s, {path_with(bin)});
-  REQUIRE(r.status);
-  CHECK(*r.status == 0);
-  CAPTURE(r.err);
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);  // one notice, the summary
-  auto m = snap::read_manifest(dir.string());
-  REQUIRE(m);
-  CHECK(m->snapshots.size() == 3);
-  for (const auto& e : m->snapshots) CHECK_MESSAGE(!e.nmt, e.file << " records NMT " << e.nmt.value_or(""));
-  for (const auto& n : names(dir)) CHECK_MESSAGE(!n.starts_with("nmt."), "jcmd's error saved as NMT: " << n);
-}
-
-TEST_CASE("--jcmd where there is no jcmd: said once") {
-  TempDir tmp;
-  fs::create_directories(tmp.path / "empty");
-  Process target(threads_fixture(0, 0), tmp.path / "target");
-  const fs::path dir = tmp.path / "hunt";
-  Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "2",
-                           "--jcmd", "--quiet", "--out", dir.string()}),
-              tmp.path / "logs", 8s, {"PATH=" + (tmp.path / "empty").string()});
-  REQUIRE(r.status);
-  CHECK(*r.status == 0);
-  CAPTURE(r.err);
-  CHECK(contains(r.err, "jcmd could not run"));
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
-  auto m = snap::read_manifest(dir.string());
-  REQUIRE(m);
-  for (const auto& e : m->snapshots) CHECK(!e.nmt);
 }
 
 namespace {

@@ -1,7 +1,5 @@
 // snapcollect: take snapshots of a process over time, for snapdiff.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -11,15 +9,16 @@
 #include <iostream>
 #include <limits>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
 #include "cli.h"
-#include "snap/collect.h"
 #include "snap/escape.h"
-#include "snap/process_watch.h"
+#include "snap/live/child_process.h"
+#include "snap/live/collect.h"
 #include "snap/size.h"
 #include "snap/timeline.h"
 #include "snap/version.h"
@@ -214,46 +213,20 @@ int main(int argc, char** argv) {
   struct sigaction hup {};
   if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, nullptr);
 
-  pid_t child = -1;
+  // Collecting starts once the command has exec'd, so that the first
+  // snapshot is of the command, not of snapcollect's own copy.
+  std::optional<snap::ChildProcess> child;
   if (!args.command.empty()) {
-    // The child reports a failed exec through this pipe; a successful exec
-    // closes it (O_CLOEXEC). Collecting starts only then, so the first
-    // snapshot is of the command, not of snapcollect's own copy.
-    int exec_pipe[2];
-    if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
-      std::perror("snapcollect: pipe");
-      return kTrouble;
-    }
-    child = ::fork();
-    if (child < 0) {
-      std::perror("snapcollect: fork");
-      return kTrouble;
-    }
-    if (child == 0) {
-      signal(SIGINT, SIG_DFL);
-      signal(SIGTERM, SIG_DFL);
-      if (signal(SIGHUP, SIG_DFL) == SIG_IGN) signal(SIGHUP, SIG_IGN);
-      std::vector<char*> av;
-      for (auto& s : args.command) av.push_back(s.data());
-      av.push_back(nullptr);
-      ::close(exec_pipe[0]);
-      ::execvp(av[0], av.data());
-      int err = errno;
-      std::fprintf(stderr, "snapcollect: cannot run %s: %s\n", snap::printable(av[0]).c_str(), std::strerror(err));
-      [[maybe_unused]] ssize_t n = ::write(exec_pipe[1], &err, sizeof err);
-      std::_Exit(127);
-    }
-    ::close(exec_pipe[1]);
-    int err = 0;
-    ssize_t n;
-    while ((n = ::read(exec_pipe[0], &err, sizeof err)) < 0 && errno == EINTR) {
-    }
-    ::close(exec_pipe[0]);
-    if (n > 0) {
-      ::waitpid(child, nullptr, 0);
+    try {
+      child.emplace(args.command, snap::ChildProcess::Output::inherit);
+    } catch (const snap::ProcError& e) {
+      std::cerr << "snapcollect: " << e.what() << '\n';
       return 127;
+    } catch (const std::system_error& e) {
+      std::cerr << "snapcollect: " << e.what() << '\n';
+      return kTrouble;
     }
-    o.pid = child;
+    o.pid = child->pid();
   } else {
     o.pid = *args.pid;
   }
@@ -264,7 +237,7 @@ int main(int argc, char** argv) {
   try {
     // What the pid is, before anything is created: a zombie, a kernel
     // thread or no process leaves no directory behind.
-    snap::ProcessWatch target(o.pid, "/proc", child > 0);
+    snap::ProcessWatch target(o.pid, "/proc", child.has_value());
     snap::OutputDir dir(args.out.empty() ? default_out(o.pid) : args.out);
     snap::Manifest manifest;
     snap::CollectHooks hooks;
@@ -294,7 +267,7 @@ int main(int argc, char** argv) {
       // Known to have started: it was there, and exited during --delay.
       if (manifest.process_start) {
         std::cerr << fmt::format("snapcollect: pid {} exited before the first snapshot\n", o.pid);
-      } else if (child < 0) {
+      } else if (!child) {
         std::cerr << fmt::format("snapcollect: no process {}\n", o.pid);
         rc = kTrouble;
       }
@@ -319,22 +292,13 @@ int main(int argc, char** argv) {
     rc = kTrouble;
   }
 
-  if (child > 0) {
+  if (child) {
     // The command is ours: when the collection ends before it does (count,
-    // duration, an interrupt, trouble), it ends too.
-    if (stopped_by_us || rc == kTrouble) ::kill(child, g_stop ? g_stop : SIGTERM);
-    // A command that ignores the signal gets 5 seconds, then SIGKILL.
-    int ws = 0;
-    for (int waited = 0;; ++waited) {
-      pid_t r = ::waitpid(child, &ws, (stopped_by_us || rc == kTrouble) ? WNOHANG : 0);
-      if (r == child) break;
-      if (r < 0 && errno != EINTR) break;
-      if (r == 0) {
-        if (waited == 100) ::kill(child, SIGKILL);
-        ::usleep(50 * 1000);
-      }
-    }
-    if (rc != kTrouble && !stopped_by_us) rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    // duration, an interrupt, trouble), it ends too; one that ignores the
+    // signal gets 5 seconds, then SIGKILL.
+    const bool ours_to_end = stopped_by_us || rc == kTrouble;
+    const int code = ours_to_end ? child->terminate(g_stop ? g_stop : SIGTERM, 5) : child->wait();
+    if (!ours_to_end) rc = code;
   }
   return rc;
 }

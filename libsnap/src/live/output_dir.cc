@@ -9,10 +9,11 @@
 
 #include <fmt/format.h>
 
-#include "snap/collect.h"
+#include "snap/live/output_dir.h"
+
+#include "live/file_write.h"
 #include "snap/escape.h"
-#include "snap/safe_dir.h"
-#include "pipe_copy.h"
+#include "snap/live/safe_dir.h"
 
 namespace snap {
 namespace {

@@ -1,5 +1,5 @@
 // Directories for private files: creation modes, owners, planted symlinks.
-#include "snap/safe_dir.h"
+#include "snap/live/safe_dir.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

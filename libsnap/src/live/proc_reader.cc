@@ -1,65 +1,25 @@
-// Reading /proc of a live process.
-#include <fcntl.h>
-#include <sys/stat.h>
+// The small /proc files of a live process.
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <ctime>
 #include <filesystem>
-#include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 
-#include "snap/collect.h"
+#include "snap/live/proc_reader.h"
+
+#include "live/proc_file.h"
 #include "proc_text.h"
+#include "snap/live/proc_error.h"
 
 namespace snap {
 namespace {
 
-double now(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-/// A whole /proc file: its size is unknown until it is read (stat says 0).
-/// `size_hint` (the last read's size) saves regrowing the buffer: growth
-/// by doubling zero-fills and copies tens of MB for a big smaps.
-std::string read_file(const std::string& path, std::size_t size_hint = 0) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
-  }
-  std::string out;
-  out.reserve(size_hint + size_hint / 4 + (1 << 16));
-  std::unique_ptr<char[]> chunk(new char[1 << 20]);
-  for (;;) {
-    ssize_t n = ::read(fd, chunk.get(), 1 << 20);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw ProcError(fmt::format("cannot read {}: {}", path, std::strerror(err)), err);
-    }
-    out.append(chunk.get(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
+using detail::read_proc_file;
 
 std::optional<std::string> try_read(const std::string& path) {
-  try {
-    return read_file(path);
-  } catch (const ProcError&) {
-    return std::nullopt;
-  }
+  return detail::try_read_proc_file(path);
 }
 
 std::string trim(std::string s) {
@@ -73,25 +33,6 @@ std::optional<std::uint64_t> number(const std::optional<std::string>& text) {
 }
 
 }  // namespace
-
-bool ProcError::gone() const {
-  return errno_ == ENOENT || errno_ == ESRCH;
-}
-bool ProcError::denied() const {
-  return errno_ == EACCES || errno_ == EPERM;
-}
-
-SmapsRead read_smaps(std::int64_t pid, const std::string& root, std::size_t size_hint) {
-  SmapsRead r;
-  r.wall = now(CLOCK_REALTIME);
-  r.monotonic = now(CLOCK_MONOTONIC);
-  r.text = read_file(fmt::format("{}/{}/smaps", root, pid), size_hint);
-  r.read_seconds = now(CLOCK_MONOTONIC) - r.monotonic;
-  // A process that exited mid-read leaves an empty file.
-  if (r.text.empty())
-    throw ProcError(fmt::format("{}/{}/smaps is empty: the process exited", root, pid), ESRCH);
-  return r;
-}
 
 std::vector<ThreadInfo> read_threads(std::int64_t pid, const std::string& root) {
   std::vector<ThreadInfo> out;
@@ -144,16 +85,16 @@ std::optional<double> process_start_from_stat(std::string_view stat, double boot
   return wall_now - (boottime_now - since_boot);
 }
 
-std::optional<double> read_process_start(std::int64_t pid, const std::string& root) {
+std::optional<double> read_process_start(std::int64_t pid, const std::string& root, const Clock& clock) {
   auto stat = try_read(fmt::format("{}/{}/stat", root, pid));
   if (!stat) return std::nullopt;
-  return process_start_from_stat(*stat, now(CLOCK_BOOTTIME), now(CLOCK_REALTIME), ::sysconf(_SC_CLK_TCK));
+  return process_start_from_stat(*stat, clock.boottime(), clock.wall(), ::sysconf(_SC_CLK_TCK));
 }
 
 bool process_running(std::int64_t pid, const std::string& root) {
   std::string stat;
   try {
-    stat = read_file(fmt::format("{}/{}/stat", root, pid));
+    stat = read_proc_file(fmt::format("{}/{}/stat", root, pid));
   } catch (const ProcError& e) {
     return !e.gone();
   }
@@ -185,32 +126,6 @@ std::optional<CgroupMemory> read_cgroup_memory(std::int64_t pid, const std::stri
     if (current) return CgroupMemory{2, places.v2->path, current, number(try_read(places.v2->dir + "/memory.max"))};
   }
   return std::nullopt;
-}
-
-std::string render_pmap_x(const Snapshot& s) {
-  std::string out;
-  auto it = std::back_inserter(out);
-  if (s.pid) fmt::format_to(it, "{}:   {}\n", *s.pid, s.command);
-  out += "Address           Kbytes     RSS   Dirty Mode  Mapping\n";
-  std::uint64_t size = 0, rss = 0, dirty = 0;
-  for (const Region& r : s.regions) {
-    std::string mode = fmt::format("{}{}{}{}-", r.perms.read ? 'r' : '-', r.perms.write ? 'w' : '-',
-                                   r.perms.exec ? 'x' : '-', r.perms.shared ? 's' : '-');
-    std::string name;
-    if (r.name == "[stack]")
-      name = "  [ stack ]";
-    else if (r.file_backed())
-      name = std::string(r.basename()) + (r.deleted() ? " (deleted)" : "");
-    else
-      name = "  [ anon ]";
-    const std::uint64_t k = r.size() >> 10, res = r.counters.value_or_zero(Field::rss) >> 10,
-                        d = r.counters.value_or_zero(Field::dirty) >> 10;
-    size += k, rss += res, dirty += d;
-    fmt::format_to(it, "{:016x} {:>7} {:>7} {:>7} {} {}\n", r.start, k, res, d, mode, name);
-  }
-  out += "---------------- ------- ------- ------- \n";
-  fmt::format_to(it, "total kB         {:>8} {:>7} {:>7}\n", size, rss, dirty);
-  return out;
 }
 
 }  // namespace snap

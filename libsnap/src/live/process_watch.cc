@@ -1,5 +1,5 @@
 // A watched process's identity: pidfd and /proc/PID/stat.
-#include "snap/process_watch.h"
+#include "snap/live/process_watch.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,29 +12,15 @@
 
 #include <fmt/format.h>
 
-#include "snap/collect.h"
-#include "snap/escape.h"
+#include "live/proc_file.h"
 #include "proc_text.h"
+#include "snap/escape.h"
+#include "snap/live/proc_error.h"
 
 namespace snap {
 namespace {
 
 constexpr std::uint64_t kPfKthread = 0x00200000;
-
-std::optional<std::string> read_small(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
 
 }  // namespace
 
@@ -86,7 +72,7 @@ ProcessWatch::~ProcessWatch() {
 }
 
 std::optional<ProcessStat> ProcessWatch::stat() const {
-  auto text = read_small(fmt::format("{}/{}/stat", root_, pid_));
+  auto text = detail::try_read_proc_file(fmt::format("{}/{}/stat", root_, pid_));
   if (!text) return std::nullopt;
   return parse_process_stat(*text);
 }

@@ -1,0 +1,257 @@
+// The collection loop.
+#include "snap/live/collect.h"
+
+#include <cmath>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "live/jcmd.h"
+#include "live/snapshot_read.h"
+#include "snap/escape.h"
+#include "snap/live/proc_reader.h"
+#include "snap/size.h"
+
+namespace snap {
+
+std::string_view collect_end_name(CollectEnd e) {
+  switch (e) {
+    case CollectEnd::count_reached: return "count reached";
+    case CollectEnd::duration_reached: return "duration reached";
+    case CollectEnd::target_exited: return "target exited";
+    case CollectEnd::interrupted: return "interrupted";
+  }
+  return "";
+}
+
+namespace {
+
+/// A snapshot is listed by a manifest or not kept: when the manifest
+/// cannot be written, the newest snapshot's files go and the old manifest
+/// stays.
+void write_manifest_or_take_back(OutputDir& dir, Manifest& m) {
+  try {
+    dir.write_manifest(m);
+  } catch (const ProcError&) {
+    dir.remove(m.snapshots.back().file);
+    if (m.snapshots.back().nmt) dir.remove(*m.snapshots.back().nmt);
+    m.snapshots.pop_back();
+    throw;
+  }
+}
+
+/// "14:03:27.412", local time.
+std::string format_clock(double wall) {
+  const auto t = static_cast<std::time_t>(wall);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char hms[16];
+  std::strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}", hms, static_cast<int>((wall - std::floor(wall)) * 1000));
+}
+
+std::string interval_name(double seconds) {
+  return seconds < 1 ? fmt::format("{:g}ms", seconds * 1000) : format_duration(seconds);
+}
+
+/// One collection's state between snapshots.
+class Collection {
+ public:
+  Collection(OutputDir& dir, const ProcessWatch& target, const CollectOptions& o, const CollectHooks& hooks,
+             Manifest& m)
+      : dir_(dir), target_(target), o_(o), hooks_(hooks), clock_(hooks.clock), m_(m) {}
+
+  CollectEnd run();
+
+ private:
+  enum class Wait { due, stopped, exited };
+  enum class Take { kept, discarded, gone };
+
+  bool stop() const { return hooks_.stop_requested && hooks_.stop_requested(); }
+  void notice(const std::string& s) const {
+    if (hooks_.on_notice) hooks_.on_notice(s);
+  }
+  void begin();
+  Wait wait_until(double slot) const;
+  Take take();
+  void save_nmt(ManifestEntry& e);
+  void schedule_next();
+  CollectEnd finish(CollectEnd end);
+
+  OutputDir& dir_;
+  const ProcessWatch& target_;
+  const CollectOptions& o_;
+  const CollectHooks& hooks_;
+  const Clock& clock_;
+  Manifest& m_;
+  double start_ = 0;  // the first slot, monotonic
+  std::uint64_t slot_index_ = 0;  // the next snapshot's slot: start + slot_index * interval
+  std::uint32_t number_ = 1, nmt_number_ = 1;
+  std::size_t size_hint_ = 0;
+  bool nmt_off_ = false;
+  // The program the last snapshot saw: an exec in place changes it.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> image_;
+};
+
+void Collection::begin() {
+  // The schedule (and --duration) counts from the first snapshot, --delay
+  // after now. The wall clock first: no snapshot's wall time is less than
+  // start_wall + delay.
+  m_.start_wall = clock_.wall();
+  start_ = clock_.monotonic() + o_.delay;
+  m_.pid = o_.pid;
+  m_.command = read_command(o_.pid, o_.root);
+  m_.boot_id = read_boot_id(o_.root);
+  m_.process_start = read_process_start(o_.pid, o_.root, clock_);
+  m_.format = o_.format;
+  m_.max_map_count = read_max_map_count(o_.root);
+  m_.interval = o_.interval;
+  image_ = target_.image();
+}
+
+/// Waits for `slot`, watching for a stop request and for the target's exit
+/// (a long --delay or --interval would otherwise outlast it).
+Collection::Wait Collection::wait_until(double slot) const {
+  bool exited = false;
+  for (double now = clock_.monotonic(); now < slot; now = clock_.monotonic()) {
+    if (stop()) return Wait::stopped;
+    if ((exited = !target_.alive())) break;
+    clock_.sleep(std::min(0.05, slot - now));
+  }
+  // A stop request made meanwhile wins over the exit.
+  if (stop()) return Wait::stopped;
+  if (exited || !target_.alive()) return Wait::exited;
+  return Wait::due;
+}
+
+Collection::Take Collection::take() {
+  const auto image_before = target_.image();
+  auto read = detail::SnapshotRead::take(dir_, o_, m_.command, size_hint_, clock_);
+  if (!read) return Take::gone;
+  ManifestEntry& e = read->entry();
+  // The kernel ends smaps early, at a record boundary, when the process
+  // exits during the read (an OOM kill ending a leak hunt): a well-formed
+  // file with a fraction of the mappings. Only a process alive after the
+  // read, and still running the same program, had them all; the same
+  // check makes the threads and cgroup read after it the process's.
+  if (!target_.alive()) {
+    m_.discarded.push_back({e.wall, "the process exited during the read", e.mappings});
+    notice(fmt::format("pid {} exited during the read begun at {}: the read ({} mappings) may be cut short; "
+                       "discarded, not a snapshot",
+                       o_.pid, format_clock(e.wall), e.mappings));
+    return Take::gone;
+  }
+  const auto image_after = target_.image();
+  if (image_after != image_before) {
+    m_.discarded.push_back({e.wall, "the process exec'd during the read", e.mappings});
+    notice(fmt::format("pid {} exec'd during the read begun at {}: the read is discarded", o_.pid,
+                       format_clock(e.wall)));
+    return Take::discarded;  // the next snapshot, at once, notes the exec
+  }
+  if (image_after != image_) {
+    // Mid-exec the new image is there before its argv: an empty command
+    // line is noted at the next snapshot, not recorded as "".
+    std::string command = read_command(o_.pid, o_.root);
+    if (!command.empty()) {
+      notice(fmt::format("pid {} exec'd: its command is now \"{}\"", o_.pid, printable(command)));
+      e.command = std::move(command);
+      image_ = image_after;
+    }
+  }
+  read->keep(number_);
+  if (o_.jcmd && !nmt_off_) save_nmt(e);
+  m_.snapshots.push_back(std::move(e));
+  return Take::kept;
+}
+
+void Collection::save_nmt(ManifestEntry& e) {
+  using End = detail::JcmdResult::End;
+  const detail::JcmdResult nmt = detail::run_jcmd(o_.jcmd_program, o_.pid, o_.jcmd_timeout, hooks_.stop_requested);
+  switch (nmt.end) {
+    case End::report: e.nmt = dir_.write_numbered("nmt", nmt_number_, nmt.text); break;
+    case End::nmt_off:
+      nmt_off_ = true;
+      notice("NMT is off in the target: start it with -XX:NativeMemoryTracking=detail for --jcmd");
+      break;
+    case End::failed:
+      nmt_off_ = true;
+      notice("jcmd could not run or failed (not installed, not a JVM, or no answer); --jcmd is off");
+      break;
+    case End::stopped: break;  // the collection ends after this snapshot
+  }
+}
+
+/// The next slot not yet begun: a snapshot that took longer than the
+/// interval skips the slots it overran rather than catching up on them
+/// (which would run past --duration and bunch the snapshots).
+void Collection::schedule_next() {
+  const double now = clock_.monotonic();
+  std::uint64_t next = slot_index_ + 1;
+  if (now > start_) next = std::max(next, static_cast<std::uint64_t>(std::ceil((now - start_) / o_.interval)));
+  if (next > slot_index_ + 1) {
+    if (m_.slots_skipped == 0)
+      notice(fmt::format("a snapshot took {:.0f} ms, longer than the {} interval: the slots it overran are "
+                         "skipped, not caught up",
+                         (now - m_.snapshots.back().monotonic) * 1000, interval_name(o_.interval)));
+    m_.slots_skipped += next - slot_index_ - 1;
+  }
+  slot_index_ = next;
+}
+
+CollectEnd Collection::run() {
+  begin();
+  for (std::size_t taken = 0;;) {
+    if (o_.count && taken >= *o_.count) return finish(CollectEnd::count_reached);
+    const double slot = start_ + static_cast<double>(slot_index_) * o_.interval;
+    if (o_.duration && slot - start_ > *o_.duration) return finish(CollectEnd::duration_reached);
+    switch (wait_until(slot)) {
+      case Wait::stopped: return finish(CollectEnd::interrupted);
+      case Wait::exited: return finish(CollectEnd::target_exited);
+      case Wait::due: break;
+    }
+    switch (take()) {
+      case Take::gone: return finish(CollectEnd::target_exited);
+      case Take::discarded: continue;
+      case Take::kept: break;
+    }
+    ++taken;
+    // The last of --count: the closing manifest lists it (one manifest
+    // write fewer: each costs two fsyncs).
+    if (o_.count && taken >= *o_.count) {
+      if (hooks_.on_snapshot) hooks_.on_snapshot(m_);
+      return finish(CollectEnd::count_reached);
+    }
+    schedule_next();
+    write_manifest_or_take_back(dir_, m_);
+    if (hooks_.on_snapshot) hooks_.on_snapshot(m_);
+    // --duration is elapsed time, whatever the slots say.
+    if (o_.duration && clock_.monotonic() - start_ > *o_.duration) return finish(CollectEnd::duration_reached);
+  }
+}
+
+CollectEnd Collection::finish(CollectEnd end) {
+  if (end == CollectEnd::target_exited && target_.replaced()) {
+    // Another process has the pid by now: say that it is not followed.
+    const std::string comm = read_command(o_.pid, o_.root);
+    notice(fmt::format("pid {} ended; the pid is now another process's ({}), not collected", o_.pid,
+                       comm.empty() ? "no command line" : printable(comm)));
+  }
+  m_.end_reason = std::string(collect_end_name(end));
+  m_.end_wall = clock_.wall();
+  if (end == CollectEnd::count_reached)
+    write_manifest_or_take_back(dir_, m_);
+  else if (end != CollectEnd::target_exited || !m_.snapshots.empty())
+    dir_.write_manifest(m_);
+  // else: nothing was collected; no manifest says otherwise, and a retry
+  // into the same directory is not refused as "already holds a collection".
+  return end;
+}
+
+}  // namespace
+
+CollectEnd collect(OutputDir& dir, const ProcessWatch& target, const CollectOptions& options,
+                   const CollectHooks& hooks, Manifest& manifest) {
+  return Collection(dir, target, options, hooks, manifest).run();
+}
+
+}  // namespace snap

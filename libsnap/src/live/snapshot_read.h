@@ -1,0 +1,43 @@
+// One read of a live process for the collection loop: not yet a snapshot,
+// kept (named in the output directory) only once the process is known to
+// have lived through it. Internal to libsnap.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "snap/live/collect.h"
+#include "snap/manifest.h"
+
+namespace snap::detail {
+
+class SnapshotRead {
+ public:
+  /// Reads smaps (--format smaps: straight into a temporary file of `dir`,
+  /// no whole-file copy in memory; pmap-x: into memory, rendered), then the
+  /// threads and cgroup. nullopt when the process was gone before anything
+  /// was read (nothing, or a cut line). `size_hint`: the last read's size.
+  static std::optional<SnapshotRead> take(OutputDir& dir, const CollectOptions& o, const std::string& command,
+                                          std::size_t& size_hint, const Clock& clock);
+  SnapshotRead(SnapshotRead&& other) noexcept;
+  SnapshotRead& operator=(SnapshotRead&&) = delete;
+  /// Dropped unless kept: the temporary file goes.
+  ~SnapshotRead();
+
+  /// Names it in the directory ("smaps.NNNN" or "pmap-x.NNNN"), syncing it
+  /// first; sets entry().file.
+  void keep(std::uint32_t& number);
+  ManifestEntry& entry() { return entry_; }
+
+ private:
+  explicit SnapshotRead(OutputDir& dir) : dir_(&dir) {}
+  OutputDir* dir_;
+  ManifestEntry entry_;
+  std::string format_;
+  int fd_ = -1;        // --format smaps: the temporary file, written, not yet synced
+  std::string temp_;
+  std::string pmap_x_;  // --format pmap-x: the text to write
+};
+
+}  // namespace snap::detail
