@@ -41,9 +41,17 @@ RegionStore::RegionStore(std::span<const Region> rows) {
   values_.reserve(values);
   // Views into `rows`, which outlive the constructor.
   std::unordered_map<std::string_view, std::uint32_t> index{{std::string_view(), 0}};
+  // A library's mappings come one after another under one name, and so do
+  // the VmFlags of neighbours: the last two strings seen are tried first.
+  std::string_view last[2];
+  std::uint32_t last_id[2] = {0, 0};
   auto intern = [&](const std::string& s) {
+    for (int k = 0; k < 2; ++k)
+      if (s == last[k]) return last_id[k];
     auto [it, fresh] = index.try_emplace(s, static_cast<std::uint32_t>(strings_.size()));
     if (fresh) strings_.push_back(s);
+    last[1] = last[0], last_id[1] = last_id[0];
+    last[0] = it->first, last_id[0] = it->second;
     return it->second;
   };
   for (const Region& r : rows) append(r, intern);
