@@ -139,7 +139,7 @@ TEST_CASE("only a header: FILE:LINE of the header, exit 2") {
   check_error(snapshow("pmap-x", d), "snapshow: pmap-x" + err_x);
   check_error(snapdiff("smaps.01 pmap-x", d), "snapdiff: pmap-x" + err_x);
   // pmap -X: its header is unmistakable; then no rows.
-  const auto X = lines_of(real("c-malloc-leak/pmap-X.08"));
+  const auto X = lines_of(real("c-malloc-leak/pmap-x-ext.08"));
   d.write("pmap-X", join({X[0], X[1]}));
   check_error(snapshow("pmap-X", d), "snapshow: pmap-X: no mappings in it\n");
   check_error(snapdiff("smaps.01 pmap-X", d), "snapdiff: pmap-X: no mappings in it\n");
@@ -221,7 +221,7 @@ TEST_CASE("truncated mid-record: an smaps record cut after its header line") {
 }
 
 TEST_CASE("CRLF line ends read like LF: the same report, byte for byte") {
-  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-X.08"}) {
+  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-x-ext.08"}) {
     CAPTURE(name);
     Dir lf(std::string("lf.") + name), crlf(std::string("crlf.") + name);
     const std::string before = std::string(name).replace(std::string(name).size() - 2, 2, "01");
@@ -637,18 +637,18 @@ TEST_CASE("two formats with different counters: only the common ones are compare
 
 TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2") {
   Dir d("pmapX-columns");
-  d.copy("c-malloc-leak/pmap-X.01", "pmap-X.01");
+  d.copy("c-malloc-leak/pmap-x-ext.01", "pmap-x-ext.01");
   // The header without Pss: every row has one number more than it names,
   // which was read into the next column and the last into the name.
-  auto X = lines_of(real("c-malloc-leak/pmap-X.08"));
+  auto X = lines_of(real("c-malloc-leak/pmap-x-ext.08"));
   REQUIRE(X[1].find("   Size   Rss   Pss Pss_Dirty ") != std::string::npos);
   X[1].erase(X[1].find("   Pss "), 6);
-  d.write("pmap-X.08", join(X));
+  d.write("pmap-x-ext.08", join(X));
   const std::string err =
-      "pmap-X.08:3: \"0\" after the THPeligible column is a number, not the mapping name: the row has more "
+      "pmap-x-ext.08:3: \"0\" after the THPeligible column is a number, not the mapping name: the row has more "
       "columns than the header names\n";
-  check_error(snapshow("pmap-X.08", d), "snapshow: " + err);
-  check_error(snapdiff("pmap-X.01 pmap-X.08", d), "snapdiff: " + err);
+  check_error(snapshow("pmap-x-ext.08", d), "snapshow: " + err);
+  check_error(snapdiff("pmap-x-ext.01 pmap-x-ext.08", d), "snapdiff: " + err);
   // pmap -XX without Rss: the extra number is where VmFlags begin.
   auto XX = lines_of(real("c-malloc-leak/pmap-XX.08"));
   REQUIRE(XX[1].find("   Rss   Pss ") != std::string::npos);
@@ -660,7 +660,7 @@ TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2")
       "more columns than the header names\n");
   // A name made of digits, under the header's "Mapping" as pmap writes it,
   // is a name: the file reads as before.
-  auto named = lines_of(real("c-malloc-leak/pmap-X.08"));
+  auto named = lines_of(real("c-malloc-leak/pmap-x-ext.08"));
   REQUIRE(named[2].ends_with(" 0 c-malloc-leak"));
   named[2].replace(named[2].size() - 13, 13, "2024");
   d.write("named.08", join(named));
@@ -668,11 +668,11 @@ TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2")
   CHECK(show.status == 0);
   CHECK(show.err.empty());
   CHECK(contains(show.out, "\"name\": \"2024\""));
-  CHECK(contains(show.out, "\"size\": 164294656,"));  // 160444K, as pmap-X.08
+  CHECK(contains(show.out, "\"size\": 164294656,"));  // 160444K, as pmap-x-ext.08
 }
 
 TEST_CASE("CR-only line ends: read like LF, the same report byte for byte") {
-  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-X.08"}) {
+  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-x-ext.08"}) {
     CAPTURE(name);
     Dir lf(std::string("lf-only.") + name), cr(std::string("cr-only.") + name);
     const std::string before = std::string(name).replace(std::string(name).size() - 2, 2, "01");

@@ -40,7 +40,7 @@ std::optional<Format> expected_format(const std::filesystem::path& p) {
   static const std::map<std::string, Format> kByStem = {
       {"smaps", Format::smaps},   {"smaps_rollup", Format::smaps_rollup},
       {"maps", Format::maps},     {"pmap", Format::pmap},
-      {"pmap-x", Format::pmap_x}, {"pmap-X", Format::pmap_X},
+      {"pmap-x", Format::pmap_x}, {"pmap-x-ext", Format::pmap_X},
       {"pmap-XX", Format::pmap_X}, {"pmap-d", Format::pmap_d},
   };
   if (auto it = kByStem.find(stem); it != kByStem.end()) return it->second;

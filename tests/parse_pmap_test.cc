@@ -706,7 +706,7 @@ TEST_CASE("a total line that disagrees with its rows is said; the captures' tota
   CHECK(s.warnings[0].message == "the total line says Rss 0 kB, the rows add up to 1032 kB");
   CHECK(s.totals.get(Field::rss) == 1032 * KiB);  // the rows are what counts
   for (const char* dir : {"c-malloc-leak", "jvm-inflater-leak", "idle-sleep"})
-    for (const char* f : {"pmap.01", "pmap-x.01", "pmap-X.01", "pmap-XX.01", "pmap.02", "pmap-x.02", "pmap-XX.02"}) {
+    for (const char* f : {"pmap.01", "pmap-x.01", "pmap-x-ext.01", "pmap-XX.01", "pmap.02", "pmap-x.02", "pmap-XX.02"}) {
       CAPTURE(dir);
       CAPTURE(f);
       CHECK(snap::test::load(std::string(dir) + "/" + f).warnings.empty());

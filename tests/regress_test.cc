@@ -692,19 +692,19 @@ TEST_CASE("maps-dev-major-overflow") {
 // ---------------------------------------------------------------------------
 // 8. pmap -X column headers.
 
-TEST_CASE("pmapX-dup-size-col") {
-  const snap::ParseError e = parse_error_of("pmapX-dup-size-col");
+TEST_CASE("pmap-x-ext-dup-size-col") {
+  const snap::ParseError e = parse_error_of("pmap-x-ext-dup-size-col");
   CHECK(e.line() == 2);
   CHECK(e.reason() == "column \"Size\" appears twice in the header");
-  CHECK(std::string(e.what()) == "pmapX-dup-size-col:2: column \"Size\" appears twice in the header");
+  CHECK(std::string(e.what()) == "pmap-x-ext-dup-size-col:2: column \"Size\" appears twice in the header");
 }
 
-TEST_CASE("pmapX-header-only") {
-  CHECK(snap::detect_format(bytes("pmapX-header-only"), "pmapX-header-only") == Format::pmap_X);
-  const snap::ParseError e = parse_error_of("pmapX-header-only");
+TEST_CASE("pmap-x-ext-header-only") {
+  CHECK(snap::detect_format(bytes("pmap-x-ext-header-only"), "pmap-x-ext-header-only") == Format::pmap_X);
+  const snap::ParseError e = parse_error_of("pmap-x-ext-header-only");
   CHECK(e.line() == 0);
   CHECK(e.reason() == "no mappings in it");
-  CHECK(std::string(e.what()) == "pmapX-header-only: no mappings in it");
+  CHECK(std::string(e.what()) == "pmap-x-ext-header-only: no mappings in it");
 }
 
 TEST_CASE("pmapx-heap-listed-twice") {
@@ -716,9 +716,9 @@ TEST_CASE("pmapx-heap-listed-twice") {
   CHECK(e.reason() == "mapping 9dc3000-feec000 (line 10) overlaps 9dc3000-febc000 (line 9)");
 }
 
-TEST_CASE("pmapX-header-footer-only") {
-  CHECK(snap::detect_format(bytes("pmapX-header-footer-only"), "pmapX-header-footer-only") == Format::pmap_X);
-  const snap::ParseError e = parse_error_of("pmapX-header-footer-only");
+TEST_CASE("pmap-x-ext-header-footer-only") {
+  CHECK(snap::detect_format(bytes("pmap-x-ext-header-footer-only"), "pmap-x-ext-header-footer-only") == Format::pmap_X);
+  const snap::ParseError e = parse_error_of("pmap-x-ext-header-footer-only");
   CHECK(e.line() == 0);
   CHECK(e.reason() == "no mappings in it");
 }
@@ -835,8 +835,8 @@ TEST_CASE("pmapx-kib-overflow") {
   CHECK(e.reason() == "size in KiB \"18014398509481984\" is too large");
 }
 
-TEST_CASE("pmapX-size-overflow") {
-  const snap::ParseError e = parse_error_of("pmapX-size-overflow");
+TEST_CASE("pmap-x-ext-size-overflow") {
+  const snap::ParseError e = parse_error_of("pmap-x-ext-size-overflow");
   CHECK(e.line() == 3);
   CHECK(e.reason() == "a mapping of size 0 or past the end of the address space");
 }
@@ -893,8 +893,8 @@ TEST_CASE("maps-cp1252-name") {
   CHECK(json_block(e, 0x1000)["name_hex"] == "2f6f70742f636166e92f6c6962809f2e736f");
 }
 
-TEST_CASE("pmapX-cp1252") {
-  const snap::Snapshot s = parse("pmapX-cp1252");
+TEST_CASE("pmap-x-ext-cp1252") {
+  const snap::Snapshot s = parse("pmap-x-ext-cp1252");
   CHECK(s.format == Format::pmap_X);
   CHECK(s.pid == std::optional<std::int64_t>(1234));
   CHECK(s.command == "/opt/caf\xe9/bin");
