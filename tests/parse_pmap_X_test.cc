@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "snap/error.h"
+#include "parse_error.h"
 #include "testdata.h"
 
+
+using snap::test::parse_error;
 
 namespace {
 
@@ -59,17 +62,6 @@ std::vector<std::string> captures_named(const std::string& prefix) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
 }
 
 /// Every field known in both `a` and `b` is equal; returns how many were compared.

@@ -10,8 +10,11 @@
 #include <vector>
 
 #include "snap/error.h"
+#include "parse_error.h"
 #include "testdata.h"
 
+
+using snap::test::parse_error;
 
 namespace {
 
@@ -43,17 +46,6 @@ std::string drop_last_lines(const std::string& text, int n) {
   std::size_t end = text.size();
   for (int i = 0; i <= n; ++i) end = text.rfind('\n', end - 1);
   return text.substr(0, end + 1);
-}
-
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
 }
 
 void check_sorted(const snap::Snapshot& s) {

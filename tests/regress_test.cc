@@ -28,6 +28,8 @@
 #include "snap/report.h"
 #include "snap/size.h"
 #include "snap/trend.h"
+#include "files.h"
+#include "parse_error.h"
 #include "testdata.h"
 
 namespace doctest {
@@ -46,6 +48,9 @@ struct StringMaker<snap::Status> {
   static String convert(snap::Status s) { return String(std::string(snap::status_name(s)).c_str()); }
 };
 }  // namespace doctest
+
+using snap::test::TempDir;
+using snap::test::parse_error;
 
 namespace {
 
@@ -73,17 +78,6 @@ std::string bytes(const std::string& name) {
 /// Parsed with NAME as its source, so that what() reads "NAME:LINE: ...".
 snap::Snapshot parse(const std::string& name) {
   return snap::parse_snapshot(bytes(name), name);
-}
-
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
 }
 
 snap::ParseError parse_error_of(const std::string& name) {
@@ -188,31 +182,6 @@ std::string unhex(std::string_view hex) {
     out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
   return out;
 }
-
-/// A fresh directory under the system temp dir, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap-regress-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& data) const {
-    const std::string p = (path_ / name).string();
-    std::ofstream(p, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
 
 // The gzip reproducers, byte for byte (xxd -p of /tmp/fuzz/repro/NAME). They
 // are not files in testdata/: detect_test reads every file there with
