@@ -29,10 +29,11 @@ TEST_CASE("no two paths under testdata/ differ only in case") {
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     const std::string rel = fs::relative(entry.path(), root).generic_string();
     ++paths;
-    const auto [it, fresh] = seen.emplace(folded(rel), rel);
+    const auto inserted = seen.emplace(folded(rel), rel);
+    const std::string& first = inserted.first->second;
     CAPTURE(rel);
-    CAPTURE(it->second);
-    CHECK(fresh);
+    CAPTURE(first);
+    CHECK(inserted.second);
   }
   // The walk saw the captures (pmap-x.NN beside pmap-x-ext.NN and pmap-XX.NN).
   CHECK(paths > 500);
