@@ -39,10 +39,13 @@ seed() {
 
 rm -rf "$out"
 series=(c-malloc-leak c-malloc-leak-pmap-d idle-sleep jvm-inflater-leak thread-leak)
+# stem FORMAT: the name of its captures in testdata/ (pmap -X output is
+# pmap-x-ext, so that no two names differ only in case).
+stem() { if [ "$1" = pmap-X ]; then echo pmap-x-ext; else echo "$1"; fi; }
 for fmt in smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d; do
   files=()
   for d in "${series[@]}"; do
-    files+=("$td/$d/$fmt.01")
+    files+=("$td/$d/$(stem "$fmt").01")
     [ "$fmt" = pmap-X ] && files+=("$td/$d/pmap-XX.01")
   done
   [ "$fmt" = pmap ] && files+=("$td/solaris/pmap.txt")
@@ -68,12 +71,13 @@ pair() {  # pair NAME BEFORE AFTER
 }
 for d in c-malloc-leak thread-leak; do
   for fmt in smaps maps pmap pmap-x pmap-X; do
-    [ -f "$td/$d/$fmt.08" ] && pair "$d-$fmt" "$d/$fmt.01" "$d/$fmt.08"
+    s="$(stem "$fmt")"
+    [ -f "$td/$d/$s.08" ] && pair "$d-$fmt" "$d/$s.01" "$d/$s.08"
   done
 done
 pair c-malloc-leak-pmap-d c-malloc-leak-pmap-d/pmap-d.01 c-malloc-leak-pmap-d/pmap-d.04
 pair mixed-pmap-x-smaps c-malloc-leak/pmap-x.01 c-malloc-leak/smaps.08
-pair mixed-maps-pmap-X idle-sleep/maps.01 idle-sleep/pmap-X.02
+pair mixed-maps-pmap-X idle-sleep/maps.01 idle-sleep/pmap-x-ext.02
 pair mixed-rollup-smaps c-malloc-leak/smaps_rollup.01 c-malloc-leak/smaps.08
 pair solaris solaris/pmap.txt solaris/pmap-x.txt
 

@@ -2,7 +2,7 @@
 # compare_outputs.sh OLD_SNAPDIFF NEW_SNAPDIFF: every output of snapdiff on
 # every series in testdata/ (each directory, as `snapdiff DIR`; text, --json,
 # --csv, and --all), the two-file diff of each directory's first and last
-# smaps, pmap-x, pmap-X and maps, and, where snapshow lies beside both
+# smaps, pmap-x, pmap-x-ext and maps, and, where snapshow lies beside both
 # snapdiffs, snapshow of every file (text, --json, --csv), byte for byte. For changes that must not change what users
 # see (how blocks are stored, say). Prints each difference; exit 1 if any.
 set -uo pipefail
@@ -35,7 +35,7 @@ while IFS= read -r dir; do
     # shellcheck disable=SC2086
     check $opts "$dir"
   done
-  for family in smaps pmap-x pmap-X maps; do
+  for family in smaps pmap-x pmap-x-ext maps; do
     first=$(ls "$dir/$family".* 2> /dev/null | head -1) last=$(ls "$dir/$family".* 2> /dev/null | tail -1)
     if [[ -n $first && $first != "$last" ]]; then
       for opts in "" "--json" "--csv"; do

@@ -23,7 +23,7 @@ check() {  # TOOL ARGS...
 }
 for dir in */; do
   dir=${dir%/}
-  for prefix in smaps pmap-x pmap-X pmap-d pmap maps; do
+  for prefix in smaps pmap-x pmap-x-ext pmap-X pmap-d pmap maps; do
     mapfile -t files < <(ls "$dir" 2>/dev/null | grep -E "^${prefix}\.[0-9]+(\.gz)?$" | sort -V)
     [ ${#files[@]} -ge 2 ] || continue
     first=$dir/${files[0]} second=$dir/${files[1]} last=$dir/${files[-1]}

@@ -139,7 +139,7 @@ TEST_CASE("only a header: FILE:LINE of the header, exit 2") {
   check_error(snapshow("pmap-x", d), "snapshow: pmap-x" + err_x);
   check_error(snapdiff("smaps.01 pmap-x", d), "snapdiff: pmap-x" + err_x);
   // pmap -X: its header is unmistakable; then no rows.
-  const auto X = lines_of(real("c-malloc-leak/pmap-X.08"));
+  const auto X = lines_of(real("c-malloc-leak/pmap-x-ext.08"));
   d.write("pmap-X", join({X[0], X[1]}));
   check_error(snapshow("pmap-X", d), "snapshow: pmap-X: no mappings in it\n");
   check_error(snapdiff("smaps.01 pmap-X", d), "snapdiff: pmap-X: no mappings in it\n");
@@ -221,7 +221,7 @@ TEST_CASE("truncated mid-record: an smaps record cut after its header line") {
 }
 
 TEST_CASE("CRLF line ends read like LF: the same report, byte for byte") {
-  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-X.08"}) {
+  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-x-ext.08"}) {
     CAPTURE(name);
     Dir lf(std::string("lf.") + name), crlf(std::string("crlf.") + name);
     const std::string before = std::string(name).replace(std::string(name).size() - 2, 2, "01");
@@ -556,38 +556,96 @@ class EndlessFifo {
 
 }  // namespace
 
+// Both tools with the limits lowered (SNAP_TEST_*, parse.h), so that the
+// rows take a second, not 1 GiB of reading and 10 s of waiting twice; the
+// defaults themselves, once, in the "limits" test cases below (CTest runs
+// them as badinput_limits_test, labelled slow).
+const std::string kLowLimits = "SNAP_TEST_MAX_INPUT_MIB=8 SNAP_TEST_INPUT_IDLE_SECONDS=1 " + kEnv;
+
 TEST_CASE("a named pipe whose writer writes forever: stopped at the size limit, exit 2") {
-  static_assert(snap::kMaxInputBytes == 1u << 30);
   Dir d("fifo-endless");
   d.copy("c-malloc-leak/maps.01", "maps.01");
   // maps lines, the same ones over and over: no parse error could stop it.
   const std::string lines = real("c-malloc-leak/maps.08");
-  const std::string limit =
-      ": reads more than 1024 MiB: not a snapshot (262,144 smaps mappings are about 200 MB)\n";
+  const std::string limit = ": reads more than 8 MiB: not a snapshot (262,144 smaps mappings are about 200 MB)\n";
   {
     EndlessFifo fifo(d / "endless", lines, true);
-    check_error(snapshow("endless", d), "snapshow: endless" + limit);
-    CHECK(fifo.written() > snap::kMaxInputBytes);
+    check_error(snapshow("endless", d, kLowLimits), "snapshow: endless" + limit);
+    CHECK(fifo.written() > 8u << 20);
   }
   {
     EndlessFifo fifo(d / "endless2", lines, true);
-    check_error(snapdiff("maps.01 endless2", d), "snapdiff: endless2" + limit);
+    check_error(snapdiff("maps.01 endless2", d, kLowLimits), "snapdiff: endless2" + limit);
   }
 }
 
-TEST_CASE("a named pipe whose writer keeps it open and writes nothing: stopped after 10 s idle, exit 2") {
-  static_assert(snap::kInputIdleSeconds == 10);
+TEST_CASE("a named pipe whose writer keeps it open and writes nothing: stopped after the idle limit, exit 2") {
   Dir d("fifo-idle");
   d.copy("c-malloc-leak/maps.01", "maps.01");
   EndlessFifo a(d / "idle", "", false), b(d / "idle2", "", false);
   const auto t0 = std::chrono::steady_clock::now();
-  check_error(snapshow("idle", d),
-              "snapshow: idle: no data for 10 s after 0 bytes: a pipe whose writer never ends?\n");
-  check_error(snapdiff("maps.01 idle2", d),
-              "snapdiff: idle2: no data for 10 s after 0 bytes: a pipe whose writer never ends?\n");
+  check_error(snapshow("idle", d, kLowLimits),
+              "snapshow: idle: no data for 1 s after 0 bytes: a pipe whose writer never ends?\n");
+  check_error(snapdiff("maps.01 idle2", d, kLowLimits),
+              "snapdiff: idle2: no data for 1 s after 0 bytes: a pipe whose writer never ends?\n");
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  CHECK(seconds >= 20);
-  CHECK(seconds < 40);
+  CHECK(seconds >= 2);
+  CHECK(seconds < 20);
+}
+
+TEST_CASE("the size limit lowered: a file over it refused at once; a value not a whole number leaves 1 GiB") {
+  Dir d("size-hook");
+  // 40,000 maps lines of 4 KiB mappings 8 KiB apart: about 1.3 MiB.
+  std::string text;
+  char line[64];
+  for (std::uint64_t i = 0, a = 0x10000000; i < 40000; ++i, a += 0x2000)
+    text.append(line, static_cast<std::size_t>(std::snprintf(line, sizeof line, "%llx-%llx rw-p 00000000 00:00 0 \n",
+                                                              static_cast<unsigned long long>(a),
+                                                              static_cast<unsigned long long>(a + 0x1000))));
+  REQUIRE(text.size() > 1u << 20);
+  d.write("big.maps", text);
+  check_error(snapshow("big.maps", d, "SNAP_TEST_MAX_INPUT_MIB=1 " + kEnv),
+              "snapshow: big.maps: holds more than 1 MiB: not a snapshot (262,144 smaps mappings are about 200 "
+              "MB)\n");
+  for (const char* ignored : {"0x1", "1MiB", "0", "-1", ""}) {
+    CAPTURE(ignored);
+    Run r = snapshow("--json big.maps", d, std::string("SNAP_TEST_MAX_INPUT_MIB=") + ignored + " " + kEnv);
+    CHECK(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK(contains(r.out, "\"mappings\": 40000"));
+  }
+}
+
+TEST_CASE("limits: the idle limit is only lowered: 99 s asked for, the default 10 s applied") {
+  Dir d("fifo-hook");
+  EndlessFifo fifo(d / "idle", "", false);
+  const auto t0 = std::chrono::steady_clock::now();
+  check_error(snapshow("idle", d, "SNAP_TEST_INPUT_IDLE_SECONDS=99 " + kEnv),
+              "snapshow: idle: no data for 10 s after 0 bytes: a pipe whose writer never ends?\n");
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(seconds >= 10);
+  CHECK(seconds < 30);
+}
+
+TEST_CASE("limits: the defaults, 1 GiB read from a pipe that never ends, 10 s of silence, exit 2") {
+  static_assert(snap::kMaxInputBytes == 1u << 30);
+  static_assert(snap::kInputIdleSeconds == 10);
+  Dir d("fifo-defaults");
+  d.copy("c-malloc-leak/maps.01", "maps.01");
+  {
+    EndlessFifo fifo(d / "endless", real("c-malloc-leak/maps.08"), true);
+    check_error(snapshow("endless", d),
+                "snapshow: endless: reads more than 1024 MiB: not a snapshot (262,144 smaps mappings are about "
+                "200 MB)\n");
+    CHECK(fifo.written() > snap::kMaxInputBytes);
+  }
+  EndlessFifo idle(d / "idle", "", false);
+  const auto t0 = std::chrono::steady_clock::now();
+  check_error(snapdiff("maps.01 idle", d),
+              "snapdiff: idle: no data for 10 s after 0 bytes: a pipe whose writer never ends?\n");
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(seconds >= 10);
+  CHECK(seconds < 30);
 }
 
 TEST_CASE("two snapshots of different processes: a warning, and the diff") {
@@ -637,18 +695,18 @@ TEST_CASE("two formats with different counters: only the common ones are compare
 
 TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2") {
   Dir d("pmapX-columns");
-  d.copy("c-malloc-leak/pmap-X.01", "pmap-X.01");
+  d.copy("c-malloc-leak/pmap-x-ext.01", "pmap-x-ext.01");
   // The header without Pss: every row has one number more than it names,
   // which was read into the next column and the last into the name.
-  auto X = lines_of(real("c-malloc-leak/pmap-X.08"));
+  auto X = lines_of(real("c-malloc-leak/pmap-x-ext.08"));
   REQUIRE(X[1].find("   Size   Rss   Pss Pss_Dirty ") != std::string::npos);
   X[1].erase(X[1].find("   Pss "), 6);
-  d.write("pmap-X.08", join(X));
+  d.write("pmap-x-ext.08", join(X));
   const std::string err =
-      "pmap-X.08:3: \"0\" after the THPeligible column is a number, not the mapping name: the row has more "
+      "pmap-x-ext.08:3: \"0\" after the THPeligible column is a number, not the mapping name: the row has more "
       "columns than the header names\n";
-  check_error(snapshow("pmap-X.08", d), "snapshow: " + err);
-  check_error(snapdiff("pmap-X.01 pmap-X.08", d), "snapdiff: " + err);
+  check_error(snapshow("pmap-x-ext.08", d), "snapshow: " + err);
+  check_error(snapdiff("pmap-x-ext.01 pmap-x-ext.08", d), "snapdiff: " + err);
   // pmap -XX without Rss: the extra number is where VmFlags begin.
   auto XX = lines_of(real("c-malloc-leak/pmap-XX.08"));
   REQUIRE(XX[1].find("   Rss   Pss ") != std::string::npos);
@@ -660,7 +718,7 @@ TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2")
       "more columns than the header names\n");
   // A name made of digits, under the header's "Mapping" as pmap writes it,
   // is a name: the file reads as before.
-  auto named = lines_of(real("c-malloc-leak/pmap-X.08"));
+  auto named = lines_of(real("c-malloc-leak/pmap-x-ext.08"));
   REQUIRE(named[2].ends_with(" 0 c-malloc-leak"));
   named[2].replace(named[2].size() - 13, 13, "2024");
   d.write("named.08", join(named));
@@ -668,11 +726,11 @@ TEST_CASE("a pmap -X header missing a column the rows carry: FILE:LINE, exit 2")
   CHECK(show.status == 0);
   CHECK(show.err.empty());
   CHECK(contains(show.out, "\"name\": \"2024\""));
-  CHECK(contains(show.out, "\"size\": 164294656,"));  // 160444K, as pmap-X.08
+  CHECK(contains(show.out, "\"size\": 164294656,"));  // 160444K, as pmap-x-ext.08
 }
 
 TEST_CASE("CR-only line ends: read like LF, the same report byte for byte") {
-  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-X.08"}) {
+  for (const char* name : {"smaps.08", "pmap-x.08", "maps.08", "pmap-x-ext.08"}) {
     CAPTURE(name);
     Dir lf(std::string("lf-only.") + name), cr(std::string("cr-only.") + name);
     const std::string before = std::string(name).replace(std::string(name).size() - 2, 2, "01");

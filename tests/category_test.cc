@@ -203,7 +203,7 @@ std::vector<Range> named(const snap::Snapshot& s, std::string_view name) {
   return out;
 }
 
-constexpr const char* kFormats[] = {"pmap", "pmap-x", "pmap-d", "pmap-X", "maps", "smaps"};
+constexpr const char* kFormats[] = {"pmap", "pmap-x", "pmap-d", "pmap-x-ext", "maps", "smaps"};
 }  // namespace
 
 TEST_CASE("categories/ captures: every format gives each region the category smaps gives it") {
@@ -316,7 +316,7 @@ TEST_CASE("categories/shm_kinds: each kind of shared memory is shm and the vDSO 
   CHECK(names("categories/shm_kinds.pmap-x") ==
         std::vector<std::string>{"[shmid=0x10020]", "memfd:snapbuf (deleted)", "zero (deleted)",
                                  "zero (deleted)", "zero (deleted)"});
-  CHECK(names("categories/shm_kinds.pmap-X") ==
+  CHECK(names("categories/shm_kinds.pmap-x-ext") ==
         std::vector<std::string>{"SYSV00000000 (deleted)", "memfd:snapbuf (deleted)", "zero (deleted)",
                                  "zero (deleted)", "zero (deleted)"});
   // pmap -x prints [vvar], [vvar_vclock] and [vdso] as "[ anon ]".

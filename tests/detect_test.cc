@@ -7,6 +7,7 @@
 #include <string>
 
 #include "snap/error.h"
+#include "parse_error.h"
 #include "testdata.h"
 
 namespace doctest {
@@ -15,6 +16,8 @@ struct StringMaker<snap::Format> {
   static String convert(snap::Format f) { return String(std::string(snap::format_name(f)).c_str()); }
 };
 }  // namespace doctest
+
+using snap::test::parse_error;
 
 namespace {
 
@@ -40,22 +43,11 @@ std::optional<Format> expected_format(const std::filesystem::path& p) {
   static const std::map<std::string, Format> kByStem = {
       {"smaps", Format::smaps},   {"smaps_rollup", Format::smaps_rollup},
       {"maps", Format::maps},     {"pmap", Format::pmap},
-      {"pmap-x", Format::pmap_x}, {"pmap-X", Format::pmap_X},
+      {"pmap-x", Format::pmap_x}, {"pmap-x-ext", Format::pmap_X},
       {"pmap-XX", Format::pmap_X}, {"pmap-d", Format::pmap_d},
   };
   if (auto it = kByStem.find(stem); it != kByStem.end()) return it->second;
   return std::nullopt;  // nmt-detail.01, ...
-}
-
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
 }
 
 }  // namespace

@@ -17,9 +17,13 @@
 #include "snap/dump.h"
 #include "snap/parse.h"
 #include "snap/report.h"
+#include "files.h"
 #include "testdata.h"
 
 namespace fs = std::filesystem;
+
+using snap::test::slurp;
+using snap::test::TempDir;
 
 namespace {
 
@@ -77,13 +81,6 @@ void check_inside_readable(const DumpPlan& p, const snap::Snapshot& newest) {
   }
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -96,16 +93,6 @@ std::string trim(const std::string& s) {
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap_dump_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 bool printable_ascii(const std::string& s) {
   for (unsigned char ch : s)

@@ -91,7 +91,7 @@ TEST_CASE("JSON: invalid UTF-8 in a name does not abort the report") {
   auto r = snap::make_report(snaps, {});
   std::string out;
   snap::emit_json(out, r);
-  CHECK_NOTHROW(nlohmann::json::parse(out));
+  CHECK(nlohmann::json::parse(out).is_object());
 }
 
 TEST_CASE("CSV: header, one row per block, RFC 4180 quoting") {

@@ -28,21 +28,18 @@
 #include "snap/dump.h"
 #include "snap/parse.h"
 #include "snap/report.h"
+#include "files.h"
+#include "process.h"
 
 namespace fs = std::filesystem;
+using snap::test::slurp;
+using snap::test::TempDir;
 
 namespace {
 
 constexpr std::uint64_t kBlockSize = (1u << 20) + 4096;  // as leaker.c mallocs them
 constexpr unsigned char kPattern = 0xA5;                 // as leaker.c fills them
 constexpr auto kTimeout = std::chrono::seconds(60);
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// The leaker, with its stdin and stdout on pipes. Killed and reaped on
 /// destruction, and by stop(), whatever state it is in.
@@ -113,52 +110,11 @@ class Leaker {
   std::string buffer_;
 };
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap_gdb_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-struct Run {
-  int status = -1;  // exit status; -1 killed or not run
-  std::string output;
-};
+using Run = snap::test::Exit;
 
 /// Runs `argv` with stdout and stderr into `log`, killed after kTimeout.
 Run run(const std::vector<std::string>& argv, const fs::path& log) {
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int null = ::open("/dev/null", O_RDONLY);
-    if (fd < 0 || null < 0) ::_exit(126);
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  Run r;
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (WIFEXITED(status)) r.status = WEXITSTATUS(status);
-  r.output = slurp(log);
-  return r;
+  return snap::test::run_program(argv, log, kTimeout);
 }
 
 /// Ends the whole test binary as "skipped" (77): gdb cannot work here, and a

@@ -13,43 +13,20 @@
 #include <unistd.h>
 
 #include "snap/error.h"
+#include "files.h"
+#include "parse_error.h"
 #include "testdata.h"
+
+using snap::test::slurp;
+using snap::test::spit;
+using snap::test::TempDir;
+using snap::test::parse_error;
 
 namespace {
 
 namespace fs = std::filesystem;
 using snap::Field;
 using snap::test::KiB;
-
-/// A fresh directory under the system temp dir, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap-input-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void spit(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-  REQUIRE(out.good());
-}
 
 /// `gzip -c SRC > DST`, with gzip(1).
 void gzip(const std::string& src, const std::string& dst) {
@@ -59,17 +36,6 @@ void gzip(const std::string& src, const std::string& dst) {
   REQUIRE(z.size() > 18);
   REQUIRE(static_cast<unsigned char>(z[0]) == 0x1f);
   REQUIRE(static_cast<unsigned char>(z[1]) == 0x8b);
-}
-
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
 }
 
 }  // namespace
@@ -179,8 +145,8 @@ TEST_CASE("a missing file is an error that says so") {
 
 TEST_CASE("a directory is an error") {
   TempDir dir;
-  const snap::ParseError e = parse_error([&] { snap::read_input(dir.path().string()); });
-  CHECK(e.path() == dir.path().string());
+  const snap::ParseError e = parse_error([&] { snap::read_input(dir.path.string()); });
+  CHECK(e.path() == dir.path.string());
   CHECK(e.line() == 0);
   CHECK(std::string(e.what()).find("directory") != std::string::npos);
 }

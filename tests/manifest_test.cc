@@ -31,30 +31,15 @@
 #include "snap/error.h"
 #include "snap/manifest.h"
 #include "snap/parse.h"
+#include "files.h"
 #include "testdata.h"
 
 namespace fs = std::filesystem;
 
+using snap::test::slurp;
+using snap::test::TempDir;
+
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap_manifest_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// Writes `text` to `p`, creating its parent directories.
 void put(const fs::path& p, const std::string& text) {

@@ -8,8 +8,11 @@
 #include <vector>
 
 #include "snap/error.h"
+#include "parse_error.h"
 #include "testdata.h"
 
+
+using snap::test::parse_error;
 
 namespace {
 
@@ -38,17 +41,6 @@ void check_line(const snap::Region& r, std::uint64_t end, std::string_view perms
   CHECK(r.counters.get(Field::size) == end - r.start);
   CHECK(r.counters.get(Field::accessible) == (r.perms.none() ? 0 : end - r.start));
   CHECK(r.counters.known_mask() == (bit(Field::size) | bit(Field::accessible)));
-}
-
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
 }
 
 }  // namespace

@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "snap/error.h"
+#include "parse_error.h"
 #include "testdata.h"
 
+
+using snap::test::parse_error;
 
 namespace {
 
@@ -61,17 +64,6 @@ std::vector<std::string> captures_named(const std::string& prefix) {
   return out;
 }
 
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
-}
-
 /// Every field known in both `a` and `b` is equal; returns how many were compared.
 int check_agree(const snap::Counters& a, const snap::Counters& b) {
   int n = 0;
@@ -103,8 +95,8 @@ void check_footer_is_sum(const snap::Snapshot& s, int amounts) {
 
 }  // namespace
 
-TEST_CASE("c-malloc-leak pmap-X.01: [heap] has every -X column") {
-  const snap::Snapshot s = snap::test::load("c-malloc-leak/pmap-X.01");
+TEST_CASE("c-malloc-leak pmap-x-ext.01: [heap] has every -X column") {
+  const snap::Snapshot s = snap::test::load("c-malloc-leak/pmap-x-ext.01");
   CHECK(s.format == Format::pmap_X);
   CHECK(s.pid == 5094);
   CHECK(s.command == "/tmp/c-malloc-leak leak.log");
@@ -162,8 +154,8 @@ TEST_CASE("c-malloc-leak pmap-X.01: [heap] has every -X column") {
   CHECK(check_agree(c, sh->counters) == 17);
 }
 
-TEST_CASE("c-malloc-leak pmap-X.01: file and anonymous rows") {
-  const snap::Snapshot s = snap::test::load("c-malloc-leak/pmap-X.01");
+TEST_CASE("c-malloc-leak pmap-x-ext.01: file and anonymous rows") {
+  const snap::Snapshot s = snap::test::load("c-malloc-leak/pmap-x-ext.01");
   // 7fcd85618000 r-xp 00026000  fe:00   332835   1368 1048   71         0       1048 ... libc.so.6
   const std::optional<snap::Region> libc = snap::test::region_at(s, 0x7fcd85618000);
   REQUIRE(libc);
@@ -322,7 +314,7 @@ TEST_CASE("c-malloc-leak pmap-XX.01: footer") {
 }
 
 TEST_CASE("every pmap -X and -XX capture: footer totals are the sum of the rows") {
-  const auto xs = captures_named("pmap-X.");
+  const auto xs = captures_named("pmap-x-ext.");
   const auto xxs = captures_named("pmap-XX.");
   CHECK(xs.size() == 18);
   CHECK(xxs.size() == 18);
@@ -413,7 +405,7 @@ TEST_CASE("pmap -X: a column snap does not know is kept by name") {
 }
 
 TEST_CASE("pmap -X: a bad number is an error that names its column and quotes it") {
-  std::string text = read("c-malloc-leak/pmap-X.01");
+  std::string text = read("c-malloc-leak/pmap-x-ext.01");
   // Line 8 is the [heap] row: make its Rss "15x4".
   const std::size_t at = text.find(" 1672 1544 1544");
   REQUIRE(at != std::string::npos);

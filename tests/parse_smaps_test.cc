@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "snap/error.h"
+#include "parse_error.h"
 #include "testdata.h"
 
+
+using snap::test::parse_error;
 
 namespace {
 
@@ -60,17 +63,6 @@ std::vector<std::string> captures_named(const std::string& prefix) {
 }
 
 /// Catches the ParseError `f` throws; fails the test when it throws none.
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
-}
-
 /// One real block of c-malloc-leak/smaps.01 (lines 126-150): the [heap].
 constexpr const char* kHeapBlock =
     "55c69e02f000-55c69e1d1000 rw-p 00000000 00:00 0                          [heap]\n"

@@ -13,21 +13,14 @@
 
 #include "proc_text.h"
 #include "snap/collect.h"
+#include "files.h"
 #include "testdata.h"
 
 namespace fs = std::filesystem;
 
-namespace {
+using snap::test::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap_proc_text_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+namespace {
 
 void put(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());

@@ -28,6 +28,8 @@
 #include "snap/report.h"
 #include "snap/size.h"
 #include "snap/trend.h"
+#include "files.h"
+#include "parse_error.h"
 #include "parsers.h"
 #include "testdata.h"
 
@@ -47,6 +49,9 @@ struct StringMaker<snap::Status> {
   static String convert(snap::Status s) { return String(std::string(snap::status_name(s)).c_str()); }
 };
 }  // namespace doctest
+
+using snap::test::TempDir;
+using snap::test::parse_error;
 
 namespace {
 
@@ -74,17 +79,6 @@ std::string bytes(const std::string& name) {
 /// Parsed with NAME as its source, so that what() reads "NAME:LINE: ...".
 snap::Snapshot parse(const std::string& name) {
   return snap::parse_snapshot(bytes(name), name);
-}
-
-template <typename F>
-snap::ParseError parse_error(F&& f) {
-  try {
-    f();
-  } catch (const snap::ParseError& e) {
-    return e;
-  }
-  FAIL("no ParseError thrown");
-  return snap::ParseError("", 0, 0, "");
 }
 
 snap::ParseError parse_error_of(const std::string& name) {
@@ -189,31 +183,6 @@ std::string unhex(std::string_view hex) {
     out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
   return out;
 }
-
-/// A fresh directory under the system temp dir, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap-regress-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& data) const {
-    const std::string p = (path_ / name).string();
-    std::ofstream(p, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
 
 // The gzip reproducers, byte for byte (xxd -p of /tmp/fuzz/repro/NAME). They
 // are not files in testdata/: detect_test reads every file there with
@@ -705,19 +674,19 @@ TEST_CASE("maps-dev-major-overflow") {
 // ---------------------------------------------------------------------------
 // 8. pmap -X column headers.
 
-TEST_CASE("pmapX-dup-size-col") {
-  const snap::ParseError e = parse_error_of("pmapX-dup-size-col");
+TEST_CASE("pmap-x-ext-dup-size-col") {
+  const snap::ParseError e = parse_error_of("pmap-x-ext-dup-size-col");
   CHECK(e.line() == 2);
   CHECK(e.reason() == "column \"Size\" appears twice in the header");
-  CHECK(std::string(e.what()) == "pmapX-dup-size-col:2: column \"Size\" appears twice in the header");
+  CHECK(std::string(e.what()) == "pmap-x-ext-dup-size-col:2: column \"Size\" appears twice in the header");
 }
 
-TEST_CASE("pmapX-header-only") {
-  CHECK(snap::detect_format(bytes("pmapX-header-only"), "pmapX-header-only") == Format::pmap_X);
-  const snap::ParseError e = parse_error_of("pmapX-header-only");
+TEST_CASE("pmap-x-ext-header-only") {
+  CHECK(snap::detect_format(bytes("pmap-x-ext-header-only"), "pmap-x-ext-header-only") == Format::pmap_X);
+  const snap::ParseError e = parse_error_of("pmap-x-ext-header-only");
   CHECK(e.line() == 0);
   CHECK(e.reason() == "no mappings in it");
-  CHECK(std::string(e.what()) == "pmapX-header-only: no mappings in it");
+  CHECK(std::string(e.what()) == "pmap-x-ext-header-only: no mappings in it");
 }
 
 TEST_CASE("pmapx-heap-listed-twice") {
@@ -729,9 +698,9 @@ TEST_CASE("pmapx-heap-listed-twice") {
   CHECK(e.reason() == "mapping 9dc3000-feec000 (line 10) overlaps 9dc3000-febc000 (line 9)");
 }
 
-TEST_CASE("pmapX-header-footer-only") {
-  CHECK(snap::detect_format(bytes("pmapX-header-footer-only"), "pmapX-header-footer-only") == Format::pmap_X);
-  const snap::ParseError e = parse_error_of("pmapX-header-footer-only");
+TEST_CASE("pmap-x-ext-header-footer-only") {
+  CHECK(snap::detect_format(bytes("pmap-x-ext-header-footer-only"), "pmap-x-ext-header-footer-only") == Format::pmap_X);
+  const snap::ParseError e = parse_error_of("pmap-x-ext-header-footer-only");
   CHECK(e.line() == 0);
   CHECK(e.reason() == "no mappings in it");
 }
@@ -848,8 +817,8 @@ TEST_CASE("pmapx-kib-overflow") {
   CHECK(e.reason() == "size in KiB \"18014398509481984\" is too large");
 }
 
-TEST_CASE("pmapX-size-overflow") {
-  const snap::ParseError e = parse_error_of("pmapX-size-overflow");
+TEST_CASE("pmap-x-ext-size-overflow") {
+  const snap::ParseError e = parse_error_of("pmap-x-ext-size-overflow");
   CHECK(e.line() == 3);
   CHECK(e.reason() == "a mapping of size 0 or past the end of the address space");
 }
@@ -906,8 +875,8 @@ TEST_CASE("maps-cp1252-name") {
   CHECK(json_block(e, 0x1000)["name_hex"] == "2f6f70742f636166e92f6c6962809f2e736f");
 }
 
-TEST_CASE("pmapX-cp1252") {
-  const snap::Snapshot s = parse("pmapX-cp1252");
+TEST_CASE("pmap-x-ext-cp1252") {
+  const snap::Snapshot s = parse("pmap-x-ext-cp1252");
   CHECK(s.format == Format::pmap_X);
   CHECK(s.pid == std::optional<std::int64_t>(1234));
   CHECK(s.command == "/opt/caf\xe9/bin");

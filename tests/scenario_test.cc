@@ -73,7 +73,7 @@ TEST_CASE("c-malloc-leak smaps.01 -> smaps.08: heap and both arenas on top, exac
 
 TEST_CASE("c-malloc-leak pmap -x, -X, -XX, plain pmap: the same three blocks") {
   // Read before smaps.08: worker1 had one 64 KiB block fewer (2240, not 2304).
-  for (const char* f : {"pmap-x", "pmap-X", "pmap-XX"}) {
+  for (const char* f : {"pmap-x", "pmap-x-ext", "pmap-XX"}) {
     std::string a = std::string("c-malloc-leak/") + f + ".01", b = std::string("c-malloc-leak/") + f + ".08";
     check({a.c_str(), b.c_str(), Field::rss,
            {{kHeap, kHeapEnd08, Category::heap, 8960},
@@ -159,7 +159,7 @@ TEST_CASE("jvm-inflater-leak smaps.01 -> smaps.08: the zlib arena on top, exact"
 }
 
 TEST_CASE("jvm-inflater-leak: same leak from pmap -x, -X, -XX, pmap, maps and mixed pairs") {
-  for (const char* f : {"pmap-x", "pmap-X", "pmap-XX"}) {
+  for (const char* f : {"pmap-x", "pmap-x-ext", "pmap-XX"}) {
     std::string a = std::string("jvm-inflater-leak/") + f + ".01",
                 b = std::string("jvm-inflater-leak/") + f + ".08";
     check({a.c_str(), b.c_str(), Field::rss,
@@ -196,7 +196,7 @@ TEST_CASE("jvm-inflater-leak smaps.01 -> smaps.08: the merged GC VMA is one grow
 }
 
 TEST_CASE("idle-sleep: no block grows, in any format, by any counter") {
-  for (const char* f : {"smaps", "pmap-x", "pmap-X", "pmap-XX", "pmap", "maps"}) {
+  for (const char* f : {"smaps", "pmap-x", "pmap-x-ext", "pmap-XX", "pmap", "maps"}) {
     CAPTURE(f);
     std::vector<snap::Snapshot> keep;
     std::string a = std::string("idle-sleep/") + f + ".01", b = std::string("idle-sleep/") + f + ".02";

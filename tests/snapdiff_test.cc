@@ -170,7 +170,7 @@ TEST_CASE("three snapshots or a directory: the trend report") {
   CHECK(dir.status == 1);
   CHECK(dir.err ==
         "snapdiff: c-malloc-leak: 8 smaps files (smaps.01 .. smaps.08); also there: maps (8), pmap (8), "
-        "pmap-X (8), pmap-XX (8), pmap-x (8), smaps_rollup (8)\n");
+        "pmap-XX (8), pmap-x (8), pmap-x-ext (8), smaps_rollup (8)\n");
   CHECK(dir.out.find("8 snapshots: c-malloc-leak/smaps.01 .. c-malloc-leak/smaps.08") == 0);
   CHECK(dir.out.find("steady   +8960K") != std::string::npos);
 

@@ -228,7 +228,7 @@ TEST_CASE("smaps_rollup: the file's totals, no Size, no breakdown, no top list")
 
 TEST_CASE("every format: the category breakdown sums back to the totals") {
   for (const char* rel : {"c-malloc-leak/smaps.08", "jvm-inflater-leak/smaps.08", "idle-sleep/smaps.01",
-                          "c-malloc-leak/pmap-x.08", "c-malloc-leak/pmap-X.08", "c-malloc-leak/pmap-XX.08",
+                          "c-malloc-leak/pmap-x.08", "c-malloc-leak/pmap-x-ext.08", "c-malloc-leak/pmap-XX.08",
                           "c-malloc-leak/pmap.08", "c-malloc-leak/maps.08", "c-malloc-leak-pmap-d/pmap-d.04",
                           "solaris/pmap-x.txt", "solaris/pmap.txt", "thread-leak/smaps.08"}) {
     CAPTURE(rel);

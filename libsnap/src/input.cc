@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -29,10 +30,35 @@ namespace {
   throw ParseError(path, 0, 0, fmt::format("{}: {}", what, std::strerror(errno)));
 }
 
+/// A whole number from 1 to `fallback` in the environment variable `name`,
+/// else `fallback`: the test hook of parse.h, which can only lower a limit.
+std::uint64_t lowered(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v < '1' || *v > '9') return fallback;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(v, &end, 10);
+  if (*end != '\0' || errno != 0 || n > fallback) return fallback;
+  return n;
+}
+
+/// kMaxInputBytes and kInputIdleSeconds, or lower (parse.h), read once.
+struct Limits {
+  std::uint64_t max_bytes;
+  int idle_seconds;
+};
+
+const Limits& limits() {
+  static const Limits l{
+      lowered("SNAP_TEST_MAX_INPUT_MIB", kMaxInputBytes >> 20) << 20,
+      static_cast<int>(lowered("SNAP_TEST_INPUT_IDLE_SECONDS", static_cast<std::uint64_t>(kInputIdleSeconds)))};
+  return l;
+}
+
 [[noreturn]] void too_large(const std::string& path, const char* what) {
   throw ParseError(path, 0, 0,
                    fmt::format("{} more than {} MiB: not a snapshot (262,144 smaps mappings are about 200 MB)",
-                               what, kMaxInputBytes >> 20));
+                               what, limits().max_bytes >> 20));
 }
 
 bool is_gzip(std::string_view data) {
@@ -52,7 +78,8 @@ std::string read_fd(int fd, const std::string& path, const Probe* probe) {
   struct stat st {};
   const bool stat_ok = fstat(fd, &st) == 0;
   if (stat_ok && S_ISDIR(st.st_mode)) throw ParseError(path, 0, 0, "is a directory, not a snapshot file");
-  if (stat_ok && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxInputBytes)
+  const Limits& limit = limits();
+  if (stat_ok && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > limit.max_bytes)
     too_large(path, "holds");
   if (stat_ok && S_ISREG(st.st_mode) && st.st_size > 0)
     data.reserve(static_cast<std::size_t>(st.st_size) + 1);
@@ -63,12 +90,12 @@ std::string read_fd(int fd, const std::string& path, const Probe* probe) {
   for (;;) {
     if (stream) {
       pollfd p{fd, POLLIN, 0};
-      int ready = ::poll(&p, 1, kInputIdleSeconds * 1000);
+      int ready = ::poll(&p, 1, limit.idle_seconds * 1000);
       if (ready < 0 && errno == EINTR) continue;
       if (ready == 0)
         throw ParseError(path, 0, 0,
                          fmt::format("no data for {} s after {} bytes: a pipe whose writer never ends?",
-                                     kInputIdleSeconds, data.size()));
+                                     limit.idle_seconds, data.size()));
     }
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n == 0) break;
@@ -76,7 +103,7 @@ std::string read_fd(int fd, const std::string& path, const Probe* probe) {
       if (errno == EINTR) continue;
       fail_errno(path, "cannot read");
     }
-    if (data.size() + static_cast<std::size_t>(n) > kMaxInputBytes) too_large(path, "reads");
+    if (data.size() + static_cast<std::size_t>(n) > limit.max_bytes) too_large(path, "reads");
     data.append(buf, static_cast<std::size_t>(n));
     // gzip is judged by what it inflates to (gunzip).
     if (!probed && data.size() >= kProbeBytes) {
@@ -94,7 +121,8 @@ std::string gunzip(std::string_view compressed, const std::string& path, const P
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
     throw ParseError(path, 0, 0, "cannot start gzip decompression");
   std::string out;
-  out.reserve(std::min<std::size_t>(compressed.size() * 4, kMaxInputBytes));
+  const std::uint64_t max_bytes = limits().max_bytes;
+  out.reserve(std::min<std::size_t>(compressed.size() * 4, max_bytes));
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
   z.avail_in = static_cast<uInt>(compressed.size());
   char buf[1 << 16];
@@ -110,7 +138,7 @@ std::string gunzip(std::string_view compressed, const std::string& path, const P
       inflateEnd(&z);
       throw ParseError(path, 0, 0, fmt::format("gzip: {}", msg));
     }
-    if (out.size() + (sizeof buf - z.avail_out) > kMaxInputBytes) {
+    if (out.size() + (sizeof buf - z.avail_out) > max_bytes) {
       inflateEnd(&z);
       too_large(path, "gzip: inflates to");
     }
@@ -263,7 +291,7 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
     if (fd.get() < 0) fail_errno(path, "cannot open");
     struct stat st {};
     if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-      if (static_cast<std::uint64_t>(st.st_size) > kMaxInputBytes) too_large(path, "holds");
+      if (static_cast<std::uint64_t>(st.st_size) > limits().max_bytes) too_large(path, "holds");
       const auto size = static_cast<std::size_t>(st.st_size);
       void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
       if (m != MAP_FAILED) {

@@ -46,8 +46,11 @@ bool numbered_before(const std::string& a, const std::string& b) {
   return a < b;
 }
 
-constexpr std::array<std::string_view, 7> kPreferred = {"smaps", "pmap-XX", "pmap-X", "pmap-x",
-                                                        "pmap",  "pmap-d",  "maps"};
+// The richest format first. pmap -X output may be named pmap-x-ext (as in
+// testdata/), where pmap-X.NN beside pmap-x.NN would be one file on a
+// case-insensitive file system.
+constexpr std::array<std::string_view, 8> kPreferred = {"smaps", "pmap-XX", "pmap-X", "pmap-x-ext",
+                                                        "pmap-x", "pmap",   "pmap-d", "maps"};
 
 /// Whether a family of files is a series, judged by its first file that
 /// can be read: a corrupt first file must not hide the series (snapdiff

@@ -14,7 +14,7 @@ capture() {  # NAME PID
   cat "/proc/$pid/maps" >"$name.maps"
   pmap "$pid" >"$name.pmap"
   pmap -x "$pid" >"$name.pmap-x"
-  pmap -X "$pid" >"$name.pmap-X"
+  pmap -X "$pid" >"$name.pmap-x-ext"
   pmap -d "$pid" >"$name.pmap-d"
   pkill -P "$pid" || true  # bash's sleep child
   kill "$pid" 2>/dev/null || true  # bash may have exited with its child

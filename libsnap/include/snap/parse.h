@@ -27,6 +27,11 @@ Snapshot parse_snapshot(std::string_view text, std::string_view source,
 /// gzip inflates to: 262,144 smaps mappings are about 200 MB), and from a
 /// pipe, FIFO or terminal no silence longer than kInputIdleSeconds. Beyond
 /// either it throws rather than wait or fill memory forever.
+///
+/// For tests, so that a bad-input test need not read 1 GiB or wait 10 s,
+/// the environment can lower both: SNAP_TEST_MAX_INPUT_MIB and
+/// SNAP_TEST_INPUT_IDLE_SECONDS, a whole number from 1 to the default
+/// (anything else, or more, leaves the default). Read once per process.
 inline constexpr std::uint64_t kMaxInputBytes = std::uint64_t{1} << 30;
 inline constexpr int kInputIdleSeconds = 10;
 

@@ -6,9 +6,9 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "files.h"
 
 namespace snap::test {
 
@@ -16,13 +16,6 @@ struct Run {
   int status = -1;  // exit status; -1 when killed by a signal
   std::string out, err;
 };
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// Runs `EXE ARGS` in `dir` with `env` prefixed ("NO_COLOR=1") and standard
 /// input from `input`; ARGS are shell words, so globs and quotes work.
