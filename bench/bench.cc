@@ -51,8 +51,8 @@
 
 // The smaps loops (libsnap internal, linked from the static library).
 namespace snap::detail {
-void parse_smaps(std::string_view text, Snapshot& s, std::vector<Region>& rows);
-void parse_smaps_general(std::string_view text, Snapshot& s, std::vector<Region>& rows);
+void parse_smaps(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
+void parse_smaps_general(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
 }
 
 namespace {
@@ -226,20 +226,20 @@ int main(int argc, char** argv) {
     if (wanted("loop/smaps-")) {
       const Input* in = &before;
       snap::Snapshot general, fast;
-      std::vector<snap::Region> general_rows, fast_rows;
+      snap::RegionStore::Builder general_rows, fast_rows;
       snap::detail::parse_smaps_general(in->text, general, general_rows);
       snap::detail::parse_smaps(in->text, fast, fast_rows);
-      const bool fast_ok = general_rows == fast_rows;
+      const bool fast_ok = general_rows.finish() == fast_rows.finish();
       std::fprintf(stderr, "snap_bench: smaps loops on %s: fast path %s\n", in->path.c_str(),
                    fast_ok ? "same Regions as the general path" : "DIFFERENT (not timed)");
-      using Loop = void (*)(std::string_view, snap::Snapshot&, std::vector<snap::Region>&);
+      using Loop = void (*)(std::string_view, snap::Snapshot&, snap::RegionStore::Builder&);
       auto loop = [&](const char* name, Loop fn) {
         add(
             fmt::format("loop/smaps-{}/{}", name, n), static_cast<double>(in->text.size()),
             static_cast<double>(in->mappings),
             [in, fn] {
               snap::Snapshot s;
-              std::vector<snap::Region> rows;
+              snap::RegionStore::Builder rows;
               fn(in->text, s, rows);
               benchmark::DoNotOptimize(rows);
             },

@@ -474,7 +474,7 @@ TEST_CASE("gen-blank-lines-oom.sh") {
       snap::Snapshot bare;
       bare.source = "blank-lines";
       bare.format = k.format;
-      std::vector<snap::Region> rows;
+      snap::RegionStore::Builder rows;
       switch (k.format) {
         case Format::maps: snap::detail::parse_maps(text, bare, rows); break;
         case Format::smaps: snap::detail::parse_smaps(text, bare, rows); break;

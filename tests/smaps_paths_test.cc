@@ -32,7 +32,7 @@ struct Outcome {
   std::optional<std::string> error;  // ParseError::what(), which has the line and column
   std::size_t line = 0, column = 0;
   snap::Snapshot s;
-  std::vector<snap::Region> rows;  // the parser's rows, before parse() stores them
+  snap::RegionStore rows;  // the parser's rows, before parse() checks them
 };
 
 template <typename Parse>
@@ -41,7 +41,9 @@ Outcome run(Parse parse, std::string_view text) {
   o.s.source = "mutated";
   o.s.format = snap::Format::smaps;
   try {
-    parse(text, o.s, o.rows);
+    snap::RegionStore::Builder rows;
+    parse(text, o.s, rows);
+    o.rows = rows.finish();
   } catch (const snap::ParseError& e) {
     o.error = e.what();
     o.line = e.line();

@@ -24,16 +24,19 @@ std::size_t line_count(std::string_view text) {
          (text.ends_with('\n') ? 0 : 1);
 }
 
-void order_regions(const Snapshot& s, std::vector<Region>& rows) {
-  auto by_start = [](const Region& a, const Region& b) { return a.start < b.start; };
-  if (!std::is_sorted(rows.begin(), rows.end(), by_start)) std::stable_sort(rows.begin(), rows.end(), by_start);
+void order_regions(const Snapshot& s, RegionStore& rows) {
+  bool sorted = true;
+  for (std::size_t i = 1; i < rows.size() && sorted; ++i) sorted = rows.start(i - 1) <= rows.start(i);
+  if (!sorted) {  // hand-edited or concatenated files only: the kernel lists in order
+    std::vector<Region> v = rows.to_vector();
+    std::stable_sort(v.begin(), v.end(), [](const Region& a, const Region& b) { return a.start < b.start; });
+    rows = RegionStore(v);
+  }
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    const Region& a = rows[i - 1];
-    const Region& b = rows[i];
-    if (b.start < a.end)
-      throw ParseError(s.source, std::max(a.line, b.line), 0,
-                       fmt::format("mapping {:x}-{:x} (line {}) overlaps {:x}-{:x} (line {})", b.start, b.end,
-                                   b.line, a.start, a.end, a.line));
+    if (rows.start(i) >= rows.end(i - 1)) continue;
+    throw ParseError(s.source, std::max(rows.line(i - 1), rows.line(i)), 0,
+                     fmt::format("mapping {:x}-{:x} (line {}) overlaps {:x}-{:x} (line {})", rows.start(i),
+                                 rows.end(i), rows.line(i), rows.start(i - 1), rows.end(i - 1), rows.line(i - 1)));
   }
 }
 
@@ -51,38 +54,39 @@ void check_dirty(const Snapshot& s, const Counters& c, std::size_t line) {
 /// No counter of a mapping's pages (Rss, Pss, Swap, Private_Dirty, ...) can
 /// exceed the mapping's size: a larger one is a corrupt or hand-edited line,
 /// and summed into the totals it would wrap them past 2^64.
-void check_counters(const Snapshot& s, const std::vector<Region>& rows) {
+void check_counters(const Snapshot& s, const RegionStore& rows) {
   if (!s.has_ranges()) check_dirty(s, s.totals, 0);
-  for (const Region& r : rows) {
-    check_dirty(s, r.counters, r.line);
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const Counters c = rows.counters(k);
+    check_dirty(s, c, rows.line(k));
     for (std::size_t i = 0; i < kFieldCount; ++i) {
       const auto f = static_cast<Field>(i);
-      if (!is_additive(f) || f == Field::size || f == Field::accessible || !r.counters.known(f)) continue;
-      const std::uint64_t v = r.counters.value_or_zero(f);
-      if (v > r.size())
-        throw ParseError(s.source, r.line, 0,
+      if (!is_additive(f) || f == Field::size || f == Field::accessible || !c.known(f)) continue;
+      const std::uint64_t v = c.value_or_zero(f);
+      if (v > rows.bytes(k))
+        throw ParseError(s.source, rows.line(k), 0,
                          fmt::format("mapping {:x}-{:x} is {} kB, but its {} is {} kB: more than the mapping",
-                                     r.start, r.end, r.size() >> 10, smaps_key(f), v >> 10));
+                                     rows.start(k), rows.end(k), rows.bytes(k) >> 10, smaps_key(f), v >> 10));
     }
   }
 }
 
 /// Totals know a counter only when every region does: a truncated last
 /// block must not make the sum look complete.
-void sum_totals(Snapshot& s, const std::vector<Region>& rows) {
+void sum_totals(Snapshot& s, const RegionStore& rows) {
   if (rows.empty()) return;
   std::uint32_t common = ~0u, any = 0;
   Counters sum;
-  for (const Region& r : rows) {
-    common &= r.counters.known_mask();
-    any |= r.counters.known_mask();
-    sum += r.counters;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    common &= rows.known_mask(k);
+    any |= rows.known_mask(k);
+    rows.add_counters(k, sum);
   }
   for (std::size_t i = 0; i < kFieldCount; ++i)
     if (!((common >> i) & 1u)) sum.forget(static_cast<Field>(i));
   s.totals = sum;
   if (common != any) {
-    for (const Region& r : rows) {
+    for (const Region& r : rows) {  // one row is made whole: the first that lacks some
       if (r.counters.known_mask() == any) continue;
       std::string missing;
       for (std::size_t i = 0; i < kFieldCount; ++i)
@@ -132,9 +136,7 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
   Snapshot s;
   s.source = std::string(source);
   s.format = format ? *format : detect_format(text, source);
-  // The parsers' rows are whole Regions, checked and ordered here, then
-  // kept in the compact store; the vector goes when the snapshot is made.
-  std::vector<Region> rows;
+  RegionStore::Builder rows;
   switch (s.format) {
     case Format::smaps:
     case Format::smaps_rollup: detail::parse_smaps(text, s, rows); break;
@@ -145,14 +147,14 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
     case Format::pmap_d:
     case Format::solaris_pmap_x: detail::parse_pmap(text, s, rows); break;
   }
-  check_counters(s, rows);
+  RegionStore store = rows.finish();
+  check_counters(s, store);
   if (s.format != Format::smaps_rollup) {
-    if (rows.empty()) throw ParseError(s.source, 0, 0, "no mappings in it");
-    order_regions(s, rows);
-    for (Region& r : rows) r.counters.set(Field::accessible, r.perms.none() ? 0 : r.size());
-    sum_totals(s, rows);
+    if (store.empty()) throw ParseError(s.source, 0, 0, "no mappings in it");
+    order_regions(s, store);
+    sum_totals(s, store);
     check_footer(s);
-    s.regions = RegionStore(rows);
+    s.regions = std::move(store);
   }
   return s;
 }

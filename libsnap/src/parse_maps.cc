@@ -64,7 +64,7 @@ void parse_maps_line(const Cursor& c, std::string_view line, Region& r) {
   r.line = static_cast<std::uint32_t>(c.line);
 }
 
-void parse_maps(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
+void parse_maps(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
   Lines lines(text);
   std::string_view line;
   Cursor c{s.source, 0, {}};

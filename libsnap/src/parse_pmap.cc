@@ -171,7 +171,7 @@ std::string pmap_name(std::string_view raw, std::uint64_t start) {
   return std::string(raw);
 }
 
-void parse_pmap(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
+void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
   PmapFrame frame(text, s);
   reserve_rows(text, rows);
   std::string_view line;

@@ -136,7 +136,7 @@ void parse_footer(const Cursor& c, const Layout& layout, std::string_view line, 
 
 }  // namespace
 
-void parse_pmap_X(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
+void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
   PmapFrame frame(text, s);
   reserve_rows(text, rows);
   std::string_view line;

@@ -261,12 +261,12 @@ struct Slot {
 
 class SmapsParser {
  public:
-  SmapsParser(std::string_view text, Snapshot& s, std::vector<Region>& rows)
+  SmapsParser(std::string_view text, Snapshot& s, RegionStore::Builder& rows)
       : text_(text), s_(s), rows_(rows), rollup_(s.format == Format::smaps_rollup), c_{s.source, 0, {}} {}
 
   void run(bool fast) {
     // ~25 lines and ~740 bytes a mapping on current kernels.
-    if (!rollup_) reserve_huge(rows_, text_.size() / 700 + 1);
+    if (!rollup_) rows_.reserve(text_.size() / 700 + 1);
     const char* p = text_.data();
     const char* const end = p + text_.size();
     std::size_t number = 0;
@@ -298,7 +298,7 @@ class SmapsParser {
 
     if (rollup_) {
       if (rows_.empty()) throw ParseError(s_.source, 0, 0, "smaps_rollup without a [rollup] block");
-      Counters totals = rows_.front().counters;
+      Counters totals = rows_.current().counters;
       // The rollup's header range spans the whole address space; it is not a size.
       totals.forget(Field::size);
       s_.reported_totals = totals;
@@ -380,12 +380,12 @@ class SmapsParser {
     if (rows_.size() >= kMaxRegions) return nullptr;  // the general path says so
     // finish_region is idempotent: the general path may run it again.
     if (current_) finish_region(*current_);
-    Region& fresh = rows_.emplace_back();
-    if (!fast_header(p, nl, fresh)) {
-      rows_.pop_back();
-      if (current_) current_ = &rows_.back();  // the vector may have moved
-      return nullptr;
-    }
+    // The header is read aside: when it is not one the kernel writes, the
+    // general path takes the line, maybe as a field of the current row.
+    probe_.clear();
+    if (!fast_header(p, nl, probe_)) return nullptr;
+    Region& fresh = rows_.add();
+    std::swap(fresh, probe_);
     current_ = &fresh;
     current_->line = static_cast<std::uint32_t>(number);
     position_ = 0;
@@ -427,11 +427,12 @@ class SmapsParser {
 
   std::string_view text_;
   Snapshot& s_;
-  std::vector<Region>& rows_;
+  RegionStore::Builder& rows_;
   const bool rollup_;
   Cursor c_;
   FieldPredictor predictor_;
-  Region* current_ = nullptr;
+  Region* current_ = nullptr;  // the builder's current row
+  Region probe_;
   std::size_t position_ = 0;
   std::array<Slot, kSlots> slots_{};
 };
@@ -443,11 +444,11 @@ void derive_dirty(Counters& c) {
     c.set(Field::dirty, c.value_or_zero(Field::shared_dirty) + c.value_or_zero(Field::private_dirty));
 }
 
-void parse_smaps(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
+void parse_smaps(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
   SmapsParser(text, s, rows).run(true);
 }
 
-void parse_smaps_general(std::string_view text, Snapshot& s, std::vector<Region>& rows) {
+void parse_smaps_general(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
   SmapsParser(text, s, rows).run(false);
 }
 

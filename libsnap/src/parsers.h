@@ -10,17 +10,17 @@
 
 namespace snap::detail {
 
-// Each fills `rows` (unsorted is fine; parse() sorts, checks and stores
-// them in s.regions), `s.pid`/`s.command` where the format has a header,
+// Each fills `rows` (unsorted is fine; parse() checks and sorts them into
+// s.regions), `s.pid`/`s.command` where the format has a header,
 // `s.reported_totals` from a footer, and warnings. `s.source` and
 // `s.format` are set by the caller.
-void parse_smaps(std::string_view text, Snapshot& s, std::vector<Region>& rows);  // smaps and smaps_rollup
+void parse_smaps(std::string_view text, Snapshot& s, RegionStore::Builder& rows);  // smaps and smaps_rollup
 /// parse_smaps without its fast path: every line read by the general code.
 /// The same result by contract; tests and snap_bench compare the two.
-void parse_smaps_general(std::string_view text, Snapshot& s, std::vector<Region>& rows);
-void parse_maps(std::string_view text, Snapshot& s, std::vector<Region>& rows);
-void parse_pmap(std::string_view text, Snapshot& s, std::vector<Region>& rows);  // pmap, pmap -x, pmap -d, Solaris pmap -x
-void parse_pmap_X(std::string_view text, Snapshot& s, std::vector<Region>& rows);
+void parse_smaps_general(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
+void parse_maps(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
+void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows);  // pmap, pmap -x, pmap -d, Solaris pmap -x
+void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
 
 /// "55c6672d3000-55c6672d4000 r--p 00000000 fe:00 10952798   /path": fills
 /// range, perms, offset, device, inode and name of `r`.
@@ -66,10 +66,10 @@ void check_start(std::string_view head, bool whole, std::string_view source, std
       kMaxRegions, 65530);
 }
 
-/// regions.emplace_back(), bounded by kMaxRegions.
-inline Region& add_region(const Cursor& c, std::vector<Region>& regions) {
+/// regions.add(), bounded by kMaxRegions.
+inline Region& add_region(const Cursor& c, RegionStore::Builder& regions) {
   if (regions.size() >= kMaxRegions) too_many_regions(c);
-  return regions.emplace_back();
+  return regions.add();
 }
 
 /// A read-only file mapping being parsed on this thread (read_snapshot).

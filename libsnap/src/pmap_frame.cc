@@ -22,7 +22,7 @@ bool starts_with_address(std::string_view line) {
 
 }  // namespace
 
-std::size_t reserve_rows(std::string_view text, std::vector<Region>& rows) {
+std::size_t reserve_rows(std::string_view text, RegionStore::Builder& rows) {
   // Lines that hold something: a newline not followed by another line end.
   // A file of blank lines (gen-blank-lines-oom.sh) reserves nothing.
   const char* p = text.data();
@@ -33,7 +33,7 @@ std::size_t reserve_rows(std::string_view text, std::vector<Region>& rows) {
     p = static_cast<const char*>(nl) + 1;
     lines += p < end && *p != '\n' && *p != '\r';
   }
-  reserve_huge(rows, std::min({lines, n / 30 + 1, kMaxReservedRows}));
+  rows.reserve(std::min({lines, n / 30 + 1, kMaxReservedRows}));
   return lines;
 }
 

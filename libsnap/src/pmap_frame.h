@@ -17,7 +17,7 @@ namespace snap::detail {
 /// kMaxReservedRows, so that neither a file of empty lines nor a huge one
 /// of short junk lines reserves much; past that the vector grows as usual.
 /// Returns the number of those lines.
-std::size_t reserve_rows(std::string_view text, std::vector<Region>& rows);
+std::size_t reserve_rows(std::string_view text, RegionStore::Builder& rows);
 inline constexpr std::size_t kMaxReservedRows = std::size_t{1} << 20;
 
 class PmapFrame {

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "parsers.h"
+
 namespace snap {
 
 template <typename Intern>
@@ -25,6 +27,12 @@ void RegionStore::append(const Region& r, Intern&& intern) {
   row.line = r.line;
   row.known = r.counters.known_mask();
   row.values = static_cast<std::uint32_t>(values_.size());
+  // Rows of one snapshot know the same counters: room for as many values
+  // as the rows reserved will need, at the first.
+  if (values_.empty()) {
+    values_.reserve(rows_.capacity() * static_cast<std::size_t>(std::popcount(row.known)));
+    detail::advise_huge(values_.data(), values_.capacity() * sizeof(std::uint64_t));
+  }
   for (std::uint32_t m = row.known; m != 0; m &= m - 1)
     values_.push_back(r.counters.value_or_zero(static_cast<Field>(std::countr_zero(m))));
   if (!r.extra.empty()) {
@@ -71,15 +79,13 @@ void RegionStore::push_back(const Region& r) {
 Counters RegionStore::counters(std::size_t i) const {
   const Row& row = rows_[i];
   Counters c;
-  const std::uint64_t* v = values_.data() + row.values;
-  for (std::uint32_t m = row.known; m != 0; m &= m - 1) c.set(static_cast<Field>(std::countr_zero(m)), *v++);
+  c.add_packed(row.known, values_.data() + row.values);
   return c;
 }
 
 void RegionStore::add_counters(std::size_t i, Counters& sum) const {
-  // Most sums are of rows that know what the sum knows: only their values
-  // are added, in place of a whole Counters of 29.
-  sum += counters(i);
+  // Only the row's known values are added, in place of a whole Counters of 29.
+  sum.add_packed(rows_[i].known, values_.data() + rows_[i].values);
 }
 
 const Region RegionStore::operator[](std::size_t i) const {
@@ -117,6 +123,39 @@ bool RegionStore::operator==(const RegionStore& o) const {
   for (std::size_t i = 0; i < size(); ++i)
     if ((*this)[i] != o[i]) return false;
   return true;
+}
+
+void RegionStore::Builder::reserve(std::size_t rows) {
+  store_.rows_.reserve(rows);
+  detail::advise_huge(store_.rows_.data(), store_.rows_.capacity() * sizeof(Row));
+}
+
+void RegionStore::Builder::store_current() {
+  if (!open_) return;
+  current_.counters.set(Field::accessible, current_.perms.none() ? 0 : current_.size());
+  store_.append(current_, [&](const std::string& s) {
+    auto [it, fresh] = index_.try_emplace(s, static_cast<std::uint32_t>(store_.strings_.size()));
+    if (fresh) store_.strings_.push_back(s);
+    return it->second;
+  });
+  open_ = false;
+}
+
+Region& RegionStore::Builder::add() {
+  store_current();
+  current_.clear();
+  open_ = true;
+  return current_;
+}
+
+RegionStore RegionStore::Builder::finish() {
+  store_current();
+  store_.rows_.shrink_to_fit();
+  store_.values_.shrink_to_fit();
+  store_.strings_.shrink_to_fit();
+  RegionStore out = std::move(store_);
+  *this = Builder();
+  return out;
 }
 
 std::size_t RegionStore::footprint() const {

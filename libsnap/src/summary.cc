@@ -113,9 +113,13 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
     out.nmt = nmt_share(s, cats, out.nmt_counter, *o.nmt);
     out.nmt_source = o.nmt->source;
   }
+  const Measure key = out.sort;
+  auto value = [&](const Counters& c) { return key.get(c).value_or(0); };
   std::vector<CategorySummary> by_cat;  // indexed by Category; mappings 0: none
+  std::vector<std::uint64_t> keys(s.regions.size());  // each region's value of the sort key
   for (std::size_t i = 0; i < s.regions.size(); ++i) {
     const Counters counters = s.regions.counters(i);
+    keys[i] = value(counters);
     accumulate(out.totals, counters, mask);
     auto c = static_cast<std::size_t>(cats[i]);
     if (c >= by_cat.size()) by_cat.resize(c + 1);
@@ -124,8 +128,6 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
     accumulate(by_cat[c].totals, counters, mask);
   }
 
-  const Measure key = out.sort;
-  auto value = [&](const Counters& c) { return key.get(c).value_or(0); };
   for (const CategorySummary& c : by_cat)
     if (c.mappings) out.categories.push_back(c);
   std::stable_sort(out.categories.begin(), out.categories.end(),
@@ -140,8 +142,7 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   const std::size_t n = std::min(o.top, order.size());
   auto ranked = [&](std::size_t a, std::size_t b) {
-    auto va = value(s.regions.counters(a)), vb = value(s.regions.counters(b));
-    if (va != vb) return va > vb;
+    if (keys[a] != keys[b]) return keys[a] > keys[b];
     return s.regions.start(a) < s.regions.start(b);
   };
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), ranked);

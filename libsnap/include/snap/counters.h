@@ -128,6 +128,17 @@ class Counters {
     return *this;
   }
 
+  /// Adds, as operator+= does, the fields of `mask` whose values are
+  /// `packed`, one per set bit in field order (RegionStore's rows).
+  void add_packed(std::uint32_t mask, const std::uint64_t* packed) {
+    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
+      const auto i = static_cast<unsigned>(std::countr_zero(m));
+      const std::uint64_t v = *packed++;
+      values_[i] = ((kAdditiveMask >> i) & 1u) ? values_[i] + v : std::max(values_[i], v);
+    }
+    known_ |= mask;
+  }
+
   bool operator==(const Counters&) const = default;
 
  private:

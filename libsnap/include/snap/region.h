@@ -72,6 +72,21 @@ struct Region {
   /// True when VmFlags is known and contains the two-letter `flag`.
   bool has_vm_flag(std::string_view flag) const;
 
+  /// Back to Region{}, keeping the name's buffer: parsers fill one Region
+  /// per row, over and over.
+  void clear() {
+    start = end = 0;
+    perms = {};
+    offset.reset();
+    device.reset();
+    inode.reset();
+    name.clear();
+    counters = Counters();
+    vm_flags.reset();
+    extra.clear();
+    line = 0;
+  }
+
   bool operator==(const Region&) const = default;
 };
 

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,8 @@ namespace snap {
 
 class RegionStore {
  public:
+  class Builder;
+
   /// Random access by value: each step makes the Region it points at.
   class iterator {
    public:
@@ -143,6 +146,35 @@ class RegionStore {
   std::vector<std::string> strings_{std::string()};
   // Unknown smaps keys (newer kernels' lines), by row, in row order.
   std::vector<std::pair<std::uint32_t, ExtraField>> extras_;
+};
+
+/// Builds a store row by row, as the parsers read: only the row being
+/// filled is a whole Region; add() stores it and begins the next, so a
+/// file of 262,144 mappings never needs 262,144 Regions at once. Each row
+/// is given Accessible (counters.h): Size, or 0 for a PROT_NONE mapping.
+class RegionStore::Builder {
+ public:
+  void reserve(std::size_t rows);
+  /// Rows reserved.
+  std::size_t capacity() const { return store_.rows_.capacity(); }
+  /// Stores the current row, if any, and begins an empty one.
+  Region& add();
+  /// The row being filled (after add()).
+  Region& current() { return current_; }
+  /// Rows so far, the current one included.
+  std::size_t size() const { return store_.size() + (open_ ? 1 : 0); }
+  bool empty() const { return size() == 0; }
+  /// Forgets every row: smaps_rollup's one block holds totals, not a row.
+  void clear() { *this = Builder(); }
+  /// Stores the current row and hands the store over.
+  RegionStore finish();
+
+ private:
+  void store_current();
+  RegionStore store_;
+  Region current_;
+  bool open_ = false;
+  std::unordered_map<std::string, std::uint32_t> index_{{std::string(), 0}};
 };
 
 }  // namespace snap
