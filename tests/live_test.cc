@@ -27,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include "files.h"
 #include "snap/live/child_process.h"
 #include "snap/live/collect.h"
 #include "snap/live/proc_reader.h"
@@ -36,27 +37,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap_live_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+using snap::test::slurp;
+/// A scratch directory, removed with what is in it.
+struct TempDir : snap::test::TempDir {
+  TempDir() : snap::test::TempDir("snap_live_test") {}
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// Replaces `p` at once (a rename), as the kernel's files change under a
 /// reader: never half written.

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "files.h"
 #include "snap/collect.h"
 #include "snap/escape.h"
 #include "snap/manifest.h"
@@ -48,27 +49,11 @@ namespace {
 
 constexpr auto kTimeout = 15s;  // for any one run; a normal run takes ~1 s
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "snap_collect_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+using snap::test::slurp;
+/// A scratch directory, removed with what is in it.
+struct TempDir : snap::test::TempDir {
+  TempDir() : snap::test::TempDir("snap_collect_test") {}
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::set<std::string> names(const fs::path& dir) {
   std::set<std::string> out;
