@@ -493,6 +493,20 @@ TEST_CASE("collect --jcmd: run without a shell, its report saved beside each sna
                                                 "answer); --jcmd is off"});
     CHECK(names(p.out) == std::set<std::string>{"manifest.json", "smaps.0001", "smaps.0002", "smaps.0003"});
   }
+  SUBCASE("a stop request while jcmd runs: the snapshot keeps its report, then the collection ends") {
+    // SIGTERM or Ctrl-C during the last snapshot of a hunt: that snapshot
+    // is the one that counts, NMT included.
+    const fs::path asked = p.tmp.path / "asked";
+    p.options.jcmd_program =
+        script(p.tmp.path / "jcmd", "touch '" + asked.string() + "'; sleep 0.3; echo \"$1:\"; echo report\n").string();
+    p.hooks.stop_requested = [&] { return fs::exists(asked); };
+    snap::Manifest m;
+    CHECK(p.run(m) == snap::CollectEnd::interrupted);
+    REQUIRE(m.snapshots.size() == 1);
+    CHECK(m.snapshots[0].nmt == "nmt.0001");
+    CHECK(slurp(p.out / "nmt.0001") == "4242:\nreport\n");
+    CHECK(p.notices.empty());
+  }
   SUBCASE("no such program") {
     p.options.jcmd_program = (p.tmp.path / "none").string();
     snap::Manifest m;

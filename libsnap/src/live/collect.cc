@@ -166,7 +166,10 @@ Collection::Take Collection::take() {
 
 void Collection::save_nmt(ManifestEntry& e) {
   using End = detail::JcmdResult::End;
-  const detail::JcmdResult nmt = detail::run_jcmd(o_.jcmd_program, o_.pid, o_.jcmd_timeout, hooks_.stop_requested);
+  // Not cut short by a stop request: the snapshot being taken when SIGTERM
+  // or Ctrl-C comes is kept whole, its NMT report with it (jcmd is bounded
+  // by its timeout), as the last snapshot of a hunt is the one that counts.
+  const detail::JcmdResult nmt = detail::run_jcmd(o_.jcmd_program, o_.pid, o_.jcmd_timeout, nullptr);
   switch (nmt.end) {
     case End::report: e.nmt = dir_.write_numbered("nmt", nmt_number_, nmt.text); break;
     case End::nmt_off:
@@ -177,7 +180,7 @@ void Collection::save_nmt(ManifestEntry& e) {
       nmt_off_ = true;
       notice("jcmd could not run or failed (not installed, not a JVM, or no answer); --jcmd is off");
       break;
-    case End::stopped: break;  // the collection ends after this snapshot
+    case End::stopped: break;  // not asked for here (no stop hook)
   }
 }
 
