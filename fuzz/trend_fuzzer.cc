@@ -210,7 +210,7 @@ void emit_and_gate(const snap::TrendReport& r) {
     SNAP_FUZZ_CHECK(r.times_known());
     SNAP_FUZZ_CHECK(!both.reason.empty());
     if (above.tripped) SNAP_FUZZ_CHECK(both.tripped);
-  } catch (const std::invalid_argument&) {
+  } catch (const snap::UsageError&) {
     // A rate needs capture times.
     SNAP_FUZZ_CHECK(!r.times_known());
   }

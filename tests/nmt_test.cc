@@ -338,7 +338,7 @@ TEST_CASE("join: nothing to join") {
   std::vector<snap::Snapshot> snaps{snap::test::load("jvm-inflater-leak/smaps.01"),
                                     snap::test::load("jvm-inflater-leak/smaps.08")};
   const snap::Comparison c = snap::compare(snaps);
-  CHECK_THROWS_AS(snap::join_nmt(c, snaps, snap::Field::rss, {}), std::invalid_argument);
+  CHECK_THROWS_AS(snap::join_nmt(c, snaps, snap::Field::rss, {}), snap::UsageError);
   // One plain summary: no growth to compare, no verdict.
   std::vector<snap::Nmt> one{nmt("jvm-direct-buffers/summary/nmt-summary.08")};
   const snap::NmtJoin j = snap::join_nmt(c, snaps, snap::Field::rss, one);

@@ -339,11 +339,11 @@ TEST_CASE("sort counters: names, and a counter the format lacks") {
   const auto pmap_x = snap::test::load("c-malloc-leak/pmap-x.08");
   CHECK_THROWS_WITH_AS(snap::summarize(pmap_x, {.sort = Measure::of(Field::pss)}),
                        "cannot sort by pss: " SNAP_TESTDATA "/c-malloc-leak/pmap-x.08 (pmap-x) has no Pss",
-                       std::invalid_argument);
-  CHECK_THROWS_AS(snap::summarize(pmap_x, {.sort = Measure::uss()}), std::invalid_argument);
+                       snap::UsageError);
+  CHECK_THROWS_AS(snap::summarize(pmap_x, {.sort = Measure::uss()}), snap::UsageError);
   CHECK_THROWS_AS(snap::summarize(snap::test::load("c-malloc-leak/smaps.08"),
                                   {.sort = Measure::of(Field::kernel_page_size)}),
-                  std::invalid_argument);
+                  snap::UsageError);
   // A counter outside the eight totals is summed and shown as well.
   auto pd = snap::summarize(snap::test::load("c-malloc-leak/smaps.08"),
                             {.sort = Measure::of(Field::private_dirty)});

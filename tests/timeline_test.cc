@@ -331,16 +331,16 @@ TEST_CASE("drop_start: fewer than two left, or times it needs and lacks: an erro
   const auto t = snap::make_timeline(c_malloc("smaps"), std::nullopt);
   CHECK_THROWS_WITH_AS(snap::drop_start(t, 7, std::nullopt),
                        "--skip 7 leaves 1 of the 8 snapshots; at least 2 are needed to compare",
-                       std::invalid_argument);
+                       snap::UsageError);
   CHECK_THROWS_WITH_AS(snap::drop_start(t, 100, std::nullopt),
                        "--skip 100 leaves 0 of the 8 snapshots; at least 2 are needed to compare",
-                       std::invalid_argument);
+                       snap::UsageError);
   CHECK_THROWS_WITH_AS(snap::drop_start(t, 0, snap::parse_since("7s")),
                        "--since 7s leaves 1 of the 8 snapshots (the last was taken 7.2 s after the first); at "
                        "least 2 are needed to compare",
-                       std::invalid_argument);
+                       snap::UsageError);
   CHECK_THROWS_WITH_AS(snap::drop_start(t, 0, snap::parse_since("@1795566800")),
-                       doctest::Contains("leaves 0 of the 8 snapshots"), std::invalid_argument);
+                       doctest::Contains("leaves 0 of the 8 snapshots"), snap::UsageError);
   // No capture times: --since cannot be placed; --skip can.
   TempDir d;
   auto x = d.touch("b.1", 1795566700), y = d.touch("b.2", 1795566700), z = d.touch("b.3", 1795566700);
@@ -348,12 +348,12 @@ TEST_CASE("drop_start: fewer than two left, or times it needs and lacks: an erro
   REQUIRE(!unknown.known());
   CHECK_THROWS_WITH_AS(snap::drop_start(unknown, 0, snap::parse_since("1s")),
                        doctest::Contains("--since 1s: the snapshots' capture times are unknown"),
-                       std::invalid_argument);
+                       snap::UsageError);
   CHECK(snap::drop_start(unknown, 1, std::nullopt).paths == std::vector<std::string>{y, z});
   // A moment against --interval's spacing.
   CHECK_THROWS_WITH_AS(snap::drop_start(snap::make_timeline(c_malloc("smaps"), 1.0), 0,
                                         snap::parse_since("@1795566699")),
-                       doctest::Contains("--interval gives only their spacing"), std::invalid_argument);
+                       doctest::Contains("--interval gives only their spacing"), snap::UsageError);
 }
 
 TEST_CASE("parse_since") {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <langinfo.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,28 +24,6 @@
 namespace snap::cli {
 
 inline constexpr int kTrouble = 2;
-
-/// libsnap maps regular files (snap/parse.h): one that another process
-/// truncates meanwhile (`pmap -x PID > pmap.latest` in a loop) raises
-/// SIGBUS. Said as trouble, exit 2, like any input that cannot be read,
-/// instead of a core dump. Only async-signal-safe calls in the handler.
-inline void exit_on_sigbus(std::string_view tool) {
-  static char message[256];
-  static std::size_t length;
-  const std::string text = fmt::format(
-      "{}: a snapshot file shrank while it was read (truncated or rewritten by another process); "
-      "copy it first, or read it from a pipe\n",
-      tool);
-  length = std::min(text.size(), sizeof message);
-  std::memcpy(message, text.data(), length);
-  struct sigaction sa {};
-  sa.sa_handler = [](int) {
-    ssize_t ignored = ::write(STDERR_FILENO, message, length);
-    (void)ignored;
-    ::_exit(kTrouble);
-  };
-  ::sigaction(SIGBUS, &sa, nullptr);
-}
 
 /// Prints "TOOL: MESSAGE" (escaped: it may quote an argument) and the
 /// --help hint, exits 2.

@@ -28,6 +28,7 @@
 #include "snap/nmt_files.h"
 #include "snap/parse.h"
 #include "snap/report.h"
+#include "snap/sigbus.h"
 #include "snap/size.h"
 #include "snap/skip_bad.h"
 #include "snap/timeline.h"
@@ -330,7 +331,7 @@ std::string command_line(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  snap::cli::exit_on_sigbus("snapdiff");
+  snap::exit_on_sigbus("snapdiff");
   Args args = parse_args(argc, argv);
   Choices ch = choices(args);
   std::optional<snap::Format> format;
@@ -480,10 +481,8 @@ int main(int argc, char** argv) {
       status = gate->tripped ? 1 : 0;
     }
     std::_Exit(status);
-  } catch (const snap::ParseError& e) {
+  } catch (const snap::Error& e) {
     std::cerr << "snapdiff: " << e.what() << '\n';
-  } catch (const std::invalid_argument& e) {
-    std::cerr << snap::cli::say("snapdiff", e.what());
   } catch (const std::bad_alloc&) {
     std::cerr << "snapdiff: out of memory\n";
   }

@@ -16,6 +16,7 @@
 
 #include "snap/error.h"
 #include "snap/parse.h"
+#include "snap/sigbus.h"
 #include "snap/size.h"
 #include "snap/nmt.h"
 #include "snap/summary.h"
@@ -112,7 +113,7 @@ Args parse_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  snap::cli::exit_on_sigbus("snapshow");
+  snap::exit_on_sigbus("snapshow");
   const Args args = parse_args(argc, argv);
   snap::SummaryOptions options;
   options.top = std::strtoull(args.top.c_str(), nullptr, 10);  // saturates: "all"
@@ -152,10 +153,8 @@ int main(int argc, char** argv) {
       return kTrouble;
     }
     return 0;
-  } catch (const snap::ParseError& e) {
+  } catch (const snap::Error& e) {
     std::cerr << "snapshow: " << e.what() << '\n';
-  } catch (const std::invalid_argument& e) {
-    std::cerr << snap::cli::say("snapshow", e.what());
   } catch (const std::bad_alloc&) {
     std::cerr << "snapshow: out of memory\n";
   }

@@ -17,15 +17,19 @@ std::string render_printable(const std::string& path, std::size_t line, const st
 }
 }  // namespace
 
-ParseError::ParseError(std::string path, std::size_t line, std::size_t column, std::string reason)
+Error::Error(std::string reason) : std::runtime_error(printable(reason)), reason_(std::move(reason)) {}
+
+Error::Error(std::string path, std::size_t line, std::size_t column, std::string reason)
     : std::runtime_error(render_printable(path, line, reason)),
       path_(std::move(path)),
       line_(line),
       column_(column),
       reason_(std::move(reason)) {}
 
-std::string ParseError::message() const {
-  return render(path_, line_, reason_);
+Error::Error(Composed composed) : std::runtime_error(composed.text), reason_(std::move(composed.text)) {}
+
+std::string Error::message() const {
+  return path_.empty() ? reason_ : render(path_, line_, reason_);
 }
 
 }  // namespace snap

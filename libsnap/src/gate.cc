@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "snap/error.h"
 #include "snap/size.h"
 
 namespace snap {
@@ -48,7 +49,7 @@ GateResult either(GateResult a, const GateResult& b) {
 }  // namespace
 
 GateResult check_gate(const DiffReport& r, const Gate& g) {
-  if (g.rate) throw std::invalid_argument("--fail-rate needs a trend: three snapshots or more");
+  if (g.rate) throw UsageError("--fail-rate needs a trend: three snapshots or more");
   GateResult out;
   if (!g.above) return out;
   const Comparison& c = r.comparison;
@@ -60,7 +61,7 @@ GateResult check_gate(const DiffReport& r, const Gate& g) {
 
 GateResult check_gate(const TrendReport& r, const Gate& g) {
   if (g.rate && !r.times_known())
-    throw std::invalid_argument("--fail-rate needs capture times (give --interval, or a times.txt)");
+    throw UsageError("--fail-rate needs capture times (give --interval, or a times.txt)");
   const Comparison& c = r.comparison;
   const std::size_t n = c.totals.size();
   std::vector<double> total(n);

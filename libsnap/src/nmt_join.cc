@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "snap/error.h"
+
 namespace snap {
 namespace {
 
@@ -278,7 +280,7 @@ NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field cou
                  std::span<const Nmt> nmts) {
   NmtJoin j;
   j.counter = counter;
-  if (nmts.empty()) throw std::invalid_argument("no NMT files to join");
+  if (nmts.empty()) throw UsageError("no NMT files to join");
   j.first_map = first_detail(nmts);
   j.last_map = last_detail(nmts);
   if (!j.first_map) return join_nmt_summaries(c, counter, nmts);

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "snap/error.h"
+
 namespace snap {
 
 bool is_growing(const Block& b, Field sort, std::uint64_t min_growth) {
@@ -24,7 +26,7 @@ Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std
     if (!s.knows(f)) lacking = &s;
   std::string why = fmt::format("{} ({}) has no {}", lacking ? lacking->source : "?",
                                 lacking ? format_name(lacking->format) : "?", smaps_key(f));
-  if (asked) throw std::invalid_argument(fmt::format("cannot sort by {}: {}", field_name(f), why));
+  if (asked) throw UsageError(fmt::format("cannot sort by {}: {}", field_name(f), why));
   note = fmt::format("ranked by Accessible (Size less ---p reserves): {}", why);
   return Field::accessible;
 }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "snap/error.h"
+
 namespace snap {
 
 GoodSeries read_good_snapshots(const Timeline& t, std::optional<Format> format,
@@ -24,7 +26,7 @@ GoodSeries read_good_snapshots(const Timeline& t, std::optional<Format> format,
         if (bad) bad(e);
       });
   if (out.snapshots.size() < 2)
-    throw std::invalid_argument(fmt::format(
+    throw UsageError(fmt::format(
         "--skip-bad: {} of the {} snapshots could be read; at least 2 are needed", out.snapshots.size(), n));
   Timeline& kept = out.timeline;
   kept.source = t.source;

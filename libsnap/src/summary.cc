@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "snap/error.h"
+
 namespace snap {
 namespace {
 
@@ -42,10 +44,10 @@ Counters restrict_to(const Counters& c, std::uint32_t mask) {
 Measure pick_sort(const Snapshot& s, const std::optional<Measure>& asked, std::string& note) {
   if (asked) {
     if (!asked->is_uss() && !is_additive(asked->field()))
-      throw std::invalid_argument(
+      throw UsageError(
           fmt::format("cannot sort by {}: it is a property of a mapping, not an amount", asked->name()));
     if (s.has_ranges() && !asked->get(s.totals))
-      throw std::invalid_argument(fmt::format("cannot sort by {}: {} ({}) has no {}", asked->name(), s.source,
+      throw UsageError(fmt::format("cannot sort by {}: {} ({}) has no {}", asked->name(), s.source,
                                               format_name(s.format), asked->label()));
     return *asked;
   }
@@ -97,7 +99,7 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   out.sort = pick_sort(s, o.sort, out.sort_note);
   if (!s.has_ranges()) {
     if (o.nmt)
-      throw std::invalid_argument(fmt::format("{}: {} holds totals only: no addresses to join with NMT",
+      throw UsageError(fmt::format("{}: {} holds totals only: no addresses to join with NMT",
                                               s.source, format_name(s.format)));
     out.totals = s.totals;
     return out;

@@ -426,12 +426,12 @@ Timeline drop_start(const Timeline& t, std::size_t skip, const std::optional<Sin
   std::string why = fmt::format("--skip {}", skip);
   if (since) {
     if (!t.known())
-      throw std::invalid_argument(fmt::format(
+      throw UsageError(fmt::format(
           "--since {}: the snapshots' capture times are unknown (give --interval, or keep the collection's "
           "manifest.json or a times.txt beside the files); use --skip N instead",
           since->text));
     if (since->absolute && !t.first_epoch)
-      throw std::invalid_argument(fmt::format(
+      throw UsageError(fmt::format(
           "--since {}: a moment needs the clock times of the captures, and --interval gives only their "
           "spacing; give --since as a duration after the first snapshot (30s, 5m)",
           since->text));
@@ -442,7 +442,7 @@ Timeline drop_start(const Timeline& t, std::size_t skip, const std::optional<Sin
     why = skip ? fmt::format("--skip {} and --since {}", skip, since->text) : "--since " + since->text;
   }
   if (n - first < 2)
-    throw std::invalid_argument(
+    throw UsageError(
         fmt::format("{} leaves {} of the {} snapshots{}; at least 2 are needed to compare", why, n - first, n,
                     since ? fmt::format(" (the last was taken {:.1f} s after the first)", t.seconds.back())
                           : std::string()));

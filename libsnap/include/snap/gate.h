@@ -27,13 +27,13 @@ struct GateResult {
 
 /// --fail-above on two snapshots: tripped when the process's total of the
 /// ranking counter grew by at least `above`, or one finding (a block or a
-/// link) did. Throws std::invalid_argument for a rate (two snapshots have
+/// link) did. Throws UsageError (snap/error.h) for a rate (two snapshots have
 /// no trend).
 GateResult check_gate(const DiffReport& r, const Gate& g);
 
 /// On a trend: --fail-above as above (first to last), and --fail-rate on
 /// the least-squares slope of the total, or of one finding, per second.
-/// Throws std::invalid_argument for a rate when capture times are unknown.
+/// Throws UsageError (snap/error.h) for a rate when capture times are unknown.
 GateResult check_gate(const TrendReport& r, const Gate& g);
 
 /// "4M/s", "100M/h", "1G/d", "512K/min", or a bare size (per second), in

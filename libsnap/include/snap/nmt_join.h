@@ -141,7 +141,7 @@ struct NmtJoin {
 /// `nmts` in capture order: the first detail splits the first snapshot,
 /// the last detail the last one. Without a detail, the summaries' figures
 /// (by_address false): the first and last NMT files, or a summary.diff,
-/// give the mapped and malloc growth. Throws std::invalid_argument when
+/// give the mapped and malloc growth. Throws UsageError (snap/error.h) when
 /// `nmts` is empty.
 NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field counter,
                  std::span<const Nmt> nmts);

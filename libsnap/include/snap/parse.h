@@ -55,7 +55,7 @@ std::string read_input(const std::string& path);
 
 /// read_input + parse_snapshot. A regular file is mapped rather than read:
 /// if another process truncates it meanwhile, the process gets SIGBUS (the
-/// tools turn it into an error, cli.h exit_on_sigbus).
+/// tools turn it into an error: snap/sigbus.h).
 Snapshot read_snapshot(const std::string& path, std::optional<Format> format = std::nullopt);
 
 /// read_snapshot of every path, several at a time (up to the machine's

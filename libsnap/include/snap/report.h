@@ -78,11 +78,11 @@ struct DiffReport {
 
 /// The counter to rank by: `asked` (Rss when not given) if every snapshot
 /// knows it. An unknown default falls back to Accessible and says why in
-/// `note`; an unknown `asked` throws std::invalid_argument.
+/// `note`; an unknown `asked` throws UsageError (snap/error.h).
 Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std::optional<Field> asked,
                    std::string& note);
 
-/// Throws std::invalid_argument when the asked sort counter is unknown in
+/// Throws UsageError (snap/error.h) when the asked sort counter is unknown in
 /// a snapshot (e.g. --sort pss on pmap -x), or when options.nmt holds no
 /// NMT detail.
 DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& options);

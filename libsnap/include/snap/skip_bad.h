@@ -20,7 +20,7 @@ struct GoodSeries {
 };
 
 /// read_snapshots of `t.paths` with every failure given to `bad` (in time
-/// order, among `each`'s calls) and left out. Throws std::invalid_argument
+/// order, among `each`'s calls) and left out. Throws UsageError (snap/error.h)
 /// when fewer than 2 snapshots could be read.
 GoodSeries read_good_snapshots(const Timeline& t, std::optional<Format> format,
                                const std::function<void(const Snapshot&)>& each,

@@ -123,7 +123,7 @@ struct Summary {
   std::vector<Measure> measures() const;
 };
 
-/// Sums `s`. Throws std::invalid_argument when `o.sort` was asked for and
+/// Sums `s`. Throws UsageError (snap/error.h) when `o.sort` was asked for and
 /// the snapshot does not know it (--sort pss on pmap -x), or when it is not
 /// an amount (KernelPageSize, THPeligible); a rollup ranks nothing and
 /// accepts any. Also when `o.nmt` is given and `s` is a rollup (nothing

@@ -96,7 +96,7 @@ std::optional<Since> parse_since(std::string_view text);
 
 /// `t` without its first `skip` snapshots (in time order) and without those
 /// taken before `since` (a duration counts from the first snapshot of `t`);
-/// times count from the first one left. Throws std::invalid_argument when
+/// times count from the first one left. Throws UsageError (snap/error.h) when
 /// fewer than two are left, or when `since` needs times `t` lacks (none
 /// known; a moment against --interval's spacing).
 Timeline drop_start(const Timeline& t, std::size_t skip, const std::optional<Since>& since);

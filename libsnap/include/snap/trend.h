@@ -191,7 +191,7 @@ struct TrendReport {
 };
 
 /// `snapshots` in the order of `timeline.paths` (see make_timeline). Throws
-/// std::invalid_argument when the asked counter is unknown in a snapshot.
+/// UsageError (snap/error.h) when the asked counter is unknown in a snapshot.
 TrendReport make_trend(std::span<const Snapshot> snapshots, const Timeline& timeline,
                        const TrendOptions& options);
 

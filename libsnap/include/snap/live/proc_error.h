@@ -1,16 +1,18 @@
 // The errors of reading a live process and writing what it shows.
 #pragma once
 
-#include <stdexcept>
 #include <string>
+
+#include "snap/error.h"
 
 namespace snap {
 
 /// Reading /proc failed. `gone()`: the process no longer exists;
 /// `denied()`: another user's process without ptrace rights.
-class ProcError : public std::runtime_error {
+class ProcError : public Error {
  public:
-  ProcError(std::string what, int err) : std::runtime_error(std::move(what)), errno_(err) {}
+  /// `what` as composed by the thrower: it escapes what it quotes.
+  ProcError(std::string what, int err) : Error(Composed{std::move(what)}), errno_(err) {}
   int error() const { return errno_; }
   bool gone() const;
   bool denied() const;
