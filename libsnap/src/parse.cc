@@ -1,6 +1,7 @@
 // Dispatch to the format's parser, then the checks every snapshot gets:
 // sorted, no overlap, totals summed from the regions.
 #include <algorithm>
+#include <bit>
 
 #include "parsers.h"
 #include "snap/parse.h"
@@ -56,17 +57,33 @@ void check_dirty(const Snapshot& s, const Counters& c, std::size_t line) {
 /// and summed into the totals it would wrap them past 2^64.
 void check_counters(const Snapshot& s, const RegionStore& rows) {
   if (!s.has_ranges()) check_dirty(s, s.totals, 0);
-  for (std::size_t k = 0; k < rows.size(); ++k) {
-    const Counters c = rows.counters(k);
-    check_dirty(s, c, rows.line(k));
+  // Read from the packed values: a Counters per row costs more than the checks.
+  constexpr std::uint32_t kAmounts = [] {
+    std::uint32_t m = 0;
     for (std::size_t i = 0; i < kFieldCount; ++i) {
       const auto f = static_cast<Field>(i);
-      if (!is_additive(f) || f == Field::size || f == Field::accessible || !c.known(f)) continue;
-      const std::uint64_t v = c.value_or_zero(f);
-      if (v > rows.bytes(k))
-        throw ParseError(s.source, rows.line(k), 0,
-                         fmt::format("mapping {:x}-{:x} is {} kB, but its {} is {} kB: more than the mapping",
-                                     rows.start(k), rows.end(k), rows.bytes(k) >> 10, smaps_key(f), v >> 10));
+      if (is_additive(f) && f != Field::size && f != Field::accessible) m |= 1u << i;
+    }
+    return m;
+  }();
+  constexpr std::uint32_t kDirty =
+      1u << static_cast<unsigned>(Field::shared_dirty) | 1u << static_cast<unsigned>(Field::private_dirty);
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const std::uint32_t known = rows.known_mask(k);
+    if ((known & kDirty) == kDirty) {
+      Counters dirty;
+      dirty.set(Field::shared_dirty, rows.counter(k, Field::shared_dirty));
+      dirty.set(Field::private_dirty, rows.counter(k, Field::private_dirty));
+      check_dirty(s, dirty, rows.line(k));
+    }
+    const std::uint64_t* v = rows.packed(k).data();
+    for (std::uint32_t m = known; m != 0; m &= m - 1, ++v) {
+      const auto i = static_cast<unsigned>(std::countr_zero(m));
+      if (!((kAmounts >> i) & 1u) || *v <= rows.bytes(k)) continue;
+      throw ParseError(s.source, rows.line(k), 0,
+                       fmt::format("mapping {:x}-{:x} is {} kB, but its {} is {} kB: more than the mapping",
+                                   rows.start(k), rows.end(k), rows.bytes(k) >> 10,
+                                   smaps_key(static_cast<Field>(i)), *v >> 10));
     }
   }
 }

@@ -22,22 +22,10 @@ std::uint64_t add_saturating(std::uint64_t a, std::uint64_t b) {
   return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-/// `sum` += `c` for the fields in `mask`. Counters::operator+= wraps on
-/// overflow; a fuzzed file of 2^64-sized mappings must not sum to a small
-/// number, so this saturates.
-void accumulate(Counters& sum, const Counters& c, std::uint32_t mask) {
-  for (std::size_t i = 0; i < kFieldCount; ++i) {
-    if (!((mask >> i) & 1u)) continue;
-    const Field f = static_cast<Field>(i);
-    const std::uint64_t a = sum.value_or_zero(f), b = c.value_or_zero(f);
-    sum.set(f, is_additive(f) ? add_saturating(a, b) : std::max(a, b));
-  }
-}
-
 /// `c` with only the fields in `mask`.
 Counters restrict_to(const Counters& c, std::uint32_t mask) {
   Counters out;
-  accumulate(out, c, mask & c.known_mask());
+  out.add(c, mask & c.known_mask());
   return out;
 }
 
@@ -117,17 +105,26 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   }
   const Measure key = out.sort;
   auto value = [&](const Counters& c) { return key.get(c).value_or(0); };
+  // Measure::get of row i, read from the store without a Counters.
+  auto value_of = [&](std::size_t i) -> std::uint64_t {
+    if (!key.is_uss()) return s.regions.counter(i, key.field());
+    if (!s.regions.known(i, Field::private_clean) || !s.regions.known(i, Field::private_dirty)) return 0;
+    return add_saturating(s.regions.counter(i, Field::private_clean), s.regions.counter(i, Field::private_dirty));
+  };
   std::vector<CategorySummary> by_cat;  // indexed by Category; mappings 0: none
   std::vector<std::uint64_t> keys(s.regions.size());  // each region's value of the sort key
   for (std::size_t i = 0; i < s.regions.size(); ++i) {
-    const Counters counters = s.regions.counters(i);
-    keys[i] = value(counters);
-    accumulate(out.totals, counters, mask);
+    keys[i] = value_of(i);
     auto c = static_cast<std::size_t>(cats[i]);
     if (c >= by_cat.size()) by_cat.resize(c + 1);
     by_cat[c].category = cats[i];
     by_cat[c].mappings++;
-    accumulate(by_cat[c].totals, counters, mask);
+    s.regions.add_counters(i, by_cat[c].totals);
+  }
+  // Sums saturate, and a saturating sum of amounts is the same in any grouping.
+  for (CategorySummary& c : by_cat) {
+    c.totals = restrict_to(c.totals, mask);
+    out.totals.add(c.totals, mask);
   }
 
   for (const CategorySummary& c : by_cat)

@@ -105,12 +105,13 @@ class Counters {
 
   /// Adds every field known in `other`; a field becomes known when either
   /// side knows it. Sums of regions from one snapshot share one known set.
-  /// Non-additive fields (is_additive) take the larger value instead.
+  /// Non-additive fields (is_additive) take the larger value instead. The
+  /// one sum rule of snap: amounts saturate at 2^64-1 rather than wrap, so
+  /// a file of absurd mappings never sums to a small number.
   Counters& operator+=(const Counters& other) {
-    // Inline, over a constant mask: the sum every diff and total does per
-    // region (was an out-of-line is_additive() call per field).
     // Every field added (a loop the compiler vectorises), then the four
-    // that are not amounts set to the larger value.
+    // that are not amounts set to the larger value: the sum every diff and
+    // total does per region.
     constexpr auto kKernelPage = static_cast<unsigned>(Field::kernel_page_size),
                    kMmuPage = static_cast<unsigned>(Field::mmu_page_size),
                    kThp = static_cast<unsigned>(Field::thp_eligible),
@@ -119,7 +120,7 @@ class Counters {
                   !is_additive(Field::thp_eligible) && !is_additive(Field::protection_key));
     const std::uint64_t kernel_page = values_[kKernelPage], mmu_page = values_[kMmuPage], thp = values_[kThp],
                         pkey = values_[kPkey];
-    for (std::size_t i = 0; i < kFieldCount; ++i) values_[i] += other.values_[i];
+    for (std::size_t i = 0; i < kFieldCount; ++i) values_[i] = add_saturating(values_[i], other.values_[i]);
     values_[kKernelPage] = std::max(kernel_page, other.values_[kKernelPage]);
     values_[kMmuPage] = std::max(mmu_page, other.values_[kMmuPage]);
     values_[kThp] = std::max(thp, other.values_[kThp]);
@@ -128,13 +129,22 @@ class Counters {
     return *this;
   }
 
+  /// operator+= for the fields of `mask` only, each made known (as 0 where
+  /// `other` does not know it).
+  void add(const Counters& other, std::uint32_t mask) {
+    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
+      const auto i = static_cast<unsigned>(std::countr_zero(m));
+      values_[i] = combine(i, values_[i], other.values_[i]);
+    }
+    known_ |= mask;
+  }
+
   /// Adds, as operator+= does, the fields of `mask` whose values are
   /// `packed`, one per set bit in field order (RegionStore's rows).
   void add_packed(std::uint32_t mask, const std::uint64_t* packed) {
     for (std::uint32_t m = mask; m != 0; m &= m - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(m));
-      const std::uint64_t v = *packed++;
-      values_[i] = ((kAdditiveMask >> i) & 1u) ? values_[i] + v : std::max(values_[i], v);
+      values_[i] = combine(i, values_[i], *packed++);
     }
     known_ |= mask;
   }
@@ -143,6 +153,15 @@ class Counters {
 
  private:
   static constexpr unsigned index(Field f) { return static_cast<unsigned>(f); }
+  static constexpr std::uint64_t add_saturating(std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t sum = a + b;
+    return sum | (0 - static_cast<std::uint64_t>(sum < a));
+  }
+  // Without branches: called per known value of every region summed.
+  static constexpr std::uint64_t combine(unsigned i, std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t sum = add_saturating(a, b), larger = a < b ? b : a;
+    return ((kAdditiveMask >> i) & 1u) ? sum : larger;
+  }
   static constexpr std::uint32_t kAdditiveMask = [] {
     std::uint32_t m = 0;
     for (std::size_t i = 0; i < kFieldCount; ++i)

@@ -105,6 +105,10 @@ class RegionStore {
     return values_[r.values + static_cast<std::size_t>(std::popcount(r.known & ((1u << bit) - 1u)))];
   }
   Counters counters(std::size_t i) const;
+  /// Row i's known values, one per bit of known_mask(i) in field order.
+  std::span<const std::uint64_t> packed(std::size_t i) const {
+    return {values_.data() + rows_[i].values, static_cast<std::size_t>(std::popcount(rows_[i].known))};
+  }
   /// counters(i) added to `sum` (Counters::operator+=), without the copy.
   void add_counters(std::size_t i, Counters& sum) const;
 
