@@ -8,6 +8,7 @@
 #include <set>
 
 #include "parsers.h"
+#include "range_map.h"
 #include "snap/error.h"
 
 namespace snap {
@@ -132,51 +133,15 @@ Comparison compare(std::span<const Snapshot> snaps) {
     c.mappings.push_back(s.regions.size());
   }
 
-  // The join: overlapping ranges of all snapshots unite, touching ones do
-  // not (what a Boost.ICL separate_interval_set of them holds). Each
-  // snapshot's regions are sorted and disjoint, so the blocks of snapshots
-  // 0..k and the regions of snapshot k+1 merge in one sweep in order of
-  // start, where an interval starting before the current block's end
-  // extends it. (A block is covered by its regions without a gap, so
-  // whatever overlaps the block overlaps one of them: merging snapshot by
-  // snapshot finds the same blocks as one sweep over all.) Each sweep reads
-  // one snapshot's regions in order: sequential memory.
-  using Span = std::pair<std::uint64_t, std::uint64_t>;
-  std::vector<Span> united, next;
-  for (const Snapshot& s : snaps) {
-    next.clear();
-    next.reserve(united.size() + s.regions.size());
-    auto u = united.begin();
-    std::size_t r = 0;
-    bool open = false;
-    Span cur{0, 0};
-    auto take = [&](std::uint64_t start, std::uint64_t end) {
-      if (open && start < cur.second) {
-        cur.second = std::max(cur.second, end);
-      } else {
-        if (open) next.push_back(cur);
-        open = true;
-        cur = {start, end};
-      }
-    };
-    const RegionStore& regions = s.regions;
-    while (u != united.end() || r != regions.size()) {
-      if (r == regions.size() || (u != united.end() && u->first <= regions.start(r))) {
-        take(u->first, u->second);
-        ++u;
-      } else {
-        take(regions.start(r), regions.end(r));
-        ++r;
-      }
-    }
-    if (open) next.push_back(cur);
-    united.swap(next);
-  }
-  detail::reserve_huge(c.blocks, united.size());
-  for (const Span& sp : united) {
+  // The join: the blocks are the connected components of overlap over all
+  // snapshots' regions (range_map.h says why a sweep and not a map).
+  range::BlockJoin join;
+  for (const Snapshot& s : snaps) join.add(s.regions);
+  detail::reserve_huge(c.blocks, join.blocks().size());
+  for (const range::Span& sp : join.blocks()) {
     Block& b = c.blocks.emplace_back();
-    b.start = sp.first;
-    b.end = sp.second;
+    b.start = sp.start;
+    b.end = sp.end;
   }
 
   // Both the blocks and each snapshot's regions are sorted: block by block,

@@ -1,22 +1,15 @@
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <iterator>
 
 #include <fmt/format.h>
-#include <boost/icl/interval_set.hpp>
-#include <boost/icl/right_open_interval.hpp>
 
+#include "range_map.h"
 #include "snap/dump.h"
 #include "snap/size.h"
 
 namespace snap {
 namespace {
-
-// Static right-open bounds: lower() and upper() are then exactly [start, end)
-// whatever the set did to them, which dynamic discrete intervals do not promise.
-using Interval = boost::icl::right_open_interval<std::uint64_t>;
-using AddressSet = boost::icl::interval_set<std::uint64_t, std::less, Interval>;
 
 // ptrace cannot read [vvar] (a PFN map of kernel data) nor [vsyscall]; both
 // may still say "r". pmap prints them as "[ anon ]", but never with Rss, so
@@ -40,12 +33,12 @@ std::string bytes_text(std::uint64_t n) {
 void plan_block(std::span<const Snapshot> snapshots, const Block& b, DumpMode mode, DumpPlan& plan) {
   const std::uint32_t newest = static_cast<std::uint32_t>(snapshots.size() - 1);
   std::vector<Region> now;  // copies: the store hands out values
-  AddressSet before;
+  range::RangeSet before;
   for (const RegionRef& m : b.members) {
     const Region& r = snapshots[m.snapshot].regions[m.region];
     if (!readable(r)) continue;
     if (m.snapshot == newest) now.push_back(r);
-    if (m.snapshot == 0) before += Interval(r.start, r.end);
+    if (m.snapshot == 0) before.add(r.start, r.end);
   }
   const bool present = std::any_of(b.members.begin(), b.members.end(),
                                    [&](const RegionRef& m) { return m.snapshot == newest; });
@@ -71,9 +64,7 @@ void plan_block(std::span<const Snapshot> snapshots, const Block& b, DumpMode mo
     // Region by region, so that a difference spanning two adjacent mappings
     // still gives one dump per mapping.
     for (const Region& r : now) {
-      AddressSet added{Interval(r.start, r.end)};
-      added -= before;
-      for (const Interval& i : added) add(r, i.lower(), i.upper());
+      for (const range::Span& gap : before.missing(r.start, r.end)) add(r, gap.start, gap.end);
     }
     if (plan.ranges.size() != first) return;
     plan.notes.push_back(

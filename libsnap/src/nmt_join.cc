@@ -6,22 +6,17 @@
 
 #include <fmt/format.h>
 
+#include "range_map.h"
 #include "snap/error.h"
 
 namespace snap {
 namespace {
 
 /// Where `[start, end)` meets `detail`'s reserved ranges: covered bytes per
-/// NMT category (ranges never overlap: parse_nmt checks).
+/// NMT range (a layer: parse_nmt sorts them and rejects overlaps).
 template <class F>
 void for_each_overlap(const Nmt& detail, std::uint64_t start, std::uint64_t end, F&& f) {
-  const auto& rs = detail.regions;
-  auto it = std::upper_bound(rs.begin(), rs.end(), start,
-                             [](std::uint64_t a, const NmtRegion& r) { return a < r.end; });
-  for (; it != rs.end() && it->start < end; ++it) {
-    const std::uint64_t lo = std::max(start, it->start), hi = std::min(end, it->end);
-    if (lo < hi) f(*it, hi - lo);
-  }
+  range::for_each_overlap(std::span<const NmtRegion>(detail.regions), start, end, std::forward<F>(f));
 }
 
 struct RegionSplit {

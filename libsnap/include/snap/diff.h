@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "snap/address_map.h"
 #include "snap/category.h"
 #include "snap/counters.h"
 #include "snap/region_refs.h"

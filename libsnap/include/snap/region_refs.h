@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "snap/address_map.h"
+#include "snap/region_ref.h"
 
 namespace snap {
 

@@ -1,0 +1,23 @@
+# cmake -DDIR=libsnap/include -P no_boost_in_headers.cmake: fails, naming
+# each FILE:LINE, when a header under DIR includes a Boost header. libsnap
+# links Boost privately, so a program using it is not made to find Boost.
+file(GLOB_RECURSE headers "${DIR}/*.h" "${DIR}/*.hpp")
+if(NOT headers)
+  message(FATAL_ERROR "no headers under ${DIR}")
+endif()
+set(found "")
+foreach(h ${headers})
+  file(STRINGS "${h}" lines)
+  set(n 0)
+  foreach(line IN LISTS lines)
+    math(EXPR n "${n} + 1")
+    if(line MATCHES "^[ \t]*#[ \t]*include[ \t]*[<\"]boost/")
+      string(APPEND found "${h}:${n}: ${line}\n")
+    endif()
+  endforeach()
+endforeach()
+list(LENGTH headers count)
+if(found)
+  message(FATAL_ERROR "public headers include Boost:\n${found}")
+endif()
+message(STATUS "${count} public headers, none includes Boost")
