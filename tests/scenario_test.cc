@@ -46,7 +46,7 @@ void check(const Case& c) {
   REQUIRE(r.rows.size() >= c.top.size());
   for (std::size_t i = 0; i < c.top.size(); ++i) {
     CAPTURE(i);
-    const snap::Block& b = *r.rows[i];
+    const snap::Block& b = r.row(i);
     CHECK(b.start == c.top[i].start);
     CHECK(b.end == c.top[i].end);
     CHECK(b.category == c.top[i].category);
@@ -127,7 +127,7 @@ TEST_CASE("c-malloc-leak smaps.01 -> smaps.08: nothing else grew, totals add up"
     }
   CHECK(unchanged + 3 == r.comparison.blocks.size());
   // The arena pair keeps its 64 MiB; the reserve shrank as the heap grew.
-  const snap::Block* w1 = r.rows[1];
+  const snap::Block* w1 = &r.row(1);
   CHECK(w1->delta(Field::size) == 0);
   CHECK(w1->sides.front().regions == 2);
   CHECK(w1->sides.back().regions == 2);
@@ -184,7 +184,7 @@ TEST_CASE("jvm-inflater-leak: same leak from pmap -x, -X, -XX, pmap, maps and mi
 TEST_CASE("jvm-inflater-leak smaps.01 -> smaps.08: the merged GC VMA is one grown block") {
   std::vector<snap::Snapshot> keep;
   auto r = diff("jvm-inflater-leak/smaps.01", "jvm-inflater-leak/smaps.08", keep);
-  const snap::Block* gc = r.rows[1];
+  const snap::Block* gc = &r.row(1);
   CHECK(gc->start == kGcMerged);
   CHECK(gc->status == snap::Status::grown);
   CHECK(gc->delta(Field::size) == 2612 * static_cast<std::int64_t>(KiB));

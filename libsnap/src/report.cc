@@ -62,12 +62,12 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   struct Finding {
     std::int64_t growth = 0;
     std::size_t link = kNoLink;
-    std::vector<const Block*> blocks;  // largest first
+    std::vector<std::size_t> blocks;  // into c.blocks, largest first
   };
-  auto by_delta = [&](const Block* a, const Block* b) {
-    std::int64_t da = a->delta(r.sort), db = b->delta(r.sort);
+  auto by_delta = [&](std::size_t a, std::size_t b) {
+    std::int64_t da = c.blocks[a].delta(r.sort), db = c.blocks[b].delta(r.sort);
     if (da != db) return da > db;
-    return a->start < b->start;
+    return c.blocks[a].start < c.blocks[b].start;
   };
   std::vector<Finding> growing, others;
   std::vector<bool> in_link(c.blocks.size(), false);
@@ -82,7 +82,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
     if (!wanted(l.category)) continue;
     Finding fd;
     for (std::size_t b : l.blocks) {
-      fd.blocks.push_back(&c.blocks[b]);
+      fd.blocks.push_back(b);
       fd.growth = saturating_add(fd.growth, c.blocks[b].delta(r.sort));
     }
     std::int64_t net = fd.growth;
@@ -107,7 +107,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   for (std::size_t i = 0; i < c.blocks.size(); ++i) {
     const Block& b = c.blocks[i];
     if (in_link[i] || !wanted(b.category)) continue;
-    Finding fd{b.delta(r.sort), kNoLink, {&b}};
+    Finding fd{b.delta(r.sort), kNoLink, {i}};
     if (is_growing(b, r.sort, threshold)) {
       growing.push_back(std::move(fd));
     } else {
@@ -120,7 +120,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   }
   auto by_growth = [&](const Finding& a, const Finding& b) {
     if (a.growth != b.growth) return a.growth > b.growth;
-    return a.blocks.front()->start < b.blocks.front()->start;
+    return c.blocks[a.blocks.front()].start < c.blocks[b.blocks.front()].start;
   };
   std::sort(growing.begin(), growing.end(), by_growth);
   std::sort(others.begin(), others.end(), by_growth);
@@ -136,7 +136,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   for (const Finding& fd : growing) {
     if (shown >= limit) break;
     ++shown;
-    for (const Block* b : fd.blocks) {
+    for (std::size_t b : fd.blocks) {
       r.rows.push_back(b);
       r.row_link.push_back(fd.link);
     }
