@@ -27,7 +27,7 @@ using snap::test::KiB;
 
 /// A series of the capture DIR: FAMILY.01 .. FAMILY.NN.
 snap::test::Series load(const std::string& dir, const std::string& family, std::size_t n,
-                        const std::string& suffix = "", snap::TrendOptions o = {}) {
+                        const std::string& suffix = "", const snap::AnalyzeOptions& o = {}) {
   return snap::test::load_series(dir, family, n, suffix, o);
 }
 
@@ -368,7 +368,7 @@ TEST_CASE("trend --nmt: NMT's categories before --category filters and ranks") {
 }
 
 TEST_CASE("the totals' RATE is the slope the projection uses") {
-  snap::TrendOptions o;
+  snap::AnalyzeOptions o;
   o.limit = 1ull << 30;
   auto s = load("linear-leak/1s", "smaps", 14, "", o);
   const auto& r = s.report;
@@ -400,7 +400,7 @@ TEST_CASE("steady needs a kept pace; --noise-floor 0 counts every page without b
   CHECK(snap::analyze({0, 4096, 8192, 12288}, std::vector<double>{0, 1, 2, 3}, false, 0).verdict ==
         Verdict::steady);
   CHECK(snap::analyze({8192, 4096, 0}, std::vector<double>{0, 1, 2}, false, 0).verdict == Verdict::shrinking);
-  snap::TrendOptions o;
+  snap::AnalyzeOptions o;
   o.floor = 0;
   auto s = load("mmap-leak", "smaps", 8, "", o);
   REQUIRE(!s.report.rows.empty());

@@ -152,7 +152,7 @@ TEST_CASE("thread-leak smaps.01..08: a population of thread stacks ranks first t
 }
 
 TEST_CASE("projection to --limit from the total Rss trend") {
-  snap::TrendOptions o;
+  snap::AnalyzeOptions o;
   o.limit = 64ull << 20;
   auto s = load_series("c-malloc-leak", "smaps", 8, "", o);
   const auto& r = s.report;
