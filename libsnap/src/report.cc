@@ -48,7 +48,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   if (!options.nmt.empty()) r.nmt = join_nmt(c, snapshots, r.sort, options.nmt);
 
   r.floor = options.floor.value_or(noise_floor(c, r.sort));
-  const std::uint64_t threshold = std::max(r.floor, options.min_growth);
+  const std::uint64_t threshold = GrowthBar{r.floor, options.min_growth}.threshold();
 
   auto wanted = [&](Category cat) {
     return options.categories.empty() ||
@@ -122,8 +122,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
     if (a.growth != b.growth) return a.growth > b.growth;
     return c.blocks[a.blocks.front()].start < c.blocks[b.blocks.front()].start;
   };
-  std::sort(growing.begin(), growing.end(), by_growth);
-  std::sort(others.begin(), others.end(), by_growth);
+  const TopCut cut = rank_findings(growing, others, by_growth, options.top, options.all);
   r.findings = growing.size();
   if (!growing.empty()) r.largest_growth = growing.front().growth;
   for (const Finding& fd : growing) {
@@ -131,11 +130,8 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
     r.growth = saturating_add(r.growth, fd.growth);
   }
 
-  const std::size_t limit = options.top.value_or(options.all ? SIZE_MAX : kDefaultTopCap);
-  std::size_t shown = 0;
-  for (const Finding& fd : growing) {
-    if (shown >= limit) break;
-    ++shown;
+  for (std::size_t i = 0; i < cut.growing; ++i) {
+    const Finding& fd = growing[i];
     for (std::size_t b : fd.blocks) {
       r.rows.push_back(b);
       r.row_link.push_back(fd.link);
@@ -143,10 +139,8 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   }
   r.growing_rows = r.rows.size();
   r.hidden = r.growing - r.growing_rows;
-  for (const Finding& fd : others) {
-    if (shown >= limit) break;
-    ++shown;
-    r.rows.push_back(fd.blocks.front());
+  for (std::size_t i = 0; i < cut.others; ++i) {
+    r.rows.push_back(others[i].blocks.front());
     r.row_link.push_back(kNoLink);
   }
   return r;

@@ -174,7 +174,8 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
 
   // The floor: what counts as growth at all, relative to how much this
   // process grew, so a page gained now and then never outranks megabytes.
-  r.floor = static_cast<double>(o.floor.value_or(noise_floor(c, f)));
+  const GrowthBar bar{o.floor.value_or(noise_floor(c, f)), o.min_growth};
+  r.floor = static_cast<double>(bar.floor);
 
   // A block's series is read from its sides when needed, not held: one
   // buffer serves every block's analysis.
@@ -308,7 +309,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
            std::find(o.categories.begin(), o.categories.end(), cat) != o.categories.end();
   };
   auto is_growing = [&](Verdict v, double growth) {
-    return grows(v) && growth >= r.floor && growth >= static_cast<double>(o.min_growth);
+    return grows(v) && bar.passes(growth);
   };
   std::vector<Finding> growing, others;
   // A growing population's or link's blocks are folded under it.
@@ -379,23 +380,16 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     auto kind = [](const Finding& fd) { return fd.block ? 0 : fd.link ? 1 : 2; };
     return kind(a) < kind(b);
   };
-  std::stable_sort(growing.begin(), growing.end(), before);
-  std::stable_sort(others.begin(), others.end(), before);
+  const TopCut cut = rank_findings(growing, others, before, o.top, o.all);
   r.growing = growing.size();
   for (const Finding& fd : growing) {
     r.largest_growth = std::max(r.largest_growth, fd.growth);
     // A one-time step over a short window is fast, and no leak.
     if (steadily_growing(fd.verdict)) r.largest_rate = std::max(r.largest_rate, fd.rate);
   }
-  const std::size_t limit = o.top.value_or(o.all ? SIZE_MAX : kDefaultTopCap);
-  const std::size_t shown = std::min(limit, growing.size());
-  r.rows.assign(growing.begin(), growing.begin() + static_cast<std::ptrdiff_t>(shown));
-  r.hidden = growing.size() - shown;
-  if (o.all)
-    for (const Finding& fd : others) {
-      if (r.rows.size() >= limit) break;
-      r.rows.push_back(fd);
-    }
+  r.rows.assign(growing.begin(), growing.begin() + static_cast<std::ptrdiff_t>(cut.growing));
+  r.hidden = growing.size() - cut.growing;
+  r.rows.insert(r.rows.end(), others.begin(), others.begin() + static_cast<std::ptrdiff_t>(cut.others));
 
   // Totals and projections.
   for (Field tf : {Field::size, Field::rss, Field::pss, Field::swap}) {

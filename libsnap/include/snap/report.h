@@ -11,6 +11,7 @@
 #include "snap/diff.h"
 #include "snap/link.h"
 #include "snap/nmt_join.h"
+#include "snap/ranking.h"
 
 namespace snap {
 
@@ -29,8 +30,6 @@ struct DiffOptions {
   /// NMT's regions, and the inside/outside join (DiffReport::nmt).
   std::span<const Nmt> nmt;
 };
-
-inline constexpr std::size_t kDefaultTopCap = 20;
 
 /// The noise floor: growth below it is a page touched now and then, not a
 /// leak. 1% of the summed growth of every block that grew in `f` (first to

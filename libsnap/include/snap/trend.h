@@ -158,7 +158,8 @@ struct Finding {
   std::vector<std::size_t> members;
 };
 
-struct TrendReport {
+/// The data of a TrendReport; see there.
+struct TrendData {
   std::vector<const Snapshot*> snapshots;  // in time order
   std::vector<double> seconds;             // since the first; empty when unknown
   std::vector<std::int64_t> epoch_ms;      // wall-clock capture times (Timeline::epoch_ms); may be empty
@@ -183,6 +184,23 @@ struct TrendReport {
   std::vector<Projection> projections;
   TrendOptions options;
   std::optional<NmtJoin> nmt;  // apply_and_join_nmt, when NMT was given
+};
+
+/// A trend: a value (copied, moved and kept without its origin; its
+/// snapshot pointers point to snapshots the caller keeps, Analysis::series).
+/// A block's series is read from the block's sides in `comparison`: a copy
+/// reads its own.
+struct TrendReport : TrendData {
+  TrendReport() = default;
+  TrendReport(const TrendReport& o) : TrendData(o) { rebind_series(); }
+  TrendReport(TrendReport&&) noexcept = default;  // the blocks stay where they are
+  TrendReport& operator=(const TrendReport& o) {
+    TrendData::operator=(o);
+    rebind_series();
+    return *this;
+  }
+  TrendReport& operator=(TrendReport&&) noexcept = default;
+  ~TrendReport() = default;
 
   bool times_known() const { return !seconds.empty(); }
   const Block& block(const BlockTrend& bt) const { return comparison.blocks[bt.block]; }
@@ -196,6 +214,11 @@ struct TrendReport {
   /// The findings' blocks to hand to gdb: each block row, and the members
   /// of each population and link row, growing rows only.
   std::vector<const Block*> growing_blocks() const;
+
+ private:
+  void rebind_series() {
+    for (BlockTrend& bt : blocks) bt.stats.values.rebind(comparison.blocks[bt.block].sides);
+  }
 };
 
 /// `snapshots` in the order of `timeline.paths` (see make_timeline). Throws
