@@ -125,9 +125,9 @@ void run(const std::vector<snap::Snapshot>& snaps, bool all) {
   const auto doc = nlohmann::json::parse(json);
   for (std::size_t row = 0; row < r.rows.size(); ++row) {
     const auto& j = doc["blocks"][row];
-    snap::fuzz::check_json_name(j, "name", r.rows[row]->name);
-    for (std::size_t t = 0; t < r.rows[row]->threads.size(); ++t)
-      snap::fuzz::check_json_name(j["threads"][t], "name", r.rows[row]->threads[t].name);
+    snap::fuzz::check_json_name(j, "name", r.row(row).name);
+    for (std::size_t t = 0; t < r.row(row).threads.size(); ++t)
+      snap::fuzz::check_json_name(j["threads"][t], "name", r.row(row).threads[t].name);
   }
 #endif
 }

@@ -77,7 +77,7 @@ void check_links(const snap::TrendReport& r, std::size_t n) {
       // A block is in one link at most.
       SNAP_FUZZ_CHECK(!linked[b]);
       linked[b] = true;
-      const snap::Block& block = *r.blocks[b].block;
+      const snap::Block& block = r.block(r.blocks[b]);
       SNAP_FUZZ_CHECK(block.category == l.category);
       // A candidate grew by the ranking counter, and its Size rose at
       // least once by whole allocations (every rise of a block the
@@ -119,8 +119,8 @@ void check_rows(const snap::TrendReport& r, const snap::TrendOptions& o) {
       SNAP_FUZZ_CHECK(fd.members.empty());
     }
     if (fd.block) {
-      const auto b = static_cast<std::size_t>(fd.block - r.blocks.data());
-      SNAP_FUZZ_CHECK(b < r.blocks.size() && fd.verdict == fd.block->stats.verdict);
+      const std::size_t b = *fd.block;
+      SNAP_FUZZ_CHECK(b < r.blocks.size() && fd.verdict == r.blocks[b].stats.verdict);
       SNAP_FUZZ_CHECK(fd.members.empty());
       // A block is a row of its own, or a member of one finding, never both.
       SNAP_FUZZ_CHECK(!taken[b]);
@@ -130,10 +130,10 @@ void check_rows(const snap::TrendReport& r, const snap::TrendOptions& o) {
     if (fd.link) {
       std::vector<std::size_t> members = fd.members;
       std::sort(members.begin(), members.end());
-      if (i < shown) SNAP_FUZZ_CHECK(members == fd.link->link.blocks);
+      if (i < shown) SNAP_FUZZ_CHECK(members == r.link_trend(fd).link.blocks);
     }
     if (fd.population && !fd.members.empty()) {
-      const std::vector<std::size_t>& of = fd.population->blocks;
+      const std::vector<std::size_t>& of = r.population(fd).blocks;
       for (std::size_t b : fd.members) SNAP_FUZZ_CHECK(std::find(of.begin(), of.end(), b) != of.end());
     }
     // Largest growth first.
@@ -165,7 +165,7 @@ void check_trend(const snap::TrendReport& r, const snap::TrendOptions& o, std::s
   SNAP_FUZZ_CHECK(r.snapshots.size() == n);
   SNAP_FUZZ_CHECK(r.blocks.size() == r.comparison.blocks.size());
   for (std::size_t b = 0; b < r.blocks.size(); ++b) {
-    SNAP_FUZZ_CHECK(r.blocks[b].block == &r.comparison.blocks[b]);
+    SNAP_FUZZ_CHECK(r.blocks[b].block == b);
     check_series(r.blocks[b].stats, n, r.floor);
   }
   for (const snap::Population& p : r.populations) {
@@ -198,7 +198,7 @@ void emit_and_gate(const snap::TrendReport& r) {
 #endif
 #ifdef SNAP_CHECK_JSON_NAMES
   for (std::size_t row = 0; row < r.rows.size(); ++row)
-    if (r.rows[row].block) snap::fuzz::check_json_name(doc["findings"][row], "name", r.rows[row].block->block->name);
+    if (r.rows[row].block) snap::fuzz::check_json_name(doc["findings"][row], "name", r.block(r.block_trend(r.rows[row])).name);
 #endif
 
   // --fail-above 1: any finding that grew a byte trips it.

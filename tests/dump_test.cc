@@ -55,7 +55,7 @@ struct Leak {
       : snaps{snap::test::load("c-malloc-leak/" + format + ".01"),
               snap::test::load("c-malloc-leak/" + format + ".08")},
         report(snap::make_report(snaps, {})) {}
-  DumpPlan plan(DumpOptions o = {}) const { return snap::plan_dumps(snaps, report.rows, o); }
+  DumpPlan plan(DumpOptions o = {}) const { return snap::plan_dumps(snaps, report.row_blocks(), o); }
 };
 
 snap::Snapshot smaps(const std::string& text) {

@@ -27,7 +27,7 @@ using snap::test::KiB;
 
 /// A series of the capture DIR: FAMILY.01 .. FAMILY.NN.
 snap::test::Series load(const std::string& dir, const std::string& family, std::size_t n,
-                        const std::string& suffix = "", snap::TrendOptions o = {}) {
+                        const std::string& suffix = "", const snap::AnalyzeOptions& o = {}) {
   return snap::test::load_series(dir, family, n, suffix, o);
 }
 
@@ -55,19 +55,19 @@ TEST_CASE("mmap-leak trend: the mapping that fills its gap and the one that star
     REQUIRE(top.link);
     CHECK(top.verdict == Verdict::steady);
     CHECK(top.growth == kLeakKiB * KiB);
-    CHECK(top.link->link.quantum == 1028 * KiB);
-    CHECK(top.link->link.steps == 70);
-    CHECK(top.link->link.category == snap::Category::anon);
-    CHECK(snap::describe(top.link->link) == "anon blocks growing in 1028K steps: 2 blocks, 70 steps");
+    CHECK(r.link_trend(top).link.quantum == 1028 * KiB);
+    CHECK(r.link_trend(top).link.steps == 70);
+    CHECK(r.link_trend(top).link.category == snap::Category::anon);
+    CHECK(snap::describe(r.link_trend(top).link) == "anon blocks growing in 1028K steps: 2 blocks, 70 steps");
     // The log: 10 blocks a second, 10280.2 KiB/s of mapped memory.
     CHECK(top.rate == doctest::Approx(10280.2 * KiB).epsilon(0.02));
     REQUIRE(top.members.size() == 2);
     const auto& newer = r.blocks[top.members[0]];
     const auto& older = r.blocks[top.members[1]];
-    CHECK(newer.block->start == kM2);
-    CHECK(newer.block->end == kM2End);
-    CHECK(older.block->start == kM1);
-    CHECK(older.block->end == kM1End);
+    CHECK(r.block(newer).start == kM2);
+    CHECK(r.block(newer).end == kM2End);
+    CHECK(r.block(older).start == kM1);
+    CHECK(r.block(older).end == kM1End);
     CHECK(newer.stats.growth == 38036 * KiB);
     CHECK(older.stats.growth == 33924 * KiB);
     // M2 appears between 04 and 05, then grows every step: emerging since
@@ -77,10 +77,10 @@ TEST_CASE("mmap-leak trend: the mapping that fills its gap and the one that star
     CHECK(newer.stats.rate() == doctest::Approx(10280.2 * KiB).epsilon(0.01));
     // Folded: neither mapping is a row of its own.
     for (const auto& fd : r.rows)
-      if (fd.block) CHECK((fd.block->block->start != kM1 && fd.block->block->start != kM2));
+      if (fd.block) CHECK((r.block(r.block_trend(fd)).start != kM1 && r.block(r.block_trend(fd)).start != kM2));
     // The one-time 1028K block is a step, ranked below the leak.
     auto once = std::find_if(r.rows.begin(), r.rows.end(),
-                             [](const snap::Finding& fd) { return fd.block && fd.block->block->start == kOnce; });
+                             [&](const snap::Finding& fd) { return fd.block && r.block(r.block_trend(fd)).start == kOnce; });
     REQUIRE(once != r.rows.end());
     CHECK(once->verdict == Verdict::stepwise);
     CHECK(once->growth == 1028 * KiB);
@@ -105,12 +105,12 @@ TEST_CASE("mmap-leak, two snapshots: one finding of two blocks, +71960K in 70 st
     // The link ranks first by its sum; its members follow it, largest first.
     CHECK(r.row_link[0] == 0);
     CHECK(r.row_link[1] == 0);
-    CHECK(r.rows[0]->start == kM2);
-    CHECK(r.rows[1]->start == kM1);
-    CHECK(r.rows[0]->delta(snap::Field::rss) + r.rows[1]->delta(snap::Field::rss) ==
+    CHECK(r.row(0).start == kM2);
+    CHECK(r.row(1).start == kM1);
+    CHECK(r.row(0).delta(snap::Field::rss) + r.row(1).delta(snap::Field::rss) ==
           static_cast<std::int64_t>(kLeakKiB * KiB));
     CHECK(r.row_link[2] == snap::kNoLink);
-    CHECK(r.rows[2]->start == kOnce);
+    CHECK(r.row(2).start == kOnce);
     CHECK(r.findings == 2);
     CHECK(r.growing == 3);
     CHECK(r.largest_growth == static_cast<std::int64_t>(kLeakKiB * KiB));
@@ -167,7 +167,7 @@ TEST_CASE("thread-leak trend: the population's stacks are folded under it, not r
   const snap::Finding& top = r.rows[0];
   REQUIRE(top.population);
   CHECK(top.members.size() == 14);  // 14 threads born, each keeping a 72K-resident stack
-  for (std::size_t b : top.members) CHECK(r.blocks[b].block->category == snap::Category::thread_stack);
+  for (std::size_t b : top.members) CHECK(r.block(r.blocks[b]).category == snap::Category::thread_stack);
   for (const auto& fd : r.rows) CHECK(!fd.block);
   CHECK(r.growing_blocks().size() == 14);
   // gdb gets every stack of the population: one range each.
@@ -203,13 +203,13 @@ TEST_CASE("linear-leak at 100 ms, 1 s and 5 s: the same verdict and the log's ra
     REQUIRE(!r.rows.empty());
     const snap::Finding& top = r.rows[0];
     REQUIRE(top.block);
-    CHECK(top.block->block->category == snap::Category::heap);
+    CHECK(r.block(r.block_trend(top)).category == snap::Category::heap);
     CHECK(top.verdict == Verdict::steady);
     CHECK(r.growing == 1);
     // GROUND_TRUTH.md: a least-squares fit of the heap's Rss gives 6401.6 KiB/s in all three runs.
     CHECK(top.rate == doctest::Approx(6401.6 * KiB).epsilon(0.003));
     // RATE is the least-squares slope, the one the projection uses.
-    CHECK(top.rate == doctest::Approx(snap::fit_line(r.seconds, top.block->stats.values).slope));
+    CHECK(top.rate == doctest::Approx(snap::fit_line(r.seconds, r.block_trend(top).stats.values).slope));
   }
 }
 
@@ -309,8 +309,8 @@ TEST_CASE("slow-leak at 100 ms, 1 s and 5 s: a rise one step in three is still s
     REQUIRE(!r.rows.empty());
     const snap::Finding& top = r.rows[0];
     REQUIRE(top.block);
-    CHECK(top.block->block->category == snap::Category::heap);
-    CHECK(top.block->stats.steps_up == run.rises);
+    CHECK(r.block(r.block_trend(top)).category == snap::Category::heap);
+    CHECK(r.block_trend(top).stats.steps_up == run.rises);
     CHECK(top.verdict == Verdict::steady);
     CHECK(r.growing == 1);
     CHECK(top.rate == doctest::Approx(873813.3).epsilon(0.005));
@@ -327,11 +327,11 @@ TEST_CASE("jvm-direct-buffers: 1028K direct buffers spread over four mappings ar
   const snap::Finding& top = r.rows[0];
   REQUIRE(top.link);
   CHECK(top.verdict == Verdict::steady);
-  CHECK(top.link->link.quantum == 1028 * KiB);
-  CHECK(top.link->link.steps == 133);
+  CHECK(r.link_trend(top).link.quantum == 1028 * KiB);
+  CHECK(r.link_trend(top).link.steps == 133);
   CHECK(r.growing == 1);
   std::vector<std::uint64_t> starts;
-  for (std::size_t b : top.members) starts.push_back(r.blocks[b].block->start);
+  for (std::size_t b : top.members) starts.push_back(r.block(r.blocks[b]).start);
   std::sort(starts.begin(), starts.end());
   CHECK(starts == std::vector<std::uint64_t>{0x7f9310ecf000, 0x7f93300d1000, 0x7f93840e1000, 0x7f93940ee000});
   CHECK(top.rate == doctest::Approx(133 * 1028 * KiB / r.seconds.back()).epsilon(0.05));
@@ -343,10 +343,10 @@ TEST_CASE("jvm-direct-buffers: 1028K direct buffers spread over four mappings ar
   const snap::Finding& leak = d.report.rows[0];
   REQUIRE(leak.link);
   CHECK(leak.verdict == Verdict::steady);
-  CHECK(leak.link->link.blocks.size() == 4);
+  CHECK(r.link_trend(leak).link.blocks.size() == 4);
   CHECK(d.report.growing == 1);
   bool beside_metaspace = false;
-  for (std::size_t b : leak.members) beside_metaspace |= d.report.blocks[b].block->start == 0x7fec800f4000;
+  for (std::size_t b : leak.members) beside_metaspace |= d.report.block(d.report.blocks[b]).start == 0x7fec800f4000;
   CHECK(beside_metaspace);
   // Two snapshots cannot tell the chunk from buffers: that VMA stays apart.
   auto two = diff("jvm-direct-buffers/detail/smaps.01", "jvm-direct-buffers/detail/smaps.08");
@@ -368,7 +368,7 @@ TEST_CASE("trend --nmt: NMT's categories before --category filters and ranks") {
 }
 
 TEST_CASE("the totals' RATE is the slope the projection uses") {
-  snap::TrendOptions o;
+  snap::AnalyzeOptions o;
   o.limit = 1ull << 30;
   auto s = load("linear-leak/1s", "smaps", 14, "", o);
   const auto& r = s.report;
@@ -400,7 +400,7 @@ TEST_CASE("steady needs a kept pace; --noise-floor 0 counts every page without b
   CHECK(snap::analyze({0, 4096, 8192, 12288}, std::vector<double>{0, 1, 2, 3}, false, 0).verdict ==
         Verdict::steady);
   CHECK(snap::analyze({8192, 4096, 0}, std::vector<double>{0, 1, 2}, false, 0).verdict == Verdict::shrinking);
-  snap::TrendOptions o;
+  snap::AnalyzeOptions o;
   o.floor = 0;
   auto s = load("mmap-leak", "smaps", 8, "", o);
   REQUIRE(!s.report.rows.empty());
@@ -423,7 +423,7 @@ TEST_CASE("steady and emerging rank together by rate") {
   auto r = snap::make_trend(snaps, t, {});
   REQUIRE(r.rows.size() == 2);
   CHECK(r.rows[0].verdict == Verdict::emerging);
-  CHECK(r.rows[0].block->block->start == 0x40000000);
+  CHECK(r.block(r.block_trend(r.rows[0])).start == 0x40000000);
   CHECK(r.rows[1].verdict == Verdict::steady);
 }
 
@@ -457,7 +457,7 @@ TEST_CASE("churn: a thread pool renewing its 8 MiB stacks is not growth") {
   CHECK(r.churned == 50);
   CHECK(r.links.empty());
   CHECK(r.growing == 1);
-  CHECK(r.rows[0]->start == 0x7f3000000000);
+  CHECK(r.row(0).start == 0x7f3000000000);
   snap::Gate g;
   g.above = 100 * M;
   CHECK_FALSE(snap::check_gate(r, g).tripped);
@@ -523,15 +523,15 @@ TEST_CASE("file-mmap-leak: 28 new 48K file mappings are what grew, in the trend 
     REQUIRE(!r.rows.empty());
     const snap::Finding& top = r.rows[0];
     REQUIRE(top.population);
-    CHECK(top.population->key == "file 48K");
+    CHECK(r.population(top).key == "file 48K");
     CHECK(top.verdict == Verdict::steady);
     CHECK(top.growth == 1344 * KiB);
-    CHECK(top.population->count.values.front() == 5);
-    CHECK(top.population->count.values.back() == 33);
+    CHECK(r.population(top).count.values.front() == 5);
+    CHECK(r.population(top).count.values.back() == 33);
     CHECK(top.rate == doctest::Approx(192.0 * KiB).epsilon(0.01));
     // Its members are the 28 new mappings, newest (lowest) included.
     CHECK(top.members.size() == 28);
     CHECK(std::any_of(top.members.begin(), top.members.end(),
-                      [&](std::size_t b) { return r.blocks[b].block->start == 0x7fb53570e000; }));
+                      [&](std::size_t b) { return r.block(r.blocks[b]).start == 0x7fb53570e000; }));
   }
 }

@@ -180,7 +180,7 @@ struct Scenario {
     snap::DumpOptions o;
     o.dir = dir.string();
     o.pid = child.pid();
-    return snap::plan_dumps(snaps, report.rows, o);
+    return snap::plan_dumps(snaps, report.row_blocks(), o);
   }
 };
 
@@ -281,7 +281,7 @@ TEST_CASE("leaker: hostile mapping names and a hostile dump directory reach gdb 
   std::size_t renamed = 0;
   std::vector<snap::Region> rows = s.snaps[1].regions.to_vector();
   for (snap::Region& g : rows)
-    for (const snap::Block* b : s.report.rows)
+    for (const snap::Block* b : s.report.row_blocks())
       if (g.start >= b->start && g.end <= b->end && renamed < names.size()) g.name = names[renamed++];
   s.snaps[1].regions = snap::RegionStore(rows);
   REQUIRE(renamed == 2);

@@ -5,9 +5,10 @@
 // the reference the ground truth quotes.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <vector>
 
-#include "snap/report.h"
+#include "snap/analyze.h"
 #include "testdata.h"
 
 namespace {
@@ -29,24 +30,29 @@ struct Case {
   std::vector<Leak> top;  // the first rows, in order
 };
 
-snap::DiffReport diff(const char* a, const char* b, std::vector<snap::Snapshot>& keep,
-                      snap::DiffOptions o = {}) {
-  keep.clear();
-  keep.push_back(snap::test::load(a));
-  keep.push_back(snap::test::load(b));
-  return snap::make_report(keep, o);
+using Keep = std::shared_ptr<const snap::Series>;
+
+/// The two snapshots read and compared as snapdiff BEFORE AFTER does; the
+/// report points into `keep`.
+snap::DiffReport diff(const char* a, const char* b, Keep& keep, snap::AnalyzeOptions o = {}) {
+  snap::SeriesOptions so;
+  so.inputs = {snap::test::path(a), snap::test::path(b)};
+  keep = std::make_shared<const snap::Series>(snap::load_series(so));
+  snap::Analysis analysis = snap::analyze(keep, o);
+  REQUIRE(analysis.diff);
+  return std::move(*analysis.diff);
 }
 
 void check(const Case& c) {
   CAPTURE(c.before);
   CAPTURE(c.after);
-  std::vector<snap::Snapshot> keep;
+  Keep keep;
   auto r = diff(c.before, c.after, keep);
   CHECK(r.sort == c.sort);
   REQUIRE(r.rows.size() >= c.top.size());
   for (std::size_t i = 0; i < c.top.size(); ++i) {
     CAPTURE(i);
-    const snap::Block& b = *r.rows[i];
+    const snap::Block& b = r.row(i);
     CHECK(b.start == c.top[i].start);
     CHECK(b.end == c.top[i].end);
     CHECK(b.category == c.top[i].category);
@@ -113,7 +119,7 @@ TEST_CASE("c-malloc-leak mixed formats: pmap -x vs smaps, smaps vs pmap -x") {
 }
 
 TEST_CASE("c-malloc-leak smaps.01 -> smaps.08: nothing else grew, totals add up") {
-  std::vector<snap::Snapshot> keep;
+  Keep keep;
   auto r = diff("c-malloc-leak/smaps.01", "c-malloc-leak/smaps.08", keep);
   CHECK(r.growing == 3);
   CHECK(r.growth == (8960 + 2304 + 2240) * static_cast<std::int64_t>(KiB));
@@ -127,7 +133,7 @@ TEST_CASE("c-malloc-leak smaps.01 -> smaps.08: nothing else grew, totals add up"
     }
   CHECK(unchanged + 3 == r.comparison.blocks.size());
   // The arena pair keeps its 64 MiB; the reserve shrank as the heap grew.
-  const snap::Block* w1 = r.rows[1];
+  const snap::Block* w1 = &r.row(1);
   CHECK(w1->delta(Field::size) == 0);
   CHECK(w1->sides.front().regions == 2);
   CHECK(w1->sides.back().regions == 2);
@@ -182,9 +188,9 @@ TEST_CASE("jvm-inflater-leak: same leak from pmap -x, -X, -XX, pmap, maps and mi
 }
 
 TEST_CASE("jvm-inflater-leak smaps.01 -> smaps.08: the merged GC VMA is one grown block") {
-  std::vector<snap::Snapshot> keep;
+  Keep keep;
   auto r = diff("jvm-inflater-leak/smaps.01", "jvm-inflater-leak/smaps.08", keep);
-  const snap::Block* gc = r.rows[1];
+  const snap::Block* gc = &r.row(1);
   CHECK(gc->start == kGcMerged);
   CHECK(gc->status == snap::Status::grown);
   CHECK(gc->delta(Field::size) == 2612 * static_cast<std::int64_t>(KiB));
@@ -198,9 +204,9 @@ TEST_CASE("jvm-inflater-leak smaps.01 -> smaps.08: the merged GC VMA is one grow
 TEST_CASE("idle-sleep: no block grows, in any format, by any counter") {
   for (const char* f : {"smaps", "pmap-x", "pmap-x-ext", "pmap-XX", "pmap", "maps"}) {
     CAPTURE(f);
-    std::vector<snap::Snapshot> keep;
+    Keep keep;
     std::string a = std::string("idle-sleep/") + f + ".01", b = std::string("idle-sleep/") + f + ".02";
-    snap::DiffOptions o;
+    snap::AnalyzeOptions o;
     o.min_growth = 64 * KiB;
     auto r = diff(a.c_str(), b.c_str(), keep, o);
     CHECK(r.growing == 0);
@@ -214,9 +220,9 @@ TEST_CASE("idle-sleep: no block grows, in any format, by any counter") {
 }
 
 TEST_CASE("idle-sleep smaps: libc's Pss moved (other processes), and that is not growth") {
-  std::vector<snap::Snapshot> keep;
-  snap::DiffOptions o;
-  o.sort = Field::pss;
+  Keep keep;
+  snap::AnalyzeOptions o;
+  o.counter = Field::pss;
   auto r = diff("idle-sleep/smaps.01", "idle-sleep/smaps.02", keep, o);
   CHECK(r.sort == Field::pss);
   CHECK(r.growing == 0);

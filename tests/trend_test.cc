@@ -51,22 +51,22 @@ TEST_CASE("c-malloc-leak smaps.01..08: heap and both arenas are steady, ranked f
     CAPTURE(i);
     const auto& f = row(r, static_cast<std::size_t>(i));
     REQUIRE(f.block);
-    CHECK(f.block->block->start == want.start);
+    CHECK(r.block(r.block_trend(f)).start == want.start);
     CHECK(f.verdict == Verdict::steady);
     CHECK(f.growth == want.kib * KiB);
-    CHECK(f.block->stats.steps_up == 7);
-    CHECK(f.block->stats.fit.r2 > 0.99);
+    CHECK(r.block_trend(f).stats.steps_up == 7);
+    CHECK(r.block_trend(f).stats.fit.r2 > 0.99);
     // The rate is the least-squares slope (what the projection uses), close
     // to the average over the window.
-    CHECK(f.rate == doctest::Approx(snap::fit_line(r.seconds, f.block->stats.values).slope));
+    CHECK(f.rate == doctest::Approx(snap::fit_line(r.seconds, r.block_trend(f).stats.values).slope));
     CHECK(f.rate == doctest::Approx(want.kib * KiB / 7.190).epsilon(0.015));
   }
   // The heap grows by 5 x 256 KiB every snapshot: exactly 1280 KiB a step.
-  CHECK(row(r, 0).block->stats.per_snapshot == 1280 * KiB);
+  CHECK(r.block_trend(row(r, 0)).stats.per_snapshot == 1280 * KiB);
   // Nothing else in the process is anything but flat.
   for (const auto& bt : r.blocks)
-    if (bt.block->start != 0x55c69e02f000 && bt.block->start != 0x7fcd80000000 &&
-        bt.block->start != 0x7fcd78000000)
+    if (r.block(bt).start != 0x55c69e02f000 && r.block(bt).start != 0x7fcd80000000 &&
+        r.block(bt).start != 0x7fcd78000000)
       CHECK(bt.stats.verdict == Verdict::flat);
 }
 
@@ -76,7 +76,7 @@ TEST_CASE("c-malloc-leak pmap-x.01..08: the same three, steady") {
   CHECK(r.counter == snap::Field::rss);
   REQUIRE(r.growing == 3);
   for (std::size_t i = 0; i < 3; ++i) CHECK(row(r, i).verdict == Verdict::steady);
-  CHECK(row(r, 0).block->block->category == snap::Category::heap);
+  CHECK(r.block(r.block_trend(row(r, 0))).category == snap::Category::heap);
   CHECK(row(r, 0).growth == 8960 * KiB);
 }
 
@@ -85,17 +85,17 @@ TEST_CASE("jvm-inflater-leak smaps.01..08: the zlib arena is steady; jcmd's step
   const auto& r = s.report;
   const auto& top = row(r, 0);
   REQUIRE(top.block);
-  CHECK(top.block->block->start == 0x7f47d8000000);
+  CHECK(r.block(r.block_trend(top)).start == 0x7f47d8000000);
   CHECK(top.verdict == Verdict::steady);
   CHECK(top.growth == 33460 * KiB);
   // GROUND_TRUTH.md: 29044, 33400, 38264, 42872, 47836, 52812, 57528, 62504 KiB of Size.
   const std::vector<double> size_kib = {29044, 33400, 38264, 42872, 47836, 52812, 57528, 62504};
   for (std::size_t i = 0; i < 8; ++i)
-    CHECK(top.block->block->sides[i].counters.value_or_zero(snap::Field::size) ==
+    CHECK(r.block(r.block_trend(top)).sides[i].counters.value_or_zero(snap::Field::size) ==
           65536 * KiB);  // rw-p + ---p
   std::size_t steady = 0;
   for (const auto& bt : r.blocks) {
-    const auto start = bt.block->start;
+    const auto start = r.block(bt).start;
     if (bt.stats.verdict == Verdict::steady) ++steady;
     if (start == 0x7f47b1d73000 || start == 0x7f4748000000) CHECK(bt.stats.verdict == Verdict::stepwise);
     // A JIT code cache gaining 4 KiB, a thread stack 24 KiB: flat, not leaks.
@@ -105,7 +105,7 @@ TEST_CASE("jvm-inflater-leak smaps.01..08: the zlib arena is steady; jcmd's step
   // Steady first: the 33 MiB grower outranks the one-time steps.
   for (std::size_t i = 1; i < r.rows.size(); ++i) CHECK(r.rows[i].verdict != Verdict::steady);
   // The rw-p part's Size series is the one GROUND_TRUTH.md lists.
-  const auto& arena = *top.block->block;
+  const auto& arena = r.block(r.block_trend(top));
   for (std::size_t i = 0; i < 8; ++i) {
     std::uint64_t rw = 0;
     for (const auto& m : arena.members)
@@ -132,13 +132,13 @@ TEST_CASE("thread-leak smaps.01..08: a population of thread stacks ranks first t
   const auto& r = s.report;
   const auto& top = row(r, 0);
   REQUIRE(top.population);
-  CHECK(top.population->key == "thread-stack 8192K+4K guard");
-  CHECK(top.population->by_shape);
+  CHECK(r.population(top).key == "thread-stack 8192K+4K guard");
+  CHECK(r.population(top).by_shape);
   CHECK(top.verdict == Verdict::steady);
-  CHECK(top.population->count.values.front() == 5);
-  CHECK(top.population->count.values.back() == 19);
+  CHECK(r.population(top).count.values.front() == 5);
+  CHECK(r.population(top).count.values.back() == 19);
   CHECK(top.growth == 1008 * KiB);  // 14 new stacks of 72 KiB
-  CHECK(top.population->count.verdict == Verdict::steady);
+  CHECK(r.population(top).count.verdict == Verdict::steady);
   // Every block is born once and stays flat: none is steady.
   for (const auto& bt : r.blocks) CHECK(bt.stats.verdict != Verdict::steady);
   CHECK(r.mappings.values.front() == 34);
@@ -152,7 +152,7 @@ TEST_CASE("thread-leak smaps.01..08: a population of thread stacks ranks first t
 }
 
 TEST_CASE("projection to --limit from the total Rss trend") {
-  snap::TrendOptions o;
+  snap::AnalyzeOptions o;
   o.limit = 64ull << 20;
   auto s = load_series("c-malloc-leak", "smaps", 8, "", o);
   const auto& r = s.report;
@@ -211,13 +211,13 @@ TEST_CASE("ranking: 4 MiB every step outranks 40 MiB once; --sort growth says ot
   snap::Timeline t;
   auto r = snap::make_trend(snaps, t, {});
   REQUIRE(r.rows.size() == 2);
-  CHECK(r.rows[0].block->block->start == 0x10000000);
+  CHECK(r.block(r.block_trend(r.rows[0])).start == 0x10000000);
   CHECK(r.rows[0].verdict == Verdict::steady);
   CHECK(r.rows[1].verdict == Verdict::stepwise);
   snap::TrendOptions by_growth;
   by_growth.order = snap::TrendOrder::growth;
   auto g = snap::make_trend(snaps, t, by_growth);
-  CHECK(g.rows[0].block->block->start == 0x30000000);
+  CHECK(g.block(g.block_trend(g.rows[0])).start == 0x30000000);
   CHECK(!r.times_known());
 }
 

@@ -19,6 +19,7 @@
 #include <boost/program_options.hpp>
 
 #include "snap/escape.h"
+#include "snap/series.h"
 #include "snap/version.h"
 
 namespace snap::cli {
@@ -71,6 +72,16 @@ inline std::string warning(std::string_view tool, std::string_view file, std::si
 /// what programs wrote.
 inline std::string say(std::string_view tool, std::string_view message) {
   return fmt::format("{}: {}\n", tool, snap::printable(message));
+}
+
+/// A message of snap/series.h as the tool prints it.
+inline std::string say(std::string_view tool, const snap::Message& m) {
+  switch (m.kind) {
+    case snap::Message::Kind::warning: return warning(tool, m.source, m.line, m.text);
+    case snap::Message::Kind::skipped: return fmt::format("{}: {}\n", tool, m.text);
+    case snap::Message::Kind::note: break;
+  }
+  return say(tool, m.text);
 }
 
 struct Help {

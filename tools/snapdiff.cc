@@ -18,21 +18,12 @@
 #include <boost/program_options.hpp>
 
 #include "cli.h"
-#include "snap/comparable.h"
+#include "snap/analyze.h"
 #include "snap/dump.h"
 #include "snap/emit.h"
 #include "snap/error.h"
-#include "snap/gate.h"
-#include "snap/manifest.h"
-#include "snap/nmt.h"
-#include "snap/nmt_files.h"
-#include "snap/parse.h"
-#include "snap/report.h"
 #include "snap/sigbus.h"
 #include "snap/size.h"
-#include "snap/skip_bad.h"
-#include "snap/timeline.h"
-#include "snap/trend.h"
 #include "snap/version.h"
 
 namespace po = boost::program_options;
@@ -131,12 +122,9 @@ struct Args {
 };
 
 struct Choices {
-  snap::DiffOptions diff;
-  snap::TrendOptions trend;
+  snap::SeriesOptions series;
+  snap::AnalyzeOptions analysis;
   snap::DumpOptions dump;
-  snap::Gate gate;
-  std::optional<double> interval;
-  std::optional<snap::Since> since;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -145,7 +133,7 @@ struct Choices {
 
 Choices choices(const Args& a) {
   Choices ch;
-  snap::DiffOptions& o = ch.diff;
+  snap::AnalyzeOptions& o = ch.analysis;
   o.top = a.top;
   o.all = a.all;
   auto size_option = [](const std::string& name, const std::string& text) {
@@ -159,15 +147,15 @@ Choices choices(const Args& a) {
     auto comma = sorts.find(',');
     std::string key(sorts.substr(0, comma));
     if (key == "steady")
-      ch.trend.order = snap::TrendOrder::steady;
+      o.order = snap::TrendOrder::steady;
     else if (key == "growth")
-      ch.trend.order = snap::TrendOrder::growth;
+      o.order = snap::TrendOrder::growth;
     else if (key == "rate")
-      ch.trend.order = snap::TrendOrder::rate;
+      o.order = snap::TrendOrder::rate;
     else if (!key.empty()) {
       auto f = snap::field_from_name(key == "anon" ? "anonymous" : key);
       if (!f) usage_error(fmt::format("--sort: unknown counter or order '{}'", key));
-      o.sort = *f;
+      o.counter = *f;
     }
     if (comma == std::string_view::npos) break;
     sorts.remove_prefix(comma + 1);
@@ -187,33 +175,31 @@ Choices choices(const Args& a) {
 
   if (!a.noise_floor.empty()) o.floor = size_option("noise-floor", a.noise_floor);
   if (!a.fail_above.empty()) {
-    ch.gate.above = size_option("fail-above", a.fail_above);
-    if (*ch.gate.above == 0) usage_error("--fail-above must be more than 0");
+    o.gate.above = size_option("fail-above", a.fail_above);
+    if (*o.gate.above == 0) usage_error("--fail-above must be more than 0");
   }
   if (!a.fail_rate.empty()) {
-    ch.gate.rate = snap::parse_rate(a.fail_rate);
-    if (!ch.gate.rate || !(*ch.gate.rate > 0))
+    o.gate.rate = snap::parse_rate(a.fail_rate);
+    if (!o.gate.rate || !(*o.gate.rate > 0))
       usage_error(fmt::format("--fail-rate: '{}' is not a rate above 0 (try 1M/s, 100M/h)", a.fail_rate));
   }
+  o.max_map_count = a.max_map_count;
+  if (!a.limit.empty()) o.limit = size_option("limit", a.limit);
 
-  snap::TrendOptions& t = ch.trend;
-  t.floor = o.floor;
-  t.counter = o.sort;
-  t.min_growth = o.min_growth;
-  t.top = o.top;
-  t.categories = o.categories;
-  t.all = o.all;
-  if (a.max_map_count) t.max_map_count = *a.max_map_count;
-  if (!a.limit.empty()) t.limit = size_option("limit", a.limit);
+  snap::SeriesOptions& s = ch.series;
+  s.inputs = a.files;
+  s.skip = a.skip;
+  s.skip_bad = a.skip_bad;
+  s.nmt = a.nmt;
   if (!a.since.empty()) {
-    ch.since = snap::parse_since(a.since);
-    if (!ch.since)
+    s.since = snap::parse_since(a.since);
+    if (!s.since)
       usage_error(fmt::format(
           "--since: '{}' is neither a duration (30s, 5m) nor a time (2026-12-02T06:10:00, @EPOCH)", a.since));
   }
   if (!a.interval.empty()) {
-    ch.interval = snap::parse_duration(a.interval);
-    if (!ch.interval || *ch.interval <= 0)
+    s.interval = snap::parse_duration(a.interval);
+    if (!s.interval || *s.interval <= 0)
       usage_error(fmt::format("--interval: '{}' is not a duration (try 30s, 5m, 1h)", a.interval));
   }
 
@@ -330,157 +316,82 @@ std::string command_line(int argc, char** argv) {
   return out;
 }
 
+/// The report, or the ranges and gdb script --ranges and --gdb ask for,
+/// into `out`; the gdb script to its file.
+void emit(std::string& out, const Args& args, const snap::Analysis& a, const snap::DumpOptions& dump,
+          const std::string& command) {
+  if (args.ranges || !args.gdb.empty()) {
+    snap::DumpPlan plan = snap::plan_dumps(a.series->snapshots, a.growing_blocks(), dump);
+    for (const auto& n : plan.notes) std::cerr << snap::cli::say("snapdiff", "note: " + n);
+    if (args.ranges) snap::emit_ranges(out, plan);
+    if (!args.gdb.empty()) {
+      std::string script;
+      snap::emit_gdb(script, plan, command);
+      std::uint64_t bytes = 0;
+      for (const auto& r : plan.ranges) bytes += r.end - r.start;
+      if (args.gdb == "-") {
+        out += script;
+      } else {
+        write_new_file(args.gdb, script);
+        std::cerr << snap::cli::say(
+            "snapdiff", fmt::format("wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}", args.gdb,
+                                    plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s",
+                                    snap::format_iec(bytes), plan.pid ? std::to_string(*plan.pid) : "PID",
+                                    args.gdb));
+      }
+    }
+  }
+  // --color is checked (and may be refused) even when no report follows.
+  const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
+                               snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale()};
+  if (args.ranges || args.gdb == "-") return;
+  if (a.trend) {
+    if (args.json)
+      snap::emit_trend_json(out, *a.trend);
+    else if (args.csv)
+      snap::emit_trend_csv(out, *a.trend);
+    else
+      snap::emit_trend_text(out, *a.trend, text);
+  } else if (args.json) {
+    snap::emit_json(out, *a.diff, [](std::string& text) {  // --all: thousands of blocks
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      text.clear();
+    });
+  } else if (args.csv) {
+    snap::emit_csv(out, *a.diff);
+  } else {
+    snap::emit_text(out, *a.diff, text);
+  }
+}
+
 int main(int argc, char** argv) {
   snap::exit_on_sigbus("snapdiff");
   Args args = parse_args(argc, argv);
   Choices ch = choices(args);
-  std::optional<snap::Format> format;
   if (!args.input_format.empty()) {
-    format = snap::format_from_name(args.input_format);
-    if (!format) usage_error(fmt::format("--input-format: unknown format '{}'", args.input_format));
+    ch.series.format = snap::format_from_name(args.input_format);
+    if (!ch.series.format) usage_error(fmt::format("--input-format: unknown format '{}'", args.input_format));
   }
   try {
-    std::vector<std::string> notes;
-    std::vector<std::string> files = snap::expand_inputs(args.files, notes);
-    for (const auto& n : notes) std::cerr << snap::cli::say("snapdiff", n);
-    if (files.size() < 2) usage_error("give two snapshots, or more for a trend");
-    const bool dropping = args.skip > 0 || ch.since;
-    snap::Timeline timeline;
-    timeline.paths = files;
-    if (files.size() > 2 || dropping) timeline = snap::make_timeline(files, ch.interval);
-    for (const auto& w : timeline.warnings)
-      std::cerr << snap::cli::warning("snapdiff", w.source, w.line,
-                                      w.message + "; capture times unknown: rates are per snapshot (give --interval)");
-    if (dropping) {
-      const std::size_t given = timeline.paths.size();
-      timeline = snap::drop_start(timeline, args.skip, ch.since);
-      std::cerr << snap::cli::say(
-          "snapdiff", fmt::format("note: comparing {} of {} snapshots, from {}", timeline.paths.size(), given,
-                                  timeline.paths.front()));
-    }
-
-    // Read (mapped and parsed) on the machine's cores; warnings in order.
-    auto warn = [](const snap::Snapshot& s) {
-      for (const auto& w : s.warnings)
-        std::cerr << snap::cli::warning("snapdiff", s.source, w.line, w.message);
-    };
-    std::vector<snap::Snapshot> snaps;
-    if (args.skip_bad) {
-      snap::GoodSeries good = snap::read_good_snapshots(
-          timeline, format, warn,
-          [](const snap::ParseError& e) { std::cerr << "snapdiff: " << e.what() << " (skipped)\n"; });
-      snaps = std::move(good.snapshots);
-      timeline = std::move(good.timeline);
-    } else {
-      snaps = snap::read_snapshots(timeline.paths, format, warn);
-    }
-    const bool trend = timeline.paths.size() > 2;
-
-    // What a snapcollect manifest recorded: threads, and the limits to
-    // project against unless given here.
-    const snap::RecordedLimits recorded = snap::attach_manifests(snaps);
-    if (!ch.trend.limit && recorded.memory_limit) {
-      ch.trend.limit = recorded.memory_limit;
-      ch.trend.limit_name = recorded.memory_limit_name;
-    }
-    if (!args.max_map_count && recorded.max_map_count) ch.trend.max_map_count = *recorded.max_map_count;
-
-    // NMT: as given, or as snapcollect --jcmd recorded it, or saved beside
-    // the snapshots of a directory under their numbers. Found, not asked
-    // for: what cannot be used is said and left out.
-    std::vector<snap::Nmt> nmts;
-    if (!args.nmt.empty()) {
-      for (const std::string& p : args.nmt) nmts.push_back(snap::read_nmt(p));
-    } else {
-      const bool directory = std::any_of(args.files.begin(), args.files.end(), [](const std::string& f) {
-        std::error_code ec;
-        return f != "-" && std::filesystem::is_directory(f, ec);
-      });
-      if (directory || !recorded.nmt_files.empty()) {
-        std::vector<std::string> nmt_notes;
-        nmts = snap::read_found_nmt(timeline.paths, recorded.nmt_files, nmt_notes);
-        for (const auto& n : nmt_notes) std::cerr << snap::cli::say("snapdiff", "note: " + n);
-      }
-    }
-    ch.diff.nmt = nmts;
-    for (const auto& n : snap::check_comparable(snaps))
-      std::cerr << (n.warning ? snap::cli::warning("snapdiff", n.source, 0, n.message)
-                              : snap::cli::say("snapdiff", fmt::format("{}: note: {}", n.source, n.message)));
-
-    std::optional<snap::DiffReport> diff;
-    std::optional<snap::TrendReport> trend_report;
-    std::vector<const snap::Block*> growing;
-    if (trend) {
-      ch.trend.nmt = nmts;
-      trend_report = snap::make_trend(snaps, timeline, ch.trend);
-      growing = trend_report->growing_blocks();
-    } else {
-      diff = snap::make_report(snaps, ch.diff);
-      growing = diff->growing_blocks();
-    }
-    // Judged before anything is written: a gate that cannot be applied is trouble.
-    std::optional<snap::GateResult> gate;
-    if (ch.gate.active())
-      gate = trend_report ? snap::check_gate(*trend_report, ch.gate) : snap::check_gate(*diff, ch.gate);
-
+    auto series = std::make_shared<const snap::Series>(
+        snap::load_series(ch.series, [](const snap::Message& m) { std::cerr << snap::cli::say("snapdiff", m); }));
+    const snap::Analysis analysis = snap::analyze(series, ch.analysis);
     std::string out;
-    if (args.ranges || !args.gdb.empty()) {
-      snap::DumpPlan plan = snap::plan_dumps(snaps, growing, ch.dump);
-      for (const auto& n : plan.notes) std::cerr << snap::cli::say("snapdiff", "note: " + n);
-      if (args.ranges) snap::emit_ranges(out, plan);
-      if (!args.gdb.empty()) {
-        std::string script;
-        snap::emit_gdb(script, plan, command_line(argc, argv));
-        std::uint64_t bytes = 0;
-        for (const auto& r : plan.ranges) bytes += r.end - r.start;
-        if (args.gdb == "-") {
-          out += script;
-        } else {
-          write_new_file(args.gdb, script);
-          std::cerr << snap::cli::say(
-              "snapdiff",
-              fmt::format("wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}", args.gdb,
-                          plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s", snap::format_iec(bytes),
-                          plan.pid ? std::to_string(*plan.pid) : "PID", args.gdb));
-        }
-      }
-    }
-    const bool report = !args.ranges && args.gdb != "-";
-    const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
-                                 snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale()};
-    if (report && trend_report) {
-      if (args.json)
-        snap::emit_trend_json(out, *trend_report);
-      else if (args.csv)
-        snap::emit_trend_csv(out, *trend_report);
-      else
-        snap::emit_trend_text(out, *trend_report, text);
-    } else if (report) {
-      if (args.json)
-        snap::emit_json(out, *diff, [](std::string& text) {  // --all: thousands of blocks
-          std::fwrite(text.data(), 1, text.size(), stdout);
-          text.clear();
-        });
-      else if (args.csv)
-        snap::emit_csv(out, *diff);
-      else
-        snap::emit_text(out, *diff, text);
-    }
+    emit(out, args, analysis, ch.dump, command_line(argc, argv));
     std::fwrite(out.data(), 1, out.size(), stdout);
     if (std::fflush(stdout) != 0) {
       std::perror("snapdiff: write error");
       return kTrouble;
     }
+    if (analysis.gate)
+      std::cerr << snap::cli::say("snapdiff", fmt::format("gate {}: {}", analysis.gate->tripped ? "failed" : "passed",
+                                                          analysis.gate->reason));
     // Ends here, without freeing the snapshots, blocks and report one
     // allocation at a time (some 10 ms for two 60k-mapping files): the
     // kernel takes the whole heap back at once.
-    int status = trend_report ? trend_report->exit_status() : diff->exit_status();
-    if (gate) {
-      std::cerr << snap::cli::say(
-          "snapdiff", fmt::format("gate {}: {}", gate->tripped ? "failed" : "passed", gate->reason));
-      status = gate->tripped ? 1 : 0;
-    }
-    std::_Exit(status);
+    std::_Exit(analysis.exit_status());
+  } catch (const snap::SeriesUsageError& e) {
+    usage_error(e.reason());
   } catch (const snap::Error& e) {
     std::cerr << "snapdiff: " << e.what() << '\n';
   } catch (const std::bad_alloc&) {

@@ -38,7 +38,8 @@ void emit_csv(std::string& out, const DiffReport& r) {
   for (Field f : fields) fmt::format_to(it, ",{0}_before,{0}_after,{0}_delta", field_name(f));
   if (r.nmt && r.nmt->by_address) out += ",nmt_categories,nmt_inside,nmt_outside";
   out += "\r\n";
-  for (const Block* b : r.rows) {
+  for (std::size_t row = 0; row < r.rows.size(); ++row) {
+    const Block* b = &r.row(row);
     fmt::format_to(it, "0x{:x},0x{:x},{},{},{},{},{}", b->start, b->end, status_name(b->status),
                    category_name(b->category), csv_escape(b->name), b->sides.front().regions,
                    b->sides.back().regions);

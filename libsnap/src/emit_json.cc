@@ -137,7 +137,7 @@ void emit_json(std::string& out, const DiffReport& r, const Flush& flush) {
   doc["links"] = ordered_json::array();
   const std::size_t last = r.snapshots.size() - 1;
   auto block = [&](std::size_t row) {
-    const Block* b = r.rows[row];
+    const Block* b = &r.row(row);
     ordered_json j;
     j["start"] = hex(b->start);
     j["end"] = hex(b->end);

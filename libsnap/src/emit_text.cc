@@ -141,7 +141,7 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
     for (std::size_t i = 0; i < r.rows.size(); ++i) {
       const std::size_t li = r.row_link[i];
       if (li == kNoLink) {
-        block_row(r.rows[i], false);
+        block_row(&r.row(i), false);
         continue;
       }
       // A link: one row for the whole, then its members folded under it.
@@ -153,9 +153,9 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
       // show a huge block as a small one.
       auto add = [](std::uint64_t a, std::uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; };
       for (; j < r.rows.size() && r.row_link[j] == li; ++j) {
-        before = add(before, r.rows[j]->sides.front().counters.value_or_zero(f));
-        after = add(after, r.rows[j]->sides.back().counters.value_or_zero(f));
-        all_new = all_new && r.rows[j]->status == Status::added;
+        before = add(before, r.row(j).sides.front().counters.value_or_zero(f));
+        after = add(after, r.row(j).sides.back().counters.value_or_zero(f));
+        all_new = all_new && r.row(j).status == Status::added;
       }
       const std::int64_t d = signed_delta(before, after);
       rows.push_back({d,
@@ -165,7 +165,7 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                        describe(l), ""}});
       // Ten members at most, unless --all: JSON and --ranges list every one.
       const std::size_t fold = r.options.all ? j - i : std::min<std::size_t>(j - i, 10);
-      for (std::size_t k = i; k < i + fold; ++k) block_row(r.rows[k], true);
+      for (std::size_t k = i; k < i + fold; ++k) block_row(&r.row(k), true);
       if (i + fold < j)
         rows.push_back({0,
                         {"", "", "", "", "", "", fmt::format("{}... {} more", branch, j - i - fold),

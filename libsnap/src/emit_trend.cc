@@ -155,7 +155,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
       return at + ": ";
     };
     auto block_row = [&](const BlockTrend& bt, bool member) {
-      const Block& b = *bt.block;
+      const Block& b = r.block(bt);
       const SeriesStats& s = bt.stats;
       std::string name =
           b.threads.empty() ? (b.name.empty() ? "[anon]" : printable(b.name)) : thread_label(b.threads);
@@ -167,11 +167,11 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     };
     for (const Finding& fd : r.rows) {
       if (fd.block) {
-        block_row(*fd.block, false);
+        block_row(r.block_trend(fd), false);
         continue;
       }
       if (fd.link) {
-        const LinkTrend& lt = *fd.link;
+        const LinkTrend& lt = r.link_trend(fd);
         const SeriesStats& s = lt.stats;
         rows.push_back({{std::string(verdict_name(fd.verdict)), format_delta(to_i64(s.growth), o.sizes),
                          rate_text(fd.rate, true, unit), sparkline(s.values, o.unicode),
@@ -179,7 +179,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
                          fmt::format("({} blocks)", lt.link.blocks.size()),
                          fmt::format("{}/{}", s.steps_up, s.values.size() - 1), since(s) + describe(lt.link)}});
       } else {
-        const Population& p = *fd.population;
+        const Population& p = r.population(fd);
         const SeriesStats& s = p.total;
         rows.push_back({{std::string(verdict_name(fd.verdict)), format_delta(to_i64(s.growth), o.sizes),
                          rate_text(fd.rate, true, unit), sparkline(p.count.values, o.unicode),
@@ -308,7 +308,7 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
     j["growth"] = amount(fd.growth);
     j["rate"] = fd.rate;
     if (fd.block) {
-      const Block& b = *fd.block->block;
+      const Block& b = r.block(r.block_trend(fd));
       j["kind"] = "block";
       j["start"] = hex(b.start);
       j["end"] = hex(b.end);
@@ -321,21 +321,21 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
         detail::put_text(threads.back(), "name", t.name);
       }
       j["threads"] = std::move(threads);
-      j["series"] = stats(fd.block->stats);
+      j["series"] = stats(r.block_trend(fd).stats);
       ordered_json regions = ordered_json::array();
       for (const auto& side : b.sides) regions.push_back(side.regions);
       j["regions"] = std::move(regions);
     } else if (fd.link) {
-      const Link& l = fd.link->link;
+      const Link& l = r.link_trend(fd).link;
       j["kind"] = "link";
       j["description"] = describe(l);
       j["category"] = std::string(category_name(l.category));
       j["quantum"] = l.quantum;
       j["steps"] = l.steps;
       j["new"] = l.all_new;
-      j["series"] = stats(fd.link->stats);
+      j["series"] = stats(r.link_trend(fd).stats);
     } else {
-      const Population& p = *fd.population;
+      const Population& p = r.population(fd);
       j["kind"] = "population";
       detail::put_text(j, "key", p.key);
       j["by_shape"] = p.by_shape;
@@ -346,9 +346,10 @@ void emit_trend_json(std::string& out, const TrendReport& r) {
     ordered_json members = ordered_json::array();
     for (std::size_t b : fd.members) {
       const BlockTrend& bt = r.blocks[b];
-      ordered_json m{{"start", hex(bt.block->start)}, {"end", hex(bt.block->end)}};
-      detail::put_text(m, "name", bt.block->name);
-      m["category"] = std::string(category_name(bt.block->category));
+      const Block& block = r.block(bt);
+      ordered_json m{{"start", hex(block.start)}, {"end", hex(block.end)}};
+      detail::put_text(m, "name", block.name);
+      m["category"] = std::string(category_name(block.category));
       m["growth"] = amount(bt.stats.growth);
       m["verdict"] = std::string(verdict_name(bt.stats.verdict));
       members.push_back(std::move(m));

@@ -45,7 +45,7 @@ void emit_trend_csv(std::string& out, const TrendReport& r) {
     const Finding& fd = r.rows[rank - 1];
     const std::string_view verdict = verdict_name(fd.verdict);
     if (fd.block) {
-      const Block& b = *fd.block->block;
+      const Block& b = r.block(r.block_trend(fd));
       const std::string what = fmt::format("{},block,{},{},0x{:x},0x{:x},{}", rank, verdict,
                                            category_name(b.category), b.start, b.end, csv_escape(b.name));
       for (std::size_t i = 0; i < n; ++i) {
@@ -57,7 +57,7 @@ void emit_trend_csv(std::string& out, const TrendReport& r) {
     } else if (fd.link) {
       // A link: every counter summed over its blocks; its ranges are the
       // blocks' own (JSON lists them).
-      const Link& l = fd.link->link;
+      const Link& l = r.link_trend(fd).link;
       const std::string what = fmt::format("{},link,{},{},,,{}", rank, verdict, category_name(l.category),
                                            csv_escape(describe(l)));
       for (std::size_t i = 0; i < n; ++i) {
@@ -72,7 +72,7 @@ void emit_trend_csv(std::string& out, const TrendReport& r) {
       }
     } else {
       // A population is only summed in the ranking counter, and counted.
-      const Population& p = *fd.population;
+      const Population& p = r.population(fd);
       const std::string what = fmt::format("{},population,{},{},,,{}", rank, verdict,
                                            csv_escape(p.key.substr(0, p.key.find(' '))), csv_escape(p.key));
       for (std::size_t i = 0; i < n; ++i) {

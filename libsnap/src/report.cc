@@ -50,7 +50,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   if (!options.nmt.empty()) r.nmt = join_nmt(c, snapshots, r.sort, options.nmt);
 
   r.floor = options.floor.value_or(noise_floor(c, r.sort));
-  const std::uint64_t threshold = std::max(r.floor, options.min_growth);
+  const std::uint64_t threshold = GrowthBar{r.floor, options.min_growth}.threshold();
 
   auto wanted = [&](Category cat) {
     return options.categories.empty() ||
@@ -64,12 +64,12 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   struct Finding {
     std::int64_t growth = 0;
     std::size_t link = kNoLink;
-    std::vector<const Block*> blocks;  // largest first
+    std::vector<std::size_t> blocks;  // into c.blocks, largest first
   };
-  auto by_delta = [&](const Block* a, const Block* b) {
-    std::int64_t da = a->delta(r.sort), db = b->delta(r.sort);
+  auto by_delta = [&](std::size_t a, std::size_t b) {
+    std::int64_t da = c.blocks[a].delta(r.sort), db = c.blocks[b].delta(r.sort);
     if (da != db) return da > db;
-    return a->start < b->start;
+    return c.blocks[a].start < c.blocks[b].start;
   };
   std::vector<Finding> growing, others;
   std::vector<bool> in_link(c.blocks.size(), false);
@@ -84,7 +84,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
     if (!wanted(l.category)) continue;
     Finding fd;
     for (std::size_t b : l.blocks) {
-      fd.blocks.push_back(&c.blocks[b]);
+      fd.blocks.push_back(b);
       fd.growth = saturating_add(fd.growth, c.blocks[b].delta(r.sort));
     }
     std::int64_t net = fd.growth;
@@ -109,7 +109,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   for (std::size_t i = 0; i < c.blocks.size(); ++i) {
     const Block& b = c.blocks[i];
     if (in_link[i] || !wanted(b.category)) continue;
-    Finding fd{b.delta(r.sort), kNoLink, {&b}};
+    Finding fd{b.delta(r.sort), kNoLink, {i}};
     if (is_growing(b, r.sort, threshold)) {
       growing.push_back(std::move(fd));
     } else {
@@ -122,10 +122,9 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   }
   auto by_growth = [&](const Finding& a, const Finding& b) {
     if (a.growth != b.growth) return a.growth > b.growth;
-    return a.blocks.front()->start < b.blocks.front()->start;
+    return c.blocks[a.blocks.front()].start < c.blocks[b.blocks.front()].start;
   };
-  std::sort(growing.begin(), growing.end(), by_growth);
-  std::sort(others.begin(), others.end(), by_growth);
+  const TopCut cut = rank_findings(growing, others, by_growth, options.top, options.all);
   r.findings = growing.size();
   if (!growing.empty()) r.largest_growth = growing.front().growth;
   for (const Finding& fd : growing) {
@@ -133,22 +132,17 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
     r.growth = saturating_add(r.growth, fd.growth);
   }
 
-  const std::size_t limit = options.top.value_or(options.all ? SIZE_MAX : kDefaultTopCap);
-  std::size_t shown = 0;
-  for (const Finding& fd : growing) {
-    if (shown >= limit) break;
-    ++shown;
-    for (const Block* b : fd.blocks) {
+  for (std::size_t i = 0; i < cut.growing; ++i) {
+    const Finding& fd = growing[i];
+    for (std::size_t b : fd.blocks) {
       r.rows.push_back(b);
       r.row_link.push_back(fd.link);
     }
   }
   r.growing_rows = r.rows.size();
   r.hidden = r.growing - r.growing_rows;
-  for (const Finding& fd : others) {
-    if (shown >= limit) break;
-    ++shown;
-    r.rows.push_back(fd.blocks.front());
+  for (std::size_t i = 0; i < cut.others; ++i) {
+    r.rows.push_back(others[i].blocks.front());
     r.row_link.push_back(kNoLink);
   }
   return r;

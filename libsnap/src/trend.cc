@@ -174,15 +174,16 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
 
   // The floor: what counts as growth at all, relative to how much this
   // process grew, so a page gained now and then never outranks megabytes.
-  r.floor = static_cast<double>(o.floor.value_or(noise_floor(c, f)));
+  const GrowthBar bar{o.floor.value_or(noise_floor(c, f)), o.min_growth};
+  r.floor = static_cast<double>(bar.floor);
 
   // A block's series is read from its sides when needed, not held: one
   // buffer serves every block's analysis.
   r.blocks.reserve(c.blocks.size());
   std::vector<double> y;
-  for (const Block& b : c.blocks) {
-    b.sides.values(f, y);
-    r.blocks.push_back({&b, analyze(y, Samples(b.sides, f), x, timed, r.floor)});
+  for (std::size_t b = 0; b < c.blocks.size(); ++b) {
+    c.blocks[b].sides.values(f, y);
+    r.blocks.push_back({b, analyze(y, Samples(c.blocks[b].sides, f), x, timed, r.floor)});
   }
 
   // Links: blocks that grow in place by one allocation size, spread over
@@ -192,7 +193,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     std::vector<std::size_t> candidates;
     for (std::size_t b = 0; b < c.blocks.size(); ++b) {
       const BlockTrend& bt = r.blocks[b];
-      if (bt.stats.growth > 0 && grows_in_place(*bt.block)) candidates.push_back(b);
+      if (bt.stats.growth > 0 && grows_in_place(c.blocks[bt.block])) candidates.push_back(b);
     }
     for (Link& l : link_blocks(c, candidates)) {
       std::vector<double> sum(n, 0.0);
@@ -214,7 +215,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   for (std::size_t i = 0; i < n; ++i) skip[i].assign(snaps[i].regions.size(), false);
   for (std::size_t b = 0; b < r.blocks.size(); ++b)
     if (steadily_growing(r.blocks[b].stats.verdict) || linked[b])
-      for (const RegionRef& m : r.blocks[b].block->members) skip[m.snapshot][m.region] = true;
+      for (const RegionRef& m : c.blocks[r.blocks[b].block].members) skip[m.snapshot][m.region] = true;
   // The block of each region, for the shares: of the first and the last
   // snapshot only (one entry per region of every snapshot would be the
   // size of the input again).
@@ -308,7 +309,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
            std::find(o.categories.begin(), o.categories.end(), cat) != o.categories.end();
   };
   auto is_growing = [&](Verdict v, double growth) {
-    return grows(v) && growth >= r.floor && growth >= static_cast<double>(o.min_growth);
+    return grows(v) && bar.passes(growth);
   };
   std::vector<Finding> growing, others;
   // A growing population's or link's blocks are folded under it.
@@ -319,9 +320,10 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     });
     return members;
   };
-  for (const LinkTrend& lt : r.links) {
+  for (std::size_t li = 0; li < r.links.size(); ++li) {
+    const LinkTrend& lt = r.links[li];
     if (!wanted(lt.link.category)) continue;
-    Finding fd{nullptr, nullptr, &lt, lt.stats.verdict, lt.stats.growth, lt.stats.rate(), by_growth(lt.link.blocks)};
+    Finding fd{std::nullopt, std::nullopt, li, lt.stats.verdict, lt.stats.growth, lt.stats.rate(), by_growth(lt.link.blocks)};
     const bool up = is_growing(fd.verdict, fd.growth);
     if (up)
       for (std::size_t b : lt.link.blocks) folded[b] = true;
@@ -329,11 +331,12 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
       fd.members.clear();  // not a finding: its blocks are rows of their own
     (up ? growing : others).push_back(std::move(fd));
   }
-  for (const Population& p : r.populations) {
+  for (std::size_t pi = 0; pi < r.populations.size(); ++pi) {
+    const Population& p = r.populations[pi];
     auto cat = category_from_name(std::string_view(p.key).substr(0, p.key.find(' ')));
     if (cat && !wanted(*cat)) continue;
     const SeriesStats& st = p.total.growth >= r.floor ? p.total : p.count;
-    Finding fd{nullptr, &p, nullptr, p.verdict, p.total.growth, p.total.rate(), by_growth(p.blocks)};
+    Finding fd{std::nullopt, pi, std::nullopt, p.verdict, p.total.growth, p.total.rate(), by_growth(p.blocks)};
     // A population of threads can leak by count while its Rss stays small.
     const bool by_count = &st == &p.count && grows(p.count.verdict) && p.count.growth >= kCountFloor;
     const bool up = is_growing(fd.verdict, fd.growth) || by_count;
@@ -351,8 +354,8 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   }
   for (std::size_t b = 0; b < r.blocks.size(); ++b) {
     const BlockTrend& bt = r.blocks[b];
-    if (folded[b] || !wanted(bt.block->category)) continue;
-    Finding fd{&bt, nullptr, nullptr, bt.stats.verdict, bt.stats.growth, bt.stats.rate(), {}};
+    if (folded[b] || !wanted(c.blocks[bt.block].category)) continue;
+    Finding fd{b, std::nullopt, std::nullopt, bt.stats.verdict, bt.stats.growth, bt.stats.rate(), {}};
     // The others are shown only with --all: a row for every block is what
     // a churning series makes most of.
     if (is_growing(fd.verdict, fd.growth))
@@ -377,23 +380,16 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     auto kind = [](const Finding& fd) { return fd.block ? 0 : fd.link ? 1 : 2; };
     return kind(a) < kind(b);
   };
-  std::stable_sort(growing.begin(), growing.end(), before);
-  std::stable_sort(others.begin(), others.end(), before);
+  const TopCut cut = rank_findings(growing, others, before, o.top, o.all);
   r.growing = growing.size();
   for (const Finding& fd : growing) {
     r.largest_growth = std::max(r.largest_growth, fd.growth);
     // A one-time step over a short window is fast, and no leak.
     if (steadily_growing(fd.verdict)) r.largest_rate = std::max(r.largest_rate, fd.rate);
   }
-  const std::size_t limit = o.top.value_or(o.all ? SIZE_MAX : kDefaultTopCap);
-  const std::size_t shown = std::min(limit, growing.size());
-  r.rows.assign(growing.begin(), growing.begin() + static_cast<std::ptrdiff_t>(shown));
-  r.hidden = growing.size() - shown;
-  if (o.all)
-    for (const Finding& fd : others) {
-      if (r.rows.size() >= limit) break;
-      r.rows.push_back(fd);
-    }
+  r.rows.assign(growing.begin(), growing.begin() + static_cast<std::ptrdiff_t>(cut.growing));
+  r.hidden = growing.size() - cut.growing;
+  r.rows.insert(r.rows.end(), others.begin(), others.begin() + static_cast<std::ptrdiff_t>(cut.others));
 
   // Totals and projections.
   for (Field tf : {Field::size, Field::rss, Field::pss, Field::swap}) {
@@ -420,22 +416,22 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   return r;
 }
 
-const SeriesStats& Finding::stats() const {
-  if (block) return block->stats;
-  if (link) return link->stats;
-  return population->total;
+const SeriesStats& TrendReport::stats(const Finding& fd) const {
+  if (fd.block) return block_trend(fd).stats;
+  if (fd.link) return link_trend(fd).stats;
+  return population(fd).total;
 }
 
 std::vector<const Block*> TrendReport::growing_blocks() const {
   std::vector<const Block*> out;
   std::vector<bool> seen(blocks.size(), false);
   auto add = [&](std::size_t b) {
-    if (!seen[b]) out.push_back(blocks[b].block);
+    if (!seen[b]) out.push_back(&comparison.blocks[blocks[b].block]);
     seen[b] = true;
   };
   for (std::size_t i = 0; i < rows.size() && i < growing; ++i) {
     const Finding& fd = rows[i];
-    if (fd.block) add(static_cast<std::size_t>(fd.block - blocks.data()));
+    if (fd.block) add(*fd.block);
     for (std::size_t b : fd.members) add(b);
   }
   return out;

@@ -11,6 +11,7 @@
 #include "snap/diff.h"
 #include "snap/link.h"
 #include "snap/nmt_join.h"
+#include "snap/ranking.h"
 
 namespace snap {
 
@@ -30,8 +31,6 @@ struct DiffOptions {
   std::span<const Nmt> nmt;
 };
 
-inline constexpr std::size_t kDefaultTopCap = 20;
-
 /// The noise floor: growth below it is a page touched now and then, not a
 /// leak. 1% of the summed growth of every block that grew in `f` (first to
 /// last), at least 64 KiB, and at most 1 MiB: a heap committing 2 GiB once
@@ -49,8 +48,9 @@ struct DiffReport {
   Field sort = Field::rss;         // the counter actually ranked by
   std::string sort_note;           // why it differs from the one asked for, if it does
   /// What to print, ranked by finding: a block, or the members of a link
-  /// one after the other (row_link says which), largest first.
-  std::vector<const Block*> rows;
+  /// one after the other (row_link says which), largest first. Indexes
+  /// into comparison.blocks, so that a report can be copied and kept.
+  std::vector<std::size_t> rows;
   std::vector<std::size_t> row_link;  // per row: index into links, or kNoLink
   std::size_t growing_rows = 0;       // rows [0, growing_rows) are growing; the rest only with --all
   std::vector<Link> links;            // growing blocks linked by allocation size (link.h)
@@ -70,9 +70,20 @@ struct DiffReport {
 
   /// diff(1) style: 0 nothing grew past the noise floor and --min-growth, 1 something did.
   int exit_status() const { return growing > 0 ? 1 : 0; }
+  /// The block of row `i`.
+  const Block& row(std::size_t i) const { return comparison.blocks[rows[i]]; }
   /// The growing blocks shown, members of links included: what --gdb dumps.
+  /// Valid while this report is.
   std::vector<const Block*> growing_blocks() const {
-    return {rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(growing_rows)};
+    std::vector<const Block*> out;
+    for (std::size_t i = 0; i < growing_rows; ++i) out.push_back(&row(i));
+    return out;
+  }
+  /// Every block shown, growing or not (--all), in order; valid while this report is.
+  std::vector<const Block*> row_blocks() const {
+    std::vector<const Block*> out;
+    for (std::size_t i = 0; i < rows.size(); ++i) out.push_back(&row(i));
+    return out;
   }
 };
 

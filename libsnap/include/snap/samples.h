@@ -44,6 +44,12 @@ class Samples {
   /// `sides` must outlive this.
   Samples(const Sides& sides, Field f) : sides_(&sides), field_(f) {}
 
+  /// The same values read from `sides` instead: a copy of the block they
+  /// were read from (a copied report) takes over. Held values stay.
+  void rebind(const Sides& sides) {
+    if (sides_) sides_ = &sides;
+  }
+
   std::size_t size() const { return sides_ ? sides_->size() : held_ ? held_->size() : 0; }
   bool empty() const { return size() == 0; }
   double operator[](std::size_t i) const {

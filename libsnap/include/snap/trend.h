@@ -89,8 +89,8 @@ SeriesStats analyze(std::span<const double> y, Samples values, std::span<const d
                     double floor);
 
 struct BlockTrend {
-  const Block* block = nullptr;
-  SeriesStats stats;  // of the ranking counter
+  std::size_t block = 0;  // index into TrendReport::comparison.blocks
+  SeriesStats stats;      // of the ranking counter
 };
 
 /// Regions grouped by shape ("anon 2052K", "thread-stack 8192K+4K guard")
@@ -143,21 +143,23 @@ struct Projection {
   double eta = 0;   // seconds (or snapshots) until the limit
 };
 
-/// A row of the ranking: a block, a population or a link.
+/// A row of the ranking: a block, a population or a link, by its index
+/// into TrendReport::blocks, populations or links (exactly one is set), so
+/// that a report can be copied and kept.
 struct Finding {
-  const BlockTrend* block = nullptr;
-  const Population* population = nullptr;
-  const LinkTrend* link = nullptr;
+  std::optional<std::size_t> block;
+  std::optional<std::size_t> population;
+  std::optional<std::size_t> link;
   Verdict verdict = Verdict::flat;
   double growth = 0;
   double rate = 0;  // the fit's slope: per second when known, else per snapshot
   /// A population's or link's blocks, folded under it rather than ranked
   /// on their own (indexes into TrendReport::blocks), largest growth first.
   std::vector<std::size_t> members;
-  const SeriesStats& stats() const;
 };
 
-struct TrendReport {
+/// The data of a TrendReport; see there.
+struct TrendData {
   std::vector<const Snapshot*> snapshots;  // in time order
   std::vector<double> seconds;             // since the first; empty when unknown
   std::vector<std::int64_t> epoch_ms;      // wall-clock capture times (Timeline::epoch_ms); may be empty
@@ -182,12 +184,41 @@ struct TrendReport {
   std::vector<Projection> projections;
   TrendOptions options;
   std::optional<NmtJoin> nmt;  // apply_and_join_nmt, when NMT was given
+};
+
+/// A trend: a value (copied, moved and kept without its origin; its
+/// snapshot pointers point to snapshots the caller keeps, Analysis::series).
+/// A block's series is read from the block's sides in `comparison`: a copy
+/// reads its own.
+struct TrendReport : TrendData {
+  TrendReport() = default;
+  TrendReport(const TrendReport& o) : TrendData(o) { rebind_series(); }
+  TrendReport(TrendReport&&) noexcept = default;  // the blocks stay where they are
+  TrendReport& operator=(const TrendReport& o) {
+    TrendData::operator=(o);
+    rebind_series();
+    return *this;
+  }
+  TrendReport& operator=(TrendReport&&) noexcept = default;
+  ~TrendReport() = default;
 
   bool times_known() const { return !seconds.empty(); }
+  const Block& block(const BlockTrend& bt) const { return comparison.blocks[bt.block]; }
+  /// What a finding is about; each asks for the kind the finding is.
+  const BlockTrend& block_trend(const Finding& fd) const { return blocks.at(fd.block.value()); }
+  const LinkTrend& link_trend(const Finding& fd) const { return links.at(fd.link.value()); }
+  const Population& population(const Finding& fd) const { return populations.at(fd.population.value()); }
+  /// The series a finding is ranked by: a population's total.
+  const SeriesStats& stats(const Finding& fd) const;
   int exit_status() const { return growing > 0 ? 1 : 0; }
   /// The findings' blocks to hand to gdb: each block row, and the members
   /// of each population and link row, growing rows only.
   std::vector<const Block*> growing_blocks() const;
+
+ private:
+  void rebind_series() {
+    for (BlockTrend& bt : blocks) bt.stats.values.rebind(comparison.blocks[bt.block].sides);
+  }
 };
 
 /// `snapshots` in the order of `timeline.paths` (see make_timeline). Throws

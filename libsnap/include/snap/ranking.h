@@ -1,0 +1,58 @@
+// The ranking both modes share: which findings count as grown (the noise
+// floor and --min-growth), their order, and the --top cut. Two snapshots
+// rank blocks and links by growth; a trend ranks blocks, links and
+// populations by verdict, rate or growth (TrendOrder); the rule around
+// the order is this one.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace snap {
+
+inline constexpr std::size_t kDefaultTopCap = 20;
+
+/// What a finding must grow by to be one: at least the noise floor and
+/// at least --min-growth (a finding is a block, or blocks linked by one
+/// allocation size, or a population).
+struct GrowthBar {
+  std::uint64_t floor = 0;       // bytes (noise_floor() unless given)
+  std::uint64_t min_growth = 0;  // bytes (--min-growth)
+
+  std::uint64_t threshold() const { return std::max(floor, min_growth); }
+  bool passes(double growth) const {
+    return growth >= static_cast<double>(floor) && growth >= static_cast<double>(min_growth);
+  }
+};
+
+/// How many findings are shown: --top N; else every one with --all, else
+/// at most kDefaultTopCap.
+inline std::size_t top_limit(std::optional<std::size_t> top, bool all) {
+  return top.value_or(all ? SIZE_MAX : kDefaultTopCap);
+}
+
+/// How many of each list rank_findings leaves shown, from their fronts.
+struct TopCut {
+  std::size_t growing = 0;
+  std::size_t others = 0;  // only with --all: after every growing one shown
+};
+
+/// Orders `growing` and `others` by `before` (stably: equal findings keep
+/// the order they were found in) and cuts them to --top: growing findings
+/// first, then, with --all, the others, up to one limit for both.
+template <class Finding, class Before>
+TopCut rank_findings(std::vector<Finding>& growing, std::vector<Finding>& others, Before before,
+                     std::optional<std::size_t> top, bool all) {
+  std::stable_sort(growing.begin(), growing.end(), before);
+  std::stable_sort(others.begin(), others.end(), before);
+  const std::size_t limit = top_limit(top, all);
+  TopCut cut;
+  cut.growing = std::min(limit, growing.size());
+  if (all) cut.others = std::min(limit - cut.growing, others.size());
+  return cut;
+}
+
+}  // namespace snap
