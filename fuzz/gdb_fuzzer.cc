@@ -27,6 +27,7 @@
 
 #include "check.h"
 #include "snap/dump.h"
+#include "snap/emit/gdb.h"
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "snap/timeline.h"

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "snap/dump.h"
+#include "snap/emit/gdb.h"
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "files.h"

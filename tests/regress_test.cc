@@ -22,6 +22,7 @@
 
 #include "snap/diff.h"
 #include "snap/emit.h"
+#include "snap/escape.h"
 #include "snap/error.h"
 #include "snap/manifest.h"
 #include "snap/parse.h"

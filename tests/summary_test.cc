@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "snap/error.h"
+#include "snap/emit/summary.h"
 #include "snap/summary.h"
 #include "testdata.h"
 

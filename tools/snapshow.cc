@@ -19,6 +19,7 @@
 #include "snap/sigbus.h"
 #include "snap/size.h"
 #include "snap/nmt.h"
+#include "snap/emit/summary.h"
 #include "snap/summary.h"
 #include "snap/version.h"
 

@@ -31,15 +31,6 @@ struct DiffOptions {
   std::span<const Nmt> nmt;
 };
 
-/// The noise floor: growth below it is a page touched now and then, not a
-/// leak. 1% of the summed growth of every block that grew in `f` (first to
-/// last), at least 64 KiB, and at most 1 MiB: a heap committing 2 GiB once
-/// must not hide a 2 MiB-a-step leak beside it. One rule for two snapshots
-/// and for trends.
-std::uint64_t noise_floor(const Comparison& c, Field f);
-inline constexpr std::uint64_t kFloorMinimum = 64 * 1024;
-inline constexpr std::uint64_t kFloorMaximum = 1024 * 1024;
-
 inline constexpr std::size_t kNoLink = SIZE_MAX;
 
 struct DiffReport {
@@ -86,12 +77,6 @@ struct DiffReport {
     return out;
   }
 };
-
-/// The counter to rank by: `asked` (Rss when not given) if every snapshot
-/// knows it. An unknown default falls back to Accessible and says why in
-/// `note`; an unknown `asked` throws UsageError (snap/error.h).
-Field pick_counter(const Comparison& c, std::span<const Snapshot> snapshots, std::optional<Field> asked,
-                   std::string& note);
 
 /// Throws UsageError (snap/error.h) when the asked sort counter is unknown in
 /// a snapshot (e.g. --sort pss on pmap -x), or when options.nmt holds no

@@ -19,7 +19,6 @@
 #include "snap/category.h"
 #include "snap/nmt_join.h"
 #include "snap/counters.h"
-#include "snap/emit.h"
 #include "snap/region.h"
 #include "snap/snapshot.h"
 
@@ -129,18 +128,5 @@ struct Summary {
 /// accepts any. Also when `o.nmt` is given and `s` is a rollup (nothing
 /// to join).
 Summary summarize(const Snapshot& s, const SummaryOptions& o = {});
-
-/// Totals, then the categories, then the top mappings, as columns. Sizes in
-/// `o.sizes`; names through printable(). Appends to `out`.
-void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o);
-
-/// The summary as JSON (schema kSummaryJsonSchema): sizes in bytes,
-/// addresses as "0x..." strings, an unknown total as null.
-void emit_summary_json(std::string& out, const Summary& s);
-inline constexpr const char* kSummaryJsonSchema = "snap.show/1";
-
-/// One table, RFC 4180: a "total" row, one "category" row per category,
-/// one "mapping" row per top mapping. Sizes in bytes; unknown is empty.
-void emit_summary_csv(std::string& out, const Summary& s);
 
 }  // namespace snap

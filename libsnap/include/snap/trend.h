@@ -3,7 +3,7 @@
 //
 // Verdict rule, on a series v[0..N-1] with steps d[i] = v[i] - v[i-1] and
 // growth G = v[N-1] - v[0], against a noise floor F (noise_floor() in
-// report.h; the same floor decides what "grew" means with two snapshots):
+// ranking.h; the same floor decides what "grew" means with two snapshots):
 //   shrinking  G <= -F
 //   flat       |G| < F and the steps' sizes add up to less than 2F
 //   noisy      |G| < F otherwise, or G >= F without a clear shape
@@ -38,7 +38,7 @@
 #include "snap/link.h"
 #include "snap/nmt.h"
 #include "snap/nmt_join.h"
-#include "snap/report.h"
+#include "snap/ranking.h"
 #include "snap/samples.h"
 #include "snap/timeline.h"
 
@@ -127,7 +127,7 @@ struct TrendOptions {
   std::optional<std::uint64_t> limit;  // bytes of Rss (--limit, or the cgroup's)
   std::string limit_name = "--limit";
   std::uint64_t max_map_count = 65530;  // vm.max_map_count: the kernel's default
-  /// The noise floor; by default noise_floor() of the blocks (report.h).
+  /// The noise floor; by default noise_floor() of the blocks (ranking.h).
   std::optional<std::uint64_t> floor;
   /// NMT output in capture order: NMT's categories replace the shape
   /// categories before anything is grouped, filtered or ranked, and the

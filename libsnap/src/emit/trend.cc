@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "snap/emit.h"
+#include "snap/escape.h"
 #include "snap/collection.h"
 #include "snap/startup.h"
 #include "json_text.h"

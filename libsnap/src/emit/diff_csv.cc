@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "snap/emit.h"
+#include "snap/escape.h"
 
 namespace snap {
 

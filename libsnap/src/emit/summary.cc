@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "json_text.h"
-#include "snap/summary.h"
+#include "snap/emit/cells.h"
+#include "snap/emit/summary.h"
+#include "snap/escape.h"
 #include "snap/version.h"
 
 namespace snap {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "snap/emit.h"
+#include "snap/escape.h"
 #include "snap/collection.h"
 #include "snap/startup.h"
 

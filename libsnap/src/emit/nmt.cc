@@ -5,6 +5,7 @@
 
 #include "nmt_json.h"
 #include "snap/emit.h"
+#include "snap/escape.h"
 #include "snap/size.h"
 
 namespace snap {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "snap/dump.h"
+#include "snap/emit/gdb.h"
 #include "snap/size.h"
 
 namespace snap {

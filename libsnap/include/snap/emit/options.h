@@ -1,0 +1,21 @@
+// What every text emitter takes: sizes, colour, character set; and the
+// flush by which a long document leaves memory as it is written.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "snap/size.h"
+
+namespace snap {
+
+/// Hands what an emitter has written so far on (to stdout) and may clear it.
+using Flush = std::function<void(std::string& out)>;
+
+struct TextOptions {
+  SizeStyle sizes = SizeStyle::kib;
+  bool color = false;
+  bool unicode = true;  // sparklines in block characters, else ASCII
+};
+
+}  // namespace snap
