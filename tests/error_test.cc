@@ -36,7 +36,7 @@ TEST_CASE("a question the inputs cannot answer is a snap::Error without a file")
   std::vector<snap::Snapshot> two{snap::test::load("c-malloc-leak/pmap-x.01"),
                                   snap::test::load("c-malloc-leak/pmap-x.08")};
   snap::DiffOptions o;
-  o.sort = snap::Field::pss;
+  o.counter = snap::Field::pss;
   try {
     (void)snap::make_report(two, o);
     FAIL("no error");

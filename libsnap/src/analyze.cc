@@ -4,28 +4,29 @@
 
 namespace snap {
 
+namespace {
+
+FindingOptions finding_options(const AnalyzeOptions& o, const Series& series) {
+  FindingOptions f;
+  f.counter = o.counter;
+  f.min_growth = o.min_growth;
+  f.floor = o.floor;
+  f.top = o.top;
+  f.categories = o.categories;
+  f.all = o.all;
+  f.nmt = series.nmt;
+  return f;
+}
+
+}  // namespace
+
 DiffOptions diff_options(const AnalyzeOptions& o, const Series& series) {
-  DiffOptions d;
-  d.sort = o.counter;
-  d.min_growth = o.min_growth;
-  d.floor = o.floor;
-  d.top = o.top;
-  d.categories = o.categories;
-  d.all = o.all;
-  d.nmt = series.nmt;
-  return d;
+  return DiffOptions{finding_options(o, series)};
 }
 
 TrendOptions trend_options(const AnalyzeOptions& o, const Series& series) {
-  TrendOptions t;
-  t.counter = o.counter;
+  TrendOptions t{finding_options(o, series)};
   t.order = o.order;
-  t.min_growth = o.min_growth;
-  t.floor = o.floor;
-  t.top = o.top;
-  t.categories = o.categories;
-  t.all = o.all;
-  t.nmt = series.nmt;
   // Limits given win over those the collection recorded.
   if (o.limit) {
     t.limit = o.limit;

@@ -25,7 +25,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   if (!options.nmt.empty()) apply_nmt_categories(r.comparison, snapshots, options.nmt);
   const Comparison& c = r.comparison;
 
-  r.sort = pick_counter(c, snapshots, options.sort, r.sort_note);
+  r.sort = pick_counter(c, snapshots, options.counter, r.sort_note);
   if (!options.nmt.empty()) r.nmt = join_nmt(c, snapshots, r.sort, options.nmt);
 
   r.floor = options.floor.value_or(noise_floor(c, r.sort));

@@ -13,13 +13,34 @@
 #include <string>
 #include <vector>
 
+#include "snap/category.h"
 #include "snap/counters.h"
 #include "snap/diff.h"
+#include "snap/nmt.h"
 #include "snap/snapshot.h"
 
 namespace snap {
 
 inline constexpr std::size_t kDefaultTopCap = 20;
+
+/// What both modes rank by and keep: the options a two-snapshot report
+/// (DiffOptions) and a trend (TrendOptions) share.
+struct FindingOptions {
+  /// Ranking counter. Rss by default; falls back to Accessible (Size less
+  /// ---p reserves) when a snapshot lacks Rss (maps, plain pmap).
+  std::optional<Field> counter;
+  std::uint64_t min_growth = 0;  // bytes; a finding must grow by at least this
+  /// The noise floor; by default noise_floor() of the comparison. 0 turns
+  /// it off: every page counts.
+  std::optional<std::uint64_t> floor;
+  std::optional<std::size_t> top;    // findings; default: every grower, capped at 20
+  std::vector<Category> categories;  // empty: all
+  bool all = false;                  // also list findings that did not grow
+  /// NMT output in capture order (at least one detail): NMT's categories
+  /// replace the shape categories before anything is grouped, filtered or
+  /// ranked, and the inside/outside join is made.
+  std::span<const Nmt> nmt;
+};
 
 /// The counter to rank by: `asked` (Rss when not given) if every snapshot
 /// knows it. An unknown default falls back to Accessible and says why in

@@ -15,21 +15,8 @@
 
 namespace snap {
 
-struct DiffOptions {
-  /// Ranking counter. Rss by default; falls back to Accessible (Size less
-  /// ---p reserves) when a snapshot lacks Rss (maps, plain pmap).
-  std::optional<Field> sort;
-  std::uint64_t min_growth = 0;      // bytes; a finding must grow by at least this
-  /// The noise floor; by default noise_floor() of the comparison. 0 turns
-  /// it off: every page counts.
-  std::optional<std::uint64_t> floor;
-  std::optional<std::size_t> top;    // rows; default: every grower, capped at 20
-  std::vector<Category> categories;  // empty: all
-  bool all = false;                  // also list blocks that did not grow
-  /// NMT output in capture order (at least one detail): categories from
-  /// NMT's regions, and the inside/outside join (DiffReport::nmt).
-  std::span<const Nmt> nmt;
-};
+/// Two snapshots are ranked by the options both modes share.
+struct DiffOptions : FindingOptions {};
 
 inline constexpr std::size_t kNoLink = SIZE_MAX;
 

@@ -117,22 +117,11 @@ struct LinkTrend {
 
 enum class TrendOrder { steady, growth, rate };
 
-struct TrendOptions {
-  std::optional<Field> counter;  // rss by default, accessible where rss is unknown
+struct TrendOptions : FindingOptions {
   TrendOrder order = TrendOrder::steady;
-  std::uint64_t min_growth = 0;
-  std::optional<std::size_t> top;
-  std::vector<Category> categories;
-  bool all = false;
   std::optional<std::uint64_t> limit;  // bytes of Rss (--limit, or the cgroup's)
   std::string limit_name = "--limit";
   std::uint64_t max_map_count = 65530;  // vm.max_map_count: the kernel's default
-  /// The noise floor; by default noise_floor() of the blocks (ranking.h).
-  std::optional<std::uint64_t> floor;
-  /// NMT output in capture order: NMT's categories replace the shape
-  /// categories before anything is grouped, filtered or ranked, and the
-  /// inside/outside join is made (TrendReport::nmt).
-  std::span<const Nmt> nmt;
 };
 
 struct Projection {
