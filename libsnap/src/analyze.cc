@@ -21,11 +21,14 @@ FindingOptions finding_options(const AnalyzeOptions& o, const Series& series) {
 }  // namespace
 
 DiffOptions diff_options(const AnalyzeOptions& o, const Series& series) {
-  return DiffOptions{finding_options(o, series)};
+  DiffOptions d;
+  static_cast<FindingOptions&>(d) = finding_options(o, series);
+  return d;
 }
 
 TrendOptions trend_options(const AnalyzeOptions& o, const Series& series) {
-  TrendOptions t{finding_options(o, series)};
+  TrendOptions t;
+  static_cast<FindingOptions&>(t) = finding_options(o, series);
   t.order = o.order;
   // Limits given win over those the collection recorded.
   if (o.limit) {
