@@ -1,5 +1,7 @@
 #include "snap/comparable.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace snap {
@@ -47,12 +49,31 @@ std::vector<ComparabilityNote> check_comparable(std::span<const Snapshot> snapsh
   }
   const std::uint32_t dropped = any & ~common;
   if (!keys(dropped).empty()) {
-    for (const Snapshot& s : snapshots) {
+    // One note per set of missing counters, not per snapshot: an adaptive
+    // collection has hundreds of light snapshots between two full ones.
+    struct Group {
+      std::uint32_t missing;
+      std::size_t first, last, count;
+    };
+    std::vector<Group> groups;
+    for (std::size_t i = 0; i < snapshots.size(); ++i) {
+      const Snapshot& s = snapshots[i];
       if (!s.has_ranges() || (s.totals.known_mask() & dropped) == dropped) continue;
+      const std::uint32_t missing = dropped & ~s.totals.known_mask();
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.missing == missing; });
+      if (g == groups.end())
+        groups.push_back({missing, i, i, 1});
+      else
+        g->last = i, ++g->count;
+    }
+    for (const Group& g : groups) {
+      const Snapshot& s = snapshots[g.first];
+      const std::string also =
+          g.count == 1 ? std::string()
+                       : fmt::format(" (nor have {} more snapshots, up to {})", g.count - 1, snapshots[g.last].source);
       notes.push_back({s.source,
-                       fmt::format("{} has no {}: those counters are not compared (compared: {})",
-                                   format_name(s.format), keys(dropped & ~s.totals.known_mask()),
-                                   keys(common)),
+                       fmt::format("{} has no {}{}: those counters are not compared (compared: {})",
+                                   format_name(s.format), keys(g.missing), also, keys(common)),
                        false});
     }
   }

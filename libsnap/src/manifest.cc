@@ -97,6 +97,21 @@ std::optional<T> opt(const nlohmann::json& j, const char* key) {
     return it->get<T>();
 }
 
+/// Where each counter of a light snapshot comes from, for whoever reads
+/// the manifest without this code at hand.
+ordered_json light_sources(const std::string& method) {
+  const bool scan = method == "pagemap_scan";
+  ordered_json j;
+  j["Size"] = "maps: end - start";
+  j["Rss"] = scan ? "pagemap PAGEMAP_SCAN: present pages, not the shared zero page"
+                  : "pagemap entries: present pages (bit 63)";
+  j["Anonymous"] = scan ? "pagemap PAGEMAP_SCAN: present pages not of a file or shmem (PAGE_IS_FILE clear)"
+                        : "pagemap entries: present pages, bit 61 (file page or shared anonymous) clear";
+  j["Swap"] = scan ? "pagemap PAGEMAP_SCAN: swapped pages" : "pagemap entries: swapped pages (bit 62)";
+  j["unknown"] = "Pss, Shared_*, Private_*, Referenced, Locked and the rest of smaps";
+  return j;
+}
+
 }  // namespace
 
 std::string manifest_json(const Manifest& m) {
@@ -108,6 +123,7 @@ std::string manifest_json(const Manifest& m) {
   j["start_wall"] = m.start_wall;
   j["process_start"] = m.process_start ? ordered_json(*m.process_start) : ordered_json(nullptr);
   j["format"] = m.format;
+  j["mode"] = m.mode;
   j["max_map_count"] = m.max_map_count ? ordered_json(*m.max_map_count) : ordered_json(nullptr);
   j["interval"] = m.interval ? ordered_json(*m.interval) : ordered_json(nullptr);
   ordered_json snaps = ordered_json::array();
@@ -117,6 +133,13 @@ std::string manifest_json(const Manifest& m) {
     s["wall"] = e.wall;
     s["monotonic"] = e.monotonic;
     s["read_seconds"] = e.read_seconds;
+    s["mode"] = e.mode;
+    s["method"] = e.method;
+    s["longest_hold_seconds"] = e.longest_hold;
+    if (e.mode == "light") {
+      s["vanished"] = e.vanished;
+      s["sources"] = light_sources(e.method);
+    }
     s["mappings"] = e.mappings;
     ordered_json totals = ordered_json::object();
     for (Field f : kTotals)
@@ -176,6 +199,7 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
     m.start_wall = j.value("start_wall", 0.0);
     m.process_start = opt<double>(j, "process_start");
     m.format = j.value("format", "smaps");
+    m.mode = j.value("mode", "full");
     m.max_map_count = opt<std::uint64_t>(j, "max_map_count");
     m.interval = opt<double>(j, "interval");
     for (const auto& s : j.at("snapshots")) {
@@ -185,6 +209,10 @@ Manifest parse_manifest(std::string_view text, const std::string& path) {
       e.wall = s.at("wall").get<double>();
       e.monotonic = s.value("monotonic", 0.0);
       e.read_seconds = s.value("read_seconds", 0.0);
+      e.mode = s.value("mode", "full");
+      e.method = s.value("method", "smaps");
+      e.longest_hold = s.value("longest_hold_seconds", e.read_seconds);
+      e.vanished = whole_or<std::size_t>(s, "vanished", 0);
       e.mappings = whole_or<std::size_t>(s, "mappings", 0);
       if (auto it = s.find("totals"); it != s.end())
         for (Field f : kTotals)

@@ -47,7 +47,16 @@ struct ManifestEntry {
   std::string file;  // name within the directory
   double wall = 0;
   double monotonic = 0;
-  double read_seconds = 0;  // how long reading smaps took (the target's mmap lock)
+  double read_seconds = 0;  // how long the read took, from its start to its end
+  /// "full": smaps, every counter; "light": maps + pagemap, Size, Rss,
+  /// Anonymous and Swap only (Pss and the dirty counters unknown).
+  std::string mode = "full";
+  std::string method = "smaps";  // "smaps", "pagemap_scan" or "pagemap_read"
+  /// The longest the target's mmap lock was held for this read: smaps holds
+  /// it for a whole mapping's walk (recorded as the whole read, its upper
+  /// bound); pagemap for the longest single call.
+  double longest_hold = 0;
+  std::size_t vanished = 0;  // light: mappings unmapped during the read, left out
   std::size_t mappings = 0;
   Counters totals;
   std::vector<ThreadInfo> threads;
@@ -70,6 +79,7 @@ struct Manifest {
   double start_wall = 0;
   std::optional<double> process_start;  // seconds since the epoch
   std::string format = "smaps";
+  std::string mode = "full";  // "full", "light" or "adaptive" (light, full at the ends)
   std::optional<std::uint64_t> max_map_count;
   std::vector<ManifestEntry> snapshots;
   std::vector<DiscardedRead> discarded;

@@ -1,12 +1,16 @@
 // The collection loop.
 #include "snap/live/collect.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
 
 #include "live/jcmd.h"
+#include "live/proc_file.h"
 #include "live/snapshot_read.h"
 #include "snap/escape.h"
 #include "snap/live/proc_reader.h"
@@ -24,7 +28,36 @@ std::string_view collect_end_name(CollectEnd e) {
   return "";
 }
 
+std::string_view collect_mode_name(CollectMode m) {
+  switch (m) {
+    case CollectMode::automatic: return "automatic";
+    case CollectMode::full: return "full";
+    case CollectMode::light: return "light";
+    case CollectMode::adaptive: return "adaptive";
+  }
+  return "";
+}
+
 namespace {
+
+/// Whether the target is large enough for its smaps reads to stall it: its
+/// resident size (/proc/PID/status, no page walk) and its number of
+/// mappings (maps: no lock on recent kernels).
+bool target_is_large(std::int64_t pid, const std::string& root) {
+  if (auto status = detail::try_read_proc_file(fmt::format("{}/{}/status", root, pid))) {
+    if (auto at = status->find("\nVmRSS:"); at != std::string::npos) {
+      const char* p = status->data() + at + 7;
+      const char* end = status->data() + status->size();
+      while (p < end && (*p == ' ' || *p == '\t')) ++p;
+      std::uint64_t kb = 0;
+      std::from_chars(p, end, kb);
+      if (kb << 10 > kLargeRss) return true;
+    }
+  }
+  if (auto maps = detail::try_read_proc_file(fmt::format("{}/{}/maps", root, pid)))
+    return static_cast<std::size_t>(std::count(maps->begin(), maps->end(), '\n')) > kLargeMappings;
+  return false;
+}
 
 /// A snapshot is listed by a manifest or not kept: when the manifest
 /// cannot be written, the newest snapshot's files go and the old manifest
@@ -73,7 +106,10 @@ class Collection {
   }
   void begin();
   Wait wait_until(double slot) const;
-  Take take();
+  Take take(bool full);
+  bool full_due(std::size_t taken) const;
+  CollectEnd close_with_full(CollectEnd end);
+  void warn_if_slow(const ManifestEntry& e);
   void save_nmt(ManifestEntry& e);
   void schedule_next();
   CollectEnd finish(CollectEnd end);
@@ -89,6 +125,8 @@ class Collection {
   std::uint32_t number_ = 1, nmt_number_ = 1;
   std::size_t size_hint_ = 0;
   bool nmt_off_ = false;
+  CollectMode mode_ = CollectMode::full;  // o_.mode, resolved
+  bool warned_slow_ = false;
   // The program the last snapshot saw: an exec in place changes it.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> image_;
 };
@@ -104,6 +142,18 @@ void Collection::begin() {
   m_.boot_id = read_boot_id(o_.root);
   m_.process_start = read_process_start(o_.pid, o_.root, clock_);
   m_.format = o_.format;
+  mode_ = o_.mode;
+  if (o_.format == "pmap-x") {
+    mode_ = CollectMode::full;  // pmap -x's Dirty column needs smaps
+  } else if (mode_ == CollectMode::automatic) {
+    mode_ = target_is_large(o_.pid, o_.root) ? CollectMode::adaptive : CollectMode::full;
+    if (mode_ == CollectMode::adaptive)
+      notice(fmt::format("pid {} is large (over {} resident or {} mappings): adaptive mode, light snapshots "
+                         "(maps + pagemap, no long lock on the process) with full smaps at the first and the "
+                         "last; --mode full reads smaps every time",
+                         o_.pid, format_iec(static_cast<double>(kLargeRss)), kLargeMappings));
+  }
+  m_.mode = std::string(collect_mode_name(mode_));
   m_.max_map_count = read_max_map_count(o_.root);
   m_.interval = o_.interval;
   image_ = target_.image();
@@ -124,9 +174,30 @@ Collection::Wait Collection::wait_until(double slot) const {
   return Wait::due;
 }
 
-Collection::Take Collection::take() {
+/// Adaptive mode: the first and the last snapshot are full (a hunt starts
+/// and ends with Pss), and every --full-every.
+bool Collection::full_due(std::size_t taken) const {
+  if (mode_ != CollectMode::adaptive) return mode_ == CollectMode::full;
+  if (taken == 0) return true;
+  if (o_.count && taken + 1 >= *o_.count) return true;
+  if (o_.duration && static_cast<double>(slot_index_ + 1) * o_.interval > *o_.duration) return true;
+  return o_.full_every && taken % *o_.full_every == 0;
+}
+
+Collection::Take Collection::take(bool full) {
   const auto image_before = target_.image();
-  auto read = detail::SnapshotRead::take(dir_, o_, m_.command, size_hint_, clock_);
+  auto read = [&]() -> std::optional<detail::SnapshotRead> {
+    try {
+      return detail::SnapshotRead::take(dir_, o_, m_.command, size_hint_, clock_, !full);
+    } catch (const ProcError& err) {
+      if (full || err.error() != ENOTTY) throw;
+    }
+    // A kernel without pagemap (or, asked for, without PAGEMAP_SCAN).
+    notice(fmt::format("this kernel has no usable pagemap; every snapshot reads smaps (--mode full)"));
+    mode_ = CollectMode::full;
+    m_.mode = std::string(collect_mode_name(mode_));
+    return detail::SnapshotRead::take(dir_, o_, m_.command, size_hint_, clock_, false);
+  }();
   if (!read) return Take::gone;
   ManifestEntry& e = read->entry();
   // The kernel ends smaps early, at a record boundary, when the process
@@ -160,8 +231,35 @@ Collection::Take Collection::take() {
   }
   read->keep(number_);
   if (o_.jcmd && !nmt_off_) save_nmt(e);
+  warn_if_slow(e);
   m_.snapshots.push_back(std::move(e));
   return Take::kept;
+}
+
+/// Once: reads that take a large share of the interval hold the target's
+/// lock (smaps) or a core (either) for that share of the time.
+void Collection::warn_if_slow(const ManifestEntry& e) {
+  if (warned_slow_ || e.read_seconds <= o_.interval / 4) return;
+  warned_slow_ = true;
+  notice(fmt::format("a {} read took {:.0f} ms, more than a quarter of the {} interval{}", e.mode,
+                     e.read_seconds * 1000, interval_name(o_.interval),
+                     e.mode == "full" ? ": --mode light counts pages without holding the process's mmap lock "
+                                        "for long, or take a longer --interval"
+                                      : ": take a longer --interval"));
+}
+
+/// Adaptive mode, ended early (--duration elapsed, an interrupt): one more
+/// snapshot, full, unless the last one was, so that the hunt ends with Pss.
+CollectEnd Collection::close_with_full(CollectEnd end) {
+  if (mode_ != CollectMode::adaptive || m_.snapshots.empty() || m_.snapshots.back().mode == "full")
+    return finish(end);
+  notice("taking a closing full snapshot (adaptive mode ends with Pss)");
+  switch (take(true)) {
+    case Take::gone: return finish(CollectEnd::target_exited);
+    case Take::discarded:
+    case Take::kept: break;
+  }
+  return finish(end);
 }
 
 void Collection::save_nmt(ManifestEntry& e) {
@@ -206,13 +304,13 @@ CollectEnd Collection::run() {
   for (std::size_t taken = 0;;) {
     if (o_.count && taken >= *o_.count) return finish(CollectEnd::count_reached);
     const double slot = start_ + static_cast<double>(slot_index_) * o_.interval;
-    if (o_.duration && slot - start_ > *o_.duration) return finish(CollectEnd::duration_reached);
+    if (o_.duration && slot - start_ > *o_.duration) return close_with_full(CollectEnd::duration_reached);
     switch (wait_until(slot)) {
-      case Wait::stopped: return finish(CollectEnd::interrupted);
+      case Wait::stopped: return close_with_full(CollectEnd::interrupted);
       case Wait::exited: return finish(CollectEnd::target_exited);
       case Wait::due: break;
     }
-    switch (take()) {
+    switch (take(full_due(taken))) {
       case Take::gone: return finish(CollectEnd::target_exited);
       case Take::discarded: continue;
       case Take::kept: break;
@@ -228,7 +326,8 @@ CollectEnd Collection::run() {
     write_manifest_or_take_back(dir_, m_);
     if (hooks_.on_snapshot) hooks_.on_snapshot(m_);
     // --duration is elapsed time, whatever the slots say.
-    if (o_.duration && clock_.monotonic() - start_ > *o_.duration) return finish(CollectEnd::duration_reached);
+    if (o_.duration && clock_.monotonic() - start_ > *o_.duration)
+      return close_with_full(CollectEnd::duration_reached);
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "live/file_write.h"
 #include "snap/error.h"
+#include "snap/live/light_reader.h"
 #include "snap/live/pmap_x.h"
 #include "snap/live/proc_reader.h"
 #include "snap/live/smaps_reader.h"
@@ -69,11 +70,30 @@ std::optional<std::pair<int, std::string>> stream_smaps(OutputDir& dir, const Co
 }  // namespace
 
 std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOptions& o, const std::string& command,
-                                               std::size_t& size_hint, const Clock& clock) {
+                                               std::size_t& size_hint, const Clock& clock, bool light) {
   SnapshotRead r(dir);
-  r.format_ = o.format;
+  r.stem_ = o.format;
   ManifestEntry& e = r.entry_;
-  if (o.format == "pmap-x") {
+  if (light) {
+    LightRead read;
+    try {
+      read = read_light(o.pid, o.root, o.light, clock);
+    } catch (const ProcError& err) {
+      if (err.gone()) return std::nullopt;
+      throw;
+    }
+    e.mode = "light";
+    e.method = std::string(light_method_name(read.method));
+    e.wall = read.wall;
+    e.monotonic = read.monotonic;
+    e.read_seconds = read.read_seconds;
+    e.longest_hold = read.longest_hold;
+    e.vanished = read.vanished;
+    e.mappings = read.mappings;
+    e.totals = read.totals;
+    r.stem_ = "smaps";
+    r.text_ = std::move(read.text);
+  } else if (o.format == "pmap-x") {
     SmapsRead read;
     try {
       read = read_smaps(o.pid, o.root, size_hint, clock);
@@ -85,6 +105,7 @@ std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOpti
     e.wall = read.wall;
     e.monotonic = read.monotonic;
     e.read_seconds = read.read_seconds;
+    e.longest_hold = read.read_seconds;
     Snapshot s;
     try {
       s = parse_snapshot(read.text, fmt::format("{}/{}/smaps", o.root, o.pid), Format::smaps);
@@ -95,11 +116,12 @@ std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOpti
     s.command = command;
     e.mappings = s.regions.size();
     e.totals = s.totals;
-    r.pmap_x_ = render_pmap_x(s);
+    r.text_ = render_pmap_x(s);
   } else {
     auto file = stream_smaps(dir, o, e, clock);
     if (!file) return std::nullopt;
     std::tie(r.fd_, r.temp_) = *file;
+    e.longest_hold = e.read_seconds;
   }
   e.threads = read_threads(o.pid, o.root);
   e.cgroup = read_cgroup_memory(o.pid, o.root);
@@ -109,10 +131,10 @@ std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOpti
 SnapshotRead::SnapshotRead(SnapshotRead&& other) noexcept
     : dir_(other.dir_),
       entry_(std::move(other.entry_)),
-      format_(std::move(other.format_)),
+      stem_(std::move(other.stem_)),
       fd_(std::exchange(other.fd_, -1)),
       temp_(std::move(other.temp_)),
-      pmap_x_(std::move(other.pmap_x_)) {}
+      text_(std::move(other.text_)) {}
 
 SnapshotRead::~SnapshotRead() {
   if (fd_ < 0) return;
@@ -125,7 +147,7 @@ void SnapshotRead::keep(std::uint32_t& number) {
     dir_->finish_temp(std::exchange(fd_, -1), temp_, 0);
     entry_.file = dir_->link_numbered(temp_, "smaps", number);
   } else {
-    entry_.file = dir_->write_numbered(format_, number, pmap_x_);
+    entry_.file = dir_->write_numbered(stem_, number, text_);
   }
 }
 

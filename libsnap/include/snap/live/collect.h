@@ -10,12 +10,24 @@
 #include <string_view>
 
 #include "snap/live/clock.h"
+#include "snap/live/light_reader.h"
 #include "snap/live/output_dir.h"
 #include "snap/live/proc_error.h"
 #include "snap/live/process_watch.h"
 #include "snap/manifest.h"
 
 namespace snap {
+
+/// How each snapshot is read.
+enum class CollectMode {
+  automatic,  // adaptive for a large target (kLargeRss resident or kLargeMappings), else full
+  full,       // smaps: every counter; holds the target's mmap lock for a whole mapping's walk
+  light,      // maps + pagemap: Size, Rss, Anonymous, Swap; the lock for microseconds at a time
+  adaptive,   // light, but full for the first and the last snapshot and every --full-every
+};
+std::string_view collect_mode_name(CollectMode m);
+inline constexpr std::uint64_t kLargeRss = 1ull << 30;
+inline constexpr std::size_t kLargeMappings = 10000;
 
 struct CollectOptions {
   std::int64_t pid = 0;
@@ -24,6 +36,9 @@ struct CollectOptions {
   std::optional<double> duration;    // stop after this long (seconds), counted from the first snapshot
   double delay = 0;                  // seconds before the first snapshot (past the target's start-up)
   std::string format = "smaps";      // or "pmap-x"
+  CollectMode mode = CollectMode::automatic;  // pmap-x: full only
+  std::optional<std::size_t> full_every;      // adaptive: also a full snapshot every N
+  LightOptions light;
   bool jcmd = false;                 // also save jcmd VM.native_memory detail
   std::string jcmd_program = "jcmd";  // looked up in PATH
   double jcmd_timeout = 60;           // seconds; past it jcmd is killed and --jcmd is off
