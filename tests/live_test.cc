@@ -16,9 +16,11 @@
 #include <cmath>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -32,6 +34,7 @@
 #include "snap/live/collect.h"
 #include "snap/live/proc_reader.h"
 #include "snap/live/smaps_reader.h"
+#include "snap/parse.h"
 
 namespace fs = std::filesystem;
 
@@ -393,6 +396,149 @@ TEST_CASE("collect --format pmap-x: what pmap -x prints, from the same reader") 
   REQUIRE(m.snapshots.size() == 1);
   CHECK(m.snapshots[0].mappings == 2);
   CHECK(m.snapshots[0].totals.get(snap::Field::rss) == 24u << 10);
+}
+
+/// The light reader's files beside FakeProc's smaps: one mapping, three of
+/// its eight pages present (a regular file has no PAGEMAP_SCAN: pagemap's
+/// entries are read).
+void light_files(FakeProc& p) {
+  put(p.pid_dir / "maps", "00010000-00018000 rw-p 00000000 00:00 0                          [heap]\n");
+  std::string pagemap(0x18 * 8, '\0');
+  const std::uint64_t present = 1ull << 63;
+  for (std::size_t page : {0x10, 0x11, 0x15}) std::memcpy(pagemap.data() + page * 8, &present, 8);
+  put(p.pid_dir / "pagemap", pagemap);
+}
+
+std::vector<std::string> modes(const snap::Manifest& m) {
+  std::vector<std::string> out;
+  for (const auto& e : m.snapshots) out.push_back(e.mode);
+  return out;
+}
+
+TEST_CASE("collect --mode adaptive: full at the first, the last and every --full-every; light between") {
+  FakeProc p;
+  light_files(p);
+  p.options.mode = snap::CollectMode::adaptive;
+  SUBCASE("--count 6 --full-every 3") {
+    p.options.count = 6;
+    p.options.full_every = 3;
+    snap::Manifest m;
+    CHECK(p.run(m) == snap::CollectEnd::count_reached);
+    CHECK(modes(m) == std::vector<std::string>{"full", "light", "light", "full", "light", "full"});
+    CHECK(p.notices.empty());
+    const auto read = snap::read_manifest(p.out.string());
+    REQUIRE(read);
+    CHECK(read->mode == "adaptive");
+    CHECK(modes(*read) == modes(m));
+    for (std::size_t i = 0; i < 6; ++i) {
+      CAPTURE(i);
+      const snap::ManifestEntry& e = read->snapshots[i];
+      CHECK(e.file == fmt::format("smaps.{:04}", i + 1));
+      const snap::Snapshot s = snap::read_snapshot((p.out / e.file).string());
+      if (e.mode == "full") {
+        CHECK(e.method == "smaps");
+        CHECK(slurp(p.out / e.file) == kSmaps);
+        CHECK(e.totals.get(snap::Field::pss) == 22u << 10);
+      } else {
+        CHECK(e.method == "pagemap_read");
+        CHECK(e.mappings == 1);
+        CHECK(e.vanished == 0);
+        CHECK(e.totals.get(snap::Field::rss) == 12u << 10);
+        CHECK(!e.totals.known(snap::Field::pss));
+        // The file says the same, with Pss unknown, not 0.
+        CHECK(s.totals.get(snap::Field::rss) == 12u << 10);
+        CHECK(s.totals.get(snap::Field::anonymous) == 12u << 10);
+        CHECK(!s.knows(snap::Field::pss));
+      }
+    }
+    // Where each light counter comes from, for readers of the manifest.
+    const std::string json = slurp(p.out / "manifest.json");
+    CHECK(json.find("\"sources\"") != std::string::npos);
+    CHECK(json.find("pagemap entries: present pages (bit 63)") != std::string::npos);
+  }
+  SUBCASE("--duration 25s: the slot at 20 s is the last, so it is full; none more") {
+    p.options.duration = 25;
+    snap::Manifest m;
+    CHECK(p.run(m) == snap::CollectEnd::duration_reached);
+    CHECK(modes(m) == std::vector<std::string>{"full", "light", "full"});
+  }
+  SUBCASE("a stop request after a light snapshot: one more, full, so the hunt ends with Pss") {
+    p.hooks.on_snapshot = [&](const snap::Manifest& now) {
+      if (now.snapshots.size() == 2) p.hooks.stop_requested = [] { return true; };
+    };
+    snap::Manifest m;
+    CHECK(p.run(m) == snap::CollectEnd::interrupted);
+    CHECK(modes(m) == std::vector<std::string>{"full", "light", "full"});
+    CHECK(snap::read_manifest(p.out.string())->snapshots.size() == 3);
+    REQUIRE(p.notices.size() == 1);
+    CHECK(p.notices[0] == "taking a closing full snapshot (adaptive mode ends with Pss)");
+  }
+}
+
+TEST_CASE("collect --mode light: every snapshot light; without pagemap, said once and read in full") {
+  FakeProc p;
+  p.options.mode = snap::CollectMode::light;
+  p.options.count = 2;
+  snap::Manifest m;
+  SUBCASE("pagemap there") {
+    light_files(p);
+    CHECK(p.run(m) == snap::CollectEnd::count_reached);
+    CHECK(modes(m) == std::vector<std::string>{"light", "light"});
+    CHECK(m.mode == "light");
+    CHECK(p.notices.empty());
+  }
+  SUBCASE("a kernel without pagemap") {
+    put(p.pid_dir / "maps", "00010000-00018000 rw-p 00000000 00:00 0\n");
+    CHECK(p.run(m) == snap::CollectEnd::count_reached);
+    CHECK(modes(m) == std::vector<std::string>{"full", "full"});
+    CHECK(m.mode == "full");
+    REQUIRE(p.notices.size() == 1);
+    CHECK(p.notices[0] == "this kernel has no usable pagemap; every snapshot reads smaps (--mode full)");
+  }
+  SUBCASE("a read longer than a quarter of the interval: said once") {
+    light_files(p);
+    p.options.count = 3;
+    std::optional<ReadDuring> slow;
+    p.on_sleep = [&](double t) {
+      if (t >= 1010 && !slow)
+        slow.emplace(p.pid_dir / "maps", slurp(p.pid_dir / "maps"), [&] {
+          p.t += 3;  // the loop is blocked in the read meanwhile
+          light_files(p);
+        });
+    };
+    CHECK(p.run(m) == snap::CollectEnd::count_reached);
+    REQUIRE(p.notices.size() == 1);
+    CHECK(p.notices[0] == "a light read took 3000 ms, more than a quarter of the 10s interval: take a longer "
+                          "--interval");
+  }
+}
+
+TEST_CASE("collect: by default, adaptive for a process over 1 GiB resident (or 10000 mappings), else full") {
+  FakeProc p;
+  light_files(p);
+  p.options.count = 2;
+  snap::Manifest m;
+  SUBCASE("small") {
+    put(p.pid_dir / "status", "Name:\tleaker\nVmRSS:\t   24576 kB\n");
+    p.run(m);
+    CHECK(m.mode == "full");
+    CHECK(modes(m) == std::vector<std::string>{"full", "full"});
+  }
+  SUBCASE("large") {
+    put(p.pid_dir / "status", "Name:\tleaker\nVmRSS:\t 2097152 kB\n");
+    p.options.count = 3;
+    p.run(m);
+    CHECK(m.mode == "adaptive");
+    CHECK(modes(m) == std::vector<std::string>{"full", "light", "full"});
+    REQUIRE(!p.notices.empty());
+    CHECK(p.notices[0].starts_with("pid 4242 is large (over 1.0 GiB resident or 10000 mappings): adaptive mode"));
+  }
+  SUBCASE("--format pmap-x: always full") {
+    put(p.pid_dir / "status", "Name:\tleaker\nVmRSS:\t 2097152 kB\n");
+    p.options.format = "pmap-x";
+    p.run(m);
+    CHECK(m.mode == "full");
+  }
 }
 
 TEST_CASE("read_smaps_to: chunks to the sink, totals on the way; a cut text, a failing sink") {
