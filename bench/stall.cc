@@ -3,8 +3,10 @@
 //
 // Reading /proc/PID/smaps or smaps_rollup walks the target's page tables
 // under its mmap lock; a thread of the target that maps or unmaps meanwhile
-// waits for the walk. /proc/PID/pagemap and the PAGEMAP_SCAN ioctl take the
-// lock per 2 MiB and drop it in between. This program forks a target holding
+// waits for the walk. /proc/PID/pagemap takes the lock per 2 MiB and drops
+// it in between; the PAGEMAP_SCAN ioctl holds it until its buffer of 512
+// regions fills, which over one big mapping of one kind of page is the whole
+// walk (docs/stall.md). This program forks a target holding
 // --gib GiB of anonymous memory as resident 4 KiB pages with a victim thread
 // that maps and unmaps one page in a loop (stall_target.h), then runs each
 // reader against it for --seconds, "none" first, and prints a markdown table
@@ -19,9 +21,9 @@
 //
 // Needs --gib GiB of free memory, and to be allowed to read the target's
 // smaps and pagemap (its own child: any user may). The target dies with this
-// program, however it ends.
+// program, however it ends (PR_SET_PDEATHSIG); an external reader's process
+// group gets SIGTERM, unless this program is killed by SIGKILL.
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -462,6 +464,7 @@ std::string num(double v) {
 struct Victim {
   std::size_t windows = 0;
   double worst_med = 0, worst_max = 0, p999_med = 0;  // ms
+  double blocked_med = 0, blocked_max = 0;            // ms, turns that slept
   double off_cpu = 0, runq = 0, asleep = 0;           // ms per s, medians
   bool runq_known = true;
 };
@@ -477,12 +480,16 @@ Victim victim_figures(const stall::Shared& sh, std::uint32_t published, std::int
   if (full.empty()) full = all;
   Victim v;
   v.windows = full.size();
-  std::vector<double> worst, p999, off, runq, asleep;
-  for (const auto* w : all) v.worst_max = std::max(v.worst_max, static_cast<double>(w->worst_ns) / 1e6);
+  std::vector<double> worst, blocked, p999, off, runq, asleep;
+  for (const auto* w : all) {
+    v.worst_max = std::max(v.worst_max, static_cast<double>(w->worst_ns) / 1e6);
+    v.blocked_max = std::max(v.blocked_max, static_cast<double>(w->worst_blocked_ns) / 1e6);
+  }
   for (const auto* w : full) {
     const auto wall = static_cast<double>(w->end_ns - w->start_ns);
     const double off_ns = std::max(0.0, wall - static_cast<double>(w->cpu_ns));
     worst.push_back(static_cast<double>(w->worst_ns) / 1e6);
+    blocked.push_back(static_cast<double>(w->worst_blocked_ns) / 1e6);
     p999.push_back(static_cast<double>(w->p999_ns) / 1e6);
     off.push_back(off_ns / wall * 1e3);
     if (w->runq_ns < 0) {
@@ -493,6 +500,7 @@ Victim victim_figures(const stall::Shared& sh, std::uint32_t published, std::int
     }
   }
   v.worst_med = median(worst);
+  v.blocked_med = median(blocked);
   v.p999_med = median(p999);
   v.off_cpu = median(off);
   v.runq = median(runq);
@@ -680,9 +688,9 @@ int main(int argc, char** argv) {
   fmt::print("each reader: {} s; victim: mmap+munmap of one page in a loop, figures per 1 s window\n\n", seconds);
 
   fmt::print("| reader | interval | load 1/5/15 | reads | read wall ms (mean) | reader CPU ms/read | "
-             "stall ms (median of 1 s worst) | stall ms (max) | p99.9 ms (median) | off-CPU ms/s | "
-             "runq wait ms/s | asleep ms/s |\n");
-  fmt::print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+             "stall ms (median of 1 s worst) | stall ms (max) | blocked stall ms (median) | blocked stall ms "
+             "(max) | p99.9 ms (median) | off-CPU ms/s | runq wait ms/s | asleep ms/s |\n");
+  fmt::print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
   for (std::size_t i = 0; i < phases.size(); ++i) {
     const Phase& ph = phases[i];
     const Victim v = victim_figures(sh, published, static_cast<std::int32_t>(i));
@@ -696,13 +704,14 @@ int main(int argc, char** argv) {
                                                    : fmt::format("{} total", num(ph.cpu_s * 1e3));
     const std::string runq = v.runq_known ? num(v.runq) : "n/a";
     const std::string asleep = v.runq_known ? num(v.asleep) : "n/a";
-    fmt::print("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", ph.reader->name,
+    fmt::print("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", ph.reader->name,
                ph.note.empty() ? "" : " (!)", interval, ph.load, reads, wall, cpu, num(v.worst_med), num(v.worst_max),
-               num(v.p999_med), num(v.off_cpu), runq, asleep);
+               num(v.blocked_med), num(v.blocked_max), num(v.p999_med), num(v.off_cpu), runq, asleep);
   }
   fmt::print(
       "\nstall: the victim's longest mmap+munmap turn per 1 s window (median over the reader's windows, and the "
-      "max); p99.9: the 99.9th percentile of its turns per window. off-CPU: wall minus the victim's CPU time "
+      "max); blocked stall: the same of the turns in which it slept (a voluntary context switch: the mmap lock), "
+      "not only waited for a CPU; p99.9: the 99.9th percentile of its turns per window. off-CPU: wall minus the victim's CPU time "
       "(CLOCK_THREAD_CPUTIME_ID); runq wait: schedstat's \"time spent waiting on a runqueue\"; asleep: off-CPU "
       "minus runq wait, the time blocked (the mmap lock's rwsem sleeps there), all per second of wall. reader "
       "CPU: user+sys of this process (built-in readers) or of the command's process group (external ones, whose "

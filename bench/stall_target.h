@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ struct Window {
   std::int64_t start_ns;    // CLOCK_MONOTONIC: the same clock in both processes
   std::int64_t end_ns;
   std::int64_t worst_ns;    // of all turns, kept or not
+  std::int64_t worst_blocked_ns;  // of the turns in which the victim went to sleep
   std::int64_t p999_ns;
   std::int64_t cpu_ns;      // CLOCK_THREAD_CPUTIME_ID of the victim
   std::int64_t runq_ns;     // schedstat's run-queue wait; -1 without schedstat
@@ -72,6 +74,16 @@ inline std::int64_t runq_wait_ns(int fd) {
   char* end = nullptr;
   std::strtoull(buf, &end, 10);
   return static_cast<std::int64_t>(std::strtoull(end, nullptr, 10));
+}
+
+/// Voluntary context switches of the calling thread: one more after a turn
+/// means the turn slept (on the mmap lock, whose rwsem sleeps once its
+/// owner is a reader); a turn only preempted has an involuntary one instead,
+/// so the run queue's delays on a busy machine do not count as blocking.
+inline long voluntary_switches() {
+  rusage r;
+  getrusage(RUSAGE_THREAD, &r);
+  return r.ru_nvcsw;
 }
 
 [[noreturn]] inline void victim_loop(Shared* shared) {
@@ -113,11 +125,13 @@ inline std::int64_t runq_wait_ns(int fd) {
   };
 
   open_window();
+  long switches = voluntary_switches();
   for (;;) {
     std::int64_t t0 = clock_ns(CLOCK_MONOTONIC);
     if (t0 - w.start_ns >= kWindowNs || shared->phase.load(std::memory_order_relaxed) != w.phase) {
       close_window(t0);
       open_window();
+      switches = voluntary_switches();
       t0 = clock_ns(CLOCK_MONOTONIC);
     }
     void* p = mmap(nullptr, static_cast<std::size_t>(page), PROT_READ | PROT_WRITE,
@@ -127,6 +141,9 @@ inline std::int64_t runq_wait_ns(int fd) {
     if (n < kMaxTurns) turns[n] = d;
     ++n;
     w.worst_ns = std::max(w.worst_ns, d);
+    const long after = voluntary_switches();
+    if (after != switches) w.worst_blocked_ns = std::max(w.worst_blocked_ns, d);
+    switches = after;
   }
 }
 
