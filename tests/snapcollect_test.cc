@@ -1899,3 +1899,116 @@ TEST_CASE("-- COMMAND that exits at once: its own exit status, not refused as a 
     CHECK(!contains(r.err, "zombie"));
   }
 }
+
+namespace {
+
+/// The grower's own log: (wall, bytes leaked by then), one per step.
+std::vector<std::pair<double, std::uint64_t>> grower_log(const std::string& out) {
+  std::vector<std::pair<double, std::uint64_t>> steps;
+  static const std::regex kStep(R"(leaked (\d+) at ([0-9.]+))");
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), kStep); it != std::sregex_iterator(); ++it)
+    steps.emplace_back(std::stod((*it)[2].str()), std::stoull((*it)[1].str()));
+  return steps;
+}
+
+/// Bytes leaked by `wall`, by the log.
+std::uint64_t leaked_by(const std::vector<std::pair<double, std::uint64_t>>& log, double wall) {
+  std::uint64_t bytes = 0;
+  for (auto [w, b] : log)
+    if (w <= wall) bytes = b;
+  return bytes;
+}
+
+/// The [heap] row's growth in K, from a snapdiff report (two snapshots or a trend).
+std::optional<std::uint64_t> heap_growth_k(const std::string& report) {
+  std::istringstream in(report);
+  static const std::regex kHeap(R"(\+(\d+)K\s.*\[heap\])");
+  for (std::string line; std::getline(in, line);) {
+    std::smatch g;
+    if (std::regex_search(line, g, kHeap)) return std::stoull(g[1].str());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("--mode adaptive on a real leaker: full at the ends, light between; snapdiff finds the leak its log says") {
+  TempDir tmp;
+  constexpr std::uint64_t kStep = 256 << 10;  // leaked every 100 ms
+  Process grower({SNAP_GROWER_EXE, "64", "256", "100"}, tmp.path / "grower");
+  const auto deadline = Clock::now() + 20s;
+  while (!contains(grower.out(), "ready") && Clock::now() < deadline)
+    REQUIRE_MESSAGE(!grower.wait(5ms), "the grower ended early: " << grower.err());
+  REQUIRE(contains(grower.out(), "ready"));
+  const fs::path dir = tmp.path / "hunt";
+  Run r = run(snapcollect({"-p", std::to_string(grower.pid()), "--interval", "300ms", "--count", "6", "--mode",
+                           "adaptive", "--quiet", "--out", dir.string()}),
+              tmp.path / "logs", 15s);
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  std::this_thread::sleep_for(200ms);  // the step after the last snapshot is logged
+  const auto log = grower_log(grower.out());
+  grower.kill_and_reap();
+
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  CHECK(m->mode == "adaptive");
+  REQUIRE(m->snapshots.size() == 6);
+  check_collection(dir, *m, snap::Format::smaps);
+  for (std::size_t i = 0; i < 6; ++i) {
+    CAPTURE(i);
+    const auto& e = m->snapshots[i];
+    const bool end = i == 0 || i == 5;
+    CHECK(e.mode == (end ? "full" : "light"));
+    if (end) {
+      CHECK(e.method == "smaps");
+      CHECK(e.totals.known(snap::Field::pss));
+    } else {
+      CHECK((e.method == "pagemap_scan" || e.method == "pagemap_read"));
+      CHECK(!e.totals.known(snap::Field::pss));
+      // The lock was held per call, each far shorter than the read.
+      CHECK(e.longest_hold < e.read_seconds);
+    }
+  }
+
+  // Truth from the grower's log: what it leaked between two snapshots'
+  // reads, to a step (a read and a step may overlap).
+  auto truth_k = [&](std::size_t a, std::size_t b) {
+    return (leaked_by(log, m->snapshots[b].wall) - leaked_by(log, m->snapshots[a].wall)) >> 10;
+  };
+  auto check_heap = [&](const std::vector<std::string>& files, std::size_t a, std::size_t b) {
+    std::vector<std::string> argv{SNAPDIFF_EXE};
+    for (const auto& f : files) argv.push_back(f);
+    Run d = run(argv, tmp.path / ("snapdiff" + std::to_string(a) + std::to_string(b) + std::to_string(files.size())));
+    REQUIRE(d.status);
+    CHECK(*d.status == 1);
+    CAPTURE(d.out);
+    const auto grew = heap_growth_k(d.out);
+    REQUIRE(grew);
+    const std::uint64_t want = truth_k(a, b);
+    CHECK(want >= 3 * (kStep >> 10));
+    CHECK(*grew + (kStep >> 10) + 64 >= want);
+    CHECK(*grew <= want + (kStep >> 10) + 64);
+  };
+  // The whole series (a trend over what every snapshot has: Rss), the two
+  // full ends (with Pss), and two light snapshots against each other.
+  check_heap({dir.string()}, 0, 5);
+  check_heap({(dir / m->snapshots[0].file).string(), (dir / m->snapshots[5].file).string()}, 0, 5);
+  check_heap({(dir / m->snapshots[1].file).string(), (dir / m->snapshots[4].file).string()}, 1, 4);
+}
+
+TEST_CASE("--mode and --full-every: bad values refused, exit 2") {
+  TempDir tmp;
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--mode", "fast"}, {"--mode", "light", "--format", "pmap-x"},
+        {"--full-every", "0"}, {"--mode", "full", "--full-every", "3"}}) {
+    std::vector<std::string> argv = snapcollect({"-p", std::to_string(::getpid()), "--out", (tmp.path / "x").string()});
+    argv.insert(argv.end(), bad.begin(), bad.end());
+    Run r = run(argv, tmp.path / "logs");
+    CAPTURE(r.err);
+    REQUIRE(r.status);
+    CHECK(*r.status == 2);
+    CHECK(r.err.starts_with("snapcollect: "));
+    CHECK(!fs::exists(tmp.path / "x"));
+  }
+}
