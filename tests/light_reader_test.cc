@@ -145,32 +145,43 @@ TEST_CASE("read_light: a kernel without pagemap is ENOTTY (the collector reads s
   }
 }
 
-TEST_CASE("read_light: a mapping unmapped or changed during the read is left out and counted") {
+TEST_CASE("read_light: a mapping unmapped or replaced during the read is left out and counted; one grown is kept") {
   FakeRoot r;
   const fs::path maps = r.dir() / "maps";
-  write_pagemap(r.dir() / "pagemap", {{0x10, kPresent}, {0x20, kPresent}, {0x30, kPresent}});
-  // maps is a FIFO: the reader gets kMaps; before it sees the end, maps is
-  // replaced by what the process looks like after it: the second mapping
-  // unmapped, the third grown.
+  write_pagemap(r.dir() / "pagemap", {{0x10, kPresent}, {0x20, kPresent}, {0x30, kPresent}, {0x40, kPresent}});
+  const std::string before =
+      "00010000-00018000 rw-p 00000000 00:00 0 \n"                                // stays
+      "00020000-00022000 r-xp 00001000 fe:00 1234                     /usr/lib/libz.so.1\n"  // unmapped
+      "00030000-00031000 rw-p 00000000 00:00 0                        [heap]\n"    // grows (brk)
+      "00040000-00041000 rw-p 00000000 00:00 0 \n";                               // replaced
+  const std::string after =
+      "00010000-00018000 rw-p 00000000 00:00 0 \n"
+      "00030000-00032000 rw-p 00000000 00:00 0                        [heap]\n"
+      "00040000-00041000 r--p 00000000 00:01 77                       /memfd:cache (deleted)\n";
+  // maps is a FIFO: the reader gets `before`; before it sees the end, maps
+  // is replaced by what the process looks like after the read.
   REQUIRE(::mkfifo(maps.c_str(), 0600) == 0);
   std::thread writer([&] {
     const int fd = ::open(maps.c_str(), O_WRONLY | O_CLOEXEC);  // blocks until the reader opens it
     if (fd < 0) return;
-    (void)!::write(fd, kMaps.data(), kMaps.size());
+    (void)!::write(fd, before.data(), before.size());
     const fs::path next = r.dir() / "maps.new";
-    snap::test::spit(next, "00010000-00018000 rw-p 00000000 00:00 0 \n"
-                           "00030000-00032000 ---p 00000000 00:00 0 \n");
+    snap::test::spit(next, after);
     fs::rename(next, maps);
     ::close(fd);
   });
   const snap::LightRead read = snap::read_light(kPid, r.root());
   writer.join();
-  CHECK(read.mappings == 1);
+  CHECK(read.mappings == 2);
   CHECK(read.vanished == 2);
-  CHECK(read.totals.get(Field::rss) == 4 * KiB);
+  CHECK(read.totals.get(Field::rss) == 8 * KiB);
   const snap::Snapshot s = snap::parse_snapshot(read.text, "light", snap::Format::smaps);
-  REQUIRE(s.regions.size() == 1);
+  REQUIRE(s.regions.size() == 2);
   CHECK(s.regions[0].start == 0x10000);
+  // The heap at the extent its pages were counted over.
+  CHECK(s.regions[1].start == 0x30000);
+  CHECK(s.regions[1].end == 0x31000);
+  CHECK(s.regions[1].counters.get(Field::rss) == 4 * KiB);
 }
 
 TEST_CASE("read_light on a live process: per mapping Rss and Anonymous as smaps has them, the zero page as smaps counts it") {

@@ -56,6 +56,13 @@ bool parse_range(std::string_view line, std::uint64_t& start, std::uint64_t& end
   return r.ec == std::errc() && r.ptr != e && *r.ptr == ' ' && end > start;
 }
 
+/// What a maps line says of its mapping besides the range: permissions,
+/// offset, device, inode, name.
+std::string_view describe(std::string_view line) {
+  const std::size_t space = line.find(' ');
+  return space == std::string_view::npos ? std::string_view() : line.substr(space);
+}
+
 std::vector<Mapping> parse_maps(std::string_view text) {
   std::vector<Mapping> out;
   while (!text.empty()) {
@@ -264,8 +271,11 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
   }
   if (maps.empty()) r.method = o.method == LightMethod::automatic ? LightMethod::pagemap_scan : o.method;
 
-  // A mapping unmapped, moved or split while its pages were counted is
-  // not what the counts describe: left out.
+  // A mapping unmapped (or replaced by another) while its pages were
+  // counted is not what the counts describe: left out. One that only grew
+  // or shrank ([heap] under brk, a stack, mremap in place) or was split is
+  // kept, at the extent it had when counted: a leaking heap grows during
+  // every read, and is the mapping that matters most.
   const std::string after = detail::read_proc_file(maps_path);
   if (after.empty()) throw ProcError(fmt::format("{} is empty: the process exited", maps_path), ESRCH);
   const std::vector<Mapping> now = parse_maps(after);
@@ -275,7 +285,7 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
   auto still = now.begin();
   for (const Mapping& m : maps) {
     while (still != now.end() && still->start < m.start) ++still;
-    if (still == now.end() || still->start != m.start || still->end != m.end) {
+    if (still == now.end() || still->start != m.start || describe(still->line) != describe(m.line)) {
       ++r.vanished;
       continue;
     }

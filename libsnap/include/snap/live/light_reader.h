@@ -52,15 +52,17 @@ struct LightRead {
   LightMethod method = LightMethod::automatic;  // the one used
   Counters totals;
   std::size_t mappings = 0;
-  std::size_t vanished = 0;  // mappings unmapped (or changed) during the read: skipped
+  std::size_t vanished = 0;  // mappings unmapped (or another in their place) during the read: left out
 };
 
 /// The fields a light read knows, by method.
 std::uint32_t light_known_mask(LightMethod m);
 
 /// Reads ROOT/PID/maps, counts each mapping's pages through ROOT/PID/pagemap
-/// and reads maps again: a mapping not there any more (or not the same) is
-/// left out and counted in `vanished`. Throws ProcError: gone() when the
+/// and reads maps again: a mapping not there any more (nothing at its start,
+/// or another mapping: other permissions, file or offset) is left out and
+/// counted in `vanished`; one that grew or shrank is kept at the extent
+/// counted. Throws ProcError: gone() when the
 /// process is (no maps, an empty one, or ESRCH from pagemap), denied() for
 /// another user's process, and with ENOENT/ENOTTY when the kernel has no
 /// pagemap (the caller reads smaps instead).
