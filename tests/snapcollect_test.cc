@@ -813,21 +813,24 @@ TEST_CASE("another user's process: exit 2, Permission denied; no such process: e
     const fs::path open = tmp.path / "open";
     fs::create_directories(open);
     REQUIRE(::chmod(open.c_str(), 0777) == 0);
-    auto cmd = as_nobody;
-    for (auto& a : snapcollect({"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out",
-                                (open / "hunt").string()}))
-      cmd.push_back(a);
-    Run r = run(cmd, tmp.path / "logs");
-    REQUIRE(r.status);
-    CAPTURE(r.err);
-    if (contains(r.err, "cannot create") || contains(r.err, "cannot open directory")) {
-      MESSAGE("SKIPPED: the other user cannot write the output directory here");
-      return;
+    for (const std::string mode : {"full", "light"}) {
+      CAPTURE(mode);
+      auto cmd = as_nobody;
+      for (auto& a : snapcollect({"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--mode", mode,
+                                  "--out", (open / ("hunt-" + mode)).string()}))
+        cmd.push_back(a);
+      Run r = run(cmd, tmp.path / ("logs-" + mode));
+      REQUIRE(r.status);
+      CAPTURE(r.err);
+      if (contains(r.err, "cannot create") || contains(r.err, "cannot open directory")) {
+        MESSAGE("SKIPPED: the other user cannot write the output directory here");
+        return;
+      }
+      CHECK(*r.status == 2);
+      CHECK(contains(r.err, "Permission denied"));
+      CHECK(contains(r.err, "another user's process"));
+      CHECK(!fs::exists(open / ("hunt-" + mode) / "smaps.0001"));
     }
-    CHECK(*r.status == 2);
-    CHECK(contains(r.err, "Permission denied"));
-    CHECK(contains(r.err, "another user's process"));
-    CHECK(names(open / "hunt").count("smaps.0001") == 0);
   }
   SUBCASE("no such process") {
     Run r = run(snapcollect({"-p", "999999999", "--interval", "100ms", "--quiet", "--out",
