@@ -990,7 +990,7 @@ TEST_CASE("a status line on a terminal, none with --quiet") {
   CHECK(std::regex_search(
       live.out,
       std::regex(
-          R"(3 snapshots  Rss [\d.]+ \w+ \([+-][\d.]+ \w+\)  Pss [\d.]+ \w+ \([+-][\d.]+ \w+\)  \d+ mappings  read \d+\.\d ms)")));
+          R"(3 snapshots  Rss [\d.]+ \w+ \([+-][\d.]+ \w+\)  Pss [\d.]+ \w+ \([+-][\d.]+ \w+\)  \d+ mappings  full read \d+\.\d ms)")));
   CHECK(contains(live.out, "snapcollect: 3 snapshots of pid " + pid));
 
   Run quiet = run_on_tty(snapcollect(
