@@ -864,7 +864,7 @@ TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad l
   check_error(snapdiff("ser", d), found + "snapdiff: " + fourth + "\n");
   check_error(snapdiff("ser/smaps.0[1-4]", d), "snapdiff: " + fourth + "\n");
 
-  CHECK(contains(snapdiff("--help", d).out, "  --skip-bad "));
+  CHECK(contains(snapdiff("--help", d).out, "\n      --skip-bad  "));
 
   // Fewer than two left.
   check_error(
