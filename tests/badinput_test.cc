@@ -1,4 +1,4 @@
-// The bad-input matrix of issue 7 (README "Bad input"): one TEST_CASE per
+// The bad-input matrix (docs/bad-input.md): one TEST_CASE per
 // row at least, each through the real programs, snapdiff and snapshow, as a
 // user runs them. Every row ends in a correct result (asserted to the KiB)
 // or in "TOOL: FILE:LINE: reason" (or "TOOL: FILE: reason" where no line
