@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# snap's performance figures, in one command (issue 6; see README "Performance"):
+# snap's performance figures, in one command (see docs/performance.md):
 #
 #   scripts/bench.sh
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Builds the libFuzzer targets (build-fuzz/: clang, -DSNAP_FUZZ=ON) and runs
-# them one at a time, each for a bounded time. README "Fuzzing".
+# them one at a time, each for a bounded time. docs/fuzzing.md.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   fuzz each target SECONDS (default 60)
 #   scripts/fuzz.sh --replay [TARGET...]     run the seeds and testdata/regress

@@ -1,4 +1,4 @@
-// The bad-input matrix of issue 7 (README "Bad input"): one TEST_CASE per
+// The bad-input matrix (docs/bad-input.md): one TEST_CASE per
 // row at least, each through the real programs, snapdiff and snapshow, as a
 // user runs them. Every row ends in a correct result (asserted to the KiB)
 // or in "TOOL: FILE:LINE: reason" (or "TOOL: FILE: reason" where no line
@@ -864,7 +864,7 @@ TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad l
   check_error(snapdiff("ser", d), found + "snapdiff: " + fourth + "\n");
   check_error(snapdiff("ser/smaps.0[1-4]", d), "snapdiff: " + fourth + "\n");
 
-  CHECK(contains(snapdiff("--help", d).out, "  --skip-bad "));
+  CHECK(contains(snapdiff("--help", d).out, "\n      --skip-bad  "));
 
   // Fewer than two left.
   check_error(

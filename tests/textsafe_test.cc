@@ -74,7 +74,7 @@ std::string from_hex(std::string_view hex) {
   return out;
 }
 
-/// The README's rule for the escaped form: \\ is a backslash, \xNN the byte.
+/// The rule of docs/names.md for the escaped form: \\ is a backslash, \xNN the byte.
 std::string unescape(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {

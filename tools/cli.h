@@ -1,5 +1,5 @@
 // What every snap program does the same way: usage errors, --help and
-// --version, colour, counts. Header-only; each tool is its own executable.
+// --version, colour, counts. The help and version text are in cli.cc.
 #pragma once
 
 #include <langinfo.h>
@@ -84,6 +84,16 @@ inline std::string say(std::string_view tool, const snap::Message& m) {
   return say(tool, m.text);
 }
 
+/// The options as GNU tools list them ("  -n, --top=N   text", long-only
+/// options indented as "      --delay=DURATION", an optional value as
+/// "--color[=WHEN]"), groups under their captions, descriptions wrapped so
+/// that no line is wider than `width`.
+std::string format_help(const boost::program_options::options_description& options, std::size_t width = 80);
+
+/// What --version prints, as coreutils does: name, package and version,
+/// then the copyright and the licence.
+std::string version_text(std::string_view tool);
+
 struct Help {
   const char* usage;
   const char* about;
@@ -119,11 +129,11 @@ inline boost::program_options::variables_map parse(int argc, char** argv, std::s
     usage_error(tool, e.what());
   }
   if (vm.count("help")) {
-    std::cout << help.usage << help.about << '\n' << shown << help.epilog;
+    std::cout << help.usage << help.about << '\n' << format_help(shown) << help.epilog;
     std::exit(0);
   }
   if (vm.count("version")) {
-    std::cout << tool << " (snap) " << snap::version() << '\n';
+    std::cout << version_text(tool);
     std::exit(0);
   }
   return vm;

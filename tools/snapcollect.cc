@@ -108,7 +108,8 @@ Exit status:
 
 Examples:
   snapcollect -p 4242 --interval 1m --duration 6h --out leak-hunt
-  snapcollect --interval 5s --delay 1m --jcmd -- java -XX:NativeMemoryTracking=detail -jar app.jar
+  snapcollect --interval 5s --delay 1m --jcmd -- \
+      java -XX:NativeMemoryTracking=detail -jar app.jar
   snapcollect -p 4242 --mode light --interval 200ms --count 50 --out busy-jvm
   snapdiff leak-hunt
 )";

@@ -47,15 +47,16 @@ Rss (maps, plain pmap), by its Accessible size: Size less ---p reserves.
 With three or more snapshots (or a directory holding a numbered series such as
 smaps.01 .. smaps.08) snapdiff reports trends: each block's series, its rate,
 and a verdict (steady, emerging, stepwise, noisy, flat, shrinking); steady and
-emerging growers rank first. Regions are also grouped by shape and category,
-so that a leak made of many new regions that each stay flat (a malloc'd block
-a time, a thread a time) is found too. In both modes, blocks whose growth is
-a whole number of one allocation size (1 MiB mallocs and direct buffers:
-1028K mmaps that the kernel merges into neighbouring mappings) are linked
-into one finding, their ranges folded under it. Capture times come from --interval, a times.txt beside the files
-("NN EPOCH_MS" lines), times in the file names, or mtimes; a times.txt missing a file, and mtimes of copies
-or touches (equal, all within a second, out of the files' order), are set aside with a warning: then rates
-are per snapshot.
+emerging growers rank first. Regions are also grouped by shape and category, so
+that a leak made of many new regions that each stay flat (a malloc'd block a
+time, a thread a time) is found too. In both modes, blocks whose growth is a
+whole number of one allocation size (1 MiB mallocs and direct buffers: 1028K
+mmaps that the kernel merges into neighbouring mappings) are linked into one
+finding, their ranges folded under it. Capture times come from --interval, a
+times.txt beside the files ("NN EPOCH_MS" lines), times in the file names, or
+mtimes; a times.txt missing a file, and mtimes of copies or touches (equal, all
+within a second, out of the files' order), are set aside with a warning: then
+rates are per snapshot.
 
 A series that begins at the process's start counts its start-up (libraries
 mapped, a JVM's heap committed and code cache filled) as growth. When a
@@ -77,14 +78,15 @@ anonymous growth less the committed growth of what the JVM maps, and which
 blocks it lies in needs a detail.
 )";
 constexpr const char* kEpilog = R"(
-SIZE is a number of bytes, or with a suffix K, M, G, T (powers of 1024): 64K, 1M, 1.5G.
-Categories: heap stack thread-stack arena java-heap anon file shm deleted special
-guard, and from NMT: class-space code-cache metaspace jvm.
+SIZE is a number of bytes, or with a suffix K, M, G, T (powers of 1024): 64K,
+1M, 1.5G.
+Categories: heap stack thread-stack arena java-heap anon file shm deleted
+special guard, and from NMT: class-space code-cache metaspace jvm.
 Counters for --sort: rss pss size dirty swap anon (anonymous), or any smaps key.
 
-Growth counts past the noise floor: 1% of the summed growth of every block
-that grew, at least 64K and at most 1M (--noise-floor sets it), and --min-growth, applied
-to each finding (a block, or blocks linked by one allocation size).
+Growth counts past the noise floor: 1% of the summed growth of every block that
+grew, at least 64K and at most 1M (--noise-floor sets it), and --min-growth,
+applied to each finding (a block, or blocks linked by one allocation size).
 
 Exit status (like diff(1)):
   0  nothing grew past the noise floor (and --min-growth)
@@ -230,7 +232,7 @@ Args parse_args(int argc, char** argv) {
       ("category,c", po::value(&a.categories)->value_name("LIST"), "only blocks of these comma-separated categories")
       ("all,a", po::bool_switch(&a.all), "also list blocks that did not grow")
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
-      ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see README)")
+      ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see snapdiff(1))")
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")

@@ -39,10 +39,10 @@ FILE is /proc/PID/smaps, /proc/PID/smaps_rollup, /proc/PID/maps or pmap output
 detected. "-" reads standard input; gzip files are read transparently.
 
 Totals are Size, Rss, Pss, USS (Private_Clean + Private_Dirty: what the process
-alone holds), Swap, SwapPss, Dirty and Anonymous: the sums `grep Pss smaps | awk`
-computes. A total the format does not give is shown as unknown, never as 0:
-pmap -x has no Pss, maps has no Rss, smaps_rollup has no Size. smaps_rollup
-holds totals only, so it has no breakdown and no top list.
+alone holds), Swap, SwapPss, Dirty and Anonymous: the sums
+`grep Pss smaps | awk` computes. A total the format does not give is shown as
+unknown, never as 0: pmap -x has no Pss, maps has no Rss, smaps_rollup has no
+Size. smaps_rollup holds totals only, so it has no breakdown and no top list.
 
 With --nmt FILE (jcmd PID VM.native_memory detail, taken with the snapshot),
 the JVM's regions take their categories from NMT (java-heap, metaspace,
@@ -54,10 +54,11 @@ third-party libraries, malloc's free space). An NMT summary (VM.native_memory
 summary) has no addresses: what the JVM maps is then its committed figures.
 )";
 constexpr const char* kEpilog = R"(
-Counters for --sort: rss (default; size where the format has no Rss), pss, size,
-uss, swap, swap_pss, dirty, anon (anonymous), or any smaps key (Private_Dirty, ...).
-Categories: heap stack thread-stack arena java-heap anon file shm deleted special
-guard, and from NMT: class-space code-cache metaspace jvm.
+Counters for --sort: rss (default; size where the format has no Rss), pss,
+size, uss, swap, swap_pss, dirty, anon (anonymous), or any smaps key
+(Private_Dirty, ...).
+Categories: heap stack thread-stack arena java-heap anon file shm deleted
+special guard, and from NMT: class-space code-cache metaspace jvm.
 
 Exit status:
   0  the summary was printed
@@ -93,7 +94,7 @@ Args parse_args(int argc, char** argv) {
       ("top,n", po::value(&a.top)->value_name("N"), "list the N largest mappings (default 10; 0: none)")
       ("sort,s", po::value(&a.sort)->value_name("COUNTER"), "rank categories and mappings by COUNTER instead of rss")
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
-      ("json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see README)")
+      ("json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see snapshow(1))")
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")

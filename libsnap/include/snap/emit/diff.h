@@ -12,7 +12,7 @@ namespace snap {
 /// The ranked table, then the totals. Appends to `out`.
 void emit_text(std::string& out, const DiffReport& r, const TextOptions& o);
 
-/// The versioned JSON document; see kDiffJsonSchema and README "JSON".
+/// The versioned JSON document; see kDiffJsonSchema and docs/json.md.
 /// Sizes in bytes, addresses as "0x..." strings (beyond 2^53 they would
 /// lose precision as JSON numbers).
 /// With `flush`, the blocks and links are written one at a time and
