@@ -51,6 +51,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli.h"
+#include "snap/live/light_reader.h"
 #include "snap/timeline.h"
 #include "stall_target.h"
 
@@ -676,6 +677,21 @@ int main(int argc, char** argv) {
     sleep_until(now_ns() + kNs / 4);
   }
   const std::uint32_t published = sh.published.load(std::memory_order_acquire);
+  // Light snapshot vs smaps_rollup taken right after it: the Rss totals
+  // (the target is static apart from the victim's single page).
+  std::vector<std::string> agreement;
+  for (int i = 0; i < 3; ++i) {
+    try {
+      const snap::LightRead light = snap::read_light(target.pid);
+      const auto after = kb_field(slurp(fmt::format("/proc/{}/smaps_rollup", target.pid)), "Rss");
+      const double l = static_cast<double>(light.totals.value_or_zero(snap::Field::rss) >> 10);
+      const double r = static_cast<double>(after.value_or(0));
+      agreement.push_back(fmt::format("light ({}) {} kB, smaps_rollup {} kB: {:+.3f}%", snap::light_method_name(light.method),
+                                      l, r, r > 0 ? (l - r) / r * 100 : 0.0));
+    } catch (const snap::Error& e) {
+      agreement.push_back(fmt::format("light read failed: {}", e.what()));
+    }
+  }
   kill_target();
 
   fmt::print("kernel {} ({}), page size {} B, {} CPUs online, THP: {}\n", u.release, u.machine, page,
@@ -684,6 +700,7 @@ int main(int argc, char** argv) {
   fmt::print("target: {} GiB anonymous, MADV_NOHUGEPAGE, every page touched ({:.1f} s); its smaps_rollup: Rss {} kB, "
              "AnonHugePages {} kB\n",
              gib, target.populate_s, kb_field(rollup, "Rss").value_or(0), kb_field(rollup, "AnonHugePages").value_or(0));
+  for (const auto& a : agreement) fmt::print("Rss total, {}\n", a);
   fmt::print("PAGEMAP_SCAN: {}\n", scan_err ? fmt::format("not supported ({})", std::strerror(scan_err)) : "supported");
   fmt::print("each reader: {} s; victim: mmap+munmap of one page in a loop, figures per 1 s window\n\n", seconds);
 

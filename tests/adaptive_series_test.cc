@@ -128,8 +128,11 @@ TEST_CASE("adaptive-grower: snapdiff DIR ranks [heap] steady by Rss, grown by wh
 TEST_CASE("adaptive-grower: the full ends compare with Pss; two light snapshots with Rss") {
   const snap::Manifest m = manifest();
   auto file = [&](std::size_t i) { return std::string(kDir) + "/" + m.snapshots[i].file; };
-  for (auto [a, b, full] : {std::tuple{std::size_t{0}, std::size_t{7}, true},
-                            std::tuple{std::size_t{1}, std::size_t{6}, false}}) {
+  for (const auto& pair : {std::tuple{std::size_t{0}, std::size_t{7}, true},
+                           std::tuple{std::size_t{1}, std::size_t{6}, false}}) {
+    // Not structured bindings: clang 14 cannot capture them in CAPTURE's lambda.
+    const std::size_t a = std::get<0>(pair), b = std::get<1>(pair);
+    const bool full = std::get<2>(pair);
     CAPTURE(a);
     CAPTURE(b);
     auto series = load({file(a), file(b)});
