@@ -249,3 +249,22 @@ TEST_CASE("read_light: a process that has exited is gone(), not an error of the 
     CHECK(e.gone());
   }
 }
+
+TEST_CASE("read_light: the process exiting during the read (maps gone after) is a cut read, not a snapshot") {
+  FakeRoot r;
+  const fs::path maps = r.dir() / "maps";
+  write_pagemap(r.dir() / "pagemap", {{0x10, kPresent}});
+  REQUIRE(::mkfifo(maps.c_str(), 0600) == 0);
+  std::thread writer([&] {
+    const int fd = ::open(maps.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)!::write(fd, kMaps.data(), kMaps.size());
+    fs::remove(maps);  // /proc/PID is gone once the process is reaped
+    ::close(fd);
+  });
+  const snap::LightRead read = snap::read_light(kPid, r.root());
+  writer.join();
+  CHECK(read.cut);
+  CHECK(read.mappings == 3);  // what maps listed
+  CHECK(read.text.empty());
+}

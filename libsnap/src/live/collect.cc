@@ -212,6 +212,13 @@ Collection::Take Collection::take(bool full) {
                        o_.pid, format_clock(e.wall), e.mappings));
     return Take::gone;
   }
+  if (read->cut()) {
+    // pagemap and maps said it was gone, /proc/PID/stat not yet.
+    m_.discarded.push_back({e.wall, "the read was cut short", e.mappings});
+    notice(fmt::format("the read begun at {} was cut short (pid {} exiting?): discarded, not a snapshot",
+                       format_clock(e.wall), o_.pid));
+    return Take::discarded;
+  }
   const auto image_after = target_.image();
   if (image_after != image_before) {
     m_.discarded.push_back({e.wall, "the process exec'd during the read", e.mappings});

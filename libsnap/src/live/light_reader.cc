@@ -255,19 +255,33 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
   }
   Counter counter(fd.get(), pagemap_path, o, clock, r);
   r.method = o.method;
-  for (Mapping& m : maps) {
-    if (r.method != LightMethod::pagemap_read) {
-      if (counter.scan(m)) {
-        r.method = LightMethod::pagemap_scan;
-        continue;
+  // The process exiting after maps was read: pagemap's read then ends
+  // early (EOF) or fails (ESRCH), and maps empties. The read is cut, said
+  // as such, never a snapshot of part of the process.
+  auto cut = [&] {
+    r.cut = true;
+    r.mappings = maps.size();
+    r.read_seconds = clock.monotonic() - r.monotonic;
+    return r;
+  };
+  try {
+    for (Mapping& m : maps) {
+      if (r.method != LightMethod::pagemap_read) {
+        if (counter.scan(m)) {
+          r.method = LightMethod::pagemap_scan;
+          continue;
+        }
+        if (r.method == LightMethod::pagemap_scan)
+          throw ProcError(fmt::format("cannot use PAGEMAP_SCAN on {}: the kernel has no such ioctl (Linux 6.7+)",
+                                      pagemap_path),
+                          ENOTTY);
+        r.method = LightMethod::pagemap_read;
       }
-      if (r.method == LightMethod::pagemap_scan)
-        throw ProcError(fmt::format("cannot use PAGEMAP_SCAN on {}: the kernel has no such ioctl (Linux 6.7+)",
-                                    pagemap_path),
-                        ENOTTY);
-      r.method = LightMethod::pagemap_read;
+      counter.read(m);
     }
-    counter.read(m);
+  } catch (const ProcError& e) {
+    if (!e.gone()) throw;
+    return cut();
   }
   if (maps.empty()) r.method = o.method == LightMethod::automatic ? LightMethod::pagemap_scan : o.method;
 
@@ -276,9 +290,9 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
   // or shrank ([heap] under brk, a stack, mremap in place) or was split is
   // kept, at the extent it had when counted: a leaking heap grows during
   // every read, and is the mapping that matters most.
-  const std::string after = detail::read_proc_file(maps_path);
-  if (after.empty()) throw ProcError(fmt::format("{} is empty: the process exited", maps_path), ESRCH);
-  const std::vector<Mapping> now = parse_maps(after);
+  const std::optional<std::string> after = detail::try_read_proc_file(maps_path);
+  if (!after || after->empty()) return cut();
+  const std::vector<Mapping> now = parse_maps(*after);
   r.text.reserve(maps.size() * 96 + before.size());
   const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   std::uint64_t rss = 0, anonymous = 0, swap = 0, size = 0;

@@ -82,6 +82,7 @@ std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOpti
       if (err.gone()) return std::nullopt;
       throw;
     }
+    r.cut_ = read.cut;
     e.mode = "light";
     e.method = std::string(light_method_name(read.method));
     e.wall = read.wall;
@@ -134,7 +135,8 @@ SnapshotRead::SnapshotRead(SnapshotRead&& other) noexcept
       stem_(std::move(other.stem_)),
       fd_(std::exchange(other.fd_, -1)),
       temp_(std::move(other.temp_)),
-      text_(std::move(other.text_)) {}
+      text_(std::move(other.text_)),
+      cut_(other.cut_) {}
 
 SnapshotRead::~SnapshotRead() {
   if (fd_ < 0) return;

@@ -32,6 +32,8 @@ class SnapshotRead {
   /// first; sets entry().file.
   void keep(std::uint32_t& number);
   ManifestEntry& entry() { return entry_; }
+  /// A light read the process exited during: nothing to keep.
+  bool cut() const { return cut_; }
 
  private:
   explicit SnapshotRead(OutputDir& dir) : dir_(&dir) {}
@@ -41,6 +43,7 @@ class SnapshotRead {
   int fd_ = -1;        // --format smaps: the temporary file, written, not yet synced
   std::string temp_;
   std::string text_;  // pmap-x, or a light snapshot: the text to write
+  bool cut_ = false;
 };
 
 }  // namespace snap::detail

@@ -52,6 +52,9 @@ struct LightRead {
   LightMethod method = LightMethod::automatic;  // the one used
   Counters totals;
   std::size_t mappings = 0;
+  /// The process exited during the read (after maps was read): no text,
+  /// `mappings` is how many maps listed. Not a snapshot.
+  bool cut = false;
   std::size_t vanished = 0;  // mappings unmapped (or another in their place) during the read: left out
 };
 
@@ -62,10 +65,10 @@ std::uint32_t light_known_mask(LightMethod m);
 /// and reads maps again: a mapping not there any more (nothing at its start,
 /// or another mapping: other permissions, file or offset) is left out and
 /// counted in `vanished`; one that grew or shrank is kept at the extent
-/// counted. Throws ProcError: gone() when the
-/// process is (no maps, an empty one, or ESRCH from pagemap), denied() for
-/// another user's process, and with ENOENT/ENOTTY when the kernel has no
-/// pagemap (the caller reads smaps instead).
+/// counted. A process that exits during the read returns `cut`. Throws
+/// ProcError: gone() when the process is gone before (no maps, or an empty
+/// one), denied() for another user's process, and with ENOTTY when the
+/// kernel has no pagemap (the caller reads smaps instead).
 LightRead read_light(std::int64_t pid, const std::string& root = "/proc", const LightOptions& options = {},
                      const Clock& clock = Clock::system());
 
