@@ -147,9 +147,11 @@ class Counter {
         if (err == EFAULT) break;
         fail(path_, err);
       }
+      std::uint64_t counted = 0;
       for (int i = 0; i < n; ++i) {
         const auto& reg = vec[static_cast<std::size_t>(i)];
         const std::uint64_t pages = (reg.end - reg.start) / page;
+        counted += pages;
         if (reg.categories & uapi::kIsSwapped) m.swap += pages;
         // smaps counts neither the shared zero page nor special (PFN) pages:
         // the ioctl skips the latter and marks the former.
@@ -158,9 +160,9 @@ class Counter {
         if (!(reg.categories & uapi::kIsFile)) m.anonymous += pages;
       }
       // walk_end: where this call stopped (max_pages reached, or the end).
+      pace(counted);
       if (arg.walk_end <= at) break;  // no progress: never loop
       at = arg.walk_end;
-      if (at < m.end) pause_();
     }
     return true;
   }
@@ -191,11 +193,23 @@ class Counter {
         }
       }
       at += n;
-      if (at < m.end / page) pause_();
+      pace(n);
     }
   }
 
  private:
+  /// Pauses once pages_per_call pages were counted since the last pause,
+  /// or after kCallsPerPause calls: a process of 60,000 small mappings would
+  /// otherwise see its lock taken again and again, back to back, one call a
+  /// mapping, and a waiting writer overtaken until the rwsem hands it off.
+  void pace(std::uint64_t pages) {
+    constexpr std::uint64_t kCallsPerPause = 64;
+    pages_since_ += pages;
+    if (pages_since_ < o_.pages_per_call && ++calls_since_ < kCallsPerPause) return;
+    pause_();
+    pages_since_ = calls_since_ = 0;
+  }
+
   template <class F>
   std::invoke_result_t<F> timed(F&& f) {
     const double before = clock_.monotonic();
@@ -211,6 +225,7 @@ class Counter {
   const Clock& clock_;
   Pause pause_;
   LightRead& r_;
+  std::uint64_t pages_since_ = 0, calls_since_ = 0;
 };
 
 void put_kb(std::string& out, std::string_view key, std::uint64_t bytes) {

@@ -35,9 +35,10 @@ struct LightOptions {
   /// pauses 512 would take, which cost the reader more CPU than the walk);
   /// reading pagemap: entries read per call (2048 = 8 MiB of address).
   std::uint64_t pages_per_call = 2048;
-  /// Between two calls: long enough for a writer woken by the unlock to
-  /// take the lock (measured: 20 us keeps a victim's worst stall near 2 ms
-  /// where sched_yield leaves it at 12 ms).
+  /// After every pages_per_call pages counted (or 64 calls, for processes
+  /// of many small mappings): long enough for a writer woken by the unlock
+  /// to take the lock (measured: 20 us keeps a victim's worst stall near
+  /// 2 ms where sched_yield leaves it at 12 ms).
   double pause_seconds = 20e-6;
 };
 
