@@ -5,7 +5,8 @@ set -eu
 
 # openjdk-17-jdk-headless: java and jcmd, for the end-to-end NMT test.
 # scdoc: the man pages (man/*.scd); without it the build skips them.
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev gzip gdb python3 openjdk-17-jdk-headless scdoc"
+# prometheus: promtool, which checks the OpenMetrics output.
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus"
 
 missing=""
 for p in $PACKAGES; do

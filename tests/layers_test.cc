@@ -30,6 +30,7 @@ const std::map<std::string, int> kLevel = {
     {"live/proc_error.h", 20}, {"live/clock.h", 20}, {"live/child_process.h", 20},
     {"live/process_watch.h", 20}, {"live/safe_dir.h", 20}, {"live/pmap_x.h", 20},
     {"live/smaps_reader.h", 21}, {"live/light_reader.h", 21}, {"live/output_dir.h", 21}, {"live/proc_reader.h", 21},
+    {"live/replace_file.h", 21},
     {"live/collect.h", 22}, {"collect.h", 23},
     // analysis 30-39
     {"sides.h", 30}, {"region_refs.h", 30}, {"samples.h", 31}, {"diff.h", 32}, {"link.h", 33},
@@ -37,7 +38,7 @@ const std::map<std::string, int> kLevel = {
     {"trend.h", 35}, {"gate.h", 36}, {"analyze.h", 37},
     // output 40-49
     {"emit/options.h", 40}, {"emit/cells.h", 40}, {"emit/diff.h", 41}, {"emit/nmt.h", 41},
-    {"emit/trend.h", 41}, {"emit/summary.h", 41}, {"emit/gdb.h", 41}, {"emit.h", 42},
+    {"emit/trend.h", 41}, {"emit/summary.h", 41}, {"emit/gdb.h", 41}, {"emit/openmetrics.h", 41}, {"emit.h", 42},
 };
 // clang-format on
 

@@ -16,9 +16,11 @@
 #include <boost/program_options.hpp>
 
 #include "cli.h"
+#include "snap/emit/openmetrics.h"
 #include "snap/escape.h"
 #include "snap/live/child_process.h"
 #include "snap/live/collect.h"
+#include "snap/live/replace_file.h"
 #include "snap/size.h"
 #include "snap/timeline.h"
 #include "snap/version.h"
@@ -121,7 +123,7 @@ void on_signal(int sig) {
 
 struct Args {
   std::optional<std::int64_t> pid;
-  std::string interval = "30s", duration, delay, out, format = "smaps", mode;
+  std::string interval = "30s", duration, delay, out, format = "smaps", mode, openmetrics;
   std::optional<std::size_t> count, full_every;
   bool jcmd = false, quiet = false;
   std::vector<std::string> command;
@@ -154,6 +156,7 @@ Args parse_args(int argc, char** argv) {
       ("format,f", po::value(&a.format)->value_name("FORMAT"), "smaps (default) or pmap-x (what pmap -x would print)")
       ("mode,m", po::value(&a.mode)->value_name("MODE"), "full (smaps), light (maps + pagemap: Size, Rss, Anonymous, Swap; never holds the process's mmap lock for long) or adaptive (light, full at the first and the last); default: adaptive for a process over 1G resident or 10000 mappings, else full")
       ("full-every", po::value<std::string>()->value_name("N"), "adaptive: also read smaps in full every N snapshots")
+      ("openmetrics", po::value(&a.openmetrics)->value_name("PATH"), "after each snapshot, replace PATH atomically with the process's metrics and the trend so far as OpenMetrics text (for node_exporter's textfile collector: PATH ending in .prom)")
       ("jcmd", po::bool_switch(&a.jcmd), "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")
       ("quiet,q", po::bool_switch(&a.quiet), "no status line")
       ("help", "print this help and exit")
@@ -280,6 +283,18 @@ int main(int argc, char** argv) {
       hooks.on_snapshot = [](const snap::Manifest& m) {
         std::cerr << "\r\x1b[K" << status_line(m) << std::flush;
       };
+    if (!args.openmetrics.empty()) {
+      // Metrics trouble is said and the collection goes on: the snapshots matter more.
+      auto status_hook = hooks.on_snapshot;
+      hooks.on_snapshot = [&args, &dir, &hooks, status_hook](const snap::Manifest& m) {
+        try {
+          snap::replace_file(args.openmetrics, snap::collection_openmetrics(dir.path(), m));
+        } catch (const snap::Error& e) {
+          hooks.on_notice(fmt::format("--openmetrics: {}", e.what()));
+        }
+        if (status_hook) status_hook(m);
+      };
+    }
     snap::CollectEnd end = snap::collect(dir, target, o, hooks, manifest);
     if (status) std::cerr << '\n';
     std::string skipped;

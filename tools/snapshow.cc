@@ -19,6 +19,7 @@
 #include "snap/sigbus.h"
 #include "snap/size.h"
 #include "snap/nmt.h"
+#include "snap/emit/openmetrics.h"
 #include "snap/emit/summary.h"
 #include "snap/summary.h"
 #include "snap/version.h"
@@ -79,7 +80,7 @@ struct Args {
   std::string color = "auto";
   std::string input_format;
   std::string nmt;
-  bool json = false, csv = false, human = false;
+  bool json = false, csv = false, human = false, openmetrics = false;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -96,6 +97,7 @@ Args parse_args(int argc, char** argv) {
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
       ("json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see snapshow(1))")
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
+      ("openmetrics", po::bool_switch(&a.openmetrics), "the totals and categories as OpenMetrics text, for Prometheus (see snapshow(1))")
       ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
       ("nmt", po::value(&a.nmt)->value_name("FILE"), "jcmd VM.native_memory detail (or summary) output: NMT's categories, Rss inside vs outside NMT, and what of the outside NMT's malloc accounts for (text and JSON)")
@@ -109,6 +111,7 @@ Args parse_args(int argc, char** argv) {
     usage_error(fmt::format("--top: '{}' is not a number of mappings", a.top));
   if (a.files.size() > 1) usage_error("give one snapshot; to compare two, use snapdiff");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
+  if (a.openmetrics && (a.json || a.csv)) usage_error("--openmetrics excludes --json and --csv");
   return a;
 }
 
@@ -143,7 +146,9 @@ int main(int argc, char** argv) {
     const snap::Summary summary = snap::summarize(snapshot, options);
 
     std::string out;
-    if (args.json)
+    if (args.openmetrics)
+      out = snap::snapshot_openmetrics(snapshot, summary);
+    else if (args.json)
       snap::emit_summary_json(out, summary);
     else if (args.csv)
       snap::emit_summary_csv(out, summary);

@@ -9,6 +9,7 @@
 #include "snap/live/pmap_x.h"
 #include "snap/live/proc_error.h"
 #include "snap/live/proc_reader.h"
+#include "snap/live/replace_file.h"
 #include "snap/live/process_watch.h"
 #include "snap/live/safe_dir.h"
 #include "snap/live/smaps_reader.h"

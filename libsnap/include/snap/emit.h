@@ -7,6 +7,7 @@
 #include "snap/emit/diff.h"
 #include "snap/emit/gdb.h"
 #include "snap/emit/nmt.h"
+#include "snap/emit/openmetrics.h"
 #include "snap/emit/options.h"
 #include "snap/emit/summary.h"
 #include "snap/emit/trend.h"
