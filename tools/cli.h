@@ -94,6 +94,17 @@ std::string format_help(const boost::program_options::options_description& optio
 /// then the copyright and the licence.
 std::string version_text(std::string_view tool);
 
+/// Standard output, checked as coreutils checks it: a write that fails (a
+/// full disk, /dev/full, a closed pipe with SIGPIPE ignored) ends the
+/// program with "TOOL: write error: REASON" and exit status 2, never with
+/// the output silently lost. check_stdout_at_exit names the tool and checks
+/// at exit (std::exit, a return from main) what is still buffered;
+/// write_stdout writes and fails at once; flush_stdout checks now (before
+/// std::_Exit, which skips the check at exit).
+void check_stdout_at_exit(std::string_view tool);
+void write_stdout(std::string_view text);
+void flush_stdout();
+
 struct Help {
   const char* usage;
   const char* about;
@@ -109,6 +120,7 @@ inline boost::program_options::variables_map parse(int argc, char** argv, std::s
                                                    const Help& help,
                                                    std::vector<std::string>* files = nullptr) {
   namespace po = boost::program_options;
+  check_stdout_at_exit(tool);
   po::options_description hidden, all;
   po::positional_options_description pos;
   if (files) {
@@ -129,11 +141,11 @@ inline boost::program_options::variables_map parse(int argc, char** argv, std::s
     usage_error(tool, e.what());
   }
   if (vm.count("help")) {
-    std::cout << help.usage << help.about << '\n' << format_help(shown) << help.epilog;
+    write_stdout(std::string(help.usage) + help.about + '\n' + format_help(shown) + help.epilog);
     std::exit(0);
   }
   if (vm.count("version")) {
-    std::cout << version_text(tool);
+    write_stdout(version_text(tool));
     std::exit(0);
   }
   return vm;

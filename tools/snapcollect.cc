@@ -100,7 +100,8 @@ Exit status:
      nothing is created), permission denied (another user's process without
      ptrace rights), an --out that cannot be created, is another user's or is
      in use by another snapcollect, a full disk (the partial file is removed;
-     earlier snapshots and the manifest stay intact)
+     earlier snapshots and the manifest stay intact), standard output that
+     cannot be written ("snapcollect: write error: REASON")
   With -- COMMAND: when the command exits first, its exit status (128+N if a
   signal N ended it); when the collection ends first (--count, --duration, an
   interrupt), the command is sent SIGTERM (or the interrupting signal) and the

@@ -91,7 +91,8 @@ applied to each finding (a block, or blocks linked by one allocation size).
 Exit status (like diff(1)):
   0  nothing grew past the noise floor (and --min-growth)
   1  something grew past them
-  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason)
+  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason),
+     or the output could not be written ("snapdiff: write error: REASON")
 With --fail-above or --fail-rate, the gate alone decides 0 or 1:
   0  the total growth (or rate) of the ranking counter, and of every
      finding, stayed below the gate
@@ -356,7 +357,7 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
       snap::emit_trend_text(out, *a.trend, text);
   } else if (args.json) {
     snap::emit_json(out, *a.diff, [](std::string& text) {  // --all: thousands of blocks
-      std::fwrite(text.data(), 1, text.size(), stdout);
+      snap::cli::write_stdout(text);
       text.clear();
     });
   } else if (args.csv) {
@@ -380,11 +381,8 @@ int main(int argc, char** argv) {
     const snap::Analysis analysis = snap::analyze(series, ch.analysis);
     std::string out;
     emit(out, args, analysis, ch.dump, command_line(argc, argv));
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    if (std::fflush(stdout) != 0) {
-      std::perror("snapdiff: write error");
-      return kTrouble;
-    }
+    snap::cli::write_stdout(out);
+    snap::cli::flush_stdout();
     if (analysis.gate)
       std::cerr << snap::cli::say("snapdiff", fmt::format("gate {}: {}", analysis.gate->tripped ? "failed" : "passed",
                                                           analysis.gate->reason));

@@ -62,7 +62,8 @@ special guard, and from NMT: class-space code-cache metaspace jvm.
 
 Exit status:
   0  the summary was printed
-  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason)
+  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason),
+     or the output could not be written ("snapshow: write error: REASON")
 
 Examples:
   snapshow /proc/4242/smaps
@@ -149,11 +150,8 @@ int main(int argc, char** argv) {
       snap::emit_summary_csv(out, summary);
     else
       snap::emit_summary_text(out, summary, text);
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    if (std::fflush(stdout) != 0) {
-      std::perror("snapshow: write error");
-      return kTrouble;
-    }
+    snap::cli::write_stdout(out);
+    snap::cli::flush_stdout();
     return 0;
   } catch (const snap::Error& e) {
     std::cerr << "snapshow: " << e.what() << '\n';
