@@ -235,7 +235,7 @@ Args parse_args(int argc, char** argv) {
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see snapdiff(1))")
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
-      ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
+      ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the report: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
       ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error")
       ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary, summary.diff) output; repeat in capture order: the first goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved, or nmt-detail.NN beside a DIR's snapshots)")

@@ -97,7 +97,7 @@ Args parse_args(int argc, char** argv) {
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
       ("json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see snapshow(1))")
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
-      ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
+      ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the summary: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
       ("nmt", po::value(&a.nmt)->value_name("FILE"), "jcmd VM.native_memory detail (or summary) output: NMT's categories, Rss inside vs outside NMT, and what of the outside NMT's malloc accounts for (text and JSON)")
       ("help", "print this help and exit")
