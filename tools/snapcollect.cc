@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <algorithm>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -156,7 +158,7 @@ Args parse_args(int argc, char** argv) {
       ("mode,m", po::value(&a.mode)->value_name("MODE"), "full (smaps), light (maps + pagemap: Size, Rss, Anonymous, Swap; never holds the process's mmap lock for long) or adaptive (light, full at the first and the last); default: adaptive for a process over 1G resident or 10000 mappings, else full")
       ("full-every", po::value<std::string>()->value_name("N"), "adaptive: also read smaps in full every N snapshots")
       ("jcmd", po::bool_switch(&a.jcmd), "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")
-      ("quiet,q", po::bool_switch(&a.quiet), "no status line")
+      ("quiet,q", po::bool_switch(&a.quiet), "no status: neither the line rewritten on a terminal nor, elsewhere, the line per snapshot")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
@@ -207,6 +209,19 @@ std::string status_line(const snap::Manifest& m) {
   }
   line += fmt::format("  {} mappings  {} read {:.1f} ms", last.mappings, last.mode, last.read_seconds * 1000);
   return line;
+}
+
+/// "  2m10s elapsed, 3m50s left" for the terminal's line: since the first
+/// snapshot, and until the end --count or --duration sets (when one does).
+std::string time_status(const snap::Manifest& m, const snap::CollectOptions& o) {
+  const double elapsed = m.snapshots.back().monotonic - m.snapshots.front().monotonic;
+  std::string out = fmt::format("  {} elapsed", snap::format_duration(elapsed));
+  std::optional<double> left;
+  if (o.count)  // scheduled from the first snapshot
+    left = (static_cast<double>(*o.count) - 1) * o.interval - elapsed;
+  if (o.duration) left = std::min(left.value_or(*o.duration - elapsed), *o.duration - elapsed);
+  if (left) out += fmt::format(", {} left", snap::format_duration(std::max(*left, 0.0)));
+  return out;
 }
 
 }  // namespace
@@ -263,7 +278,10 @@ int main(int argc, char** argv) {
     o.pid = *args.pid;
   }
 
+  // On a terminal, one line rewritten in place; elsewhere (nohup, a log
+  // file) a line per snapshot, so that the log shows the collection going.
   const bool status = !args.quiet && ::isatty(STDERR_FILENO);
+  const bool status_log = !args.quiet && !status;
   int rc = 0;
   bool stopped_by_us = false;
   try {
@@ -278,9 +296,11 @@ int main(int argc, char** argv) {
       std::cerr << (status ? "\r\x1b[K" : "") << "snapcollect: " << s << '\n';
     };
     if (status)
-      hooks.on_snapshot = [](const snap::Manifest& m) {
-        std::cerr << "\r\x1b[K" << status_line(m) << std::flush;
+      hooks.on_snapshot = [&o](const snap::Manifest& m) {
+        std::cerr << "\r\x1b[K" << status_line(m) << time_status(m, o) << std::flush;
       };
+    else if (status_log)
+      hooks.on_snapshot = [](const snap::Manifest& m) { std::cerr << "snapcollect: " << status_line(m) << '\n'; };
     snap::CollectEnd end = snap::collect(dir, target, o, hooks, manifest);
     if (status) std::cerr << '\n';
     std::string skipped;
