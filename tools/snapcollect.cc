@@ -106,8 +106,9 @@ Exit status:
      cannot be written ("snapcollect: write error: REASON")
   With -- COMMAND: when the command exits first, its exit status (128+N if a
   signal N ended it); when the collection ends first (--count, --duration, an
-  interrupt), the command is sent SIGTERM (or the interrupting signal) and the
-  status is 0; 2 when snapcollect itself had trouble.
+  interrupt), the command is sent SIGTERM (or the interrupting signal), or with
+  --keep-running left running, and the status is 0; 2 when snapcollect itself
+  had trouble. The final line says which.
 
 Examples:
   snapcollect -p 4242 --interval 1m --duration 6h --out leak-hunt
@@ -126,7 +127,7 @@ struct Args {
   std::optional<std::int64_t> pid;
   std::string interval = "30s", duration, delay, out, format = "smaps", mode;
   std::optional<std::size_t> count, full_every;
-  bool jcmd = false, quiet = false;
+  bool jcmd = false, quiet = false, keep_running = false;
   std::vector<std::string> command;
 };
 
@@ -158,6 +159,7 @@ Args parse_args(int argc, char** argv) {
       ("mode,m", po::value(&a.mode)->value_name("MODE"), "full (smaps), light (maps + pagemap: Size, Rss, Anonymous, Swap; never holds the process's mmap lock for long) or adaptive (light, full at the first and the last); default: adaptive for a process over 1G resident or 10000 mappings, else full")
       ("full-every", po::value<std::string>()->value_name("N"), "adaptive: also read smaps in full every N snapshots")
       ("jcmd", po::bool_switch(&a.jcmd), "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")
+      ("keep-running", po::bool_switch(&a.keep_running), "-- COMMAND: when the collection ends first, leave the command running and print its pid (to attach gdb), instead of sending it SIGTERM")
       ("quiet,q", po::bool_switch(&a.quiet), "no status: neither the line rewritten on a terminal nor, elsewhere, the line per snapshot")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
@@ -168,6 +170,7 @@ Args parse_args(int argc, char** argv) {
   if (vm.count("count")) a.count = snap::cli::count("snapcollect", "count", vm["count"].as<std::string>());
   if (a.pid && !a.command.empty()) usage_error("give -p PID or -- COMMAND, not both");
   if (!a.pid && a.command.empty()) usage_error("give -p PID, or -- COMMAND to start");
+  if (a.keep_running && a.command.empty()) usage_error("--keep-running is for -- COMMAND");
   if (a.pid && *a.pid <= 0) usage_error("-p: a pid is a positive number");
   // Beyond pid_t it would be cut to another process's pid.
   if (a.pid && *a.pid > std::numeric_limits<pid_t>::max())
@@ -222,6 +225,14 @@ std::string time_status(const snap::Manifest& m, const snap::CollectOptions& o) 
   if (o.duration) left = std::min(left.value_or(*o.duration - elapsed), *o.duration - elapsed);
   if (left) out += fmt::format(", {} left", snap::format_duration(std::max(*left, 0.0)));
   return out;
+}
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    default: return "SIGTERM";
+  }
 }
 
 }  // namespace
@@ -284,6 +295,24 @@ int main(int argc, char** argv) {
   const bool status_log = !args.quiet && !status;
   int rc = 0;
   bool stopped_by_us = false;
+  // The command is ours: when the collection ends before it does (count,
+  // duration, an interrupt, trouble), it ends too, unless --keep-running;
+  // one that ignores the signal gets 5 seconds, then SIGKILL. Returns what
+  // became of it, for the final line.
+  bool child_done = false;
+  auto end_child = [&](bool ours_to_end) -> std::string {
+    child_done = true;
+    if (ours_to_end && args.keep_running) {
+      child->release();
+      return "";
+    }
+    const int sig = g_stop ? g_stop : SIGTERM;
+    const int code = ours_to_end ? child->terminate(sig, 5) : child->wait();
+    if (ours_to_end) return fmt::format("; the command was sent {}", signal_name(sig));
+    rc = code;
+    return code > 128 ? fmt::format("; the command was ended by signal {}", code - 128)
+                      : fmt::format("; the command exited with status {}", code);
+  };
   try {
     // What the pid is, before anything is created: a zombie, a kernel
     // thread or no process leaves no directory behind.
@@ -310,11 +339,17 @@ int main(int argc, char** argv) {
     if (manifest.slots_skipped)
       skipped += fmt::format(" ({} interval slots skipped: reads took longer than the interval)",
                              manifest.slots_skipped);
-    std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}\n", manifest.snapshots.size(),
-                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, snap::printable(dir.path()),
-                             snap::collect_end_name(end), skipped);
-    if (end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     stopped_by_us = end != snap::CollectEnd::target_exited;
+    const std::string fate = child ? end_child(stopped_by_us) : "";
+    std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}{}\n", manifest.snapshots.size(),
+                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, snap::printable(dir.path()),
+                             snap::collect_end_name(end), skipped, fate);
+    if (child && stopped_by_us && args.keep_running) {
+      std::string command;
+      for (const std::string& word : args.command) command += (command.empty() ? "" : " ") + word;
+      std::cerr << fmt::format("snapcollect: pid {} ({}) left running\n", o.pid, snap::printable(command));
+    }
+    if (!child && end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     if (end == snap::CollectEnd::target_exited && manifest.snapshots.empty()) {
       // Known to have started: it was there, and exited during --delay.
       if (manifest.process_start) {
@@ -344,13 +379,6 @@ int main(int argc, char** argv) {
     rc = kTrouble;
   }
 
-  if (child) {
-    // The command is ours: when the collection ends before it does (count,
-    // duration, an interrupt, trouble), it ends too; one that ignores the
-    // signal gets 5 seconds, then SIGKILL.
-    const bool ours_to_end = stopped_by_us || rc == kTrouble;
-    const int code = ours_to_end ? child->terminate(g_stop ? g_stop : SIGTERM, 5) : child->wait();
-    if (!ours_to_end) rc = code;
-  }
+  if (child && !child_done) end_child(stopped_by_us || rc == kTrouble);
   return rc;
 }
