@@ -326,7 +326,7 @@ TEST_CASE("-- COMMAND: 5 snapshots of a threads-and-heap leaker; snapdiff DIR na
   CHECK(m->boot_id == snap::read_boot_id());
   CHECK(m->max_map_count == snap::read_max_map_count());
   CHECK(r.err == "snapcollect: 5 snapshots of pid " + std::to_string(m->pid) + " in " + dir.string() +
-                     ": count reached\n");
+                     ": count reached; the command was sent SIGTERM\n");
   // Scheduled from the start: 4 intervals of 200 ms between first and last.
   const double span = m->snapshots.back().monotonic - m->snapshots.front().monotonic;
   CHECK(span > 0.7);
@@ -847,9 +847,8 @@ TEST_CASE("--format pmap-x: what pmap -x prints, its totals those of the same re
   TempDir tmp;
   Process target(threads_fixture(3, 50, 64), tmp.path / "target");
   const fs::path dir = tmp.path / "hunt";
-  // Without --quiet: not a terminal, so no status line either.
   Run r = run(snapcollect({"-p", std::to_string(target.pid()), "--interval", "100ms", "--count", "3",
-                           "--format", "pmap-x", "--out", dir.string()}),
+                           "--format", "pmap-x", "--quiet", "--out", dir.string()}),
               tmp.path / "logs");
   REQUIRE(r.status);
   CHECK(*r.status == 0);
@@ -997,6 +996,9 @@ TEST_CASE("a status line on a terminal, none with --quiet") {
       std::regex(
           R"(3 snapshots  Rss [\d.]+ \w+ \([+-][\d.]+ \w+\)  Pss [\d.]+ \w+ \([+-][\d.]+ \w+\)  \d+ mappings  full read \d+\.\d ms)")));
   CHECK(contains(live.out, "snapcollect: 3 snapshots of pid " + pid));
+  // Time since the first snapshot, and until the last that --count asks for.
+  CHECK(std::regex_search(live.out, std::regex(R"(\r\x1b\[K1 snapshot .* read \d+\.\d ms  0s elapsed, 0s left)")));
+  CHECK(contains(live.out, " elapsed, 0s left"));
 
   Run quiet = run_on_tty(snapcollect(
       {"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out", (tmp.path / "b").string()}));
@@ -1004,6 +1006,69 @@ TEST_CASE("a status line on a terminal, none with --quiet") {
   CHECK(*quiet.status == 0);
   CHECK(!contains(quiet.out, "\x1b[K"));
   CHECK(contains(quiet.out, "snapcollect: 2 snapshots of pid " + pid));
+}
+
+TEST_CASE("--keep-running: the command is left running, its pid said; without, the final line says its end") {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "kept";
+  auto cmd = snapcollect({"--interval", "100ms", "--count", "2", "--quiet", "--keep-running", "--out", dir.string(), "--"});
+  for (auto& a : threads_fixture(0, 0)) cmd.push_back(a);
+  Run r = run(cmd, tmp.path / "logs", 8s);
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  auto m = snap::read_manifest(dir.string());
+  REQUIRE(m);
+  const pid_t pid = static_cast<pid_t>(m->pid);
+  const bool running = !gone(pid);
+  const bool killed = kill_leftover_fixture(pid);  // whatever the checks say, it does not outlive the test
+  CHECK(running);
+  CHECK(killed);
+  CHECK(r.err == "snapcollect: 2 snapshots of pid " + std::to_string(pid) + " in " + dir.string() +
+                     ": count reached\nsnapcollect: pid " + std::to_string(pid) + " (" + SNAP_THREADS_EXE +
+                     " 0 0 0) left running\n");
+
+  // The command exits first: its status, said in the final line.
+  auto exits = snapcollect({"--interval", "100ms", "--quiet", "--out", (tmp.path / "exits").string(), "--", "sh",
+                            "-c", "sleep 0.5; exit 7"});
+  Run e = run(exits, tmp.path / "logs2", 8s);
+  REQUIRE(e.status);
+  CHECK(*e.status == 7);
+  CHECK(e.err.ends_with(": target exited; the command exited with status 7\n"));
+
+  CHECK(run(snapcollect({"-p", "1", "--keep-running"}), tmp.path / "logs3").status == 2);
+}
+
+TEST_CASE("stderr not a terminal: a plain status line per snapshot, none with --quiet") {
+  TempDir tmp;
+  Process target(threads_fixture(0, 0), tmp.path / "target");
+  const std::string pid = std::to_string(target.pid());
+  const fs::path dir = tmp.path / "a";
+  Run r = run(snapcollect({"-p", pid, "--interval", "100ms", "--count", "3", "--out", dir.string()}),
+              tmp.path / "logs");
+  REQUIRE(r.status);
+  CHECK(*r.status == 0);
+  CAPTURE(r.err);
+  CHECK(!contains(r.err, "\x1b"));
+  CHECK(!contains(r.err, "\r"));
+  static const std::regex kLine(
+      R"(snapcollect: (\d) snapshots?  Rss [\d.]+ \w+ \([+-][\d.]+ \w+\)  Pss [\d.]+ \w+ \([+-][\d.]+ \w+\)  \d+ mappings  full read \d+\.\d ms)");
+  std::istringstream lines(r.err);
+  std::vector<std::string> got;
+  for (std::string line; std::getline(lines, line);) got.push_back(line);
+  REQUIRE(got.size() == 4);
+  for (int i = 0; i < 3; ++i) {
+    std::smatch m;
+    REQUIRE(std::regex_match(got[i], m, kLine));
+    CHECK(m[1].str() == std::to_string(i + 1));
+  }
+  CHECK(got[3] == "snapcollect: 3 snapshots of pid " + pid + " in " + dir.string() + ": count reached");
+
+  Run quiet = run(snapcollect({"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out",
+                               (tmp.path / "b").string()}),
+                  tmp.path / "logs");
+  REQUIRE(quiet.status);
+  CHECK(quiet.err == "snapcollect: 2 snapshots of pid " + pid + " in " + (tmp.path / "b").string() +
+                         ": count reached\n");
 }
 
 namespace {

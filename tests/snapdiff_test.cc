@@ -148,14 +148,22 @@ TEST_CASE("options shape the report") {
   CHECK(snapdiff("--json --csv a b").status == 2);
 }
 
-TEST_CASE("colour: never in a pipe by default, never with NO_COLOR, on with --color=always") {
+TEST_CASE("colour: never in a pipe by default, on with --color or --color=always, even with NO_COLOR") {
   auto piped = snapdiff("c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
   CHECK(piped.out.find('\x1b') == std::string::npos);
   auto forced = snapdiff("--color=always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
   CHECK(forced.out.find("\x1b[31m") != std::string::npos);
+  // --color alone is --color=always, and takes no separate word: "always"
+  // after it is an operand, as for ls --color.
+  auto bare = snapdiff("--color c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(bare.out == forced.out);
+  CHECK(snapdiff("--color always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08").status == 2);
+  // What the user asked for wins over NO_COLOR, a default (no-color.org).
   auto no_color =
       snapdiff("--color=always c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", SNAP_TESTDATA, "NO_COLOR=1");
-  CHECK(no_color.out.find('\x1b') == std::string::npos);
+  CHECK(no_color.out == forced.out);
+  auto never = snapdiff("--color=never c-malloc-leak/smaps.01 c-malloc-leak/smaps.08");
+  CHECK(never.out == piped.out);
 }
 
 TEST_CASE("a truncated snapshot: warned about on stderr, still compared") {

@@ -233,23 +233,38 @@ TEST_CASE("usage errors: exit 2 with a hint; --help and --version exit 0") {
                            "There is NO WARRANTY, to the extent permitted by law.\n");
 }
 
-TEST_CASE("colour: never in a pipe by default, never with NO_COLOR, on with --color=always") {
+TEST_CASE("colour: never in a pipe by default, on with --color or --color=always, even with NO_COLOR") {
   auto piped = snapshow("c-malloc-leak/smaps.08");
   CHECK(!has(piped.out, "\x1b"));
   auto forced = snapshow("--color=always c-malloc-leak/smaps.08");
   CHECK(has(forced.out, "\x1b[1mTOTALS\x1b[0m"));
+  CHECK(snapshow("--color c-malloc-leak/smaps.08").out == forced.out);
+  // What the user asked for wins over NO_COLOR, a default (no-color.org).
   auto no_color = snapshow("--color=always c-malloc-leak/smaps.08", SNAP_TESTDATA, "NO_COLOR=1");
-  CHECK(!has(no_color.out, "\x1b"));
-  // On a terminal, auto colours: script(1) gives the program one.
-  if (std::system("command -v script >/dev/null 2>&1") == 0) {
+  CHECK(no_color.out == forced.out);
+  CHECK(snapshow("--color c-malloc-leak/smaps.08", SNAP_TESTDATA, "NO_COLOR=1 TERM=dumb").out == forced.out);
+}
+
+TEST_CASE("colour on a terminal: auto colours, unless NO_COLOR or TERM=dumb; never does not") {
+  REQUIRE(std::system("command -v script >/dev/null 2>&1") == 0);
+  // script(1) gives the program a terminal; ENV is set for it.
+  auto on_tty = [](const std::string& env, const std::string& args) {
     fs::path out = fs::temp_directory_path() / ("snapshow_tty." + std::to_string(::getpid()));
-    std::string cmd = "cd '" SNAP_TESTDATA "' && env -u NO_COLOR script -qec \"'" SNAPSHOW_EXE
-                      "' c-malloc-leak/smaps.08\" /dev/null >'" +
-                      out.string() + "' </dev/null";
+    std::string cmd = "cd '" SNAP_TESTDATA "' && env -u NO_COLOR TERM=xterm " + env + " script -qec \"'" SNAPSHOW_EXE
+                      "' " + args + " c-malloc-leak/smaps.08\" /dev/null >'" + out.string() + "' </dev/null";
     CHECK(std::system(cmd.c_str()) == 0);
-    CHECK(has(slurp(out), "\x1b[1mTOTALS\x1b[0m"));
+    std::string text = slurp(out);
     fs::remove(out);
-  }
+    return has(text, "\x1b[1mTOTALS\x1b[0m");
+  };
+  CHECK(on_tty("", ""));
+  CHECK(on_tty("", "--color=auto"));
+  CHECK(on_tty("NO_COLOR=", ""));  // set but empty: no effect
+  CHECK(!on_tty("NO_COLOR=1", ""));
+  CHECK(!on_tty("TERM=dumb", ""));
+  CHECK(!on_tty("", "--color=never"));
+  CHECK(on_tty("NO_COLOR=1 TERM=dumb", "--color=always"));
+  CHECK(on_tty("TERM=dumb", "--color"));
 }
 
 TEST_CASE("--nmt: NMT's categories, and Rss inside vs outside NMT") {

@@ -242,7 +242,7 @@ TEST_CASE("errors and warnings: file names and the quoted input escaped") {
   r = run_tool(SNAPDIFF_EXE, "\"$(printf '/nonexistent\\033[2J')\" bad", dir, kEnv);
   CHECK(r.err == "snapdiff: /nonexistent\\x1b[2J: cannot open: No such file or directory\n");
 
-  r = run_tool(SNAPDIFF_EXE, "--color \"$(printf '\\033[2J')\" pmap-x.01 pmap-x.02", kDir, kEnv);
+  r = run_tool(SNAPDIFF_EXE, "--color=\"$(printf '\\033[2J')\" pmap-x.01 pmap-x.02", kDir, kEnv);
   CHECK(r.status == 2);
   CHECK(lines(r.err).at(0) == "snapdiff: --color must be auto, always or never, not '\\x1b[2J'");
 

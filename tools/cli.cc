@@ -3,7 +3,13 @@
 // generic completer, which reads "--top=N" from the first word of a line.
 #include "cli.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -112,7 +118,47 @@ const po::option_description* option_of(const po::options_description& d, std::s
   return found;
 }
 
+std::string g_tool = "snap";
+int g_write_errno = 0;  // why the first failed write failed, for the message
+
+[[noreturn]] void write_error() {
+  // stderr unbuffered: the message goes out even as stdout is abandoned.
+  if (g_write_errno)
+    std::fprintf(stderr, "%s: write error: %s\n", g_tool.c_str(), std::strerror(g_write_errno));
+  else
+    std::fprintf(stderr, "%s: write error\n", g_tool.c_str());
+  // _exit: exit() would flush stdout again and fail again.
+  ::_exit(kTrouble);
+}
+
+void flush_at_exit() {
+  flush_stdout();
+}
+
 }  // namespace
+
+void check_stdout_at_exit(std::string_view tool) {
+  static bool registered = false;
+  g_tool = std::string(tool);
+  if (!registered) std::atexit(flush_at_exit);
+  registered = true;
+}
+
+void write_stdout(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) {
+    if (!g_write_errno) g_write_errno = errno ? errno : EIO;
+    write_error();
+  }
+}
+
+void flush_stdout() {
+  // A small output waits in the buffer until fflush; a large one was
+  // written (and failed) in fwrite, leaving ferror set and fflush nothing
+  // to do: both are checked.
+  errno = 0;
+  if (std::fflush(stdout) != 0 && !g_write_errno) g_write_errno = errno;
+  if (std::ferror(stdout)) write_error();
+}
 
 std::string format_help(const po::options_description& options, std::size_t width) {
   // The descriptions start two columns after the widest option, as GNU

@@ -34,14 +34,18 @@ inline constexpr int kTrouble = 2;
   std::exit(kTrouble);
 }
 
-/// --color WHEN: validated first, then NO_COLOR (set and not empty) wins.
+/// --color[=WHEN]: always and never are what the user asked for, over the
+/// environment (no-color.org: NO_COLOR is a default, not a veto); auto
+/// colours a terminal, unless NO_COLOR is set and not empty or TERM=dumb.
 inline bool want_color(std::string_view tool, const std::string& mode) {
   if (mode != "auto" && mode != "always" && mode != "never")
     usage_error(tool, fmt::format("--color must be auto, always or never, not '{}'", mode));
+  if (mode != "auto") return mode == "always";
   const char* no_color = std::getenv("NO_COLOR");
   if (no_color && *no_color) return false;
-  if (mode == "auto") return ::isatty(STDOUT_FILENO) == 1;
-  return mode == "always";
+  const char* term = std::getenv("TERM");
+  if (term && std::string_view(term) == "dumb") return false;
+  return ::isatty(STDOUT_FILENO) == 1;
 }
 
 /// Whether the terminal takes UTF-8 (sparklines), from the locale.
@@ -94,6 +98,17 @@ std::string format_help(const boost::program_options::options_description& optio
 /// then the copyright and the licence.
 std::string version_text(std::string_view tool);
 
+/// Standard output, checked as coreutils checks it: a write that fails (a
+/// full disk, /dev/full, a closed pipe with SIGPIPE ignored) ends the
+/// program with "TOOL: write error: REASON" and exit status 2, never with
+/// the output silently lost. check_stdout_at_exit names the tool and checks
+/// at exit (std::exit, a return from main) what is still buffered;
+/// write_stdout writes and fails at once; flush_stdout checks now (before
+/// std::_Exit, which skips the check at exit).
+void check_stdout_at_exit(std::string_view tool);
+void write_stdout(std::string_view text);
+void flush_stdout();
+
 struct Help {
   const char* usage;
   const char* about;
@@ -109,6 +124,7 @@ inline boost::program_options::variables_map parse(int argc, char** argv, std::s
                                                    const Help& help,
                                                    std::vector<std::string>* files = nullptr) {
   namespace po = boost::program_options;
+  check_stdout_at_exit(tool);
   po::options_description hidden, all;
   po::positional_options_description pos;
   if (files) {
@@ -116,11 +132,35 @@ inline boost::program_options::variables_map parse(int argc, char** argv, std::s
     pos.add("file", -1);
   }
   all.add(shown).add(hidden);
+  // An option with an optional value ("--color[=WHEN]") takes it only after
+  // "=", as GNU tools do: Program_options would take the next word, a file
+  // name, as its value. Alone, it is given its implicit value, spelled out:
+  // an option left without one would still take the next operand.
+  auto optional_value_alone = [&shown](std::vector<std::string>& words) {
+    std::vector<po::option> found;
+    if (words.empty() || !words.front().starts_with("--")) return found;
+    for (const auto& o : shown.options())
+      if (o->semantic()->min_tokens() == 0 && o->semantic()->max_tokens() == 1 &&
+          words.front() == "--" + o->long_name()) {
+        po::option option;
+        option.string_key = o->long_name();
+        option.original_tokens.push_back(words.front());
+        const std::string name = o->semantic()->name();  // "[=WHEN(=always)]"
+        const std::size_t from = name.find("(="), to = name.find(')', from);
+        if (from != std::string::npos && to != std::string::npos)
+          option.value.push_back(name.substr(from + 2, to - from - 2));
+        found.push_back(option);
+        words.erase(words.begin());
+        break;
+      }
+    return found;
+  };
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv)
                   .options(all)
                   .positional(pos)
+                  .extra_style_parser(optional_value_alone)
                   .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
                   .run(),
               vm);
@@ -129,11 +169,11 @@ inline boost::program_options::variables_map parse(int argc, char** argv, std::s
     usage_error(tool, e.what());
   }
   if (vm.count("help")) {
-    std::cout << help.usage << help.about << '\n' << format_help(shown) << help.epilog;
+    write_stdout(std::string(help.usage) + help.about + '\n' + format_help(shown) + help.epilog);
     std::exit(0);
   }
   if (vm.count("version")) {
-    std::cout << version_text(tool);
+    write_stdout(version_text(tool));
     std::exit(0);
   }
   return vm;

@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <algorithm>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -102,11 +104,13 @@ Exit status:
      nothing is created), permission denied (another user's process without
      ptrace rights), an --out that cannot be created, is another user's or is
      in use by another snapcollect, a full disk (the partial file is removed;
-     earlier snapshots and the manifest stay intact)
+     earlier snapshots and the manifest stay intact), standard output that
+     cannot be written ("snapcollect: write error: REASON")
   With -- COMMAND: when the command exits first, its exit status (128+N if a
   signal N ended it); when the collection ends first (--count, --duration, an
-  interrupt), the command is sent SIGTERM (or the interrupting signal) and the
-  status is 0; 2 when snapcollect itself had trouble.
+  interrupt), the command is sent SIGTERM (or the interrupting signal), or with
+  --keep-running left running, and the status is 0; 2 when snapcollect itself
+  had trouble. The final line says which.
 
 Examples:
   snapcollect -p 4242 --interval 1m --duration 6h --out leak-hunt
@@ -125,7 +129,7 @@ struct Args {
   std::optional<std::int64_t> pid;
   std::string interval = "30s", duration, delay, out, format = "smaps", mode, openmetrics;
   std::optional<std::size_t> count, full_every;
-  bool jcmd = false, quiet = false;
+  bool jcmd = false, quiet = false, keep_running = false;
   std::vector<std::string> command;
 };
 
@@ -158,7 +162,8 @@ Args parse_args(int argc, char** argv) {
       ("full-every", po::value<std::string>()->value_name("N"), "adaptive: also read smaps in full every N snapshots")
       ("openmetrics", po::value(&a.openmetrics)->value_name("PATH"), "after each snapshot, replace PATH atomically with the process's metrics and the trend so far as OpenMetrics text (for node_exporter's textfile collector: PATH ending in .prom)")
       ("jcmd", po::bool_switch(&a.jcmd), "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")
-      ("quiet,q", po::bool_switch(&a.quiet), "no status line")
+      ("keep-running", po::bool_switch(&a.keep_running), "-- COMMAND: when the collection ends first, leave the command running and print its pid (to attach gdb), instead of sending it SIGTERM")
+      ("quiet,q", po::bool_switch(&a.quiet), "no status: neither the line rewritten on a terminal nor, elsewhere, the line per snapshot")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
@@ -168,6 +173,7 @@ Args parse_args(int argc, char** argv) {
   if (vm.count("count")) a.count = snap::cli::count("snapcollect", "count", vm["count"].as<std::string>());
   if (a.pid && !a.command.empty()) usage_error("give -p PID or -- COMMAND, not both");
   if (!a.pid && a.command.empty()) usage_error("give -p PID, or -- COMMAND to start");
+  if (a.keep_running && a.command.empty()) usage_error("--keep-running is for -- COMMAND");
   if (a.pid && *a.pid <= 0) usage_error("-p: a pid is a positive number");
   // Beyond pid_t it would be cut to another process's pid.
   if (a.pid && *a.pid > std::numeric_limits<pid_t>::max())
@@ -209,6 +215,27 @@ std::string status_line(const snap::Manifest& m) {
   }
   line += fmt::format("  {} mappings  {} read {:.1f} ms", last.mappings, last.mode, last.read_seconds * 1000);
   return line;
+}
+
+/// "  2m10s elapsed, 3m50s left" for the terminal's line: since the first
+/// snapshot, and until the end --count or --duration sets (when one does).
+std::string time_status(const snap::Manifest& m, const snap::CollectOptions& o) {
+  const double elapsed = m.snapshots.back().monotonic - m.snapshots.front().monotonic;
+  std::string out = fmt::format("  {} elapsed", snap::format_duration(elapsed));
+  std::optional<double> left;
+  if (o.count)  // scheduled from the first snapshot
+    left = (static_cast<double>(*o.count) - 1) * o.interval - elapsed;
+  if (o.duration) left = std::min(left.value_or(*o.duration - elapsed), *o.duration - elapsed);
+  if (left) out += fmt::format(", {} left", snap::format_duration(std::max(*left, 0.0)));
+  return out;
+}
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    default: return "SIGTERM";
+  }
 }
 
 }  // namespace
@@ -265,9 +292,30 @@ int main(int argc, char** argv) {
     o.pid = *args.pid;
   }
 
+  // On a terminal, one line rewritten in place; elsewhere (nohup, a log
+  // file) a line per snapshot, so that the log shows the collection going.
   const bool status = !args.quiet && ::isatty(STDERR_FILENO);
+  const bool status_log = !args.quiet && !status;
   int rc = 0;
   bool stopped_by_us = false;
+  // The command is ours: when the collection ends before it does (count,
+  // duration, an interrupt, trouble), it ends too, unless --keep-running;
+  // one that ignores the signal gets 5 seconds, then SIGKILL. Returns what
+  // became of it, for the final line.
+  bool child_done = false;
+  auto end_child = [&](bool ours_to_end) -> std::string {
+    child_done = true;
+    if (ours_to_end && args.keep_running) {
+      child->release();
+      return "";
+    }
+    const int sig = g_stop ? g_stop : SIGTERM;
+    const int code = ours_to_end ? child->terminate(sig, 5) : child->wait();
+    if (ours_to_end) return fmt::format("; the command was sent {}", signal_name(sig));
+    rc = code;
+    return code > 128 ? fmt::format("; the command was ended by signal {}", code - 128)
+                      : fmt::format("; the command exited with status {}", code);
+  };
   try {
     // What the pid is, before anything is created: a zombie, a kernel
     // thread or no process leaves no directory behind.
@@ -280,9 +328,11 @@ int main(int argc, char** argv) {
       std::cerr << (status ? "\r\x1b[K" : "") << "snapcollect: " << s << '\n';
     };
     if (status)
-      hooks.on_snapshot = [](const snap::Manifest& m) {
-        std::cerr << "\r\x1b[K" << status_line(m) << std::flush;
+      hooks.on_snapshot = [&o](const snap::Manifest& m) {
+        std::cerr << "\r\x1b[K" << status_line(m) << time_status(m, o) << std::flush;
       };
+    else if (status_log)
+      hooks.on_snapshot = [](const snap::Manifest& m) { std::cerr << "snapcollect: " << status_line(m) << '\n'; };
     if (!args.openmetrics.empty()) {
       // Metrics trouble is said and the collection goes on: the snapshots matter more.
       auto status_hook = hooks.on_snapshot;
@@ -304,11 +354,17 @@ int main(int argc, char** argv) {
     if (manifest.slots_skipped)
       skipped += fmt::format(" ({} interval slots skipped: reads took longer than the interval)",
                              manifest.slots_skipped);
-    std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}\n", manifest.snapshots.size(),
-                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, snap::printable(dir.path()),
-                             snap::collect_end_name(end), skipped);
-    if (end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     stopped_by_us = end != snap::CollectEnd::target_exited;
+    const std::string fate = child ? end_child(stopped_by_us) : "";
+    std::cerr << fmt::format("snapcollect: {} snapshot{} of pid {} in {}: {}{}{}\n", manifest.snapshots.size(),
+                             manifest.snapshots.size() == 1 ? "" : "s", o.pid, snap::printable(dir.path()),
+                             snap::collect_end_name(end), skipped, fate);
+    if (child && stopped_by_us && args.keep_running) {
+      std::string command;
+      for (const std::string& word : args.command) command += (command.empty() ? "" : " ") + word;
+      std::cerr << fmt::format("snapcollect: pid {} ({}) left running\n", o.pid, snap::printable(command));
+    }
+    if (!child && end == snap::CollectEnd::target_exited && (o.count || o.duration)) rc = kTargetExitedEarly;
     if (end == snap::CollectEnd::target_exited && manifest.snapshots.empty()) {
       // Known to have started: it was there, and exited during --delay.
       if (manifest.process_start) {
@@ -338,13 +394,6 @@ int main(int argc, char** argv) {
     rc = kTrouble;
   }
 
-  if (child) {
-    // The command is ours: when the collection ends before it does (count,
-    // duration, an interrupt, trouble), it ends too; one that ignores the
-    // signal gets 5 seconds, then SIGKILL.
-    const bool ours_to_end = stopped_by_us || rc == kTrouble;
-    const int code = ours_to_end ? child->terminate(g_stop ? g_stop : SIGTERM, 5) : child->wait();
-    if (!ours_to_end) rc = code;
-  }
+  if (child && !child_done) end_child(stopped_by_us || rc == kTrouble);
   return rc;
 }

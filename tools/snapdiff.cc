@@ -91,7 +91,8 @@ applied to each finding (a block, or blocks linked by one allocation size).
 Exit status (like diff(1)):
   0  nothing grew past the noise floor (and --min-growth)
   1  something grew past them
-  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason)
+  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason),
+     or the output could not be written ("snapdiff: write error: REASON")
 With --fail-above or --fail-rate, the gate alone decides 0 or 1:
   0  the total growth (or rate) of the ranking counter, and of every
      finding, stayed below the gate
@@ -234,7 +235,7 @@ Args parse_args(int argc, char** argv) {
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see snapdiff(1))")
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
-      ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
+      ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the report: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
       ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error")
       ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary, summary.diff) output; repeat in capture order: the first goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved, or nmt-detail.NN beside a DIR's snapshots)")
@@ -356,7 +357,7 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
       snap::emit_trend_text(out, *a.trend, text);
   } else if (args.json) {
     snap::emit_json(out, *a.diff, [](std::string& text) {  // --all: thousands of blocks
-      std::fwrite(text.data(), 1, text.size(), stdout);
+      snap::cli::write_stdout(text);
       text.clear();
     });
   } else if (args.csv) {
@@ -380,11 +381,8 @@ int main(int argc, char** argv) {
     const snap::Analysis analysis = snap::analyze(series, ch.analysis);
     std::string out;
     emit(out, args, analysis, ch.dump, command_line(argc, argv));
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    if (std::fflush(stdout) != 0) {
-      std::perror("snapdiff: write error");
-      return kTrouble;
-    }
+    snap::cli::write_stdout(out);
+    snap::cli::flush_stdout();
     if (analysis.gate)
       std::cerr << snap::cli::say("snapdiff", fmt::format("gate {}: {}", analysis.gate->tripped ? "failed" : "passed",
                                                           analysis.gate->reason));

@@ -63,7 +63,8 @@ special guard, and from NMT: class-space code-cache metaspace jvm.
 
 Exit status:
   0  the summary was printed
-  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason)
+  2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason),
+     or the output could not be written ("snapshow: write error: REASON")
 
 Examples:
   snapshow /proc/4242/smaps
@@ -98,7 +99,7 @@ Args parse_args(int argc, char** argv) {
       ("json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see snapshow(1))")
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
       ("openmetrics", po::bool_switch(&a.openmetrics), "the totals and categories as OpenMetrics text, for Prometheus (see snapshow(1))")
-      ("color", po::value(&a.color)->value_name("WHEN"), "auto (default: on a terminal, unless NO_COLOR is set), always, never")
+      ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the summary: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
       ("nmt", po::value(&a.nmt)->value_name("FILE"), "jcmd VM.native_memory detail (or summary) output: NMT's categories, Rss inside vs outside NMT, and what of the outside NMT's malloc accounts for (text and JSON)")
       ("help", "print this help and exit")
@@ -154,11 +155,8 @@ int main(int argc, char** argv) {
       snap::emit_summary_csv(out, summary);
     else
       snap::emit_summary_text(out, summary, text);
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    if (std::fflush(stdout) != 0) {
-      std::perror("snapshow: write error");
-      return kTrouble;
-    }
+    snap::cli::write_stdout(out);
+    snap::cli::flush_stdout();
     return 0;
   } catch (const snap::Error& e) {
     std::cerr << "snapshow: " << e.what() << '\n';

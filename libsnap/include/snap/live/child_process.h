@@ -38,6 +38,9 @@ class ChildProcess {
   /// `grace` seconds to exit, then SIGKILL; reaps it. Returns its exit
   /// code as wait() does.
   int terminate(int sig, double grace);
+  /// Leaves it running on its own: it is neither signalled nor waited for
+  /// (here or by the destructor).
+  void release() { reaped_ = true; }
 
   struct Captured {
     enum class End {
