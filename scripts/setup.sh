@@ -4,8 +4,9 @@
 set -eu
 
 # openjdk-17-jdk-headless: java and jcmd, for the end-to-end NMT test.
+# pkg-config, libelf-dev: elfutils' libelf, which reads ELF core files.
 # scdoc: the man pages (man/*.scd); without it the build skips them.
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev gzip gdb python3 openjdk-17-jdk-headless scdoc"
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev gzip gdb python3 openjdk-17-jdk-headless scdoc"
 
 missing=""
 for p in $PACKAGES; do
