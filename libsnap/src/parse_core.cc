@@ -119,21 +119,39 @@ void read_process_note(GElf_Word type, const unsigned char* desc, std::size_t si
 
 void read_core(Elf* elf, std::uint64_t file_size, Snapshot& s, RegionStore::Builder& rows) {
   const std::string& src = s.source;
-  if (elf_kind(elf) != ELF_K_ELF) fail(src, "not an ELF file");
-  const std::size_t header = gelf_fsize(elf, ELF_T_EHDR, 1, EV_CURRENT);
-  if (header == 0 || file_size < header)
-    fail(src, fmt::format("truncated ELF core: {} bytes, shorter than its ELF header", file_size));
+  // Sizes checked against the file before libelf is asked: past the end it
+  // answers "invalid data", where the truth is a file cut short.
+  std::size_t ident_size = 0;
+  const char* ident = elf_getident(elf, &ident_size);
+  if (file_size < EI_NIDENT || ((ident == nullptr || ident_size < EI_NIDENT) && file_size < 64))
+    fail(src, fmt::format("truncated ELF core: {} bytes, shorter than an ELF header", file_size));
+  if (ident == nullptr || ident_size < EI_NIDENT) fail_libelf(src, "ELF identification");
+  const int elf_class = ident[EI_CLASS];
+  if (elf_class != ELFCLASS32 && elf_class != ELFCLASS64)
+    fail(src, fmt::format("corrupt ELF core: ELF class {} is neither 32 nor 64 bits", elf_class));
+  const std::uint64_t header = elf_class == ELFCLASS64 ? 64 : 52, phentsize = elf_class == ELFCLASS64 ? 56 : 32,
+                      shentsize = elf_class == ELFCLASS64 ? 64 : 40;
+  if (file_size < header)
+    fail(src, fmt::format("truncated ELF core: {} bytes, shorter than its ELF header ({} bytes)", file_size, header));
+  if (elf_kind(elf) != ELF_K_ELF) fail_libelf(src, "ELF header");
   GElf_Ehdr eh;
   if (gelf_getehdr(elf, &eh) == nullptr) fail_libelf(src, "ELF header");
   if (eh.e_type != ET_CORE)
     fail(src, fmt::format("an ELF file, but not a core (ELF type {}: a program or a library?)", eh.e_type));
+  auto table_fits = [&](std::uint64_t offset, std::uint64_t entries, std::uint64_t entry, const char* what) {
+    const std::uint64_t bytes = entries * entry;  // at most 65535 * 64: no overflow
+    if (offset > file_size || bytes > file_size - offset)
+      fail(src, fmt::format("truncated ELF core: its {} {} end at offset {}, the file at {}", entries, what,
+                            offset + bytes, file_size));
+  };
+  // PN_XNUM and 0 sections with an offset: the real counts are in section 0.
+  table_fits(eh.e_shoff, eh.e_shoff != 0 && eh.e_shnum == 0 ? 1 : eh.e_shnum, shentsize, "section headers");
+  if (eh.e_phnum != PN_XNUM) table_fits(eh.e_phoff, eh.e_phnum, phentsize, "program headers");
   std::size_t count = 0;
   if (elf_getphdrnum(elf, &count) != 0) fail_libelf(src, "program headers");
-  const std::uint64_t table = std::uint64_t{count} * gelf_fsize(elf, ELF_T_PHDR, 1, EV_CURRENT);
-  if (eh.e_phoff > file_size || table > file_size - eh.e_phoff)
-    fail(src, fmt::format("truncated ELF core: its {} program headers end at offset {}, the file at {}", count,
-                          eh.e_phoff + table, file_size));
-  const std::size_t word = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
+  if (count > kMaxRegions) fail(src, fmt::format("corrupt ELF core: {} program headers", count));
+  table_fits(eh.e_phoff, count, phentsize, "program headers");
+  const std::size_t word = elf_class == ELFCLASS32 ? 4 : 8;
   const bool big = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 
   std::vector<GElf_Phdr> loads;
@@ -219,6 +237,8 @@ void parse_core(std::string_view bytes, Snapshot& s, RegionStore::Builder& rows)
   // libelf may convert a foreign byte order in place: its own copy.
   std::vector<char> copy(bytes.begin(), bytes.end());
   ElfPtr elf(elf_memory(copy.data(), copy.size()));
+  if (!elf && copy.size() < 64)
+    fail(s.source, fmt::format("truncated ELF core: {} bytes, shorter than an ELF header", copy.size()));
   if (!elf) fail_libelf(s.source, "ELF header");
   read_core(elf.get(), copy.size(), s, rows);
 }
@@ -230,6 +250,8 @@ void parse_core_fd(int fd, Snapshot& s, RegionStore::Builder& rows) {
   // Mapped, not read: a core holds the whole address space's contents,
   // of which only the headers and notes are looked at.
   ElfPtr elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr));
+  if (!elf && st.st_size < 64)
+    fail(s.source, fmt::format("truncated ELF core: {} bytes, shorter than an ELF header", st.st_size));
   if (!elf) fail_libelf(s.source, "ELF header");
   read_core(elf.get(), static_cast<std::uint64_t>(st.st_size), s, rows);
 }
