@@ -60,6 +60,7 @@ bool is_smaps_field(std::string_view line) {
 }  // namespace
 
 Format detect_format(std::string_view text, std::string_view source) {
+  if (detail::is_elf(text)) return Format::core;
   detail::Lines lines(text);
   std::string_view line;
   // The first few meaningful lines are enough; keep their numbers for errors.
@@ -108,6 +109,8 @@ namespace detail {
 void check_start(std::string_view head, bool whole, std::string_view source, std::optional<Format> format) {
   // Complete lines only: a line cut at the end of `head` may read otherwise.
   const std::size_t complete = whole ? head.size() : head.rfind('\n') + 1;  // npos + 1 == 0
+  // An ELF core is binary by nature: parse_core judges it.
+  if (is_elf(head) && (!format || *format == Format::core)) return;
   const std::string_view lines = head.substr(0, complete);
   // detect_format reads at most four lines that are not blank (a pmap
   // header and three more): with them here it decides as on the whole.

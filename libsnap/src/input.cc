@@ -291,6 +291,19 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
     if (fd.get() < 0) fail_errno(path, "cannot open");
     struct stat st {};
     if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      // An ELF core: libelf maps it itself, past the text formats' size
+      // limit (a core holds the address space's contents).
+      char magic[4] = {};
+      if ((!format || *format == Format::core) && ::pread(fd.get(), magic, sizeof magic, 0) == sizeof magic &&
+          detail::is_elf(std::string_view(magic, sizeof magic))) {
+        Snapshot s;
+        s.source = path;
+        s.format = Format::core;
+        RegionStore::Builder rows;
+        detail::parse_core_fd(fd.get(), s, rows);
+        detail::finish_snapshot(s, rows);
+        return s;
+      }
       if (static_cast<std::uint64_t>(st.st_size) > limits().max_bytes) too_large(path, "holds");
       const auto size = static_cast<std::size_t>(st.st_size);
       void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);

@@ -18,6 +18,7 @@ constexpr FormatName kFormatNames[] = {
     {Format::maps, "maps"},     {Format::pmap, "pmap"},
     {Format::pmap_x, "pmap-x"}, {Format::pmap_X, "pmap-X"},
     {Format::pmap_d, "pmap-d"}, {Format::solaris_pmap_x, "solaris-pmap-x"},
+    {Format::core, "core"},
 };
 
 std::size_t line_count(std::string_view text) {
@@ -155,6 +156,7 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
   s.format = format ? *format : detect_format(text, source);
   RegionStore::Builder rows;
   switch (s.format) {
+    case Format::core: detail::parse_core(text, s, rows); break;
     case Format::smaps:
     case Format::smaps_rollup: detail::parse_smaps(text, s, rows); break;
     case Format::maps: detail::parse_maps(text, s, rows); break;
@@ -164,6 +166,13 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
     case Format::pmap_d:
     case Format::solaris_pmap_x: detail::parse_pmap(text, s, rows); break;
   }
+  detail::finish_snapshot(s, rows);
+  return s;
+}
+
+}  // namespace
+
+void detail::finish_snapshot(Snapshot& s, RegionStore::Builder& rows) {
   RegionStore store = rows.finish();
   check_counters(s, store);
   if (s.format != Format::smaps_rollup) {
@@ -173,8 +182,9 @@ Snapshot parse_whole(std::string_view text, std::string_view source, std::option
     check_footer(s);
     s.regions = std::move(store);
   }
-  return s;
 }
+
+namespace {
 
 /// A file cut short (a full disk, an interrupted copy) ends in half a line.
 /// That line alone is dropped, with a warning; an error anywhere else, or in
@@ -216,6 +226,8 @@ std::string lf_line_ends(std::string_view text) {
 }  // namespace
 
 Snapshot parse_snapshot(std::string_view text, std::string_view source, std::optional<Format> format) {
+  // Binary: no lines, so neither line ends nor a cut last line apply.
+  if (format ? *format == Format::core : detail::is_elf(text)) return parse_whole(text, source, Format::core);
   if (cr_line_ends(text)) return parse_snapshot(lf_line_ends(text), source, format);
   Snapshot s = parse_tolerating_cut(text, source, format);
   bool cut_reported = !s.warnings.empty() && s.warnings.front().message.starts_with("last line cut short");

@@ -21,6 +21,16 @@ void parse_smaps_general(std::string_view text, Snapshot& s, RegionStore::Builde
 void parse_maps(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
 void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows);  // pmap, pmap -x, pmap -d, Solaris pmap -x
 void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
+/// An ELF core's bytes (parse_core.cc), or the core open on `fd`, which is
+/// mapped by libelf rather than read: a core can be far larger than the
+/// text formats' kMaxInputBytes.
+void parse_core(std::string_view bytes, Snapshot& s, RegionStore::Builder& rows);
+void parse_core_fd(int fd, Snapshot& s, RegionStore::Builder& rows);
+/// `head` starts with the ELF magic number.
+bool is_elf(std::string_view head);
+/// What parse_snapshot does after a parser: sorted and checked regions in
+/// s.regions, their totals, the footer compared.
+void finish_snapshot(Snapshot& s, RegionStore::Builder& rows);
 
 /// "55c6672d3000-55c6672d4000 r--p 00000000 fe:00 10952798   /path": fills
 /// range, perms, offset, device, inode and name of `r`.

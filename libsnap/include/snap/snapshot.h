@@ -26,6 +26,7 @@ enum class Format {
   pmap_X,          // procps pmap -X and -XX: columns named by the header
   pmap_d,          // procps pmap -d: Address Kbytes Mode Offset Device Mapping
   solaris_pmap_x,  // Solaris/illumos pmap -x: Address Kbytes RSS Anon Locked Mode Mapped File
+  core,            // an ELF core file (gcore, the kernel's): segments and mapped files, Size only
 };
 
 /// "smaps", "pmap-x", "pmap-X", "solaris-pmap-x", ...
