@@ -108,9 +108,9 @@ Exit status:
      cannot be written ("snapcollect: write error: REASON")
   With -- COMMAND: when the command exits first, its exit status (128+N if a
   signal N ended it); when the collection ends first (--count, --duration, an
-  interrupt), the command is sent SIGTERM (or the interrupting signal), or with
-  --keep-running left running, and the status is 0; 2 when snapcollect itself
-  had trouble. The final line says which.
+  interrupt), the command is sent SIGTERM (or the interrupting signal), or is
+  left running (with --keep-running), and the status is 0; 2 when snapcollect
+  itself had trouble. The final line says which.
 
 Examples:
   snapcollect -p 4242 --interval 1m --duration 6h --out leak-hunt
