@@ -127,6 +127,8 @@ class Collection {
   bool nmt_off_ = false;
   CollectMode mode_ = CollectMode::full;  // o_.mode, resolved
   bool warned_slow_ = false;
+  static constexpr int kMaxEmptyReads = 100;
+  int empty_reads_ = 0;  // consecutive reads of a live process that found nothing
   // The program the last snapshot saw: an exec in place changes it.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> image_;
 };
@@ -198,7 +200,20 @@ Collection::Take Collection::take(bool full) {
     m_.mode = std::string(collect_mode_name(mode_));
     return detail::SnapshotRead::take(dir_, o_, m_.command, size_hint_, clock_, false);
   }();
-  if (!read) return Take::gone;
+  if (!read) {
+    // Nothing read, yet the process lives: its address space was being
+    // replaced (an exec: smaps of the old one ends, the new one is not
+    // there yet). Read again at once, a bounded number of times.
+    if (target_.alive() && ++empty_reads_ <= kMaxEmptyReads) {
+      const double wall = clock_.wall();
+      m_.discarded.push_back({wall, "the process exec'd during the read", 0});
+      notice(fmt::format("pid {} exec'd during the read begun at {}: the read is discarded", o_.pid,
+                         format_clock(wall)));
+      return Take::discarded;
+    }
+    return Take::gone;
+  }
+  empty_reads_ = 0;
   ManifestEntry& e = read->entry();
   // The kernel ends smaps early, at a record boundary, when the process
   // exits during the read (an OOM kill ending a leak hunt): a well-formed
