@@ -7,7 +7,8 @@ set -eu
 # pkg-config, libelf-dev: elfutils' libelf, which reads ELF core files.
 # scdoc: the man pages (man/*.scd); without it the build skips them.
 # prometheus: promtool, which checks the OpenMetrics output; libelf: ELF cores.
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus"
+# zsh: completion_test parses the zsh completion (completions/_snap).
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus zsh"
 
 missing=""
 for p in $PACKAGES; do
