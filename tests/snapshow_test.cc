@@ -197,7 +197,7 @@ TEST_CASE("a truncated snapshot: warned about as FILE:LINE: warning, still shown
 TEST_CASE("usage errors: exit 2 with a hint; --help and --version exit 0") {
   auto none = snapshow("");
   CHECK(none.status == 2);
-  CHECK(none.err == "snapshow: give one snapshot: FILE\nTry 'snapshow --help' for more information.\n");
+  CHECK(none.err == "snapshow: give one snapshot: FILE or PID\nTry 'snapshow --help' for more information.\n");
   CHECK(snapshow("c-malloc-leak/smaps.01 c-malloc-leak/smaps.08").status == 2);
   auto bad = snapshow("--frobnicate c-malloc-leak/smaps.01");
   CHECK(bad.status == 2);

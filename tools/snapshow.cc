@@ -1,4 +1,5 @@
 // snapshow: one memory-map snapshot's totals, categories and largest mappings.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,6 +16,8 @@
 #include "cli.h"
 
 #include "snap/error.h"
+#include "snap/live/proc_error.h"
+#include "snap/live/process_snapshot.h"
 #include "snap/parse.h"
 #include "snap/sigbus.h"
 #include "snap/size.h"
@@ -30,7 +33,9 @@ namespace {
 
 using snap::cli::kTrouble;
 
-constexpr const char* kUsage = "Usage: snapshow [OPTION]... FILE\n";
+constexpr const char* kUsage =
+    "Usage: snapshow [OPTION]... FILE\n"
+    "       snapshow [OPTION]... PID\n";
 constexpr const char* kAbout =
     R"(Summarize one memory-map snapshot of a process: its totals, a breakdown by
 category, and the mappings that hold the most memory.
@@ -38,6 +43,8 @@ category, and the mappings that hold the most memory.
 FILE is /proc/PID/smaps, /proc/PID/smaps_rollup, /proc/PID/maps or pmap output
 (pmap, pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x); the format is
 detected. "-" reads standard input; gzip files are read transparently.
+A PID (a number that is not a file here, or -p PID) reads the live process's
+/proc/PID/smaps, as pmap PID does, and records the pid and command line.
 
 Totals are Size, Rss, Pss, USS (Private_Clean + Private_Dirty: what the process
 alone holds), Swap, SwapPss, Dirty and Anonymous: the sums
@@ -64,9 +71,12 @@ special guard, and from NMT: class-space code-cache metaspace jvm.
 Exit status:
   0  the summary was printed
   2  trouble: bad option, unreadable or malformed input (FILE:LINE: reason),
-     or the output could not be written ("snapshow: write error: REASON")
+     a PID that is no process (or a zombie, or a kernel thread), another
+     user's process without ptrace rights (permission denied), or the output
+     could not be written ("snapshow: write error: REASON")
 
 Examples:
+  snapshow 4242
   snapshow /proc/4242/smaps
   snapshow -h --top 5 --sort pss smaps.08
   snapshow --json smaps_rollup.08.gz | jq .totals.pss
@@ -81,8 +91,13 @@ struct Args {
   std::string color = "auto";
   std::string input_format;
   std::string nmt;
+  std::string pid;  // -p PID, or a bare number that is not a file
   bool json = false, csv = false, human = false, openmetrics = false;
 };
+
+bool is_number(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
 
 [[noreturn]] void usage_error(const std::string& message) {
   snap::cli::usage_error("snapshow", message);
@@ -93,6 +108,7 @@ Args parse_args(int argc, char** argv) {
   po::options_description shown("Options");
   // clang-format off
   shown.add_options()
+      ("pid,p", po::value(&a.pid)->value_name("PID"), "read the live process PID (/proc/PID/smaps, as pmap PID does); also a bare PID that is not a file")
       ("top,n", po::value(&a.top)->value_name("N"), "list the N largest mappings (default 10; 0: none)")
       ("sort,s", po::value(&a.sort)->value_name("COUNTER"), "rank categories and mappings by COUNTER instead of rss")
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
@@ -106,7 +122,20 @@ Args parse_args(int argc, char** argv) {
       ("version", "print the version and exit");
   // clang-format on
   po::variables_map vm = snap::cli::parse(argc, argv, "snapshow", shown, {kUsage, kAbout, kEpilog}, &a.files);
-  if (a.files.empty()) usage_error("give one snapshot: FILE");
+  if (!a.pid.empty() && !a.files.empty()) usage_error("give a FILE or -p PID, not both");
+  // "snapshow 4242", as "pmap 4242": a number that names no file here.
+  struct stat st {};
+  if (a.pid.empty() && a.files.size() == 1 && is_number(a.files.front()) && ::stat(a.files.front().c_str(), &st) != 0) {
+    a.pid = a.files.front();
+    a.files.clear();
+  }
+  if (!a.pid.empty()) {
+    if (!is_number(a.pid) || a.pid.size() > 8 || std::stoll(a.pid) < 1 || std::stoll(a.pid) > snap::kMaxPid)
+      usage_error(fmt::format("--pid: '{}' is not a process id", a.pid));
+    if (!a.input_format.empty()) usage_error("--input-format is for a FILE: a PID is read as smaps");
+    return a;
+  }
+  if (a.files.empty()) usage_error("give one snapshot: FILE or PID");
   // Not po::value<std::size_t>: lexical_cast reads "-1" as 2^64-1.
   if (a.top.empty() || a.top.find_first_not_of("0123456789") != std::string::npos)
     usage_error(fmt::format("--top: '{}' is not a number of mappings", a.top));
@@ -134,9 +163,10 @@ int main(int argc, char** argv) {
   }
   const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
                                snap::cli::want_color("snapshow", args.color)};
-  const std::string& file = args.files.front();
+  const std::string file = args.pid.empty() ? args.files.front() : fmt::format("/proc/{}/smaps", args.pid);
   try {
-    snap::Snapshot snapshot = snap::read_snapshot(file, format);
+    snap::Snapshot snapshot = args.pid.empty() ? snap::read_snapshot(file, format)
+                                               : snap::read_process_snapshot(std::stoll(args.pid));
     for (const auto& w : snapshot.warnings)
       std::cerr << snap::cli::warning("snapshow", file, w.line, w.message);
     std::optional<snap::Nmt> nmt;
@@ -158,6 +188,10 @@ int main(int argc, char** argv) {
     snap::cli::write_stdout(out);
     snap::cli::flush_stdout();
     return 0;
+  } catch (const snap::ProcError& e) {
+    std::cerr << "snapshow: " << e.what();
+    if (e.denied()) std::cerr << " (another user's process: run as that user or root, or with CAP_SYS_PTRACE)";
+    std::cerr << '\n';
   } catch (const snap::Error& e) {
     std::cerr << "snapshow: " << e.what() << '\n';
   } catch (const std::bad_alloc&) {
