@@ -7,8 +7,10 @@ set -eu
 # pkg-config, libelf-dev: elfutils' libelf, which reads ELF core files.
 # scdoc: the man pages (man/*.scd); without it the build skips them.
 # prometheus: promtool, which checks the OpenMetrics output; libelf: ELF cores.
+# liblzma-dev, libbz2-dev, libzstd-dev: xz, bzip2 and zstd snapshots; xz-utils,
+# bzip2, zstd: compressed_test makes such copies of a capture.
 # zsh: completion_test parses the zsh completion (completions/_snap).
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus zsh"
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus zsh liblzma-dev libbz2-dev libzstd-dev xz-utils bzip2 zstd"
 
 missing=""
 for p in $PACKAGES; do

@@ -38,7 +38,8 @@ constexpr const char* kAbout =
 
 BEFORE and AFTER are /proc/PID/smaps, /proc/PID/maps or pmap output (pmap,
 pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x), in any mix; the format
-is detected. "-" reads standard input; gzip files are read transparently.
+is detected. "-" reads standard input; gzip, xz, bzip2 and zstd files are
+read transparently.
 Regions are matched by address overlap, so a heap that grew by brk, an arena
 whose rw-p part grew into its reserve, or a mapping split by mprotect is one
 block. Each block is ranked by how much its Rss grew; where a snapshot has no

@@ -42,7 +42,8 @@ category, and the mappings that hold the most memory.
 
 FILE is /proc/PID/smaps, /proc/PID/smaps_rollup, /proc/PID/maps or pmap output
 (pmap, pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x); the format is
-detected. "-" reads standard input; gzip files are read transparently.
+detected. "-" reads standard input; gzip, xz, bzip2 and zstd files are read
+transparently.
 A PID (a number that is not a file here, or -p PID) reads the live process's
 /proc/PID/smaps, as pmap PID does, and records the pid and command line.
 

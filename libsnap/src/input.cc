@@ -1,4 +1,5 @@
-// Reading a whole input into memory: a file, stdin ("-"), or gzip of either.
+// Reading a whole input into memory: a file, stdin ("-"), or either
+// compressed (gzip, xz, bzip2, zstd: decompress.h).
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -15,10 +16,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <fmt/format.h>
 
+#include "decompress.h"
 #include "parsers.h"
 #include "snap/error.h"
 #include "snap/parse.h"
@@ -61,11 +62,6 @@ const Limits& limits() {
                                what, limits().max_bytes >> 20));
 }
 
-bool is_gzip(std::string_view data) {
-  return data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
-         static_cast<unsigned char>(data[1]) == 0x8b;
-}
-
 /// A snapshot's first bytes, checked as soon as they are in (check_start):
 /// given to the reads of snapshots, not to those of other files (NMT).
 struct Probe {
@@ -105,70 +101,38 @@ std::string read_fd(int fd, const std::string& path, const Probe* probe) {
     }
     if (data.size() + static_cast<std::size_t>(n) > limit.max_bytes) too_large(path, "reads");
     data.append(buf, static_cast<std::size_t>(n));
-    // gzip is judged by what it inflates to (gunzip).
+    // A compressed file is judged by what it decompresses to.
     if (!probed && data.size() >= kProbeBytes) {
       probed = true;
-      if (!is_gzip(data)) detail::check_start(data, false, path, probe->format);
+      if (!detail::compression_of(data)) detail::check_start(data, false, path, probe->format);
     }
   }
   return data;
 }
 
-std::string gunzip(std::string_view compressed, const std::string& path, const Probe* probe) {
+/// `data` decompressed (decompress.h), within the size limit, its start
+/// checked as soon as it is out (as read_fd checks a plain file's).
+std::string decompressed(const detail::Compression& c, std::string_view data, const std::string& path,
+                         const Probe* probe) {
   bool probed = probe == nullptr;
-  z_stream z{};
-  // 16 + MAX_WBITS: accept the gzip wrapper only.
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-    throw ParseError(path, 0, 0, "cannot start gzip decompression");
   std::string out;
   const std::uint64_t max_bytes = limits().max_bytes;
-  out.reserve(std::min<std::size_t>(compressed.size() * 4, max_bytes));
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  z.avail_in = static_cast<uInt>(compressed.size());
-  char buf[1 << 16];
-  int rc = Z_OK;
-  do {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    // Input used up before the stream's end: the file was cut short.
-    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      std::string msg = z.msg ? z.msg : "corrupt data";
-      inflateEnd(&z);
-      throw ParseError(path, 0, 0, fmt::format("gzip: {}", msg));
-    }
-    if (out.size() + (sizeof buf - z.avail_out) > max_bytes) {
-      inflateEnd(&z);
-      too_large(path, "gzip: inflates to");
-    }
-    out.append(buf, sizeof buf - z.avail_out);
+  if (c.supported) out.reserve(std::min<std::size_t>(data.size() * 4, max_bytes));
+  detail::decompress(c, data, path, [&](const char* p, std::size_t n) {
+    if (out.size() + n > max_bytes) too_large(path, fmt::format("{}: {} to", c.name, c.name == "gzip" ? "inflates" : "decompresses").c_str());
+    out.append(p, n);
     if (!probed && out.size() >= kProbeBytes) {
       probed = true;
-      try {
-        detail::check_start(out, false, path, probe->format);
-      } catch (...) {
-        inflateEnd(&z);
-        throw;
-      }
+      detail::check_start(out, false, path, probe->format);
     }
-    // Concatenated gzip members (cat a.gz b.gz) are one stream to gzip(1);
-    // anything else after the end (zero padding from a tape or a disk
-    // image) is ignored, as gzip -d does.
-    if (rc == Z_STREAM_END && z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b) {
-      inflateReset(&z);
-      rc = Z_OK;
-    }
-  } while (rc != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
-  inflateEnd(&z);
-  if (rc != Z_STREAM_END) throw ParseError(path, 0, 0, "gzip: unexpected end of file (truncated?)");
+  });
   return out;
 }
 
-/// The read: a file descriptor's bytes, gzip inflated.
+/// The read: a file descriptor's bytes, decompressed.
 std::string read_open(int fd, const std::string& path, const Probe* probe = nullptr) {
   std::string data = read_fd(fd, path, probe);
-  if (is_gzip(data)) return gunzip(data, path, probe);
+  if (const detail::Compression* c = detail::compression_of(data)) return decompressed(*c, data, path, probe);
   return data;
 }
 
@@ -286,7 +250,7 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
     // A regular file is mapped, not copied: no read() into a fresh heap
     // buffer, and the parser gives the pages it has passed back as it goes,
     // so a 200 MB file is never resident at once. Pipes, /proc (size 0),
-    // and gzip are read as before.
+    // and compressed files are read as before.
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) fail_errno(path, "cannot open");
     struct stat st {};
@@ -310,7 +274,8 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
       if (m != MAP_FAILED) {
         Unmap unmap(m, size);
         const std::string_view text(static_cast<const char*>(m), size);
-        if (is_gzip(text)) return parse_snapshot(gunzip(text, path, &probe), path, format);
+        if (const detail::Compression* c = detail::compression_of(text))
+          return parse_snapshot(decompressed(*c, text, path, &probe), path, format);
         if (size > kProbeBytes) detail::check_start(text.substr(0, kProbeBytes), false, path, format);
         ::madvise(m, size, MADV_SEQUENTIAL);
         MappedScope scope(text);

@@ -1,5 +1,6 @@
-// Reading snapshots: every format auto-detected, "-" for stdin, gzip
-// transparently (by its magic bytes, whatever the file is called).
+// Reading snapshots: every format auto-detected, "-" for stdin, gzip, xz,
+// bzip2 and zstd transparently (by their magic bytes, whatever the file is
+// called).
 #pragma once
 
 #include <cstdint>
@@ -49,7 +50,8 @@ inline constexpr std::size_t kMaxRegions = std::size_t{1} << 22;
 /// bomb is refused at once rather than after kMaxInputBytes.
 inline constexpr std::size_t kProbeBytes = std::size_t{64} << 10;
 
-/// Reads `path` ("-" is stdin; gzip is inflated) into memory.
+/// Reads `path` ("-" is stdin; gzip, xz, bzip2 and zstd are decompressed)
+/// into memory.
 /// Throws ParseError("PATH: reason") when it cannot be read.
 std::string read_input(const std::string& path);
 
