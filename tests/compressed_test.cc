@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <string_view>
@@ -135,6 +136,22 @@ TEST_CASE("xz, bzip2, zstd copies of a capture read as the capture: library, sna
     const auto body = [](const std::string& report) { return report.substr(report.find("\n\n")); };
     CHECK(body(diff.out) == body(plain_diff.out));
     CHECK(body(mixed.out) == body(plain_diff.out));
+
+    // A directory of compressed snapshots is a series, numbered as the
+    // plain one: the same trend report.
+    const std::string series = dir / ("series" + c.suffix);
+    std::filesystem::create_directory(series);
+    for (const char* n : {"01", "04", "08"})
+      compress(c, snap::test::path(std::string("c-malloc-leak/smaps.") + n), series + "/smaps." + n + c.suffix);
+    const std::string plain_series = dir / "series";
+    std::filesystem::create_directories(plain_series);
+    for (const char* n : {"01", "04", "08"})
+      spit(plain_series + "/smaps." + n, slurp(snap::test::path(std::string("c-malloc-leak/smaps.") + n)));
+    auto trend = tool(SNAPDIFF_EXE, "--interval 1m series" + c.suffix, dir.path.string());
+    auto plain_trend = tool(SNAPDIFF_EXE, "--interval 1m series", dir.path.string());
+    CHECK(trend.status == 1);
+    CHECK(contains(trend.out, "3 snapshots"));
+    CHECK(body(trend.out) == body(plain_trend.out));
 
     // Two streams one after the other are one file, as to COMMAND -d: the
     // capture twice, whose second copy overlaps the first.

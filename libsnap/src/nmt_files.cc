@@ -19,7 +19,7 @@ std::vector<std::string> find_nmt_beside(const std::vector<std::string>& snapsho
     const fs::path dir = fs::path(p).parent_path();
     bool found = false;
     for (std::string_view family : kNmtFamilies) {
-      for (const char* suffix : {"", ".gz"}) {
+      for (const char* suffix : {"", ".gz", ".xz", ".bz2", ".zst"}) {
         const fs::path candidate = dir / fmt::format("{}.{}{}", family, number, suffix);
         std::error_code ec;
         if (fs::is_regular_file(candidate, ec)) {

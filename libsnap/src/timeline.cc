@@ -25,10 +25,15 @@ namespace snap {
 namespace fs = std::filesystem;
 namespace {
 
-/// "smaps.01" -> {"smaps", "01"}; "pmap-x.08.gz" -> {"pmap-x", "08"}; no
-/// numeric suffix -> {name, ""}.
+/// "smaps.01" -> {"smaps", "01"}; "pmap-x.08.gz" -> {"pmap-x", "08"} (and
+/// .xz, .bz2, .zst: what read_snapshot decompresses); no numeric suffix ->
+/// {name, ""}.
 std::pair<std::string, std::string> family_and_number(std::string name) {
-  if (name.ends_with(".gz")) name.resize(name.size() - 3);
+  for (std::string_view suffix : {".gz", ".xz", ".bz2", ".zst"})
+    if (name.ends_with(suffix)) {
+      name.resize(name.size() - suffix.size());
+      break;
+    }
   std::size_t end = name.size(), i = end;
   while (i > 0 && std::isdigit(static_cast<unsigned char>(name[i - 1]))) --i;
   if (i == end || i == 0) return {name, ""};
