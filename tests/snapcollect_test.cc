@@ -831,7 +831,24 @@ TEST_CASE("another user's process: exit 2, Permission denied; no such process: e
       CHECK(contains(r.err, "Permission denied"));
       CHECK(contains(r.err, "another user's process"));
       CHECK(!fs::exists(open / ("hunt-" + mode) / "smaps.0001"));
+      // Refused at its first read: the directory it made is gone too, and
+      // said so, so that a retry into the same --out works.
+      CHECK(!fs::exists(open / ("hunt-" + mode)));
+      CHECK(contains(r.err, "snapcollect: nothing kept: " + (open / ("hunt-" + mode)).string() + " removed\n"));
     }
+    // An --out that was there before is left there, empty as it was.
+    const fs::path before = open / "made-before";
+    fs::create_directories(before);
+    REQUIRE(::chmod(before.c_str(), 0777) == 0);
+    auto cmd = as_nobody;
+    for (auto& a : snapcollect({"-p", pid, "--interval", "100ms", "--count", "2", "--quiet", "--out", before.string()}))
+      cmd.push_back(a);
+    Run again = run(cmd, tmp.path / "logs-before");
+    REQUIRE(again.status);
+    CHECK(*again.status == 2);
+    CHECK(fs::is_directory(before));
+    CHECK(fs::is_empty(before));
+    CHECK(!contains(again.err, "nothing kept"));
   }
   SUBCASE("no such process") {
     Run r = run(snapcollect({"-p", "999999999", "--interval", "100ms", "--quiet", "--out",
@@ -840,6 +857,7 @@ TEST_CASE("another user's process: exit 2, Permission denied; no such process: e
     REQUIRE(r.status);
     CHECK(*r.status == 2);
     CHECK(contains(r.err, "no process 999999999"));
+    CHECK(!fs::exists(tmp.path / "none"));
   }
 }
 

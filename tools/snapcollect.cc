@@ -316,6 +316,7 @@ int main(int argc, char** argv) {
     return code > 128 ? fmt::format("; the command was ended by signal {}", code - 128)
                       : fmt::format("; the command exited with status {}", code);
   };
+  std::string nothing_kept;  // said after the error that ended the collection
   try {
     // What the pid is, before anything is created: a zombie, a kernel
     // thread or no process leaves no directory behind.
@@ -345,7 +346,17 @@ int main(int argc, char** argv) {
         if (status_hook) status_hook(m);
       };
     }
-    snap::CollectEnd end = snap::collect(dir, target, o, hooks, manifest);
+    snap::CollectEnd end{};
+    try {
+      end = snap::collect(dir, target, o, hooks, manifest);
+    } catch (const snap::Error&) {
+      // Trouble before the first snapshot (smaps refused at its first read:
+      // another user's process; --out unwritable) leaves nothing behind
+      // either, as no process does.
+      if (manifest.snapshots.empty() && dir.remove_unused())
+        nothing_kept = fmt::format("snapcollect: nothing kept: {} removed\n", snap::printable(dir.path()));
+      throw;
+    }
     if (status) std::cerr << '\n';
     std::string skipped;
     if (!manifest.discarded.empty())
@@ -383,14 +394,14 @@ int main(int argc, char** argv) {
   } catch (const snap::OutputError& e) {
     // About --out, not the process: no hint about another user's process.
     if (status) std::cerr << '\n';
-    std::cerr << "snapcollect: " << e.what() << '\n';
+    std::cerr << "snapcollect: " << e.what() << '\n' << nothing_kept;
     rc = kTrouble;
   } catch (const snap::ProcError& e) {
     if (status) std::cerr << '\n';
     std::cerr << "snapcollect: " << e.what();
     if (e.denied())
       std::cerr << " (another user's process: run as that user or root, or with CAP_SYS_PTRACE)";
-    std::cerr << '\n';
+    std::cerr << '\n' << nothing_kept;
     rc = kTrouble;
   }
 
