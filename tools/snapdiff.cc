@@ -19,9 +19,11 @@
 
 #include "cli.h"
 #include "snap/analyze.h"
+#include "snap/collection.h"
 #include "snap/dump.h"
 #include "snap/emit.h"
 #include "snap/error.h"
+#include "snap/live/process_check.h"
 #include "snap/sigbus.h"
 #include "snap/size.h"
 #include "snap/version.h"
@@ -320,10 +322,26 @@ std::string command_line(int argc, char** argv) {
   return out;
 }
 
+/// A warning when the pid the gdb file attaches to has exited, or is now
+/// another process than the snapshots' (their collection's start time and
+/// boot id against /proc).
+void warn_if_process_changed(const snap::DumpPlan& plan, const snap::Snapshot& newest) {
+  if (!plan.pid) return;
+  snap::RecordedProcess recorded{*plan.pid, std::nullopt, ""};
+  if (newest.pid == plan.pid) {
+    recorded.start = newest.process_start;
+    if (newest.collection) recorded.boot_id = newest.collection->boot_id;
+  }
+  if (auto why = snap::process_changed(recorded))
+    std::cerr << snap::cli::say("snapdiff", fmt::format("warning: {}: gdb -p {} cannot dump what the snapshots show",
+                                                        *why, *plan.pid));
+}
+
 /// The report, or the ranges and gdb script --ranges and --gdb ask for,
 /// into `out`; the gdb script to its file.
 void emit(std::string& out, const Args& args, const snap::Analysis& a, const snap::DumpOptions& dump,
           const std::string& command) {
+  std::string next;  // on a terminal, the report ends with the command to run next
   if (args.ranges || !args.gdb.empty()) {
     snap::DumpPlan plan = snap::plan_dumps(a.series->snapshots, a.growing_blocks(), dump);
     for (const auto& n : plan.notes) std::cerr << snap::cli::say("snapdiff", "note: " + n);
@@ -342,6 +360,8 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
                                     plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s",
                                     snap::format_iec(bytes), plan.pid ? std::to_string(*plan.pid) : "PID",
                                     args.gdb));
+        warn_if_process_changed(plan, a.series->snapshots.back());
+        next = fmt::format("gdb -p {} -batch -x {}", plan.pid ? std::to_string(*plan.pid) : "PID", args.gdb);
       }
     }
   }
@@ -366,6 +386,8 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
   } else {
     snap::emit_text(out, *a.diff, text);
   }
+  if (!next.empty() && !args.json && !args.csv && ::isatty(STDOUT_FILENO) == 1)
+    out += "\nNext: " + snap::printable(next) + "\n";
 }
 
 int main(int argc, char** argv) {

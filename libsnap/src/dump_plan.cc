@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -126,6 +127,18 @@ DumpPlan plan_dumps(std::span<const Snapshot> snapshots, std::span<const Block* 
 
   for (const Block* b : blocks) plan_block(snapshots, *b, options.mode, plan);
   apply_budget(options.max_total, plan);
+
+  const auto& first = snapshots.front().threads;
+  const auto& last = snapshots.back().threads;
+  if (!first.empty() && last.size() > first.size()) {
+    std::unordered_set<std::int64_t> old;
+    for (const ThreadInfo& t : first) old.insert(t.tid);
+    for (const ThreadInfo& t : last) {
+      if (old.count(t.tid)) continue;
+      if (plan.new_threads.size() < kMaxBacktraces) plan.new_threads.push_back(t);
+      ++plan.new_threads_total;
+    }
+  }
 
   const std::filesystem::path dir(options.dir);
   for (DumpRange& r : plan.ranges) {

@@ -254,6 +254,7 @@ std::shared_ptr<const CollectionRecord> collection_record(const Manifest& m, con
     ++(d.reason.find("exec'd") != std::string::npos ? r->exec_reads : r->died_reads);
   r->slots_skipped = m.slots_skipped;
   r->interval = m.interval;
+  r->boot_id = m.boot_id;
   std::string was = m.command;
   for (std::size_t i = 0; i < m.snapshots.size(); ++i) {
     const auto& e = m.snapshots[i];

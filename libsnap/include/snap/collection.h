@@ -27,6 +27,7 @@ struct CollectionRecord {
   std::size_t exec_reads = 0;     // discarded: the process exec'd during the read
   std::uint64_t slots_skipped = 0;
   std::optional<double> interval;  // seconds; nullopt in manifests that lack it
+  std::string boot_id;             // the boot the collection ran in; empty when not recorded
   std::vector<CollectionExec> execs;
 };
 

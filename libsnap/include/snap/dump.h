@@ -45,7 +45,15 @@ struct DumpPlan {
   std::vector<std::string> sources;  // the snapshot files, oldest first
   std::vector<DumpRange> ranges;     // in the blocks' order
   std::vector<std::string> notes;    // what was left out, and why
+  /// The threads of the newest snapshot that the oldest did not have (by
+  /// tid), when a collection recorded both and the count grew: a thread
+  /// leak, whose new threads' backtraces say who started them. At most
+  /// kMaxBacktraces of them; `new_threads_total` counts them all.
+  std::vector<ThreadInfo> new_threads;
+  std::size_t new_threads_total = 0;
 };
+
+inline constexpr std::size_t kMaxBacktraces = 32;
 
 /// The ranges to dump for `blocks` (members of a Comparison of `snapshots`).
 DumpPlan plan_dumps(std::span<const Snapshot> snapshots, std::span<const Block* const> blocks,

@@ -187,6 +187,28 @@ constexpr std::string_view kDumper = R"(    chunk = 16 << 20
     print('snap: dumped %d of %d ranges (%d bytes)' % (done, len(ranges), total))
 )";
 
+// The backtraces of the threads a thread leak added, found by tid among
+// gdb's threads (gdb numbers its threads itself; ptid[1] is the LWP id).
+constexpr std::string_view kBacktracer = R"(    inferior = gdb.selected_inferior()
+    if inferior.pid == 0:
+        return
+    wanted = dict(threads)
+    found = 0
+    print('snap: backtraces of the %d threads started since the first snapshot (of %d new)' % (len(threads), total))
+    for thread in inferior.threads():
+        tid = thread.ptid[1]
+        if tid not in wanted:
+            continue
+        found += 1
+        thread.switch()
+        print('snap: thread %d (%s):' % (tid, wanted[tid]))
+        try:
+            gdb.execute('bt')
+        except Exception as e:
+            print('snap: no backtrace of thread %d: %s' % (tid, e))
+    print('snap: %d of those %d threads still run' % (found, len(threads)))
+)";
+
 }  // namespace
 
 // A str literal rather than bytes: every byte becomes the code point of the
@@ -224,6 +246,11 @@ void emit_gdb(std::string& out, const DumpPlan& plan, std::string_view command_l
     comment(out, "Notes:");
     for (const std::string& n : plan.notes) comment(out, "  " + n);
   }
+  if (!plan.new_threads.empty()) {
+    comment(out, fmt::format("Threads started since the first snapshot: {}; the backtraces of {} follow the dumps:",
+                             plan.new_threads_total, plan.new_threads.size()));
+    for (const ThreadInfo& t : plan.new_threads) comment(out, fmt::format("  tid {} {}", t.tid, t.name));
+  }
   comment(out, fmt::format("Ranges: {}, {} bytes ({})", plan.ranges.size(), total,
                            format_iec(static_cast<double>(total))));
   for (const DumpRange& r : plan.ranges)
@@ -237,7 +264,18 @@ void emit_gdb(std::string& out, const DumpPlan& plan, std::string_view command_l
                    python_literal(escaped(describe(r))));
   out += "    ]\n";
   out += kDumper;
-  out += "snap_dump()\nend\n";
+  if (!plan.new_threads.empty()) {
+    out += "def snap_backtraces():\n    import gdb\n";
+    fmt::format_to(it, "    total = {}\n", plan.new_threads_total);
+    out += "    threads = [\n";
+    for (const ThreadInfo& t : plan.new_threads)
+      fmt::format_to(it, "        ({}, {}),\n", t.tid, python_literal(escaped(t.name)));
+    out += "    ]\n";
+    out += kBacktracer;
+  }
+  out += "snap_dump()\n";
+  if (!plan.new_threads.empty()) out += "snap_backtraces()\n";
+  out += "end\n";
 }
 
 void emit_ranges(std::string& out, const DumpPlan& plan) {
