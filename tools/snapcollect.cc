@@ -102,10 +102,11 @@ Exit status:
   3  the process exited before --count or --duration was reached
   2  trouble: a bad option, no such process (or a zombie, or a kernel thread:
      nothing is created), permission denied (another user's process without
-     ptrace rights), an --out that cannot be created, is another user's or is
-     in use by another snapcollect, a full disk (the partial file is removed;
-     earlier snapshots and the manifest stay intact), standard output that
-     cannot be written ("snapcollect: write error: REASON")
+     ptrace rights: the --out it created is removed), an --out that cannot be
+     created, is another user's or is in use by another snapcollect, a full
+     disk (the partial file is removed; earlier snapshots and the manifest
+     stay intact), standard output that cannot be written ("snapcollect:
+     write error: REASON")
   With -- COMMAND: when the command exits first, its exit status (128+N if a
   signal N ended it); when the collection ends first (--count, --duration, an
   interrupt), the command is sent SIGTERM (or the interrupting signal), or is
