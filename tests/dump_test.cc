@@ -501,3 +501,44 @@ def selected_inferior():
   }
   CHECK(fs::path(p.ranges[0].file).filename() == "snap-4242-10000-20000-file.bin");
 }
+
+TEST_CASE("a thread leak: the plan lists the threads the newest snapshot added, the gdb file their backtraces") {
+  Leak leak("smaps");
+  // As a collection records them: two threads, then three more (one gone).
+  leak.snaps.front().threads = {{100, "main", std::nullopt}, {101, "old", std::nullopt}};
+  leak.snaps.back().threads = {{100, "main", std::nullopt},
+                               {102, "worker-1", std::nullopt},
+                               {103, "worker-\x1b[2J", std::nullopt},
+                               {104, "worker-3", std::nullopt}};
+  DumpPlan plan = leak.plan();
+  REQUIRE(plan.new_threads.size() == 3);
+  CHECK(plan.new_threads_total == 3);
+  CHECK(plan.new_threads[0].tid == 102);
+  CHECK(plan.new_threads[1].tid == 103);
+  CHECK(plan.new_threads[2].tid == 104);
+  std::string script;
+  snap::emit_gdb(script, plan, "snapdiff --gdb F");
+  CHECK(script.find("# Threads started since the first snapshot: 3; the backtraces of 3 follow the dumps:\n") !=
+        std::string::npos);
+  // The name escaped for the terminal (\x1b as four characters), then
+  // made a Python literal (its backslash as \x5c): gdb prints it escaped.
+  CHECK(script.find("        (103, 'worker-\\x5cx1b[2J'),\n") != std::string::npos);
+  CHECK(script.ends_with("snap_dump()\nsnap_backtraces()\nend\n"));
+  CHECK(script.find('\x1b') == std::string::npos);
+
+  // Fewer threads than before (none leaked): no backtraces.
+  leak.snaps.back().threads = {{100, "main", std::nullopt}};
+  plan = leak.plan();
+  CHECK(plan.new_threads.empty());
+  script.clear();
+  snap::emit_gdb(script, plan, "snapdiff --gdb F");
+  CHECK(script.ends_with("snap_dump()\nend\n"));
+  CHECK(script.find("snap_backtraces") == std::string::npos);
+
+  // More than kMaxBacktraces new threads: the first 32 listed, all counted.
+  leak.snaps.back().threads.clear();
+  for (std::int64_t tid = 200; tid < 240; ++tid) leak.snaps.back().threads.push_back({tid, "w", std::nullopt});
+  plan = leak.plan();
+  CHECK(plan.new_threads.size() == snap::kMaxBacktraces);
+  CHECK(plan.new_threads_total == 40);
+}
