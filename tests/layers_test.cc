@@ -30,7 +30,7 @@ const std::map<std::string, int> kLevel = {
     {"live/proc_error.h", 20}, {"live/clock.h", 20}, {"live/child_process.h", 20},
     {"live/process_watch.h", 20}, {"live/safe_dir.h", 20}, {"live/pmap_x.h", 20},
     {"live/smaps_reader.h", 21}, {"live/light_reader.h", 21}, {"live/output_dir.h", 21}, {"live/proc_reader.h", 21},
-    {"live/replace_file.h", 21},
+    {"live/replace_file.h", 21}, {"live/process_snapshot.h", 21}, {"live/process_check.h", 21},
     {"live/collect.h", 22}, {"collect.h", 23},
     // analysis 30-39
     {"sides.h", 30}, {"region_refs.h", 30}, {"samples.h", 31}, {"diff.h", 32}, {"link.h", 33},
