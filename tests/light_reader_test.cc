@@ -119,6 +119,17 @@ TEST_CASE("read_light: counts from pagemap entries, written smaps-shaped with on
   }
 }
 
+TEST_CASE("read_light: maps listing a mapping twice in every read (torn by mmap during it) is a torn read") {
+  FakeRoot r;
+  snap::test::spit(r.dir() / "maps", kMaps + "00014000-00019000 rw-p 00000000 00:00 0 \n");
+  write_pagemap(r.dir() / "pagemap", {{0x10, kPresent | kExclusive}});
+  const snap::LightRead read = snap::read_light(kPid, r.root());
+  CHECK(read.torn);
+  CHECK(read.text.empty());
+  CHECK(read.mappings == 4);
+  CHECK(read.calls == 0);  // no page counted for a read that is not kept
+}
+
 TEST_CASE("read_light: a kernel without pagemap is ENOTTY (the collector reads smaps); no process is gone()") {
   FakeRoot r;
   snap::test::spit(r.dir() / "maps", kMaps);

@@ -250,8 +250,14 @@ namespace {
 std::shared_ptr<const CollectionRecord> collection_record(const Manifest& m, const std::string& dir) {
   auto r = std::make_shared<CollectionRecord>();
   r->dir = dir;
-  for (const DiscardedRead& d : m.discarded)
-    ++(d.reason.find("exec'd") != std::string::npos ? r->exec_reads : r->died_reads);
+  for (const DiscardedRead& d : m.discarded) {
+    if (d.reason.find("exec'd") != std::string::npos)
+      ++r->exec_reads;
+    else if (d.reason.find("mappings changed") != std::string::npos)
+      ++r->torn_reads;
+    else
+      ++r->died_reads;
+  }
   r->slots_skipped = m.slots_skipped;
   r->interval = m.interval;
   std::string was = m.command;

@@ -77,6 +77,13 @@ std::vector<Mapping> parse_maps(std::string_view text) {
   return out;
 }
 
+/// In address order, none overlapping the one before: maps read whole.
+bool ordered(const std::vector<Mapping>& maps) {
+  for (std::size_t i = 1; i < maps.size(); ++i)
+    if (maps[i].start < maps[i - 1].end) return false;
+  return true;
+}
+
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
@@ -255,9 +262,23 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
   r.monotonic = clock.monotonic();
   const std::string maps_path = fmt::format("{}/{}/maps", root, pid);
   const std::string pagemap_path = fmt::format("{}/{}/pagemap", root, pid);
-  const std::string before = detail::read_proc_file(maps_path);
-  if (before.empty()) throw ProcError(fmt::format("{} is empty: the process exited", maps_path), ESRCH);
-  std::vector<Mapping> maps = parse_maps(before);
+  // maps comes a page of text a read(), the lock dropped between: a
+  // process mapping meanwhile can have one mapping listed at two extents.
+  // Read again (a read of maps takes no lock on this kernel, and is cheap).
+  std::string before;
+  std::vector<Mapping> maps;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    before = detail::read_proc_file(maps_path);
+    if (before.empty()) throw ProcError(fmt::format("{} is empty: the process exited", maps_path), ESRCH);
+    maps = parse_maps(before);
+    if (ordered(maps)) break;
+  }
+  if (!ordered(maps)) {
+    r.torn = true;
+    r.mappings = maps.size();
+    r.read_seconds = clock.monotonic() - r.monotonic;
+    return r;
+  }
 
   Fd fd(::open(pagemap_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {

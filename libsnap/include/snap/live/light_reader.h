@@ -56,6 +56,9 @@ struct LightRead {
   /// The process exited during the read (after maps was read): no text,
   /// `mappings` is how many maps listed. Not a snapshot.
   bool cut = false;
+  /// maps listed overlapping mappings in each of a few reads (it changed
+  /// between the kernel's page-sized reads of it): no text, not a snapshot.
+  bool torn = false;
   std::size_t vanished = 0;  // mappings unmapped (or another in their place) during the read: left out
 };
 
