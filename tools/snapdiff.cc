@@ -36,9 +36,10 @@ constexpr const char* kUsage = "Usage: snapdiff [OPTION]... BEFORE AFTER\n";
 constexpr const char* kAbout =
     R"(Compare two memory-map snapshots of one process and rank the blocks that grew.
 
-BEFORE and AFTER are /proc/PID/smaps, /proc/PID/maps or pmap output (pmap,
-pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x), in any mix; the format
-is detected. "-" reads standard input; gzip files are read transparently.
+BEFORE and AFTER are /proc/PID/smaps, /proc/PID/maps, pmap output (pmap,
+pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x) or ELF core dumps (gcore,
+systemd-coredump), in any mix; the format is detected. "-" reads standard
+input; gzip files are read transparently.
 Regions are matched by address overlap, so a heap that grew by brk, an arena
 whose rw-p part grew into its reserve, or a mapping split by mprotect is one
 block. Each block is ranked by how much its Rss grew; where a snapshot has no
@@ -236,7 +237,7 @@ Args parse_args(int argc, char** argv) {
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see snapdiff(1))")
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
       ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the report: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
-      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x core")
       ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error")
       ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary, summary.diff) output; repeat in capture order: the first goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved, or nmt-detail.NN beside a DIR's snapshots)")
       ("help", "print this help and exit")
