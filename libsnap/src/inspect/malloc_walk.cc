@@ -21,7 +21,8 @@ constexpr std::uint64_t kHeapInfoSize = 48, kMallocStateSize = 2200;
 /// more than the walk.
 class WordReader {
  public:
-  WordReader(Memory& memory, std::uint64_t limit) : memory_(memory), limit_(limit) {}
+  WordReader(Memory& memory, std::uint64_t limit, std::uint64_t window)
+      : memory_(memory), limit_(limit), window_size_(window) {}
 
   std::optional<std::uint64_t> word(std::uint64_t address) {
     if (address < start_ || address + 8 > start_ + have_) {
@@ -35,9 +36,8 @@ class WordReader {
 
  private:
   bool fill(std::uint64_t address) {
-    constexpr std::uint64_t kWindow = 1 << 20;
     start_ = address / kPage * kPage;
-    const std::uint64_t end = std::max(std::min(limit_, start_ + kWindow), address + 8);
+    const std::uint64_t end = std::max(std::min(limit_, start_ + window_size_), address + 8);
     window_.resize(end - start_);
     have_ = memory_.read(start_, window_.data(), window_.size());
     read_ += have_;
@@ -45,7 +45,7 @@ class WordReader {
   }
 
   Memory& memory_;
-  std::uint64_t limit_;
+  std::uint64_t limit_, window_size_;
   std::uint64_t start_ = 0, have_ = 0, read_ = 0;
   std::vector<unsigned char> window_;
 };
@@ -115,7 +115,8 @@ ChunkCensus walk_chunks(Memory& memory, const HeapLayout& heap, std::uint64_t ra
     return c;
   }
   std::map<std::uint64_t, SizeRow> rows;
-  WordReader reader(memory, heap.end);
+  // A megabyte a read, less under a small --max-read so that it is kept.
+  WordReader reader(memory, heap.end, std::clamp<std::uint64_t>(max_read, kPage, 1 << 20));
   auto in_range_bytes = [&](std::uint64_t p, std::uint64_t size) {
     return std::min(p + size, range_end) - p;
   };
