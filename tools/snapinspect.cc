@@ -64,7 +64,7 @@ Exit status:
 Examples:
   snapinspect -p 4242 0x5581c2a3d000-0x5581c2b5e000
   snapdiff --ranges smaps.01 smaps.09 | snapinspect -p 4242 -
-  snapinspect --json -p 4242 0x7f3a1c000000-0x7f3a1c400000 | jq '.ranges[0].classes'
+  snapinspect --json -p 42 0x7f3a1c000000-0x7f3a1c400000 | jq .ranges[].classes
 )";
 
 struct Args {
