@@ -26,12 +26,15 @@ namespace {
 using snap::cli::kTrouble;
 constexpr const char* kTool = "snapinspect";
 
-constexpr const char* kUsage = "Usage: snapinspect [OPTION]... -p PID RANGE...\n";
+constexpr const char* kUsage =
+    "Usage: snapinspect [OPTION]... -p PID RANGE...\n"
+    "  or:  snapinspect [OPTION]... CORE RANGE...\n";
 constexpr const char* kAbout =
     R"(Say what the bytes of address ranges of a running process are: which malloc
 allocation sizes fill them, which C++ classes, which libraries and symbols
 their pointers lead to, which strings they repeat, and what their pages look
-like. The process is read with process_vm_readv and never stopped.
+like. The process is read with process_vm_readv and never stopped. Without
+-p, the bytes come from CORE, an ELF core file (gcore's, the kernel's).
 
 RANGE is 0xSTART-0xEND (hexadecimal, END excluded). "-" reads ranges from
 standard input, one a line as "0xSTART 0xEND" or "0xSTART-0xEND": the lines
@@ -58,17 +61,20 @@ Exit status:
   1  a range was not: it lies outside every mapping of the process, or none of
      its pages could be read (the report says which, and why)
   2  trouble: a bad option or RANGE, no such process (or it exited during the
-     read), permission denied, or the output could not be written
+     read), permission denied, a CORE that is not a readable ELF core
+     (CORE: reason), or the output could not be written
      ("snapinspect: write error: REASON")
 
 Examples:
   snapinspect -p 4242 0x5581c2a3d000-0x5581c2b5e000
   snapdiff --ranges smaps.01 smaps.09 | snapinspect -p 4242 -
+  gcore -o core 4242 && snapinspect core.4242 0x5581c2a3d000-0x5581c2b5e000
   snapinspect --json -p 42 0x7f3a1c000000-0x7f3a1c400000 | jq .ranges[].classes
 )";
 
 struct Args {
   std::vector<std::string> operands;
+  std::string core;
   std::string pid, max_read = "256M", top = "10", min_string = "8";
   bool json = false;
 };
@@ -91,7 +97,11 @@ Args parse_args(int argc, char** argv) {
       ("version", "print the version and exit");
   // clang-format on
   snap::cli::parse(argc, argv, kTool, shown, {kUsage, kAbout, kEpilog}, &a.operands);
-  if (a.pid.empty()) usage_error("give the process: -p PID");
+  if (a.pid.empty()) {
+    if (a.operands.empty()) usage_error("give the process (-p PID) or a core file (CORE), and a RANGE");
+    a.core = a.operands.front();
+    a.operands.erase(a.operands.begin());
+  }
   if (a.operands.empty()) usage_error("give a RANGE (0xSTART-0xEND), or - to read ranges from standard input");
   return a;
 }
@@ -133,7 +143,7 @@ int main(int argc, char** argv) {
   snap::exit_on_sigbus(kTool);
   const Args args = parse_args(argc, argv);
   snap::inspect::InspectOptions options;
-  const std::size_t pid_number = snap::cli::count(kTool, "pid", args.pid);
+  const std::size_t pid_number = args.core.empty() ? snap::cli::count(kTool, "pid", args.pid) : 1;
   if (pid_number == 0 || pid_number > 0x3fffffff) usage_error(fmt::format("--pid: '{}' is not a process id", args.pid));
   const std::optional<std::uint64_t> max_read = snap::parse_size(args.max_read);
   if (!max_read || *max_read == 0) usage_error(fmt::format("--max-read: '{}' is not a size", args.max_read));
@@ -144,10 +154,13 @@ int main(int argc, char** argv) {
   const std::vector<snap::inspect::Range> ranges = ranges_of(args.operands);
   const auto pid = static_cast<pid_t>(pid_number);
   try {
-    std::unique_ptr<snap::inspect::Memory> memory = snap::inspect::open_process(pid);
-    snap::inspect::Symbolizer symbols(pid, memory->mappings());
-    snap::inspect::Inspection in = snap::inspect::inspect(*memory, &symbols, ranges, options);
-    in.source = fmt::format("process {}", pid);
+    std::unique_ptr<snap::inspect::Memory> memory =
+        args.core.empty() ? snap::inspect::open_process(pid) : snap::inspect::open_core(args.core);
+    std::unique_ptr<snap::inspect::Symbolizer> symbols =
+        args.core.empty() ? std::make_unique<snap::inspect::Symbolizer>(pid, memory->mappings())
+                          : std::make_unique<snap::inspect::Symbolizer>(args.core, memory->mappings());
+    snap::inspect::Inspection in = snap::inspect::inspect(*memory, symbols.get(), ranges, options);
+    in.source = args.core.empty() ? fmt::format("process {}", pid) : args.core;
     std::string out;
     if (args.json)
       snap::inspect::emit_inspect_json(out, in);

@@ -15,6 +15,7 @@ constexpr std::uint64_t kAlign = 16, kMinSize = 32, kHeaderSize = 16;
 constexpr std::uint64_t kPrevInUse = 1, kIsMmapped = 2, kFlags = 7;
 constexpr std::uint64_t kHeapMax = 64ULL << 20;  // HEAP_MAX_SIZE on 64-bit
 constexpr std::uint64_t kHeapInfoSize = 48, kMallocStateSize = 2200;
+constexpr std::uint64_t kTcacheChunk = 0x290;
 
 /// Sequential reads of 8-byte words through a window of a megabyte: the
 /// walk hops from header to header, and one system call a hop would cost
@@ -81,6 +82,15 @@ HeapLayout heap_layout(Memory& memory, const Mapping& m) {
   const auto w0 = word_at(memory, m.start), w1 = word_at(memory, m.start + 8);
   if (!w0 || !w1) return h;
   const std::uint64_t length = m.end - m.start;
+  // The main arena's heap where nothing names it (a core): its first chunk
+  // is the one malloc's first call makes, the thread cache
+  // (tcache_perthread_struct: 640 bytes, a 0x290 chunk, PREV_INUSE).
+  if (*w0 == 0 && *w1 == (kTcacheChunk | kPrevInUse) && m.start % kAlign == 0) {
+    h.kind = HeapKind::main_heap;
+    h.first_chunk = m.start;
+    h.end = m.end;
+    return h;
+  }
   // One allocation above the mmap threshold: prev_size 0, IS_MMAPPED, the
   // chunk within the mapping and a whole number of pages.
   const std::uint64_t msize = *w1 & ~kFlags;

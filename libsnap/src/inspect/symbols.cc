@@ -1,8 +1,11 @@
 #include "snap/inspect/symbols.h"
 
 #include <cxxabi.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <elfutils/libdwfl.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -15,8 +18,12 @@ struct Symbolizer::Dw {
   Dwfl_Callbacks callbacks{};
   char* debuginfo_path = nullptr;
   Dwfl* dwfl = nullptr;
+  Elf* core = nullptr;
+  int core_fd = -1;
   ~Dw() {
     if (dwfl) dwfl_end(dwfl);
+    if (core) elf_end(core);
+    if (core_fd >= 0) ::close(core_fd);
   }
 };
 
@@ -56,6 +63,29 @@ Symbolizer::Symbolizer(pid_t pid, const std::vector<Mapping>& maps) : dw_(std::m
     trouble_ = r > 0 ? fmt::format("libdwfl cannot report process {}: {}", pid, std::strerror(r))
                      : fmt::format("libdwfl cannot report process {}: {}", pid, dwfl_errmsg(-1));
   }
+  dwfl_report_end(dw_->dwfl, nullptr, nullptr);
+}
+
+Symbolizer::Symbolizer(const std::string& core, const std::vector<Mapping>& maps)
+    : dw_(std::make_unique<Dw>()), maps_(maps) {
+  elf_version(EV_CURRENT);
+  dw_->callbacks.find_elf = dwfl_build_id_find_elf;
+  dw_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  dw_->callbacks.debuginfo_path = &dw_->debuginfo_path;
+  dw_->core_fd = ::open(core.c_str(), O_RDONLY | O_CLOEXEC);
+  if (dw_->core_fd < 0) {
+    trouble_ = fmt::format("cannot open {}: {}", core, std::strerror(errno));
+    return;
+  }
+  dw_->core = elf_begin(dw_->core_fd, ELF_C_READ_MMAP, nullptr);
+  dw_->dwfl = dw_->core ? dwfl_begin(&dw_->callbacks) : nullptr;
+  if (!dw_->dwfl) {
+    trouble_ = fmt::format("libdwfl: {}", dwfl_errmsg(-1));
+    return;
+  }
+  dwfl_report_begin(dw_->dwfl);
+  if (dwfl_core_file_report(dw_->dwfl, dw_->core, nullptr) < 0)
+    trouble_ = fmt::format("libdwfl cannot read the files of {}: {}", core, dwfl_errmsg(-1));
   dwfl_report_end(dw_->dwfl, nullptr, nullptr);
 }
 

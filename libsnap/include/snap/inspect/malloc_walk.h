@@ -18,7 +18,10 @@
 //
 //   [heap]            the main arena: the first chunk at the start of the
 //                     mapping (the program break's start is page aligned);
-//                     the heap ends with the top chunk at its end.
+//                     the heap ends with the top chunk at its end. Where
+//                     no name says [heap] (a core), an anonymous mapping
+//                     whose first chunk is malloc's first, the thread
+//                     cache (a 0x290 chunk), is taken for it.
 //   arena heap        a non-main arena's heap: an anonymous mapping aligned
 //                     to HEAP_MAX_SIZE (64 MiB) starting with heap_info
 //                     {ar_ptr, prev, size, mprotect_size, pagesize} (48

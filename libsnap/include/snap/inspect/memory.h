@@ -56,6 +56,13 @@ class Memory {
 /// stopped, so what is read is a moving picture of a running program.
 std::unique_ptr<Memory> open_process(pid_t pid);
 
+/// An ELF core file (gcore's, the kernel's): the mappings as snap reads
+/// the core as a snapshot (docs/cores.md), the bytes from its PT_LOAD
+/// segments (libelf); what a segment does not hold (p_filesz below
+/// p_memsz: file pages the dumper left out) cannot be read. Throws
+/// snap::ParseError naming the file when it is not a readable core.
+std::unique_ptr<Memory> open_core(const std::string& path);
+
 /// The bytes of [start, end) as far as they could be read: a page that
 /// could not be read is zeros in `data` and false in `page_ok`.
 struct Bytes {

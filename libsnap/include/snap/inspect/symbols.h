@@ -35,6 +35,9 @@ class Symbolizer {
  public:
   /// For a live process: its mappings as /proc/PID/maps lists them.
   Symbolizer(pid_t pid, const std::vector<Mapping>& maps);
+  /// For an ELF core: the files its NT_FILE note names, found by build id
+  /// or path (dwfl_core_file_report).
+  Symbolizer(const std::string& core, const std::vector<Mapping>& maps);
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
