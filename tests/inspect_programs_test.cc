@@ -125,6 +125,32 @@ TEST_CASE("C++: leaked LeakyWidget objects, their class and chunk size on top") 
   CHECK(t.out.find("\"leaky widget payload\"") != std::string::npos);
 }
 
+TEST_CASE("C: blocks leaked by a thread, in a non-main arena's heap") {
+  LeakingChild child({SNAP_INSPECT_ARENA_EXE});
+  const std::string said = child.line();
+  REQUIRE_MESSAGE(said.starts_with("pid "), "the program said: " << said);
+  const std::uint64_t n = number(said, "blocks"), size = number(said, "size");
+  const std::uint64_t first = number(said, "first"), last = number(said, "last");
+  const std::uint64_t chunk = chunk_size(size);
+  const json r = inspect(child.pid(), first - 16, last - 16 + chunk);
+  INFO(r.dump(1));
+  const json& m = r.at("malloc");
+  REQUIRE(m.is_object());
+  CHECK(m["heap"] == "arena-heap");
+  // The heap's start is aligned to 64 MiB; its first chunk after heap_info
+  // and the arena's malloc_state.
+  const std::uint64_t heap_start = first & ~((std::uint64_t{1} << 26) - 1);
+  CHECK(m["first_chunk"] == fmt::format("{:#x}", heap_start + 0x8d0));
+  CHECK(m["complete"] == true);
+  REQUIRE(m["sizes"].size() == 1);
+  CHECK(m["sizes"][0]["size"] == chunk);
+  CHECK(m["sizes"][0]["count"] == n);
+  CHECK(m["in_use_count"] == n);
+  // The blocks' bytes: 'a' to 'z' repeated.
+  REQUIRE(!r["strings"]["top"].empty());
+  CHECK(r["strings"]["top"][0]["text"].get<std::string>().size() >= size);
+}
+
 TEST_CASE("C: leaked zlib deflate streams, their pointers into libz") {
   LeakingChild child({SNAP_INSPECT_ZLIB_EXE});
   const std::string said = child.line();
