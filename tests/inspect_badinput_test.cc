@@ -7,13 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "files.h"
 #include "inspect_child.h"
 #include "run_tool.h"
+#include "snap/inspect/inspect.h"
+#include "snap/inspect/memory.h"
+#include "snap/live/proc_error.h"
 
 using snap::test::run_tool;
 
@@ -91,4 +96,27 @@ TEST_CASE("--max-read cuts a range and says so") {
   no_crash(r);
   CHECK(r.status == 0);
   CHECK(r.out.find(fmt::format("cut at {:#x} by --max-read", first - 16 + 8192)) != std::string::npos);
+}
+
+TEST_CASE("a process that exits after its maps were read: ProcError gone(), no crash") {
+  auto child = std::make_unique<snap::test::LeakingChild>(std::vector<std::string>{SNAP_INSPECT_WIDGETS_EXE});
+  const std::string said = child->line();
+  REQUIRE(said.starts_with("pid "));
+  const std::uint64_t first = snap::test::number(said, "first");
+  const pid_t pid = child->pid();
+  std::unique_ptr<snap::inspect::Memory> memory = snap::inspect::open_process(pid);
+  REQUIRE(!memory->mappings().empty());
+  unsigned char byte = 0;
+  CHECK(memory->read(first, &byte, 1) == 1);
+  child.reset();  // killed and reaped: the pid is gone
+  try {
+    memory->read(first, &byte, 1);
+    FAIL("a read of a process that is gone succeeded");
+  } catch (const snap::ProcError& e) {
+    CHECK(e.gone());
+    CHECK(std::string(e.what()).find(fmt::format("process {} exited", pid)) != std::string::npos);
+  }
+  // The whole inspection says the same, and throws rather than reporting.
+  CHECK_THROWS_AS(snap::inspect::inspect(*memory, nullptr, {snap::inspect::Range{first, first + 4096}}, {}),
+                  snap::ProcError);
 }
