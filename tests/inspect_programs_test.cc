@@ -197,3 +197,45 @@ TEST_CASE("Python: a leaked list of ints, PyLong_Type") {
   CHECK(r["pointers"]["targets"][0]["count"] >= n);
   CHECK(r["pointers"]["targets"][0]["count"] < n + n / 10);
 }
+
+TEST_CASE("DIR: the grown part of the heap between two snapshots, read from the live process") {
+  snap::test::TempDir dir("snap_inspect_dir");
+  LeakingChild child({SNAP_HEAP_LEAKER_EXE});
+  const std::string hello = child.line();
+  REQUIRE_MESSAGE(hello.starts_with("pid "), "the program said: " << hello);
+  const std::string smaps = fmt::format("/proc/{}/smaps", child.pid());
+  snap::test::spit(dir.path / "smaps.01", snap::test::slurp(smaps));
+  const std::string ok = child.ask("leak 512");  // 2 MiB of 4 KiB blocks filled with 'Z'
+  REQUIRE_MESSAGE(ok.starts_with("ok brk "), ok);
+  snap::test::spit(dir.path / "smaps.02", snap::test::slurp(smaps));
+  const auto [heap_start, heap_end] = heap_of(child.pid());
+
+  const auto r = snap::test::run_tool(SNAPINSPECT_EXE, fmt::format("--json -p {} '{}'", child.pid(), dir.path.string()), "/");
+  if (r.status == 2 && r.err.find("ptrace") != std::string::npos) skip("cannot read another process here: " + r.err);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const json j = json::parse(r.out);
+  const json* heap = nullptr;
+  for (const json& range : j["ranges"])
+    if (range["mapping"] == "[heap]") heap = &range;
+  REQUIRE_MESSAGE(heap, r.out);
+  INFO(heap->dump(1));
+  // The grown part: from where the heap ended in the first snapshot.
+  const std::uint64_t start = std::stoull((*heap)["start"].get<std::string>(), nullptr, 16);
+  const std::uint64_t end = std::stoull((*heap)["end"].get<std::string>(), nullptr, 16);
+  CHECK(start > heap_start);
+  CHECK(end == heap_end);
+  const json& m = (*heap)["malloc"];
+  REQUIRE(m.is_object());
+  CHECK(m["complete"] == true);
+  CHECK(m["chunks_before"] > 0);
+  REQUIRE(!m["sizes"].empty());
+  CHECK(m["sizes"][0]["size"] == chunk_size(4096));
+  // Every chunk of the grown part before the top chunk is a block (the one
+  // cut by its start aside).
+  const std::uint64_t blocks_room = end - start - m["top_bytes"].get<std::uint64_t>();
+  CHECK(m["sizes"][0]["count"].get<std::uint64_t>() + 1 >= blocks_room / chunk_size(4096));
+  CHECK(m["sizes"][0]["count"].get<std::uint64_t>() <= blocks_room / chunk_size(4096) + 1);
+  REQUIRE(!(*heap)["strings"]["top"].empty());
+  CHECK((*heap)["strings"]["top"][0]["text"] == std::string(200, 'Z'));
+  CHECK((*heap)["strings"]["top"][0]["cut"] == true);
+}

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "cli.h"
 
 #include "snap/error.h"
+#include "snap/inspect/findings.h"
 #include "snap/inspect/inspect.h"
 #include "snap/live/proc_error.h"
 #include "snap/sigbus.h"
@@ -28,13 +30,17 @@ constexpr const char* kTool = "snapinspect";
 
 constexpr const char* kUsage =
     "Usage: snapinspect [OPTION]... -p PID RANGE...\n"
-    "  or:  snapinspect [OPTION]... CORE RANGE...\n";
+    "  or:  snapinspect [OPTION]... CORE RANGE...\n"
+    "  or:  snapinspect [OPTION]... [-p PID] DIR\n";
 constexpr const char* kAbout =
     R"(Say what the bytes of address ranges of a running process are: which malloc
 allocation sizes fill them, which C++ classes, which libraries and symbols
 their pointers lead to, which strings they repeat, and what their pages look
-like. The process is read with process_vm_readv and never stopped. Without
--p, the bytes come from CORE, an ELF core file (gcore's, the kernel's).
+like. The process is read with process_vm_readv and never stopped. Without a
+PID, the bytes come from CORE, an ELF core file (gcore's, the kernel's).
+With DIR, a folder of snapshots (snapcollect's), the ranges are those
+snapdiff DIR --ranges would give: the grown parts of its top findings, read
+from the live process the snapshots are of (or PID).
 
 RANGE is 0xSTART-0xEND (hexadecimal, END excluded). "-" reads ranges from
 standard input, one a line as "0xSTART 0xEND" or "0xSTART-0xEND": the lines
@@ -62,19 +68,21 @@ Exit status:
      its pages could be read (the report says which, and why)
   2  trouble: a bad option or RANGE, no such process (or it exited during the
      read), permission denied, a CORE that is not a readable ELF core
-     (CORE: reason), or the output could not be written
-     ("snapinspect: write error: REASON")
+     (CORE: reason), a DIR whose snapshots cannot be compared or do not say
+     which process they are of (without -p), or the output could not be
+     written ("snapinspect: write error: REASON")
 
 Examples:
   snapinspect -p 4242 0x5581c2a3d000-0x5581c2b5e000
   snapdiff --ranges smaps.01 smaps.09 | snapinspect -p 4242 -
+  snapinspect snapshots/
   gcore -o core 4242 && snapinspect core.4242 0x5581c2a3d000-0x5581c2b5e000
   snapinspect --json -p 42 0x7f3a1c000000-0x7f3a1c400000 | jq .ranges[].classes
 )";
 
 struct Args {
   std::vector<std::string> operands;
-  std::string core;
+  std::string core, dir;
   std::string pid, max_read = "256M", top = "10", min_string = "8";
   bool json = false;
 };
@@ -97,8 +105,14 @@ Args parse_args(int argc, char** argv) {
       ("version", "print the version and exit");
   // clang-format on
   snap::cli::parse(argc, argv, kTool, shown, {kUsage, kAbout, kEpilog}, &a.operands);
+  if (!a.operands.empty() && std::filesystem::is_directory(a.operands.front())) {
+    a.dir = a.operands.front();
+    a.operands.erase(a.operands.begin());
+    if (!a.operands.empty()) usage_error("DIR takes no RANGE: the ranges are its findings' grown parts");
+    return a;
+  }
   if (a.pid.empty()) {
-    if (a.operands.empty()) usage_error("give the process (-p PID) or a core file (CORE), and a RANGE");
+    if (a.operands.empty()) usage_error("give the process (-p PID), a core file (CORE) or a folder of snapshots (DIR)");
     a.core = a.operands.front();
     a.operands.erase(a.operands.begin());
   }
@@ -143,7 +157,7 @@ int main(int argc, char** argv) {
   snap::exit_on_sigbus(kTool);
   const Args args = parse_args(argc, argv);
   snap::inspect::InspectOptions options;
-  const std::size_t pid_number = args.core.empty() ? snap::cli::count(kTool, "pid", args.pid) : 1;
+  std::size_t pid_number = args.pid.empty() ? 1 : snap::cli::count(kTool, "pid", args.pid);
   if (pid_number == 0 || pid_number > 0x3fffffff) usage_error(fmt::format("--pid: '{}' is not a process id", args.pid));
   const std::optional<std::uint64_t> max_read = snap::parse_size(args.max_read);
   if (!max_read || *max_read == 0) usage_error(fmt::format("--max-read: '{}' is not a size", args.max_read));
@@ -151,9 +165,26 @@ int main(int argc, char** argv) {
   options.top = snap::cli::count(kTool, "top", args.top);
   options.min_string = snap::cli::count(kTool, "min-string", args.min_string);
   if (options.min_string == 0) usage_error("--min-string: give at least 1");
-  const std::vector<snap::inspect::Range> ranges = ranges_of(args.operands);
-  const auto pid = static_cast<pid_t>(pid_number);
+  std::vector<snap::inspect::Range> ranges;
+  if (args.dir.empty()) ranges = ranges_of(args.operands);
   try {
+    if (!args.dir.empty()) {
+      const snap::inspect::FindingRanges f = snap::inspect::finding_ranges({args.dir}, options.max_read);
+      for (const std::string& note : f.notes) std::cerr << snap::cli::say(kTool, "note: " + note);
+      if (args.pid.empty()) {
+        if (!f.pid || *f.pid <= 0 || *f.pid > 0x3fffffff) {
+          std::cerr << snap::cli::say(kTool, args.dir + ": the snapshots do not say which process they are of: give -p PID");
+          return kTrouble;
+        }
+        pid_number = static_cast<std::size_t>(*f.pid);
+      }
+      if (f.ranges.empty()) {
+        snap::cli::write_stdout(snap::printable(args.dir) + ": nothing grew: no range to inspect\n");
+        return 0;
+      }
+      ranges = f.ranges;
+    }
+    const auto pid = static_cast<pid_t>(pid_number);
     std::unique_ptr<snap::inspect::Memory> memory =
         args.core.empty() ? snap::inspect::open_process(pid) : snap::inspect::open_core(args.core);
     std::unique_ptr<snap::inspect::Symbolizer> symbols =

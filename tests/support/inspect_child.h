@@ -46,11 +46,15 @@ class LeakingChild {
 
   pid_t pid() const { return pid_; }
 
-  /// The first line it writes ("" after 60 s or at end of output).
+  /// The next line it writes ("" after 60 s or at end of output).
   std::string line() {
-    std::string buffer;
+    std::string& buffer = buffer_;
     for (;;) {
-      if (auto nl = buffer.find('\n'); nl != std::string::npos) return buffer.substr(0, nl);
+      if (auto nl = buffer.find('\n'); nl != std::string::npos) {
+        std::string l = buffer.substr(0, nl);
+        buffer.erase(0, nl + 1);
+        return l;
+      }
       pollfd p{from_, POLLIN, 0};
       if (::poll(&p, 1, 60000) <= 0) return "";
       char chunk[256];
@@ -58,6 +62,13 @@ class LeakingChild {
       if (n <= 0) return "";
       buffer.append(chunk, static_cast<std::size_t>(n));
     }
+  }
+
+  /// Writes `command` and a newline to its stdin; its answer line.
+  std::string ask(const std::string& command) {
+    const std::string l = command + "\n";
+    REQUIRE(::write(to_, l.data(), l.size()) == static_cast<ssize_t>(l.size()));
+    return line();
   }
 
   void stop() {
@@ -74,6 +85,7 @@ class LeakingChild {
  private:
   pid_t pid_ = -1;
   int to_ = -1, from_ = -1;
+  std::string buffer_;
 };
 
 /// The word after `key` in `line` ("... sizeof 200 ..." -> "200").
