@@ -12,6 +12,7 @@
 #include "snap/inspect/inspect.h"
 #include "snap/inspect/malloc_walk.h"
 #include "snap/inspect/memory.h"
+#include "snap/inspect/symbols.h"
 
 using namespace snap::inspect;
 
@@ -252,4 +253,19 @@ TEST_CASE("unreadable pages are skipped and counted, their bytes never counted")
   const StringCensus s = string_census(b, 8, 10);
   REQUIRE(s.top.size() == 1);
   CHECK(s.top[0].count == 3 * kPage / 64 - 1);  // the first one cut by the start
+}
+
+TEST_CASE("symbol labels: demangled names, vtables name their class, FILE+OFFSET without a symbol") {
+  CHECK(demangle("_ZTV11LeakyWidget") == "vtable for LeakyWidget");
+  CHECK(demangle("_ZN2ns3Foo3barEv") == "ns::Foo::bar()");
+  CHECK(demangle("PyLong_Type") == "PyLong_Type");
+  CHECK(demangle("_Znot a name") == "_Znot a name");
+  Symbol vtable{"prog", 0x3d48, "vtable for ns::Widget<int>", 0x10};
+  CHECK(vtable.label() == "vtable for ns::Widget<int>+0x10");
+  CHECK(vtable.vtable_class() == "ns::Widget<int>");
+  Symbol type{"libpython3.11.so.1.0", 0x558cc0, "PyLong_Type", 0};
+  CHECK(type.label() == "PyLong_Type");
+  CHECK(type.vtable_class().empty());
+  Symbol hidden{"libz.so.1.2.13", 0x12560, "", 0};
+  CHECK(hidden.label() == "libz.so.1.2.13+0x12560");
 }
