@@ -68,7 +68,7 @@ RangeReport inspect_range(Memory& memory, Symbolizer* symbols, const std::vector
       row.name = cls;
       ++row.chunks;
       row.bytes += c.size;
-    });
+    }, &bytes);
     for (auto& [name, row] : classes) r.classes.push_back(std::move(row));
     std::sort(r.classes.begin(), r.classes.end(), [](const ClassRow& a, const ClassRow& b) {
       return a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name;

@@ -22,10 +22,17 @@ constexpr std::uint64_t kTcacheChunk = 0x290;
 /// more than the walk.
 class WordReader {
  public:
-  WordReader(Memory& memory, std::uint64_t limit, std::uint64_t window)
-      : memory_(memory), limit_(limit), window_size_(window) {}
+  WordReader(Memory& memory, std::uint64_t limit, std::uint64_t window, const Bytes* known)
+      : memory_(memory), limit_(limit), window_size_(window), known_(known) {}
 
   std::optional<std::uint64_t> word(std::uint64_t address) {
+    // The range itself was read already: its headers are not read twice.
+    if (known_ && address >= known_->start && address + 8 <= known_->end() && known_->ok_at(address) &&
+        known_->ok_at(address + 7)) {
+      std::uint64_t w;
+      std::memcpy(&w, known_->data.data() + (address - known_->start), 8);
+      return w;
+    }
     if (address < start_ || address + 8 > start_ + have_) {
       if (!fill(address)) return std::nullopt;
     }
@@ -47,6 +54,7 @@ class WordReader {
 
   Memory& memory_;
   std::uint64_t limit_, window_size_;
+  const Bytes* known_;
   std::uint64_t start_ = 0, have_ = 0, read_ = 0;
   std::vector<unsigned char> window_;
 };
@@ -117,7 +125,7 @@ HeapLayout heap_layout(Memory& memory, const Mapping& m) {
 
 ChunkCensus walk_chunks(Memory& memory, const HeapLayout& heap, std::uint64_t range_start,
                         std::uint64_t range_end, std::uint64_t max_read,
-                        const std::function<void(const Chunk&)>& visit) {
+                        const std::function<void(const Chunk&)>& visit, const Bytes* known) {
   ChunkCensus c;
   c.heap = heap;
   if (heap.kind == HeapKind::none) {
@@ -126,7 +134,7 @@ ChunkCensus walk_chunks(Memory& memory, const HeapLayout& heap, std::uint64_t ra
   }
   std::map<std::uint64_t, SizeRow> rows;
   // A megabyte a read, less under a small --max-read so that it is kept.
-  WordReader reader(memory, heap.end, std::clamp<std::uint64_t>(max_read, kPage, 1 << 20));
+  WordReader reader(memory, heap.end, std::clamp<std::uint64_t>(max_read, kPage, 1 << 20), known);
   auto in_range_bytes = [&](std::uint64_t p, std::uint64_t size) {
     return std::min(p + size, range_end) - p;
   };

@@ -117,7 +117,7 @@ std::unique_ptr<Memory> open_process(pid_t pid) {
 Bytes read_bytes(Memory& memory, std::uint64_t start, std::uint64_t end) {
   Bytes b;
   b.start = start;
-  b.data.assign(end - start, 0);
+  b.data.resize(end - start);  // uninitialised: what is not read is zeroed below
   const std::uint64_t first_page = start / kPage, last_page = (end + kPage - 1) / kPage;
   b.page_ok.assign(last_page - first_page, false);
   const auto& maps = memory.mappings();
@@ -136,6 +136,8 @@ Bytes read_bytes(Memory& memory, std::uint64_t start, std::uint64_t end) {
           break;
         }
       if (m) next = std::min(end, m->end);
+      std::fill(b.data.begin() + static_cast<std::ptrdiff_t>(at - start),
+                b.data.begin() + static_cast<std::ptrdiff_t>(next - start), 0);
       at = next;
       continue;
     }

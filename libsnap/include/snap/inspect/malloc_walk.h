@@ -89,9 +89,10 @@ struct ChunkCensus {
 /// Walks `heap` from its first chunk to `range_end` (or its end), reading
 /// at most `max_read` bytes of headers; `visit` sees each chunk of the
 /// range. Never throws for what it finds in memory: a broken header is a
-/// stop, said in `stop`.
+/// stop, said in `stop`. Headers inside `known` (the range's bytes, when
+/// they were read already) are taken from it, not read again.
 ChunkCensus walk_chunks(Memory& memory, const HeapLayout& heap, std::uint64_t range_start,
                         std::uint64_t range_end, std::uint64_t max_read,
-                        const std::function<void(const Chunk&)>& visit = {});
+                        const std::function<void(const Chunk&)>& visit = {}, const Bytes* known = nullptr);
 
 }  // namespace snap::inspect

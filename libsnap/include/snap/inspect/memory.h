@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace snap::inspect {
@@ -63,11 +64,32 @@ std::unique_ptr<Memory> open_process(pid_t pid);
 /// snap::ParseError naming the file when it is not a readable core.
 std::unique_ptr<Memory> open_core(const std::string& path);
 
+/// An allocator that leaves bytes uninitialised: a range of 64 MiB is
+/// about to be overwritten by the read, and zeroing it first costs as much.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 /// The bytes of [start, end) as far as they could be read: a page that
 /// could not be read is zeros in `data` and false in `page_ok`.
 struct Bytes {
   std::uint64_t start = 0;
-  std::vector<unsigned char> data;
+  std::vector<unsigned char, UninitializedAllocator<unsigned char>> data;
   std::vector<bool> page_ok;         // one per page from start's page
   std::uint64_t unreadable_pages = 0;
 
