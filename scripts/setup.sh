@@ -5,9 +5,10 @@ set -eu
 
 # openjdk-17-jdk-headless: java and jcmd, for the end-to-end NMT test.
 # pkg-config, libelf-dev: elfutils' libelf, which reads ELF core files.
+# libdw-dev: elfutils' libdwfl, which names the addresses snapinspect finds.
 # scdoc: the man pages (man/*.scd); without it the build skips them.
 # prometheus: promtool, which checks the OpenMetrics output; libelf: ELF cores.
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus"
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev libdw-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus"
 
 missing=""
 for p in $PACKAGES; do
