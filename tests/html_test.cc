@@ -31,11 +31,12 @@ struct Page {
   std::string html;
 };
 
-Page report(const std::vector<std::string>& inputs, const snap::HtmlOptions& o = {}) {
+Page report(const std::vector<std::string>& inputs, const snap::HtmlOptions& o = {},
+            const snap::AnalyzeOptions& a = {}) {
   snap::SeriesOptions so;
   so.inputs = inputs;
   auto series = std::make_shared<const snap::Series>(snap::load_series(so));
-  Page p{snap::analyze(series, {}), {}};
+  Page p{snap::analyze(series, a), {}};
   if (p.analysis.trend)
     snap::emit_trend_html(p.html, *p.analysis.trend, series->snapshots, o);
   else
@@ -163,6 +164,26 @@ TEST_CASE("c-malloc-leak as a series: the findings past --series are one 'other'
     CHECK(count((*it)[1].str(), "L") == 3);
   }
   CHECK(paths == 3);
+}
+
+TEST_CASE("c-malloc-leak with --limit 30M: the projection dashed up to the limit") {
+  snap::AnalyzeOptions a;
+  a.limit = 30ull << 20;
+  const Page p = report({snap::test::path("c-malloc-leak")}, {}, a);
+  REQUIRE(p.analysis.trend);
+  REQUIRE(p.analysis.trend->projections.size() == 1);
+  const snap::Projection& pr = p.analysis.trend->projections.front();
+  CHECK(pr.what == "Rss");
+  // Rss grows about 1.9 MB/s from 17 MiB: 30 MiB within the window (7 s).
+  CHECK(pr.eta < 7.2);
+  CHECK(count(p.html, "<path class=\"dash projection\"") == 1);
+  CHECK(count(p.html, "<path class=\"dash limit\"") == 1);
+  CHECK(p.html.find("reaches --limit (30 MiB) in about 7s") != std::string::npos);
+  // The dashes are not series: still Rss, Pss and Swap.
+  CHECK(series_in(p.html, "totals") == 3);
+  // Without --limit: no projection of Rss, and the mapping count does not grow.
+  const Page none = report({snap::test::path("c-malloc-leak")});
+  CHECK(none.html.find("class=\"dash") == std::string::npos);
 }
 
 TEST_CASE("jvm-inflater-leak: the NMT column, from the NMT files beside the snapshots") {

@@ -315,7 +315,7 @@ std::string line_chart(const LineChart& c, const Axis& axis) {
     const std::string y = coord(py(d.limit));
     fmt::format_to(it, "<path class=\"dash limit\" d=\"M{},{}L{},{}\"><title>{}</title></path>", kLeft, y,
                    kWidth - kRight, y, text(d.label));
-    fmt::format_to(it, "<text x=\"{}\" y=\"{}\" dy=\"-4\" text-anchor=\"end\" fill=\"#c0392b\">{}</text>\n",
+    fmt::format_to(it, "<text x=\"{}\" y=\"{}\" dy=\"-4\" text-anchor=\"end\" style=\"fill:#c0392b\">{}</text>\n",
                    kWidth - kRight - 4, y, text(d.label));
   }
   fmt::format_to(it, "<line class=\"rule\" x1=\"0\" y1=\"{}\" x2=\"0\" y2=\"{}\"/>\n", kTop, kHeight - kBottom);

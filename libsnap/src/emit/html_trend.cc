@@ -116,7 +116,9 @@ void emit_trend_html(std::string& out, const TrendReport& r, std::span<const Sna
       span += fmt::format(", {} .. {}", iso8601_utc(r.epoch_ms.front()), iso8601_utc(r.epoch_ms.back()));
     fmt::format_to(it, "<p class=\"meta\">{} (times from {})</p>\n", html::text(span), time_source_name(r.time_source));
   } else {
-    out += "<p class=\"meta\">capture times unknown: rates are per snapshot, the x axis counts snapshots</p>\n";
+    out += "<p class=\"meta\">capture times unknown";
+    if (!r.time_note.empty()) out += " (" + html::text(r.time_note) + ")";
+    out += ": rates are per snapshot, the x axis counts snapshots</p>\n";
   }
   std::vector<std::string> notes;
   if (!r.counter_note.empty()) notes.push_back(r.counter_note);
