@@ -111,6 +111,23 @@ TEST_CASE("two snapshots of c-malloc-leak: three bars, the heap first, its grown
   check_self_contained(html);
 }
 
+TEST_CASE("two snapshots of mmap-leak: the linked 1028K mmaps are one bar, their blocks rows under it") {
+  const Page p = report({snap::test::path("mmap-leak/smaps.01"), snap::test::path("mmap-leak/smaps.08")});
+  REQUIRE(p.analysis.diff);
+  const snap::DiffReport& r = *p.analysis.diff;
+  REQUIRE(r.links.size() == 1);
+  REQUIRE(r.links[0].quantum == 1028 * snap::test::KiB);
+  CHECK(r.findings == 2);
+  CHECK(series_in(p.html, "growers") == 2);
+  const std::string link = snap::describe(r.links[0]);
+  CHECK(p.html.find("<title>#1 " + link) != std::string::npos);
+  CHECK(count(p.html, "<tr class=\"link\">") == 1);
+  // Each block of the link has its row and its gdb line, then the other finding.
+  CHECK(count(p.html, "<tr class=\"finding\">") == r.links[0].blocks.size() + 1);
+  CHECK(count(p.html, "<pre class=\"dump\"") == r.links[0].blocks.size() + 1);
+  check_self_contained(p.html);
+}
+
 TEST_CASE("a collection (adaptive-grower/hunt): totals without Pss, one finding, wall-clock axis") {
   const Page p = report({snap::test::path("adaptive-grower/hunt")});
   const std::string& html = p.html;

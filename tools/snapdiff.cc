@@ -370,13 +370,10 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
   // --color is checked (and may be refused) even when no report follows.
   const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
                                snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale()};
-  if (args.ranges || args.gdb == "-") return;
   if (!args.html.empty()) {
     snap::HtmlOptions o;
     o.command_line = command;
-    o.dump.dir = dump.dir;
-    o.dump.pid = dump.pid;
-    o.dump.mode = dump.mode;
+    o.dump = dump;
     std::string page;
     if (a.trend)
       snap::emit_trend_html(page, *a.trend, a.series->snapshots, o);
@@ -388,6 +385,7 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
     }
     write_file(args.html, page);
   }
+  if (args.ranges || args.gdb == "-") return;
   if (a.trend) {
     if (args.json)
       snap::emit_trend_json(out, *a.trend);

@@ -149,6 +149,17 @@ std::string script_json(const nlohmann::ordered_json& j) {
   return out;
 }
 
+// The first `n` bytes of UTF-8 `s` and its last `n`, each cut at a
+// character boundary, joined by "...": a long name that still fits.
+std::string shortened(const std::string& s, std::size_t n) {
+  if (s.size() <= 2 * n + 3) return s;
+  auto continuation = [&](std::size_t i) { return (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
+  std::size_t head = n, tail = s.size() - n;
+  while (head > 0 && continuation(head)) --head;
+  while (tail < s.size() && continuation(tail)) ++tail;
+  return s.substr(0, head) + "..." + s.substr(tail);
+}
+
 std::string coord(double v) {
   return fmt::format("{:.1f}", v);
 }
@@ -366,8 +377,7 @@ std::string bar_chart(std::string_view id, std::string_view caption, const std::
     const double y = kTop + static_cast<double>(i) * (kBar + kGap);
     const double len = std::max(1.0, std::max(0.0, b.value) / hi * w);
     const std::string_view col = b.other ? kOther : colour(colour_index++);
-    std::string label = printable(b.label);
-    if (label.size() > 52) label = label.substr(0, 24) + "..." + label.substr(label.size() - 24);
+    const std::string label = shortened(printable(b.label), 24);
     fmt::format_to(it, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", x0 - 6, coord(y + kBar * 0.7),
                    html_escape(label));
     fmt::format_to(it, "<rect class=\"series\" data-chart=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
