@@ -7,8 +7,8 @@
 // The size is bounded whatever the input: the top `series` findings are
 // drawn, the rest summed as one "other" series; a series of more than
 // `max_points` snapshots is drawn through evenly spaced ones (the first and
-// last always); the table lists at most `table_rows` findings. 500 snapshots
-// of 60,000 mappings make a page of a few hundred KiB.
+// last always); the table lists at most `table_rows` findings. Nothing
+// drawn is per mapping: 500 snapshots make a page of about 115 KiB.
 //
 // Every text the process chose (mapping, thread and command names, file
 // names) goes through printable() (snap/escape.h), then html_escape().
