@@ -4,7 +4,7 @@ the schemas' optional parts (threads, NMT, links, populations, projections,
 light snapshots), and that each schema rejects a broken document.
 
 Usage: schema_check.py SCHEMA_DIR NAME=FILE...   (NAME: snap.diff, snap.trend,
-snap.show, snap.manifest). Exit 0 all valid, 1 otherwise.
+snap.show, snap.manifest, snap.inspect). Exit 0 all valid, 1 otherwise.
 """
 import copy
 import json
@@ -57,6 +57,7 @@ def main():
     trends = [d for _, d in docs.get("snap.trend", [])]
     shows = [d for _, d in docs.get("snap.show", [])]
     manifests = [d for _, d in docs.get("snap.manifest", [])]
+    inspections = [d for _, d in docs.get("snap.inspect", [])]
     need = {
         "a diff with thread groups (threads)": any(d["threads"] for d in diffs),
         "a diff block with its threads": any(b["threads"] for d in diffs for b in d["blocks"]),
@@ -75,6 +76,8 @@ def main():
         "a manifest with a light snapshot": any(e["mode"] == "light" for m in manifests for e in m["snapshots"]),
         "a manifest with threads": any(e["threads"] for m in manifests for e in m["snapshots"]),
         "a manifest that ended": any(m["end"] for m in manifests),
+        "an inspected malloc heap": any(r.get("malloc") for d in inspections for r in d["ranges"]),
+        "an inspected range with a problem": any(r["problem"] for d in inspections for r in d["ranges"]),
     }
     for what, seen in need.items():
         if seen:

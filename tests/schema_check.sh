@@ -3,9 +3,9 @@
 # snapcollect run), validated against docs/schema/*.schema.json by
 # tests/schema_check.py with python3-jsonschema. Exit 77 (skipped) without
 # a python3 that has jsonschema (Debian: python3-jsonschema).
-# Usage: schema_check.sh SNAPDIFF SNAPSHOW SNAPCOLLECT TESTDATA SCHEMADIR
+# Usage: schema_check.sh SNAPDIFF SNAPSHOW SNAPCOLLECT SNAPINSPECT TESTDATA SCHEMADIR
 set -u
-snapdiff=$1 snapshow=$2 snapcollect=$3 testdata=$4 schemas=$5
+snapdiff=$1 snapshow=$2 snapcollect=$3 snapinspect=$4 testdata=$5 schemas=$6
 here=$(dirname "$0")
 py=""
 for p in python3 /usr/bin/python3; do
@@ -70,6 +70,10 @@ done
 run snap.show "$snapshow" --json --sort private_dirty c-malloc-leak/smaps.08
 run snap.show "$snapshow" --json --nmt jvm-inflater-leak/nmt-detail.08 jvm-inflater-leak/smaps.08
 run snap.show "$snapshow" --json --nmt jvm-inflater-leak/nmt-summary-diff.08 jvm-inflater-leak/smaps.08
+# snapinspect on the core in testdata/: the heap (malloc chunks), an
+# anonymous mmap, and an address nothing maps (a range with a problem).
+run snap.inspect "$snapinspect" --json core/core.tiny 0x555667690000-0x5556676b1000 0x7ffbdddd2000-0x7ffbdddd7000 \
+  0x1000-0x2000
 # snapcollect's manifest: the one in testdata/ (adaptive: light snapshots
 # between full ones), and one written now, full and light.
 args="$args snap.manifest=$testdata/adaptive-grower/hunt/manifest.json"
