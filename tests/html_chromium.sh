@@ -64,8 +64,8 @@ check_page() {  # NAME TOP_TEXT
   fi
 }
 
-# A collection (a series of 8 with the manifest's wall clock), and c-malloc-leak's series with NMT-less
-# smaps and a pair of its snapshots.
+# Series: a collection (8 snapshots, the manifest's wall clock, no Pss),
+# c-malloc-leak (times.txt) and jvm-inflater-leak (the NMT files beside it).
 for name in hunt:adaptive-grower/hunt series:c-malloc-leak jvm:jvm-inflater-leak; do
   n=${name%%:*} dir=${name#*:}
   (cd "$testdata" && "$snapdiff" --html "$tmp/$n.html" --json "$dir" >"$tmp/$n.json" 2>"$tmp/$n.err")

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Every tool's JSON, made from real captures in testdata/ (and one live
-# snapcollect run), validated against docs/schema/*.schema.json by
+# Every tool's JSON, made from real captures in testdata/ (and two live
+# snapcollect runs), validated against docs/schema/*.schema.json by
 # tests/schema_check.py with python3-jsonschema. Exit 77 (skipped) without
 # a python3 that has jsonschema (Debian: python3-jsonschema).
 # Usage: schema_check.sh SNAPDIFF SNAPSHOW SNAPCOLLECT SNAPINSPECT TESTDATA SCHEMADIR
