@@ -8,7 +8,9 @@ set -eu
 # libdw-dev: elfutils' libdwfl, which names the addresses snapinspect finds.
 # scdoc: the man pages (man/*.scd); without it the build skips them.
 # prometheus: promtool, which checks the OpenMetrics output; libelf: ELF cores.
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev libdw-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus"
+# chromium: headless, loads snapdiff --html pages in a test (tests/html_chromium.sh).
+# python3-jsonschema: checks every tool's JSON against docs/schema/ (tests/schema_check.sh).
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev libdw-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus chromium python3-jsonschema"
 
 missing=""
 for p in $PACKAGES; do

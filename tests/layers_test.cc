@@ -38,7 +38,8 @@ const std::map<std::string, int> kLevel = {
     {"trend.h", 35}, {"gate.h", 36}, {"analyze.h", 37},
     // output 40-49
     {"emit/options.h", 40}, {"emit/cells.h", 40}, {"emit/diff.h", 41}, {"emit/nmt.h", 41},
-    {"emit/trend.h", 41}, {"emit/summary.h", 41}, {"emit/gdb.h", 41}, {"emit/openmetrics.h", 41}, {"emit.h", 42},
+    {"emit/trend.h", 41}, {"emit/summary.h", 41}, {"emit/gdb.h", 41}, {"emit/openmetrics.h", 41},
+    {"emit/html.h", 41}, {"emit.h", 42},
 };
 // clang-format on
 

@@ -119,6 +119,7 @@ struct Args {
   std::string input_format;
   std::string interval, limit, gdb, dump_dir = ".", dump = "grown", max_dump = "256M", since;
   std::string fail_above, fail_rate, noise_floor;
+  std::string html;
   std::size_t skip = 0;
   std::optional<std::int64_t> pid;
   std::optional<std::uint64_t> max_map_count;
@@ -236,6 +237,7 @@ Args parse_args(int argc, char** argv) {
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see snapdiff(1))")
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
+      ("html", po::value(&a.html)->value_name("FILE"), "also write the report as one self-contained HTML page with charts to FILE (replaced if it exists; - : to standard output, instead of the text report)")
       ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the report: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
       ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x core")
       ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error")
@@ -283,6 +285,8 @@ Args parse_args(int argc, char** argv) {
     a.max_map_count = snap::cli::count("snapdiff", "max-map-count", vm["max-map-count"].as<std::string>());
   if (a.files.empty()) usage_error("give two snapshots: BEFORE AFTER");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
+  if (a.html == "-" && (a.json || a.csv || a.ranges || a.gdb == "-"))
+    usage_error("--html - takes standard output: not with --json, --csv, --ranges or --gdb -");
   if (std::count(a.files.begin(), a.files.end(), "-") > 1)
     usage_error("standard input (-) can be read only once");
   return a;
@@ -320,6 +324,24 @@ std::string command_line(int argc, char** argv) {
   return out;
 }
 
+/// Writes `text` to `path`, replacing what it held.
+void write_file(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw snap::ParseError(path, 0, 0, fmt::format("cannot create: {}", std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      throw snap::ParseError(path, 0, 0, fmt::format("write error: {}", std::strerror(err)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) throw snap::ParseError(path, 0, 0, fmt::format("write error: {}", std::strerror(errno)));
+}
+
 /// The report, or the ranges and gdb script --ranges and --gdb ask for,
 /// into `out`; the gdb script to its file.
 void emit(std::string& out, const Args& args, const snap::Analysis& a, const snap::DumpOptions& dump,
@@ -348,6 +370,21 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
   // --color is checked (and may be refused) even when no report follows.
   const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
                                snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale()};
+  if (!args.html.empty()) {
+    snap::HtmlOptions o;
+    o.command_line = command;
+    o.dump = dump;
+    std::string page;
+    if (a.trend)
+      snap::emit_trend_html(page, *a.trend, a.series->snapshots, o);
+    else
+      snap::emit_diff_html(page, *a.diff, a.series->snapshots, o);
+    if (args.html == "-") {
+      out += page;
+      return;
+    }
+    write_file(args.html, page);
+  }
   if (args.ranges || args.gdb == "-") return;
   if (a.trend) {
     if (args.json)
