@@ -1,4 +1,4 @@
-# bash completion for snapdiff, snapshow and snapcollect.
+# bash completion for snapdiff, snapshow, snapcollect and snapinspect.
 #
 # Installed once per command (share/bash-completion/completions/NAME), as
 # bash-completion loads a command's completion by its name; sourced by hand,
@@ -136,4 +136,4 @@ _snap() {
   return 0
 }
 
-complete -F _snap snapdiff snapshow snapcollect
+complete -F _snap snapdiff snapshow snapcollect snapinspect

@@ -5,12 +5,15 @@ set -eu
 
 # openjdk-17-jdk-headless: java and jcmd, for the end-to-end NMT test.
 # pkg-config, libelf-dev: elfutils' libelf, which reads ELF core files.
+# libdw-dev: elfutils' libdwfl, which names the addresses snapinspect finds.
 # scdoc: the man pages (man/*.scd); without it the build skips them.
 # prometheus: promtool, which checks the OpenMetrics output; libelf: ELF cores.
 # liblzma-dev, libbz2-dev, libzstd-dev: xz, bzip2 and zstd snapshots; xz-utils,
 # bzip2, zstd: compressed_test makes such copies of a capture.
 # zsh: completion_test parses the zsh completion (completions/_snap).
-PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus zsh liblzma-dev libbz2-dev libzstd-dev xz-utils bzip2 zstd"
+# chromium: headless, loads snapdiff --html pages in a test (tests/html_chromium.sh).
+# python3-jsonschema: checks every tool's JSON against docs/schema/ (tests/schema_check.sh).
+PACKAGES="cmake make gcc g++ libboost-dev libboost-program-options-dev libfmt-dev doctest-dev nlohmann-json3-dev zlib1g-dev pkg-config libelf-dev libdw-dev gzip gdb python3 openjdk-17-jdk-headless scdoc prometheus chromium python3-jsonschema zsh liblzma-dev libbz2-dev libzstd-dev xz-utils bzip2 zstd"
 
 missing=""
 for p in $PACKAGES; do

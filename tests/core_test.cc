@@ -88,6 +88,8 @@ TEST_CASE("core.tiny from memory (stdin, gzip) reads as from the file") {
   CHECK(b.format == Format::core);
   CHECK(a.regions == b.regions);
   CHECK(snap::detect_format(bytes, "core.tiny") == Format::core);
+  // Named as --input-format spells it (snapdiff -f core, snapshow -f core).
+  CHECK(snap::format_from_name("core") == Format::core);
 }
 
 TEST_CASE("core.tiny cut short: a truncated ELF core, named") {

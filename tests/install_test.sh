@@ -31,7 +31,7 @@ expect() {
     status=1
   fi
 }
-for tool in snapdiff snapshow snapcollect; do
+for tool in snapdiff snapshow snapcollect snapinspect; do
   expect "bin/$tool" x
   expect "share/bash-completion/completions/$tool"
   if ! cmp -s "$prefix/share/bash-completion/completions/$tool" "$source/completions/snap.bash"; then
@@ -69,7 +69,7 @@ echo "$count headers installed"
 if [ "$man_built" != ON ]; then
   skip="the man pages were not built (scdoc not found when configured)"
 else
-  for page in man1/snapdiff.1 man1/snapshow.1 man1/snapcollect.1 man5/snap.5; do
+  for page in man1/snapdiff.1 man1/snapshow.1 man1/snapcollect.1 man1/snapinspect.1 man5/snap.5; do
     expect "share/man/$page"
   done
   if ! command -v man >/dev/null 2>&1; then

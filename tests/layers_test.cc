@@ -32,13 +32,17 @@ const std::map<std::string, int> kLevel = {
     {"live/smaps_reader.h", 21}, {"live/light_reader.h", 21}, {"live/output_dir.h", 21}, {"live/proc_reader.h", 21},
     {"live/replace_file.h", 21}, {"live/process_snapshot.h", 21}, {"live/process_check.h", 21},
     {"live/collect.h", 22}, {"collect.h", 23},
+    // snapinspect's reading of a live process or a core, and what it makes of the bytes
+    {"inspect/memory.h", 24}, {"inspect/symbols.h", 25}, {"inspect/malloc_walk.h", 25}, {"inspect/census.h", 26},
+    {"inspect/inspect.h", 27}, {"inspect/findings.h", 28},
     // analysis 30-39
     {"sides.h", 30}, {"region_refs.h", 30}, {"samples.h", 31}, {"diff.h", 32}, {"link.h", 33},
     {"nmt_join.h", 33}, {"dump.h", 33}, {"summary.h", 34}, {"ranking.h", 34}, {"report.h", 35},
     {"trend.h", 35}, {"gate.h", 36}, {"analyze.h", 37},
     // output 40-49
     {"emit/options.h", 40}, {"emit/cells.h", 40}, {"emit/diff.h", 41}, {"emit/nmt.h", 41},
-    {"emit/trend.h", 41}, {"emit/summary.h", 41}, {"emit/gdb.h", 41}, {"emit/openmetrics.h", 41}, {"emit.h", 42},
+    {"emit/trend.h", 41}, {"emit/summary.h", 41}, {"emit/gdb.h", 41}, {"emit/openmetrics.h", 41},
+    {"emit/html.h", 41}, {"emit.h", 42},
 };
 // clang-format on
 

@@ -101,6 +101,14 @@ TEST_CASE("read_light: counts from pagemap entries, written smaps-shaped with on
   CHECK(anon->counters.get(Field::swap) == 4 * KiB);
   CHECK(!anon->counters.known(Field::pss));
   CHECK(!anon->counters.known(Field::private_dirty));
+  // Entries tell pages mapped by this process alone (bit 56): Private, the
+  // rest of Rss Shared.
+  CHECK(anon->counters.get(Field::private_total) == 8 * KiB);
+  CHECK(anon->counters.get(Field::shared_total) == 4 * KiB);
+  CHECK(lib->counters.get(Field::private_total) == 4 * KiB);
+  CHECK(lib->counters.get(Field::shared_total) == 0u);
+  CHECK(read.totals.get(Field::private_total) == 12 * KiB);
+  CHECK(read.totals.get(Field::shared_total) == 4 * KiB);
   CHECK(lib->counters.get(Field::rss) == 4 * KiB);
   CHECK(lib->counters.get(Field::anonymous) == 0u);
   CHECK(s.totals.get(Field::rss) == read.totals.get(Field::rss));
@@ -117,6 +125,17 @@ TEST_CASE("read_light: counts from pagemap entries, written smaps-shaped with on
     CHECK(e.error() == ENOTTY);
     CHECK(std::string(e.what()).find("PAGEMAP_SCAN") != std::string::npos);
   }
+}
+
+TEST_CASE("read_light: maps listing a mapping twice in every read (torn by mmap during it) is a torn read") {
+  FakeRoot r;
+  snap::test::spit(r.dir() / "maps", kMaps + "00014000-00019000 rw-p 00000000 00:00 0 \n");
+  write_pagemap(r.dir() / "pagemap", {{0x10, kPresent | kExclusive}});
+  const snap::LightRead read = snap::read_light(kPid, r.root());
+  CHECK(read.torn);
+  CHECK(read.text.empty());
+  CHECK(read.mappings == 4);
+  CHECK(read.calls == 0);  // no page counted for a read that is not kept
 }
 
 TEST_CASE("read_light: a kernel without pagemap is ENOTTY (the collector reads smaps); no process is gone()") {
@@ -270,6 +289,33 @@ TEST_CASE("read_light on a live process: per mapping Rss and Anonymous as smaps 
         ++same;
     }
     CHECK(same + 3 >= full.regions.size());
+    if (read.method == snap::LightMethod::pagemap_read) {
+      // Private and Shared from the exclusively-mapped bit, as smaps splits
+      // them (clean and dirty together): the ballast is the grower's alone;
+      // a library's text is shared with every other process mapping it.
+      const auto priv = [](const snap::Region& r) {
+        return r.counters.value_or_zero(Field::private_clean) + r.counters.value_or_zero(Field::private_dirty);
+      };
+      REQUIRE(b->counters.known(Field::private_total));
+      REQUIRE(b->counters.known(Field::shared_total));
+      CHECK(within_a_page(b->counters.value_or_zero(Field::private_total), priv(*ballast)));
+      CHECK(b->counters.value_or_zero(Field::private_total) + b->counters.value_or_zero(Field::shared_total) ==
+            b->counters.get(Field::rss));
+      std::size_t same_private = 0, shared_somewhere = 0;
+      for (std::size_t i = 0; i < full.regions.size(); ++i) {
+        const std::optional<snap::Region> l = at(light, full.regions[i].start);
+        if (l && l->end == full.regions[i].end && l->counters.get(Field::private_total) == priv(full.regions[i]))
+          ++same_private;
+        if (l && l->counters.value_or_zero(Field::shared_total) > 0) ++shared_somewhere;
+      }
+      CHECK(same_private + 3 >= full.regions.size());
+      CHECK(shared_somewhere > 0);  // libc's text, at least
+      CHECK(read.totals.value_or_zero(Field::private_total) + read.totals.value_or_zero(Field::shared_total) ==
+            read.totals.get(Field::rss));
+    } else {
+      CHECK(!b->counters.known(Field::private_total));
+      CHECK(!read.totals.known(Field::shared_total));
+    }
     // Each call held the lock for far less than the whole read.
     CHECK(read.calls > 1);
     CHECK(read.longest_hold < read.read_seconds);

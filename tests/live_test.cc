@@ -338,6 +338,73 @@ TEST_CASE("collect: a read the process exec'd during is discarded; the next snap
   CHECK(p.notices[1] == "pid 4242 exec'd: its command is now \"newprog\"");
 }
 
+TEST_CASE("collect: a read that lists a mapping twice (mapped during the read) is read again; 3 in a row skip the slot") {
+  // What the kernel's page-at-a-time smaps gives when [stack] grows down
+  // between two of its read()s: the old extent, then the new one.
+  const std::string torn = kSmaps +
+                           "7ffd122f0000-7ffd12321000 rw-p 00000000 00:00 0                          [stack]\n"
+                           "Size:                196 kB\n"
+                           "Rss:                  24 kB\n"
+                           "Pss:                  24 kB\n"
+                           "Swap:                  4 kB\n";
+  {
+    // Once: the next read, at once, is the snapshot of this slot.
+    FakeProc p;
+    p.options.count = 2;
+    std::optional<ReadDuring> tear;
+    p.on_sleep = [&](double t) {
+      if (t >= 1010 && !tear) tear.emplace(p.pid_dir / "smaps", torn, [&] { put(p.pid_dir / "smaps", kSmaps); });
+    };
+    snap::Manifest m;
+    CHECK(p.run(m) == snap::CollectEnd::count_reached);
+    REQUIRE(tear);
+    CHECK(tear->served());
+    CHECK(names(p.out) == std::set<std::string>{"manifest.json", "smaps.0001", "smaps.0002"});
+    const auto read = snap::read_manifest(p.out.string());
+    REQUIRE(read);
+    REQUIRE(read->snapshots.size() == 2);
+    CHECK(near(read->snapshots[1].monotonic, 1010));
+    CHECK(read->snapshots[1].mappings == 2);
+    REQUIRE(read->discarded.size() == 1);
+    CHECK(read->discarded[0].reason == "the mappings changed during the read");
+    CHECK(read->discarded[0].mappings == 3);
+    CHECK(read->slots_skipped == 0);
+    REQUIRE(p.notices.size() == 1);
+    CHECK(p.notices[0].starts_with("the read begun at "));
+    CHECK(p.notices[0].ends_with(" listed a mapping twice (pid 4242 mapped or unmapped during it): discarded, read again"));
+    // What was kept parses: no overlap reached a snapshot.
+    CHECK(snap::parse_snapshot(slurp(p.out / "smaps.0002"), "smaps.0002", snap::Format::smaps).regions.size() == 2);
+  }
+  {
+    // Torn three times in a row: that slot is given up, the next one taken.
+    FakeProc p;
+    p.options.count = 3;
+    bool torn_put = false, mended = false;
+    p.on_sleep = [&](double t) {
+      if (t >= 1010 && !torn_put) {
+        torn_put = true;
+        put(p.pid_dir / "smaps", torn);
+      }
+      if (t >= 1015 && !mended) {
+        mended = true;
+        put(p.pid_dir / "smaps", kSmaps);
+      }
+    };
+    snap::Manifest m;
+    CHECK(p.run(m) == snap::CollectEnd::count_reached);
+    const auto read = snap::read_manifest(p.out.string());
+    REQUIRE(read);
+    REQUIRE(read->snapshots.size() == 3);
+    CHECK(near(read->snapshots[1].monotonic, 1020));
+    CHECK(near(read->snapshots[2].monotonic, 1030));
+    CHECK(read->discarded.size() == 3);
+    CHECK(read->slots_skipped == 0);  // not a read that took longer than the interval
+    REQUIRE(p.notices.size() == 3);
+    CHECK(p.notices[1].ends_with("discarded, read again"));
+    CHECK(p.notices[2].ends_with("discarded, this slot is skipped"));
+  }
+}
+
 TEST_CASE("collect: --duration, a stop request, slots a slow read overran") {
   FakeProc p;
   SUBCASE("--duration 25s: snapshots at 0, 10, 20") {

@@ -217,6 +217,14 @@ TEST_CASE("usage errors: exit 2 with a hint; --help and --version exit 0") {
   auto forced = snapshow("--input-format pmap-x c-malloc-leak/smaps.01");
   CHECK(forced.status == 2);
   CHECK(forced.err.find("snapshow: c-malloc-leak/smaps.01:") == 0);
+  // core is one of the formats: forced on a core it reads; on a text file it
+  // says what the file is not.
+  auto core = snapshow("--input-format core core/core.tiny");
+  CHECK(core.status == 0);
+  CHECK(has(core.out, "(core, pid 7786: snap-core-tiny, 16 mappings)"));
+  auto not_core = snapshow("-f core c-malloc-leak/smaps.01");
+  CHECK(not_core.status == 2);
+  CHECK(has(not_core.err, "not an ELF core"));
 
   auto help = snapshow("--help");
   CHECK(help.status == 0);

@@ -53,8 +53,13 @@ TEST_CASE("snapdiff: every output mode to a full device is exit 2 and a message"
         "--json --all c-malloc-leak/smaps.01 c-malloc-leak/smaps.08",
         "--csv c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", "c-malloc-leak", "--json c-malloc-leak",
         "--csv c-malloc-leak", "--ranges --pid 4242 c-malloc-leak/smaps.01 c-malloc-leak/smaps.08",
-        "--gdb - --pid 4242 c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", "--help", "--version"})
+        "--gdb - --pid 4242 c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", "--html - c-malloc-leak",
+        "--html - c-malloc-leak/smaps.01 c-malloc-leak/smaps.08", "--help", "--version"})
     check_write_error(SNAPDIFF_EXE, "snapdiff", args);
+  // The HTML page to a full device: the file named, exit 2.
+  const Run html = to_full(SNAPDIFF_EXE, "--html /dev/full c-malloc-leak");
+  CHECK(html.status == 2);
+  CHECK(html.err.ends_with("snapdiff: /dev/full: write error: No space left on device\n"));
   // Nothing grew (status 0 otherwise): the write error still decides.
   check_write_error(SNAPDIFF_EXE, "snapdiff", "idle-sleep/smaps.01 idle-sleep/smaps.01");
 }

@@ -128,7 +128,7 @@ void on_signal(int sig) {
 
 struct Args {
   std::optional<std::int64_t> pid;
-  std::string interval = "30s", duration, delay, out, format = "smaps", mode, openmetrics;
+  std::string interval = "30s", duration, delay, out, format = "smaps", mode, openmetrics, light_method;
   std::optional<std::size_t> count, full_every;
   bool jcmd = false, quiet = false, keep_running = false;
   std::vector<std::string> command;
@@ -159,8 +159,9 @@ Args parse_args(int argc, char** argv) {
       ("delay", po::value(&a.delay)->value_name("DURATION"), "take the first snapshot after DURATION (default 0: at once), past the process's start-up")
       ("out,o", po::value(&a.out)->value_name("DIR"), "output directory (default snap-PID-YYYYmmdd-HHMMSS)")
       ("format,f", po::value(&a.format)->value_name("FORMAT"), "smaps (default) or pmap-x (what pmap -x would print)")
-      ("mode,m", po::value(&a.mode)->value_name("MODE"), "full (smaps), light (maps + pagemap: Size, Rss, Anonymous, Swap; never holds the process's mmap lock for long) or adaptive (light, full at the first and the last); default: adaptive for a process over 1G resident or 10000 mappings, else full")
+      ("mode,m", po::value(&a.mode)->value_name("MODE"), "full (smaps), light (maps + pagemap: Size, Rss, Anonymous, Swap, and Private and Shared with --light-method entries; never holds the process's mmap lock for long) or adaptive (light, full at the first and the last); default: adaptive for a process over 1G resident or 10000 mappings, else full")
       ("full-every", po::value<std::string>()->value_name("N"), "adaptive: also read smaps in full every N snapshots")
+      ("light-method", po::value(&a.light_method)->value_name("HOW"), "how light snapshots count pages: scan (the PAGEMAP_SCAN ioctl: Rss exactly as smaps counts it, the least CPU), entries (pagemap's entries: also Private and Shared, from the exclusively-mapped bit; the zero page counted in Rss and Shared) or auto (scan where the kernel has it, Linux 6.7+; the default)")
       ("openmetrics", po::value(&a.openmetrics)->value_name("PATH"), "after each snapshot, replace PATH atomically with the process's metrics and the trend so far as OpenMetrics text (for node_exporter's textfile collector: PATH ending in .prom)")
       ("jcmd", po::bool_switch(&a.jcmd), "also save jcmd PID VM.native_memory detail beside each snapshot (Java, NMT on)")
       ("keep-running", po::bool_switch(&a.keep_running), "-- COMMAND: when the collection ends first, leave the command running and print its pid (to attach gdb), instead of sending it SIGTERM")
@@ -190,6 +191,9 @@ Args parse_args(int argc, char** argv) {
   if (a.format == "pmap-x" && (a.mode == "light" || a.mode == "adaptive"))
     usage_error("--format pmap-x needs every snapshot read in full (pmap -x's Dirty column): --mode full");
   if (a.full_every && !a.mode.empty() && a.mode != "adaptive") usage_error("--full-every is for --mode adaptive");
+  if (!a.light_method.empty() && !snap::light_method_from_name(a.light_method))
+    usage_error("--light-method must be scan, entries or auto");
+  if (!a.light_method.empty() && a.mode == "full") usage_error("--light-method is for --mode light or adaptive");
   return a;
 }
 
@@ -263,6 +267,7 @@ int main(int argc, char** argv) {
   if (args.mode == "light") o.mode = snap::CollectMode::light;
   if (args.mode == "adaptive" || (args.mode.empty() && args.full_every)) o.mode = snap::CollectMode::adaptive;
   o.full_every = args.full_every;
+  if (!args.light_method.empty()) o.light.method = *snap::light_method_from_name(args.light_method);
   o.jcmd = args.jcmd;
 
   struct sigaction sa {};

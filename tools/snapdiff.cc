@@ -38,10 +38,10 @@ constexpr const char* kUsage = "Usage: snapdiff [OPTION]... BEFORE AFTER\n";
 constexpr const char* kAbout =
     R"(Compare two memory-map snapshots of one process and rank the blocks that grew.
 
-BEFORE and AFTER are /proc/PID/smaps, /proc/PID/maps or pmap output (pmap,
-pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x), in any mix; the format
-is detected. "-" reads standard input; gzip, xz, bzip2 and zstd files are
-read transparently.
+BEFORE and AFTER are /proc/PID/smaps, /proc/PID/maps, pmap output (pmap,
+pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x) or ELF core dumps (gcore,
+systemd-coredump), in any mix; the format is detected. "-" reads standard
+input; gzip, xz, bzip2 and zstd files are read transparently.
 Regions are matched by address overlap, so a heap that grew by brk, an arena
 whose rw-p part grew into its reserve, or a mapping split by mprotect is one
 block. Each block is ranked by how much its Rss grew; where a snapshot has no
@@ -121,6 +121,7 @@ struct Args {
   std::string input_format;
   std::string interval, limit, gdb, dump_dir = ".", dump = "grown", max_dump = "256M", since;
   std::string fail_above, fail_rate, noise_floor;
+  std::string html;
   std::size_t skip = 0;
   std::optional<std::int64_t> pid;
   std::optional<std::uint64_t> max_map_count;
@@ -238,8 +239,9 @@ Args parse_args(int argc, char** argv) {
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see snapdiff(1))")
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
+      ("html", po::value(&a.html)->value_name("FILE"), "also write the report as one self-contained HTML page with charts to FILE (replaced if it exists; - : to standard output, instead of the text report)")
       ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the report: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
-      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps maps pmap pmap-x pmap-X pmap-d solaris-pmap-x core")
       ("skip-bad", po::bool_switch(&a.skip_bad), "leave out the snapshots that cannot be read, each named on stderr (FILE:LINE: reason (skipped)), and compare the rest (at least 2); without it, one such file is an error")
       ("nmt", po::value(&a.nmt)->value_name("FILE")->composing(), "jcmd VM.native_memory detail (or summary, summary.diff) output; repeat in capture order: the first goes with the first snapshot, the last with the last (default: what snapcollect --jcmd saved, or nmt-detail.NN beside a DIR's snapshots)")
       ("help", "print this help and exit")
@@ -285,6 +287,8 @@ Args parse_args(int argc, char** argv) {
     a.max_map_count = snap::cli::count("snapdiff", "max-map-count", vm["max-map-count"].as<std::string>());
   if (a.files.empty()) usage_error("give two snapshots: BEFORE AFTER");
   if (a.json && a.csv) usage_error("--json and --csv exclude each other");
+  if (a.html == "-" && (a.json || a.csv || a.ranges || a.gdb == "-"))
+    usage_error("--html - takes standard output: not with --json, --csv, --ranges or --gdb -");
   if (std::count(a.files.begin(), a.files.end(), "-") > 1)
     usage_error("standard input (-) can be read only once");
   return a;
@@ -337,6 +341,24 @@ void warn_if_process_changed(const snap::DumpPlan& plan, const snap::Snapshot& n
                                                         *why, *plan.pid));
 }
 
+/// Writes `text` to `path`, replacing what it held.
+void write_file(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw snap::ParseError(path, 0, 0, fmt::format("cannot create: {}", std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      throw snap::ParseError(path, 0, 0, fmt::format("write error: {}", std::strerror(err)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) throw snap::ParseError(path, 0, 0, fmt::format("write error: {}", std::strerror(errno)));
+}
+
 /// The report, or the ranges and gdb script --ranges and --gdb ask for,
 /// into `out`; the gdb script to its file.
 void emit(std::string& out, const Args& args, const snap::Analysis& a, const snap::DumpOptions& dump,
@@ -368,6 +390,21 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
   // --color is checked (and may be refused) even when no report follows.
   const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
                                snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale()};
+  if (!args.html.empty()) {
+    snap::HtmlOptions o;
+    o.command_line = command;
+    o.dump = dump;
+    std::string page;
+    if (a.trend)
+      snap::emit_trend_html(page, *a.trend, a.series->snapshots, o);
+    else
+      snap::emit_diff_html(page, *a.diff, a.series->snapshots, o);
+    if (args.html == "-") {
+      out += page;
+      return;
+    }
+    write_file(args.html, page);
+  }
   if (args.ranges || args.gdb == "-") return;
   if (a.trend) {
     if (args.json)

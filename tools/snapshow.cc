@@ -40,10 +40,10 @@ constexpr const char* kAbout =
     R"(Summarize one memory-map snapshot of a process: its totals, a breakdown by
 category, and the mappings that hold the most memory.
 
-FILE is /proc/PID/smaps, /proc/PID/smaps_rollup, /proc/PID/maps or pmap output
-(pmap, pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x); the format is
-detected. "-" reads standard input; gzip, xz, bzip2 and zstd files are read
-transparently.
+FILE is /proc/PID/smaps, /proc/PID/smaps_rollup, /proc/PID/maps, pmap output
+(pmap, pmap -x, pmap -X, pmap -XX, pmap -d, Solaris pmap -x) or an ELF core
+dump; the format is detected. "-" reads standard input; gzip, xz, bzip2 and
+zstd files are read transparently.
 A PID (a number that is not a file here, or -p PID) reads the live process's
 /proc/PID/smaps, as pmap PID does, and records the pid and command line.
 
@@ -117,7 +117,7 @@ Args parse_args(int argc, char** argv) {
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
       ("openmetrics", po::bool_switch(&a.openmetrics), "the totals and categories as OpenMetrics text, for Prometheus (see snapshow(1))")
       ("color", po::value(&a.color)->value_name("WHEN")->implicit_value("always"), "colour the summary: always (--color alone), never, or auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb)")
-      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x")
+      ("input-format,f", po::value(&a.input_format)->value_name("FORMAT"), "skip detection: smaps smaps_rollup maps pmap pmap-x pmap-X pmap-d solaris-pmap-x core")
       ("nmt", po::value(&a.nmt)->value_name("FILE"), "jcmd VM.native_memory detail (or summary) output: NMT's categories, Rss inside vs outside NMT, and what of the outside NMT's malloc accounts for (text and JSON)")
       ("help", "print this help and exit")
       ("version", "print the version and exit");

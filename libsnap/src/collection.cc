@@ -42,6 +42,10 @@ std::vector<std::string> collection_notes(const std::vector<const Snapshot*>& sn
     if (r->exec_reads)
       notes.push_back(fmt::format("{}{} discarded: the process exec'd during {}", where,
                                   plural(r->exec_reads, "read was", "reads were"), r->exec_reads == 1 ? "it" : "them"));
+    if (r->torn_reads)
+      notes.push_back(fmt::format("{}{} discarded: the mappings changed during {} (listed one twice); read again",
+                                  where, plural(r->torn_reads, "read was", "reads were"),
+                                  r->torn_reads == 1 ? "it" : "them"));
     if (r->slots_skipped)
       notes.push_back(fmt::format("{}{} skipped: reads took longer than the {}", where,
                                   plural(r->slots_skipped, "slot was", "slots were"),
@@ -68,6 +72,7 @@ nlohmann::ordered_json collection_json(const std::vector<const Snapshot*>& snaps
     put_text(j, "dir", r->dir);
     j["discarded_died"] = r->died_reads;
     j["discarded_exec"] = r->exec_reads;
+    j["discarded_torn"] = r->torn_reads;
     j["slots_skipped"] = r->slots_skipped;
     j["interval"] = r->interval ? ordered_json(*r->interval) : ordered_json(nullptr);
     ordered_json execs = ordered_json::array();

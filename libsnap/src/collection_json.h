@@ -9,7 +9,7 @@
 
 namespace snap::detail {
 
-/// {"collections": [{"dir", "discarded_died", "discarded_exec",
+/// {"collections": [{"dir", "discarded_died", "discarded_exec", "discarded_torn",
 /// "slots_skipped", "interval", "execs": [{"before", "after", "command",
 /// "was"}]}], "notes": [...]} of the manifests the snapshots were read
 /// with, or null when none was.

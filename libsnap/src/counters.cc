@@ -40,6 +40,8 @@ constexpr std::array<FieldInfo, kFieldCount> kFields = {{
     {"THPeligible", "thp_eligible"},
     {"ProtectionKey", "protection_key"},
     {"Dirty", "dirty"},
+    {"Private", "private"},
+    {"Shared", "shared"},
     {"Accessible", "accessible"},
 }};
 

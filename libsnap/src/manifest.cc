@@ -21,7 +21,8 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr Field kTotals[] = {Field::size, Field::rss, Field::pss, Field::swap};
+// private and shared: light snapshots read with pagemap entries only.
+constexpr Field kTotals[] = {Field::size, Field::rss, Field::pss, Field::swap, Field::private_total, Field::shared_total};
 
 /// "0x7ffd1234" or null. A malformed one is the manifest's fault: throws
 /// std::invalid_argument, reported as a ParseError by the caller.
@@ -108,7 +109,13 @@ ordered_json light_sources(const std::string& method) {
   j["Anonymous"] = scan ? "pagemap PAGEMAP_SCAN: present pages not of a file or shmem (PAGE_IS_FILE clear)"
                         : "pagemap entries: present pages, bit 61 (file page or shared anonymous) clear";
   j["Swap"] = scan ? "pagemap PAGEMAP_SCAN: swapped pages" : "pagemap entries: swapped pages (bit 62)";
-  j["unknown"] = "Pss, Shared_*, Private_*, Referenced, Locked and the rest of smaps";
+  if (!scan) {
+    j["Private"] = "pagemap entries: present pages mapped by this process alone (bit 56)";
+    j["Shared"] = "pagemap entries: present pages without bit 56 (mapped elsewhere too, or the zero page)";
+  }
+  j["unknown"] = scan ? "Private, Shared (PAGEMAP_SCAN has no exclusively-mapped category), Pss, Shared_*, Private_*, "
+                        "Referenced, Locked and the rest of smaps"
+                      : "Pss, Shared_*, Private_* (pagemap has no dirty bit), Referenced, Locked and the rest of smaps";
   return j;
 }
 
@@ -250,8 +257,14 @@ namespace {
 std::shared_ptr<const CollectionRecord> collection_record(const Manifest& m, const std::string& dir) {
   auto r = std::make_shared<CollectionRecord>();
   r->dir = dir;
-  for (const DiscardedRead& d : m.discarded)
-    ++(d.reason.find("exec'd") != std::string::npos ? r->exec_reads : r->died_reads);
+  for (const DiscardedRead& d : m.discarded) {
+    if (d.reason.find("exec'd") != std::string::npos)
+      ++r->exec_reads;
+    else if (d.reason.find("mappings changed") != std::string::npos)
+      ++r->torn_reads;
+    else
+      ++r->died_reads;
+  }
   r->slots_skipped = m.slots_skipped;
   r->interval = m.interval;
   r->boot_id = m.boot_id;

@@ -25,6 +25,7 @@ struct CollectionRecord {
   std::string dir;                // where the manifest is
   std::size_t died_reads = 0;     // discarded: the process exited during the read
   std::size_t exec_reads = 0;     // discarded: the process exec'd during the read
+  std::size_t torn_reads = 0;     // discarded: the mappings changed during the read (read again)
   std::uint64_t slots_skipped = 0;
   std::optional<double> interval;  // seconds; nullopt in manifests that lack it
   std::string boot_id;             // the boot the collection ran in; empty when not recorded

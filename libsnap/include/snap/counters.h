@@ -20,6 +20,10 @@ namespace snap {
 /// so that a pmap -x and a smaps snapshot can be compared. `accessible` is
 /// Size less PROT_NONE (---p) mappings: where Rss is unknown (maps, plain
 /// pmap) it is what shows a glibc arena turning its reserve into heap.
+/// `private_total` and `shared_total` ("Private", "Shared") are resident
+/// bytes mapped by this process alone or also by others, clean and dirty
+/// together: what a light snapshot counts from pagemap's "exclusively
+/// mapped" bit, which has no dirty bit to split them by.
 enum class Field : std::uint8_t {
   size,
   kernel_page_size,
@@ -49,6 +53,8 @@ enum class Field : std::uint8_t {
   thp_eligible,
   protection_key,
   dirty,
+  private_total,
+  shared_total,
   accessible,
 };
 

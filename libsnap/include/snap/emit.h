@@ -6,6 +6,7 @@
 #include "snap/emit/cells.h"
 #include "snap/emit/diff.h"
 #include "snap/emit/gdb.h"
+#include "snap/emit/html.h"
 #include "snap/emit/nmt.h"
 #include "snap/emit/openmetrics.h"
 #include "snap/emit/options.h"

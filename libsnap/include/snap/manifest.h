@@ -11,7 +11,8 @@
 //    "mappings"}], "slots_skipped", "end": {"reason", "wall"}}
 // A snapshot's "command" is null unless the process exec'd since the one
 // before (then its new command line). "discarded" lists reads not kept: the
-// process exited (the kernel cut the read short) or exec'd during them.
+// process exited (the kernel cut the read short) or exec'd during them, or
+// the mappings changed during them (one listed twice: read again).
 // "slots_skipped": interval slots skipped because reads overran them;
 // "interval": seconds between snapshot starts (absent in older manifests).
 // "start_wall" is when the collection began, "process_start" when the

@@ -129,6 +129,8 @@ class Collection {
   bool warned_slow_ = false;
   static constexpr int kMaxEmptyReads = 100;
   int empty_reads_ = 0;  // consecutive reads of a live process that found nothing
+  static constexpr int kMaxTornReads = 3;
+  int torn_reads_ = 0;  // consecutive reads that listed a mapping twice
   // The program the last snapshot saw: an exec in place changes it.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> image_;
 };
@@ -234,6 +236,23 @@ Collection::Take Collection::take(bool full) {
                        format_clock(e.wall), o_.pid));
     return Take::discarded;
   }
+  if (read->torn()) {
+    // The kernel makes smaps (and maps) a page of text a read(), dropping
+    // the target's lock between: a mapping that grew down or merged
+    // meanwhile is listed twice. Read again at once, a few times; a target
+    // that keeps changing that fast has this slot skipped.
+    m_.discarded.push_back({e.wall, "the mappings changed during the read", e.mappings});
+    const bool again = ++torn_reads_ < kMaxTornReads;
+    notice(fmt::format("the read begun at {} listed a mapping twice (pid {} mapped or unmapped during it): "
+                       "discarded, {}",
+                       format_clock(e.wall), o_.pid, again ? "read again" : "this slot is skipped"));
+    if (!again) {
+      torn_reads_ = 0;
+      ++slot_index_;  // counted in the discarded reads, not as a slow read's skipped slots
+    }
+    return Take::discarded;
+  }
+  torn_reads_ = 0;
   const auto image_after = target_.image();
   if (image_after != image_before) {
     m_.discarded.push_back({e.wall, "the process exec'd during the read", e.mappings});

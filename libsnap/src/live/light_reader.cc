@@ -38,12 +38,14 @@ constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
 }  // namespace uapi
 
 // The pagemap entry (Documentation/admin-guide/mm/pagemap.rst).
-constexpr std::uint64_t kPmPresent = 1ull << 63, kPmSwapped = 1ull << 62, kPmFile = 1ull << 61;
+constexpr std::uint64_t kPmPresent = 1ull << 63, kPmSwapped = 1ull << 62, kPmFile = 1ull << 61,
+                        kPmExclusive = 1ull << 56;
 
 struct Mapping {
   std::uint64_t start = 0, end = 0;
   std::string_view line;  // the maps line, without its newline
   std::uint64_t rss = 0, anonymous = 0, swap = 0;  // pages
+  std::uint64_t exclusive = 0;  // present pages mapped by this process alone (entries only)
 };
 
 /// "START-END ..." -> start, end; false for a line that is not a mapping.
@@ -75,6 +77,13 @@ std::vector<Mapping> parse_maps(std::string_view text) {
     out.push_back(m);
   }
   return out;
+}
+
+/// In address order, none overlapping the one before: maps read whole.
+bool ordered(const std::vector<Mapping>& maps) {
+  for (std::size_t i = 1; i < maps.size(); ++i)
+    if (maps[i].start < maps[i - 1].end) return false;
+  return true;
 }
 
 class Fd {
@@ -188,6 +197,7 @@ class Counter {
         if (e & kPmPresent) {
           ++m.rss;
           if (!(e & kPmFile)) ++m.anonymous;
+          if (e & kPmExclusive) ++m.exclusive;
         } else if (e & kPmSwapped) {
           ++m.swap;
         }
@@ -243,9 +253,18 @@ std::string_view light_method_name(LightMethod m) {
   return "";
 }
 
-std::uint32_t light_known_mask(LightMethod) {
+std::optional<LightMethod> light_method_from_name(std::string_view name) {
+  if (name == "auto") return LightMethod::automatic;
+  if (name == "scan") return LightMethod::pagemap_scan;
+  if (name == "entries") return LightMethod::pagemap_read;
+  return std::nullopt;
+}
+
+std::uint32_t light_known_mask(LightMethod m) {
   std::uint32_t mask = 0;
   for (Field f : {Field::size, Field::rss, Field::anonymous, Field::swap}) mask |= 1u << static_cast<unsigned>(f);
+  if (m == LightMethod::pagemap_read)
+    for (Field f : {Field::private_total, Field::shared_total}) mask |= 1u << static_cast<unsigned>(f);
   return mask;
 }
 
@@ -255,9 +274,23 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
   r.monotonic = clock.monotonic();
   const std::string maps_path = fmt::format("{}/{}/maps", root, pid);
   const std::string pagemap_path = fmt::format("{}/{}/pagemap", root, pid);
-  const std::string before = detail::read_proc_file(maps_path);
-  if (before.empty()) throw ProcError(fmt::format("{} is empty: the process exited", maps_path), ESRCH);
-  std::vector<Mapping> maps = parse_maps(before);
+  // maps comes a page of text a read(), the lock dropped between: a
+  // process mapping meanwhile can have one mapping listed at two extents.
+  // Read again (a read of maps takes no lock on this kernel, and is cheap).
+  std::string before;
+  std::vector<Mapping> maps;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    before = detail::read_proc_file(maps_path);
+    if (before.empty()) throw ProcError(fmt::format("{} is empty: the process exited", maps_path), ESRCH);
+    maps = parse_maps(before);
+    if (ordered(maps)) break;
+  }
+  if (!ordered(maps)) {
+    r.torn = true;
+    r.mappings = maps.size();
+    r.read_seconds = clock.monotonic() - r.monotonic;
+    return r;
+  }
 
   Fd fd(::open(pagemap_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -310,7 +343,8 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
   const std::vector<Mapping> now = parse_maps(*after);
   r.text.reserve(maps.size() * 96 + before.size());
   const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  std::uint64_t rss = 0, anonymous = 0, swap = 0, size = 0;
+  const bool split = r.method == LightMethod::pagemap_read;
+  std::uint64_t rss = 0, anonymous = 0, swap = 0, size = 0, exclusive = 0;
   auto still = now.begin();
   for (const Mapping& m : maps) {
     while (still != now.end() && still->start < m.start) ++still;
@@ -324,16 +358,25 @@ LightRead read_light(std::int64_t pid, const std::string& root, const LightOptio
     put_kb(r.text, "Rss", m.rss * page);
     put_kb(r.text, "Anonymous", m.anonymous * page);
     put_kb(r.text, "Swap", m.swap * page);
+    if (split) {
+      put_kb(r.text, "Private", m.exclusive * page);
+      put_kb(r.text, "Shared", (m.rss - m.exclusive) * page);
+    }
     size += m.end - m.start;
     rss += m.rss * page;
     anonymous += m.anonymous * page;
     swap += m.swap * page;
+    exclusive += m.exclusive * page;
     ++r.mappings;
   }
   r.totals.set(Field::size, size);
   r.totals.set(Field::rss, rss);
   r.totals.set(Field::anonymous, anonymous);
   r.totals.set(Field::swap, swap);
+  if (split) {
+    r.totals.set(Field::private_total, exclusive);
+    r.totals.set(Field::shared_total, rss - exclusive);
+  }
   r.read_seconds = clock.monotonic() - r.monotonic;
   return r;
 }

@@ -61,6 +61,7 @@ SmapsScan read_smaps_to(const std::string& path, const std::function<int(std::st
     if ((out.write_err = sink(chunk)) != 0) break;
   }
   if (!out.read_err && !out.write_err) out.totals = scan.finish();
+  out.overlaps = scan.overlaps();
   return out;
 }
 
@@ -82,6 +83,7 @@ SmapsRead read_smaps(std::int64_t pid, const std::string& root, std::size_t size
   r.wall = scan.wall;
   r.monotonic = scan.monotonic;
   r.read_seconds = scan.read_seconds;
+  r.overlaps = scan.overlaps;
   // A process that exited mid-read leaves an empty file.
   if (r.text.empty()) throw ProcError(fmt::format("{} is empty: the process exited", path), ESRCH);
   return r;

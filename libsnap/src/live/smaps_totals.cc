@@ -76,7 +76,10 @@ void TotalsScanner::line(std::string_view l) {
     case 'S' << 8 | 'w': k = 3; break;
     default: {
       const char c = l[0];
-      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) ++mappings_;
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+        ++mappings_;
+        header(l);
+      }
       return;
     }
   }
@@ -86,6 +89,18 @@ void TotalsScanner::line(std::string_view l) {
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(l.data() + i, l.data() + l.size(), v);
   if (ec == std::errc()) sums_[k] += v << 10;
+}
+
+void TotalsScanner::header(std::string_view l) {
+  const char* p = l.data();
+  const char* const e = p + l.size();
+  std::uint64_t start = 0, end = 0;
+  auto r = std::from_chars(p, e, start, 16);
+  if (r.ec != std::errc() || r.ptr == e || *r.ptr != '-') return;
+  r = std::from_chars(r.ptr + 1, e, end, 16);
+  if (r.ec != std::errc()) return;
+  if (start < last_end_) ++overlaps_;
+  last_end_ = std::max(last_end_, end);
 }
 
 }  // namespace detail

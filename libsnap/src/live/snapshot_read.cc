@@ -24,7 +24,7 @@ namespace {
 /// is removed). Throws ProcError when the read fails otherwise, OutputError
 /// when the write does (the file removed).
 std::optional<std::pair<int, std::string>> stream_smaps(OutputDir& dir, const CollectOptions& o,
-                                                        ManifestEntry& e, const Clock& clock) {
+                                                        ManifestEntry& e, const Clock& clock, bool& torn) {
   const std::string path = fmt::format("{}/{}/smaps", o.root, o.pid);
   int fd = -1;
   std::string temp;
@@ -64,6 +64,7 @@ std::optional<std::pair<int, std::string>> stream_smaps(OutputDir& dir, const Co
   e.read_seconds = scan.read_seconds;
   e.totals = scan.totals->first;
   e.mappings = scan.totals->second;
+  torn = scan.overlaps > 0;
   return std::pair{fd, temp};
 }
 
@@ -83,6 +84,7 @@ std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOpti
       throw;
     }
     r.cut_ = read.cut;
+    r.torn_ = read.torn;
     e.mode = "light";
     e.method = std::string(light_method_name(read.method));
     e.wall = read.wall;
@@ -107,6 +109,10 @@ std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOpti
     e.monotonic = read.monotonic;
     e.read_seconds = read.read_seconds;
     e.longest_hold = read.read_seconds;
+    if (read.overlaps) {
+      r.torn_ = true;
+      return r;
+    }
     Snapshot s;
     try {
       s = parse_snapshot(read.text, fmt::format("{}/{}/smaps", o.root, o.pid), Format::smaps);
@@ -119,7 +125,7 @@ std::optional<SnapshotRead> SnapshotRead::take(OutputDir& dir, const CollectOpti
     e.totals = s.totals;
     r.text_ = render_pmap_x(s);
   } else {
-    auto file = stream_smaps(dir, o, e, clock);
+    auto file = stream_smaps(dir, o, e, clock, r.torn_);
     if (!file) return std::nullopt;
     std::tie(r.fd_, r.temp_) = *file;
     e.longest_hold = e.read_seconds;
@@ -136,7 +142,8 @@ SnapshotRead::SnapshotRead(SnapshotRead&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       temp_(std::move(other.temp_)),
       text_(std::move(other.text_)),
-      cut_(other.cut_) {}
+      cut_(other.cut_),
+      torn_(other.torn_) {}
 
 SnapshotRead::~SnapshotRead() {
   if (fd_ < 0) return;

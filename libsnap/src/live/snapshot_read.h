@@ -34,6 +34,9 @@ class SnapshotRead {
   ManifestEntry& entry() { return entry_; }
   /// A light read the process exited during: nothing to keep.
   bool cut() const { return cut_; }
+  /// The mappings changed between the kernel's page-sized reads of smaps
+  /// (or maps): records overlap; no snapshot of one moment.
+  bool torn() const { return torn_; }
 
  private:
   explicit SnapshotRead(OutputDir& dir) : dir_(&dir) {}
@@ -44,6 +47,7 @@ class SnapshotRead {
   std::string temp_;
   std::string text_;  // pmap-x, or a light snapshot: the text to write
   bool cut_ = false;
+  bool torn_ = false;
 };
 
 }  // namespace snap::detail

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,8 +25,10 @@ namespace snap {
 enum class LightMethod {
   automatic,     // PAGEMAP_SCAN where the kernel has it, else reading pagemap
   pagemap_scan,  // the ioctl: runs of present/swapped pages, the zero page told apart
-  pagemap_read,  // one 64-bit entry per page: also tells exclusively mapped pages
+  pagemap_read,  // one 64-bit entry per page: also tells exclusively mapped pages (Private, Shared)
 };
+/// "scan" or "entries" (as --light-method spells them) -> the method.
+std::optional<LightMethod> light_method_from_name(std::string_view name);
 std::string_view light_method_name(LightMethod m);
 
 struct LightOptions {
@@ -56,6 +59,9 @@ struct LightRead {
   /// The process exited during the read (after maps was read): no text,
   /// `mappings` is how many maps listed. Not a snapshot.
   bool cut = false;
+  /// maps listed overlapping mappings in each of a few reads (it changed
+  /// between the kernel's page-sized reads of it): no text, not a snapshot.
+  bool torn = false;
   std::size_t vanished = 0;  // mappings unmapped (or another in their place) during the read: left out
 };
 

@@ -24,6 +24,9 @@ struct SmapsScan {
   /// when the text was empty, held no mapping or did not end in a newline
   /// (a process gone during the read).
   std::optional<std::pair<Counters, std::size_t>> totals;
+  /// Records that began below the end of the record before: the mappings
+  /// changed between two of the kernel's page-sized reads (a torn read).
+  std::size_t overlaps = 0;
   int read_err = 0;   // errno of a failed read, or 0
   int write_err = 0;  // what `sink` returned when it failed, or 0
 };
@@ -40,6 +43,7 @@ struct SmapsRead {
   double wall = 0;          // when the read began, seconds since the epoch
   double monotonic = 0;     // the same, CLOCK_MONOTONIC
   double read_seconds = 0;  // how long it took
+  std::size_t overlaps = 0;  // as SmapsScan's: a torn read when not 0
 };
 
 /// ROOT/PID/smaps in memory. `size_hint`, the size of the last read, lets

@@ -1,0 +1,85 @@
+// The bytes of an ELF core, for snapinspect CORE RANGE.
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "snap/error.h"
+#include "snap/inspect/memory.h"
+#include "snap/parse.h"
+
+namespace snap::inspect {
+
+namespace {
+
+struct Segment {
+  std::uint64_t vaddr = 0, memsz = 0, offset = 0, filesz = 0;
+};
+
+class CoreMemory final : public Memory {
+ public:
+  explicit CoreMemory(const std::string& path) : path_(path) {
+    // The mappings as snap reads a core everywhere else (names from NT_FILE).
+    const Snapshot snapshot = read_snapshot(path, Format::core);
+    for (const Region& r : snapshot.regions)
+      maps_.push_back(Mapping{r.start, r.end, r.perms.str(), r.offset.value_or(0), r.name});
+    std::sort(maps_.begin(), maps_.end(), [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw ParseError(path, 0, 0, std::strerror(errno));
+    elf_version(EV_CURRENT);
+    Elf* elf = elf_begin(fd_, ELF_C_READ_MMAP, nullptr);
+    std::size_t count = 0;
+    if (!elf || elf_getphdrnum(elf, &count) != 0) {
+      if (elf) elf_end(elf);
+      throw ParseError(path, 0, 0, fmt::format("corrupt ELF core: {}", elf_errmsg(-1)));
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD)
+        segments_.push_back(Segment{ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz});
+    }
+    elf_end(elf);
+    std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.vaddr < b.vaddr; });
+  }
+  ~CoreMemory() override { ::close(fd_); }
+  CoreMemory(const CoreMemory&) = delete;
+  CoreMemory& operator=(const CoreMemory&) = delete;
+
+  std::size_t read(std::uint64_t address, void* out, std::size_t len) override {
+    std::size_t done = 0;
+    while (done < len) {
+      const std::uint64_t a = address + done;
+      auto it = std::upper_bound(segments_.begin(), segments_.end(), a,
+                                 [](std::uint64_t x, const Segment& s) { return x < s.vaddr; });
+      if (it == segments_.begin()) break;
+      --it;
+      if (a >= it->vaddr + std::min(it->filesz, it->memsz)) break;  // not in the file
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(len - done, it->vaddr + it->filesz - a));
+      const ssize_t got = ::pread(fd_, static_cast<char*>(out) + done, n, static_cast<off_t>(it->offset + (a - it->vaddr)));
+      if (got <= 0) break;  // a truncated core: what is missing cannot be read
+      done += static_cast<std::size_t>(got);
+    }
+    return done;
+  }
+  const std::vector<Mapping>& mappings() const override { return maps_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::vector<Mapping> maps_;
+  std::vector<Segment> segments_;
+};
+
+}  // namespace
+
+std::unique_ptr<Memory> open_core(const std::string& path) {
+  return std::make_unique<CoreMemory>(path);
+}
+
+}  // namespace snap::inspect

@@ -1,0 +1,117 @@
+#include "snap/inspect/symbols.h"
+
+#include <cxxabi.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <elfutils/libdwfl.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace snap::inspect {
+
+struct Symbolizer::Dw {
+  Dwfl_Callbacks callbacks{};
+  char* debuginfo_path = nullptr;
+  Dwfl* dwfl = nullptr;
+  Elf* core = nullptr;
+  int core_fd = -1;
+  ~Dw() {
+    if (dwfl) dwfl_end(dwfl);
+    if (core) elf_end(core);
+    if (core_fd >= 0) ::close(core_fd);
+  }
+};
+
+std::string demangle(const std::string& name) {
+  if (!name.starts_with("_Z")) return name;
+  int status = 0;
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || !out) return name;
+  std::string result(out);
+  std::free(out);
+  return result;
+}
+
+std::string Symbol::label() const {
+  if (name.empty()) return fmt::format("{}+{:#x}", module, offset);
+  if (name_offset == 0) return name;
+  return fmt::format("{}+{:#x}", name, name_offset);
+}
+
+std::string Symbol::vtable_class() const {
+  constexpr std::string_view kVtable = "vtable for ";
+  return name.starts_with(kVtable) ? name.substr(kVtable.size()) : std::string();
+}
+
+Symbolizer::Symbolizer(pid_t pid, const std::vector<Mapping>& maps) : dw_(std::make_unique<Dw>()), maps_(maps) {
+  dw_->callbacks.find_elf = dwfl_linux_proc_find_elf;
+  dw_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  dw_->callbacks.debuginfo_path = &dw_->debuginfo_path;
+  dw_->dwfl = dwfl_begin(&dw_->callbacks);
+  if (!dw_->dwfl) {
+    trouble_ = fmt::format("libdwfl: {}", dwfl_errmsg(-1));
+    return;
+  }
+  dwfl_report_begin(dw_->dwfl);
+  const int r = dwfl_linux_proc_report(dw_->dwfl, pid);
+  if (r != 0) {
+    trouble_ = r > 0 ? fmt::format("libdwfl cannot report process {}: {}", pid, std::strerror(r))
+                     : fmt::format("libdwfl cannot report process {}: {}", pid, dwfl_errmsg(-1));
+  }
+  dwfl_report_end(dw_->dwfl, nullptr, nullptr);
+}
+
+Symbolizer::Symbolizer(const std::string& core, const std::vector<Mapping>& maps)
+    : dw_(std::make_unique<Dw>()), maps_(maps) {
+  elf_version(EV_CURRENT);
+  dw_->callbacks.find_elf = dwfl_build_id_find_elf;
+  dw_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  dw_->callbacks.debuginfo_path = &dw_->debuginfo_path;
+  dw_->core_fd = ::open(core.c_str(), O_RDONLY | O_CLOEXEC);
+  if (dw_->core_fd < 0) {
+    trouble_ = fmt::format("cannot open {}: {}", core, std::strerror(errno));
+    return;
+  }
+  dw_->core = elf_begin(dw_->core_fd, ELF_C_READ_MMAP, nullptr);
+  dw_->dwfl = dw_->core ? dwfl_begin(&dw_->callbacks) : nullptr;
+  if (!dw_->dwfl) {
+    trouble_ = fmt::format("libdwfl: {}", dwfl_errmsg(-1));
+    return;
+  }
+  dwfl_report_begin(dw_->dwfl);
+  if (dwfl_core_file_report(dw_->dwfl, dw_->core, nullptr) < 0)
+    trouble_ = fmt::format("libdwfl cannot read the files of {}: {}", core, dwfl_errmsg(-1));
+  dwfl_report_end(dw_->dwfl, nullptr, nullptr);
+}
+
+Symbolizer::~Symbolizer() = default;
+
+const Symbol& Symbolizer::resolve(std::uint64_t address) {
+  if (auto it = cache_.find(address); it != cache_.end()) return it->second;
+  Symbol s;
+  if (const Mapping* m = find_mapping(maps_, address)) {
+    s.module = std::filesystem::path(m->path).filename().string();
+    s.offset = address - m->start + m->offset;  // a file offset, until libdwfl knows better
+  }
+  if (Dwfl_Module* mod = dw_->dwfl ? dwfl_addrmodule(dw_->dwfl, address) : nullptr) {
+    Dwarf_Addr low = 0;
+    const char* name = dwfl_module_info(mod, nullptr, &low, nullptr, nullptr, nullptr, nullptr, nullptr);
+    if (name && *name) s.module = std::filesystem::path(name).filename().string();
+    Dwarf_Addr bias = 0;
+    if (dwfl_module_getelf(mod, &bias)) s.offset = address - bias;
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    if (const char* sname = dwfl_module_addrinfo(mod, address, &off, &sym, nullptr, nullptr, nullptr)) {
+      s.name = demangle(sname);
+      s.name_offset = off;
+    }
+  }
+  return cache_.emplace(address, std::move(s)).first->second;
+}
+
+}  // namespace snap::inspect
