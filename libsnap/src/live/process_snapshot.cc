@@ -17,7 +17,13 @@ Snapshot read_process_snapshot(std::int64_t pid, const std::string& root) {
   const std::string dir = fmt::format("{}/{}", root, pid);
   SmapsRead read;
   try {
-    read = read_smaps(pid, root);
+    // smaps comes a page of text a read(), the process's lock dropped
+    // between: a mapping that grew or merged meanwhile is listed twice, a
+    // text no parser takes as one moment. Read again, a few times.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      read = read_smaps(pid, root);
+      if (read.overlaps == 0) break;
+    }
   } catch (const ProcError& e) {
     if (!e.gone()) throw;
     // The reader's "cannot read .../smaps: No such file" or "is empty" is
