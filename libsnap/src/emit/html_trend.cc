@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "html_page.h"
+#include "rate_unit.h"
 #include "snap/collection.h"
 #include "snap/emit/cells.h"
 #include "snap/escape.h"
@@ -16,19 +17,8 @@
 namespace snap {
 namespace {
 
-struct RateUnit {
-  double factor = 1;
-  std::string_view label = "/snapshot";
-};
-
-// As the text report: per second, minute or hour, whichever suits the window.
-RateUnit rate_unit(const TrendReport& r) {
-  if (!r.times_known()) return {};
-  const double window = r.seconds.back();
-  if (window < 120) return {1, "/s"};
-  if (window < 7200) return {60, "/min"};
-  return {3600, "/h"};
-}
+using detail::RateUnit;
+using detail::rate_unit;
 
 std::string rate_text(double rate, bool bytes, RateUnit u) {
   const double v = rate * u.factor;

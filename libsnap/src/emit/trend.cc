@@ -13,6 +13,7 @@
 #include "nmt_json.h"
 #include "collection_json.h"
 #include "startup_json.h"
+#include "emit/rate_unit.h"
 #include "snap/version.h"
 
 namespace snap {
@@ -22,20 +23,8 @@ constexpr std::string_view kBold = "\x1b[1m";
 constexpr std::string_view kRed = "\x1b[31m";
 constexpr std::string_view kReset = "\x1b[0m";
 
-/// Rates are printed per second, minute or hour, whichever suits the
-/// window; per snapshot when capture times are unknown.
-struct RateUnit {
-  double factor = 1;
-  std::string_view label = "/snapshot";
-};
-
-RateUnit rate_unit(const TrendReport& r) {
-  if (!r.times_known()) return {};
-  const double window = r.seconds.back();
-  if (window < 120) return {1, "/s"};
-  if (window < 7200) return {60, "/min"};
-  return {3600, "/h"};
-}
+using detail::RateUnit;
+using detail::rate_unit;
 
 // Series are doubles; a fuzzed 2^64 must print as the limit, not wrap.
 std::uint64_t to_u64(double v) {
