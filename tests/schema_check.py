@@ -74,6 +74,8 @@ def main():
         "snapshow with NMT": any(s["nmt"] for s in shows),
         "snapshow of smaps_rollup": any(not s["snapshot"]["has_ranges"] for s in shows),
         "a manifest with a light snapshot": any(e["mode"] == "light" for m in manifests for e in m["snapshots"]),
+        "a manifest with Private and Shared": any("private" in e["totals"] for m in manifests for e in m["snapshots"]),
+        "a diff by Private": any(d["sort"] == "private" for d in diffs),
         "a manifest with threads": any(e["threads"] for m in manifests for e in m["snapshots"]),
         "a manifest that ended": any(m["end"] for m in manifests),
         "an inspected malloc heap": any(r.get("malloc") for d in inspections for r in d["ranges"]),

@@ -77,8 +77,13 @@ run snap.inspect "$snapinspect" --json core/core.tiny 0x555667690000-0x5556676b1
 # snapcollect's manifest: the one in testdata/ (adaptive: light snapshots
 # between full ones), and one written now, full and light.
 args="$args snap.manifest=$testdata/adaptive-grower/hunt/manifest.json"
-for mode in full light; do
-  if "$snapcollect" -q -n 3 -i 200ms -m $mode -o "$tmp/collect-$mode" -- sleep 5 2>"$tmp/collect.err"; then
+# "entries": light snapshots counted from pagemap's entries, with Private
+# and Shared; snapshow and snapdiff of those too.
+for mode in full light entries; do
+  how="-m $mode"
+  [ $mode = entries ] && how="-m light --light-method entries"
+  # shellcheck disable=SC2086 # $how is words on purpose
+  if "$snapcollect" -q -n 3 -i 200ms $how -o "$tmp/collect-$mode" -- sleep 5 2>"$tmp/collect.err"; then
     args="$args snap.manifest=$tmp/collect-$mode/manifest.json"
     echo "snapcollect -m $mode: $tmp/collect-$mode/manifest.json"
   else
@@ -86,6 +91,10 @@ for mode in full light; do
     fail=1
   fi
 done
+if [ -f "$tmp/collect-entries/smaps.0003" ]; then
+  run snap.show "$snapshow" --json "$tmp/collect-entries/smaps.0003"
+  run snap.diff "$snapdiff" --json --sort private "$tmp/collect-entries/smaps.0001" "$tmp/collect-entries/smaps.0003"
+fi
 # shellcheck disable=SC2086 # the arguments hold no blanks: NAME=PATH under mktemp -d and testdata/
 "$py" "$here/schema_check.py" "$schemas" $args || fail=1
 exit $fail
