@@ -3,6 +3,7 @@
 // parses, the strings and pages it counts.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -165,6 +166,60 @@ TEST_CASE("random words as a heap: the walk ends, inside the heap, without a cra
     CHECK(c.stopped_at <= kBase + kHeapSize);
     CHECK(!c.stop.empty());
     CHECK(c.in_use_bytes + c.free_bytes + c.top_bytes <= kHeapSize);
+  }
+}
+
+TEST_CASE("chunks found by their headers where the heap's start is not there") {
+  // The heap from kBase, of which only the part from kBase + 0x1234 rounded
+  // up is readable (a dump of the part that grew): chunks of 0x50 and 0x90
+  // in turn, then the top chunk.
+  FakeMemory m(kBase, kHeapSize, "[heap]");
+  std::vector<std::uint64_t> sizes;
+  for (int i = 0; i < 200; ++i) sizes.push_back(i % 2 ? 0x90 : 0x50);
+  const std::vector<std::uint64_t> at = lay_out(m, sizes, std::vector<bool>(sizes.size(), false));
+  const std::uint64_t cut = kBase + 0x2000;  // inside a chunk: 0x2000 is no multiple of 0xe0
+  Bytes bytes = read_bytes(m, cut, kBase + kHeapSize);
+  const HeapLayout found = find_chunks(bytes, kBase + kHeapSize);
+  REQUIRE(found.kind == HeapKind::found_chunks);
+  // The first chunk that starts at or after the cut.
+  const std::uint64_t first = *std::lower_bound(at.begin(), at.end(), cut);
+  CHECK(found.first_chunk == first);
+  const ChunkCensus c = walk_chunks(m, found, cut, kBase + kHeapSize, 1 << 20, {}, &bytes);
+  CHECK(c.complete);
+  CHECK(c.in_use_count == static_cast<std::uint64_t>(at.end() - 1 - std::lower_bound(at.begin(), at.end(), cut)));
+  CHECK(c.top_bytes == kBase + kHeapSize - at.back());
+  REQUIRE(c.in_use.size() == 2);
+
+  // A header broken near the end: no run through it reaches the end; the
+  // chunks after it are found, from the next header on.
+  m.put(at[190] + 8, 0x13);
+  bytes = read_bytes(m, cut, kBase + kHeapSize);
+  const HeapLayout after = find_chunks(bytes, kBase + kHeapSize);
+  REQUIRE(after.kind == HeapKind::found_chunks);
+  CHECK(after.first_chunk == at[191]);
+  const ChunkCensus tail = walk_chunks(m, after, cut, kBase + kHeapSize, 1 << 20, {}, &bytes);
+  CHECK(tail.complete);
+  CHECK(tail.in_use_count == 9);  // 191 to 199, then the top
+
+  // Broken there and at the last chunk before the top: nothing runs to the
+  // end from the first 64 KiB, and nothing is claimed.
+  m.put(at[199] + 8, 0x13);
+  bytes = read_bytes(m, cut, kBase + kHeapSize);
+  const HeapLayout none = find_chunks(bytes, kBase + kHeapSize);
+  CHECK(none.kind == HeapKind::none);
+}
+
+TEST_CASE("no chunks are found in zeros, text or random words") {
+  std::mt19937_64 rng(23);
+  FakeMemory zeros(kBase, kHeapSize, "");
+  CHECK(find_chunks(read_bytes(zeros, kBase, kBase + kHeapSize), kBase + kHeapSize).kind == HeapKind::none);
+  FakeMemory text(kBase, kHeapSize, "");
+  for (std::uint64_t i = 0; i + 16 <= kHeapSize; i += 16) text.put_text(kBase + i, "leaky widget pay");
+  CHECK(find_chunks(read_bytes(text, kBase, kBase + kHeapSize), kBase + kHeapSize).kind == HeapKind::none);
+  for (int round = 0; round < 100; ++round) {
+    FakeMemory m(kBase, kHeapSize, "");
+    for (std::size_t i = 0; i < kHeapSize; i += 8) m.put(kBase + i, rng());
+    CHECK(find_chunks(read_bytes(m, kBase, kBase + kHeapSize), kBase + kHeapSize).kind == HeapKind::none);
   }
 }
 

@@ -31,7 +31,8 @@ constexpr const char* kTool = "snapinspect";
 constexpr const char* kUsage =
     "Usage: snapinspect [OPTION]... -p PID RANGE...\n"
     "  or:  snapinspect [OPTION]... CORE RANGE...\n"
-    "  or:  snapinspect [OPTION]... [-p PID] DIR\n";
+    "  or:  snapinspect [OPTION]... [-p PID] DIR\n"
+    "  or:  snapinspect [OPTION]... [--maps SNAPSHOT] DUMPDIR [RANGE]...\n";
 constexpr const char* kAbout =
     R"(Say what the bytes of address ranges of a running process are: which malloc
 allocation sizes fill them, which C++ classes, which libraries and symbols
@@ -41,6 +42,12 @@ PID, the bytes come from CORE, an ELF core file (gcore's, the kernel's).
 With DIR, a folder of snapshots (snapcollect's), the ranges are those
 snapdiff DIR --ranges would give: the grown parts of its top findings, read
 from the live process the snapshots are of (or PID).
+With DUMPDIR, a folder of the .bin files that snapdiff --gdb's file makes gdb
+write (snap-[PID-]START-END-CATEGORY.bin), the bytes come from those files:
+every file is inspected, or the RANGEs given. --maps names the process's
+mappings (a snapshot of it, any format snapshow reads) so that pointers are
+resolved to libraries and symbols (files read at their paths here) and
+[heap] is known by name.
 
 RANGE is 0xSTART-0xEND (hexadecimal, END excluded). "-" reads ranges from
 standard input, one a line as "0xSTART 0xEND" or "0xSTART-0xEND": the lines
@@ -48,7 +55,10 @@ snapdiff --ranges prints.
 
 In glibc malloc memory ([heap], the heaps of other arenas, a chunk of its own
 above the mmap threshold) the chunk headers are walked from the heap's start:
-in-use chunks by size, free chunks, and where the walk stopped and why. A
+in-use chunks by size, free chunks, and where the walk stopped and why.
+Where a heap's start cannot be reached (a dump of the part of [heap] that
+grew), the chunks are found by their headers: the first run of valid
+headers that reaches the range's end. A
 C++ object's first word, its vtable pointer, names its class. Every aligned
 8-byte word that points into a file mapping is resolved to FILE+OFFSET and to
 the symbol that covers it (elfutils libdwfl; demangled); pointers into malloc
@@ -68,7 +78,9 @@ Exit status:
      its pages could be read (the report says which, and why)
   2  trouble: a bad option or RANGE, no such process (or it exited during the
      read), permission denied, a CORE that is not a readable ELF core
-     (CORE: reason), a DIR whose snapshots cannot be compared or do not say
+     (CORE: reason), a dump file that cannot be read or holds more than its
+     name says, a --maps SNAPSHOT that cannot be read, a DIR whose snapshots
+     cannot be compared or do not say
      which process they are of (without -p), or the output could not be
      written ("snapinspect: write error: REASON")
 
@@ -76,13 +88,15 @@ Examples:
   snapinspect -p 4242 0x5581c2a3d000-0x5581c2b5e000
   snapdiff --ranges smaps.01 smaps.09 | snapinspect -p 4242 -
   snapinspect snapshots/
+  snapinspect --maps snapshots/smaps.09 dumps/
   gcore -o core 4242 && snapinspect core.4242 0x5581c2a3d000-0x5581c2b5e000
   snapinspect --json -p 42 0x7f3a1c000000-0x7f3a1c400000 | jq .ranges[].classes
 )";
 
 struct Args {
   std::vector<std::string> operands;
-  std::string core, dir;
+  std::string core, dir, maps;
+  std::vector<snap::inspect::DumpFile> dumps;
   std::string pid, max_read = "256M", top = "10", min_string = "8";
   bool json = false;
 };
@@ -97,6 +111,7 @@ Args parse_args(int argc, char** argv) {
   // clang-format off
   shown.add_options()
       ("pid,p", po::value(&a.pid)->value_name("PID"), "the process to read")
+      ("maps", po::value(&a.maps)->value_name("SNAPSHOT"), "with DUMPDIR: the process's mappings, a snapshot of it (smaps, maps, pmap...), to name libraries, symbols and [heap]")
       ("max-read", po::value(&a.max_read)->value_name("SIZE"), "read at most SIZE bytes of each range, and of heap headers walked to reach it (default 256M; K, M, G)")
       ("top,n", po::value(&a.top)->value_name("N"), "N rows in each list (default 10)")
       ("min-string", po::value(&a.min_string)->value_name("N"), "count printable runs of at least N bytes (default 8)")
@@ -105,6 +120,15 @@ Args parse_args(int argc, char** argv) {
       ("version", "print the version and exit");
   // clang-format on
   snap::cli::parse(argc, argv, kTool, shown, {kUsage, kAbout, kEpilog}, &a.operands);
+  if (!a.operands.empty() && std::filesystem::is_directory(a.operands.front()) && a.pid.empty()) {
+    a.dumps = snap::inspect::list_dumps(a.operands.front());
+    if (!a.dumps.empty()) {
+      a.dir = a.operands.front();
+      a.operands.erase(a.operands.begin());
+      return a;
+    }
+  }
+  if (!a.maps.empty()) usage_error("--maps goes with a folder of dump files (DUMPDIR)");
   if (!a.operands.empty() && std::filesystem::is_directory(a.operands.front())) {
     a.dir = a.operands.front();
     a.operands.erase(a.operands.begin());
@@ -151,6 +175,29 @@ std::vector<snap::inspect::Range> ranges_of(const std::vector<std::string>& oper
   return ranges;
 }
 
+/// Inspects, prints, and says which ranges were not inspected: the exit status.
+int report(snap::inspect::Memory& memory, snap::inspect::Symbolizer* symbols,
+           const std::vector<snap::inspect::Range>& ranges, const snap::inspect::InspectOptions& options,
+           const std::string& source, bool json, const std::string& symbols_trouble) {
+  snap::inspect::Inspection in = snap::inspect::inspect(memory, symbols, ranges, options);
+  in.source = source;
+  if (!symbols_trouble.empty()) in.symbols_trouble = symbols_trouble;
+  std::string out;
+  if (json)
+    snap::inspect::emit_inspect_json(out, in);
+  else
+    snap::inspect::emit_inspect_text(out, in);
+  snap::cli::write_stdout(out);
+  snap::cli::flush_stdout();
+  bool all = true;
+  for (const auto& r : in.ranges)
+    if (!r.problem.empty()) {
+      all = false;
+      std::cerr << fmt::format("{}: {:#x}-{:#x}: {}\n", kTool, r.range.start, r.range.end, r.problem);
+    }
+  return all ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -166,8 +213,18 @@ int main(int argc, char** argv) {
   options.min_string = snap::cli::count(kTool, "min-string", args.min_string);
   if (options.min_string == 0) usage_error("--min-string: give at least 1");
   std::vector<snap::inspect::Range> ranges;
-  if (args.dir.empty()) ranges = ranges_of(args.operands);
+  if (args.dir.empty() || (!args.dumps.empty() && !args.operands.empty())) ranges = ranges_of(args.operands);
   try {
+    if (!args.dumps.empty()) {
+      if (ranges.empty())
+        for (const snap::inspect::DumpFile& d : args.dumps) ranges.push_back({d.start, d.end});
+      std::unique_ptr<snap::inspect::Memory> memory = snap::inspect::open_dumps(
+          args.dumps, args.maps.empty() ? std::vector<snap::inspect::Mapping>{} : snap::inspect::snapshot_mappings(args.maps));
+      std::unique_ptr<snap::inspect::Symbolizer> symbols;
+      if (!args.maps.empty()) symbols = std::make_unique<snap::inspect::Symbolizer>(memory->mappings());
+      return report(*memory, symbols.get(), ranges, options, "dump files in " + args.dir, args.json,
+                    args.maps.empty() ? "no mappings of the process: give --maps SNAPSHOT" : "");
+    }
     if (!args.dir.empty()) {
       const snap::inspect::FindingRanges f = snap::inspect::finding_ranges({args.dir}, options.max_read);
       for (const std::string& note : f.notes) std::cerr << snap::cli::say(kTool, "note: " + note);
@@ -190,22 +247,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<snap::inspect::Symbolizer> symbols =
         args.core.empty() ? std::make_unique<snap::inspect::Symbolizer>(pid, memory->mappings())
                           : std::make_unique<snap::inspect::Symbolizer>(args.core, memory->mappings());
-    snap::inspect::Inspection in = snap::inspect::inspect(*memory, symbols.get(), ranges, options);
-    in.source = args.core.empty() ? fmt::format("process {}", pid) : args.core;
-    std::string out;
-    if (args.json)
-      snap::inspect::emit_inspect_json(out, in);
-    else
-      snap::inspect::emit_inspect_text(out, in);
-    snap::cli::write_stdout(out);
-    snap::cli::flush_stdout();
-    bool all = true;
-    for (const auto& r : in.ranges)
-      if (!r.problem.empty()) {
-        all = false;
-        std::cerr << fmt::format("{}: {:#x}-{:#x}: {}\n", kTool, r.range.start, r.range.end, r.problem);
-      }
-    return all ? 0 : 1;
+    return report(*memory, symbols.get(), ranges, options,
+                  args.core.empty() ? fmt::format("process {}", pid) : args.core, args.json, "");
   } catch (const snap::ProcError& e) {
     std::cerr << kTool << ": " << e.what() << '\n';
   } catch (const snap::Error& e) {

@@ -26,10 +26,7 @@ class CoreMemory final : public Memory {
  public:
   explicit CoreMemory(const std::string& path) : path_(path) {
     // The mappings as snap reads a core everywhere else (names from NT_FILE).
-    const Snapshot snapshot = read_snapshot(path, Format::core);
-    for (const Region& r : snapshot.regions)
-      maps_.push_back(Mapping{r.start, r.end, r.perms.str(), r.offset.value_or(0), r.name});
-    std::sort(maps_.begin(), maps_.end(), [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+    maps_ = snapshot_mappings(path, true);
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw ParseError(path, 0, 0, std::strerror(errno));
     elf_version(EV_CURRENT);
@@ -77,6 +74,15 @@ class CoreMemory final : public Memory {
 };
 
 }  // namespace
+
+std::vector<Mapping> snapshot_mappings(const std::string& path, bool core) {
+  const Snapshot snapshot = core ? read_snapshot(path, Format::core) : read_snapshot(path);
+  std::vector<Mapping> maps;
+  for (const Region& r : snapshot.regions)
+    maps.push_back(Mapping{r.start, r.end, r.perms.str(), r.offset.value_or(0), r.name});
+  std::sort(maps.begin(), maps.end(), [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+  return maps;
+}
 
 std::unique_ptr<Memory> open_core(const std::string& path) {
   return std::make_unique<CoreMemory>(path);

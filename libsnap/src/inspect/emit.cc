@@ -41,8 +41,13 @@ void text_range(std::string& out, const RangeReport& r) {
 
   const ChunkCensus& c = r.chunks;
   if (c.heap.kind != HeapKind::none) {
-    fmt::format_to(std::back_inserter(out), "\n  malloc chunks ({}, walked from {:#x}, {} chunks before the range):\n",
-                   heap_kind_name(c.heap.kind), c.heap.first_chunk, c.chunks_before);
+    if (c.heap.kind == HeapKind::found_chunks)
+      fmt::format_to(std::back_inserter(out),
+                     "\n  malloc chunks (found by their headers from {:#x}; the bytes before it are not walked):\n",
+                     c.heap.first_chunk);
+    else
+      fmt::format_to(std::back_inserter(out), "\n  malloc chunks ({}, walked from {:#x}, {} chunks before the range):\n",
+                     heap_kind_name(c.heap.kind), c.heap.first_chunk, c.chunks_before);
     fmt::format_to(std::back_inserter(out), "    in use: {} chunks, {} bytes ({})\n", c.in_use_count, c.in_use_bytes,
                    share(c.in_use_bytes, inspected));
     fmt::format_to(std::back_inserter(out), "    free:   {} chunks, {} bytes ({})\n", c.free_count, c.free_bytes,

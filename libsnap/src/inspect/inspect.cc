@@ -50,9 +50,17 @@ RangeReport inspect_range(Memory& memory, Symbolizer* symbols, const std::vector
     return r;
   }
   if (first) {
-    const HeapLayout heap = heap_layout(memory, *first);
+    HeapLayout heap = heap_layout(memory, *first);
+    // Where the heap's start cannot be reached (not there in a dump, not
+    // readable, not named), the range's own headers may still be found.
+    const bool may_hold_chunks = first->path == "[heap]" || (first->anonymous() && first->perms.size() > 1 &&
+                                                              first->perms[1] == 'w');
+    if (heap.kind == HeapKind::none && may_hold_chunks) heap = find_chunks(bytes, first->end);
     std::map<std::string, ClassRow> classes;
-    r.chunks = walk_chunks(memory, heap, range.start, r.inspected_end, options.max_read, [&](const Chunk& c) {
+    auto census = [&](const HeapLayout& layout, auto&& visit) {
+      return walk_chunks(memory, layout, range.start, r.inspected_end, options.max_read, visit, &bytes);
+    };
+    auto count_class = [&](const Chunk& c) {
       // The object's first word, when the chunk holds one: a vtable pointer
       // names the C++ class.
       if (!c.in_use || !symbols) return;
@@ -68,7 +76,19 @@ RangeReport inspect_range(Memory& memory, Symbolizer* symbols, const std::vector
       row.name = cls;
       ++row.chunks;
       row.bytes += c.size;
-    }, &bytes);
+    };
+    r.chunks = census(heap, count_class);
+    if (heap.kind != HeapKind::none && heap.kind != HeapKind::found_chunks && !r.chunks.complete &&
+        r.chunks.stopped_at <= range.start) {
+      const HeapLayout found = find_chunks(bytes, heap.end);
+      if (found.kind != HeapKind::none) {
+        classes.clear();
+        std::string before = std::move(r.chunks.stop);
+        r.chunks = census(found, count_class);
+        r.chunks.stop += fmt::format("; the walk from the heap's start at {:#x} could not reach the range: {}",
+                                     heap.first_chunk, before);
+      }
+    }
     for (auto& [name, row] : classes) r.classes.push_back(std::move(row));
     std::sort(r.classes.begin(), r.classes.end(), [](const ClassRow& a, const ClassRow& b) {
       return a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name;

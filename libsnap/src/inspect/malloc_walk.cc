@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -73,6 +74,7 @@ const char* heap_kind_name(HeapKind kind) {
     case HeapKind::main_heap: return "main-heap";
     case HeapKind::arena_heap: return "arena-heap";
     case HeapKind::mmapped_chunk: return "mmapped-chunk";
+    case HeapKind::found_chunks: return "found-chunks";
   }
   return "none";
 }
@@ -119,6 +121,56 @@ HeapLayout heap_layout(Memory& memory, const Mapping& m) {
     h.kind = HeapKind::arena_heap;
     h.first_chunk = first;
     h.end = m.start + *size;
+  }
+  return h;
+}
+
+HeapLayout find_chunks(const Bytes& bytes, std::uint64_t end) {
+  // A run must reach the end of the bytes: a few headers in a row happen by
+  // chance in data (small integers), headers chained through a whole range
+  // do not. The earliest start wins, as it loses the fewest chunks.
+  constexpr std::uint64_t kSearch = 64 << 10, kMinRun = 8;
+  HeapLayout h;
+  const std::uint64_t first = (bytes.start + kAlign - 1) / kAlign * kAlign;
+  auto size_at = [&](std::uint64_t p) -> std::optional<std::uint64_t> {
+    if (p + kHeaderSize > bytes.end() || !bytes.ok_at(p + 8) || !bytes.ok_at(p + 15)) return std::nullopt;
+    std::uint64_t w;
+    std::memcpy(&w, bytes.data.data() + (p + 8 - bytes.start), 8);
+    return w;
+  };
+  // Headers on a run that failed: another start that lands on one fails
+  // the same way, so each header is followed once (a bit per 16 bytes).
+  std::vector<bool> failed((bytes.end() - first) / kAlign + 1);
+  auto slot = [&](std::uint64_t p) { return static_cast<std::size_t>((p - first) / kAlign); };
+  for (std::uint64_t start = first; start < bytes.start + kSearch && start + kHeaderSize <= bytes.end();
+       start += kAlign) {
+    if (failed[slot(start)]) continue;
+    std::uint64_t p = start, run = 0;
+    std::vector<std::uint64_t> path;
+    bool doomed = false;
+    while (const auto field = size_at(p)) {
+      const std::uint64_t size = *field & ~kFlags;
+      if ((*field & kIsMmapped) || size < kMinSize || size % kAlign || p + size < p) break;
+      path.push_back(p);
+      ++run;
+      p += size;
+      if (p + kHeaderSize <= bytes.end() && failed[slot(p)]) {
+        doomed = true;
+        break;
+      }
+    }
+    const bool reached_end = !doomed && p + kHeaderSize > bytes.end();
+    if (!reached_end) {
+      for (std::uint64_t q : path) failed[slot(q)] = true;
+      failed[slot(start)] = true;
+      continue;
+    }
+    if (run < kMinRun) continue;  // too short to tell, but a longer run may end the same way
+    // The last chunk's header was read and it runs to (or past) the end.
+    h.kind = HeapKind::found_chunks;
+    h.first_chunk = start;
+    h.end = std::max(end, bytes.end());
+    return h;
   }
   return h;
 }

@@ -6,6 +6,7 @@
 #include <elfutils/libdwfl.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -86,6 +87,47 @@ Symbolizer::Symbolizer(const std::string& core, const std::vector<Mapping>& maps
   dwfl_report_begin(dw_->dwfl);
   if (dwfl_core_file_report(dw_->dwfl, dw_->core, nullptr) < 0)
     trouble_ = fmt::format("libdwfl cannot read the files of {}: {}", core, dwfl_errmsg(-1));
+  dwfl_report_end(dw_->dwfl, nullptr, nullptr);
+}
+
+Symbolizer::Symbolizer(const std::vector<Mapping>& maps) : dw_(std::make_unique<Dw>()), maps_(maps) {
+  dw_->callbacks.find_elf = dwfl_linux_proc_find_elf;
+  dw_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  dw_->callbacks.debuginfo_path = &dw_->debuginfo_path;
+  dw_->dwfl = dwfl_begin(&dw_->callbacks);
+  if (!dw_->dwfl) {
+    trouble_ = fmt::format("libdwfl: {}", dwfl_errmsg(-1));
+    return;
+  }
+  // libdwfl reads a maps file's lines. It takes a line for a file only
+  // with a device or an inode, and joins consecutive lines of the same
+  // device and inode into one module: a number per path stands in for the
+  // inode, which a snapshot may not have (pmap -x).
+  std::string text;
+  std::unordered_map<std::string, std::size_t> inode;
+  for (const Mapping& m : maps)
+    if (m.file_backed()) {
+      const std::size_t ino = inode.emplace(m.path, inode.size() + 1).first->second;
+      fmt::format_to(std::back_inserter(text), "{:x}-{:x} {} {:08x} 00:00 {} {}\n", m.start, m.end,
+                     m.perms.empty() ? "r--p" : m.perms, m.offset, ino, m.path);
+    }
+  if (text.empty()) {
+    trouble_ = "the mappings name no file";
+    dwfl_end(dw_->dwfl);
+    dw_->dwfl = nullptr;
+    return;
+  }
+  FILE* f = fmemopen(text.data(), text.size(), "r");
+  if (!f) {
+    trouble_ = fmt::format("fmemopen: {}", std::strerror(errno));
+    return;
+  }
+  dwfl_report_begin(dw_->dwfl);
+  const int r = dwfl_linux_proc_maps_report(dw_->dwfl, f);
+  std::fclose(f);
+  if (r != 0)
+    trouble_ = r > 0 ? fmt::format("libdwfl cannot report the mappings: {}", std::strerror(r))
+                     : fmt::format("libdwfl cannot report the mappings: {}", dwfl_errmsg(-1));
   dwfl_report_end(dw_->dwfl, nullptr, nullptr);
 }
 

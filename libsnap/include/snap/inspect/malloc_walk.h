@@ -31,6 +31,13 @@
 //   mmapped chunk     an allocation above the mmap threshold: a mapping of
 //                     its own holding one chunk with IS_MMAPPED set.
 //
+//   found chunks      where no heap's start can be reached (the bytes
+//                     before the range are not there: a dump file of the
+//                     part of [heap] that grew, a heap whose start cannot
+//                     be read), the first 16-aligned address of the range
+//                     from which a run of valid headers reaches the range's
+//                     end; chunks before it are not known.
+//
 // A header that breaks the rules (size below MINSIZE or not a multiple of
 // 16, a chunk running past the heap's end, IS_MMAPPED inside a heap, an
 // unreadable page) ends the walk: it stops there and says why; the bytes
@@ -46,7 +53,7 @@
 
 namespace snap::inspect {
 
-enum class HeapKind { none, main_heap, arena_heap, mmapped_chunk };
+enum class HeapKind { none, main_heap, arena_heap, mmapped_chunk, found_chunks };
 const char* heap_kind_name(HeapKind kind);
 
 /// Where a heap's chunks start and end.
@@ -59,6 +66,14 @@ struct HeapLayout {
 /// What kind of malloc memory `m` is, from its name and its first bytes
 /// (read through `memory`); kind none when it is not malloc's.
 HeapLayout heap_layout(Memory& memory, const Mapping& m);
+
+/// A run of chunk headers in `bytes` that starts in their first 64 KiB and
+/// reaches their end (at least 8 valid headers, each the next one's
+/// predecessor): kind found_chunks from its first header, ending at `end`
+/// (the end of the mapping, where it is known); kind none when the bytes
+/// hold no such run. The bytes alone decide: what malloc memory looks
+/// like, not where it is.
+HeapLayout find_chunks(const Bytes& bytes, std::uint64_t end);
 
 struct SizeRow {
   std::uint64_t size = 0;   // chunk size, header included

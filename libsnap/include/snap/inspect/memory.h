@@ -64,6 +64,30 @@ std::unique_ptr<Memory> open_process(pid_t pid);
 /// snap::ParseError naming the file when it is not a readable core.
 std::unique_ptr<Memory> open_core(const std::string& path);
 
+/// The mappings of a snapshot file (any format snap reads; a core with
+/// `core`), as /proc/PID/maps would list them. Throws snap::ParseError.
+std::vector<Mapping> snapshot_mappings(const std::string& path, bool core = false);
+
+/// One file written by the gdb file of snapdiff --gdb:
+/// snap-[PID-]START-END-CATEGORY.bin, the bytes of [START, END).
+struct DumpFile {
+  std::uint64_t start = 0, end = 0;
+  std::string path;
+  std::string category;  // "heap", "anon", ...: what snapdiff called the block
+};
+
+/// The dump files in `dir`, by address; empty when it holds none. Other
+/// files are not looked at.
+std::vector<DumpFile> list_dumps(const std::string& dir);
+
+/// The bytes of dump files: a range is readable where a file holds it.
+/// The mappings are `maps` (a snapshot of the process: names, perms and
+/// files for the pointer census) or, without one, a `rw-p` anonymous
+/// mapping per file. Throws snap::ParseError naming a file that cannot be
+/// opened or holds more bytes than its name says; one that holds fewer
+/// (a disk that filled up) is read as far as it goes.
+std::unique_ptr<Memory> open_dumps(const std::vector<DumpFile>& dumps, std::vector<Mapping> maps = {});
+
 /// An allocator that leaves bytes uninitialised: a range of 64 MiB is
 /// about to be overwritten by the read, and zeroing it first costs as much.
 template <typename T>

@@ -38,6 +38,11 @@ class Symbolizer {
   /// For an ELF core: the files its NT_FILE note names, found by build id
   /// or path (dwfl_core_file_report).
   Symbolizer(const std::string& core, const std::vector<Mapping>& maps);
+  /// For memory read elsewhere (dump files): the mappings of a snapshot of
+  /// the process; the files are found at their paths on this machine
+  /// (dwfl_linux_proc_maps_report), so the libraries must not have been
+  /// replaced since.
+  explicit Symbolizer(const std::vector<Mapping>& maps);
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
