@@ -16,6 +16,7 @@
 #include "inspect_child.h"
 #include "process.h"
 #include "run_tool.h"
+#include "testdata.h"
 
 using nlohmann::json;
 
@@ -78,4 +79,19 @@ TEST_CASE("a file that is no core: status 2, the file named") {
   const auto missing = snap::test::run_tool(SNAPINSPECT_EXE, "/nonexistent/core 0x1000-0x2000", "/");
   CHECK(missing.status == 2);
   CHECK(missing.err.find("/nonexistent/core") != std::string::npos);
+}
+
+TEST_CASE("a core of another architecture: status 2, said; still a snapshot for snapshow and snapdiff") {
+  snap::test::TempDir tmp("snap_inspect_core");
+  std::string bytes = snap::test::slurp(snap::test::path("core/core.tiny"));
+  REQUIRE(bytes.size() > 64);
+  REQUIRE(static_cast<unsigned char>(bytes[18]) == 62);  // e_machine EM_X86_64, little-endian
+  bytes[18] = static_cast<char>(183);                     // EM_AARCH64
+  const std::string core = snap::test::spit(tmp.path / "core.aarch64", bytes);
+  const auto r = snap::test::run_tool(SNAPINSPECT_EXE, fmt::format("'{}' 0x1000-0x2000", core), "/");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("snapinspect: " + core) != std::string::npos);
+  CHECK(r.err.find("another architecture (ELF machine 183, 64-bit)") != std::string::npos);
+  const snap::Snapshot s = snap::read_snapshot(core);
+  CHECK(s.regions.size() == snap::test::load("core/core.tiny").regions.size());
 }

@@ -36,6 +36,19 @@ class CoreMemory final : public Memory {
       if (elf) elf_end(elf);
       throw ParseError(path, 0, 0, fmt::format("corrupt ELF core: {}", elf_errmsg(-1)));
     }
+    // The chunk walk and the 8-byte pointer census are x86-64's; the core
+    // as a snapshot (snapshow, snapdiff) is any architecture's.
+    GElf_Ehdr eh;
+    if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_ident[EI_DATA] != ELFDATA2LSB) {
+      const unsigned machine = gelf_getehdr(elf, &eh) ? eh.e_machine : 0;
+      const unsigned bits = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 32 : 64;
+      elf_end(elf);
+      throw ParseError(path, 0, 0,
+                       fmt::format("a core of another architecture (ELF machine {}, {}-bit): snapinspect reads "
+                                   "x86-64 cores only; snapshow and snapdiff read it as a snapshot",
+                                   machine, bits));
+    }
     for (std::size_t i = 0; i < count; ++i) {
       GElf_Phdr ph;
       if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD)
