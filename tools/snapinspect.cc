@@ -77,12 +77,12 @@ Exit status:
   1  a range was not: it lies outside every mapping of the process, or none of
      its pages could be read (the report says which, and why)
   2  trouble: a bad option or RANGE, no such process (or it exited during the
-     read), permission denied, a CORE that is not a readable ELF core
-     or not an x86-64 process's (CORE: reason), a dump file that cannot be read or holds more than its
-     name says, a --maps SNAPSHOT that cannot be read, a DIR whose snapshots
-     cannot be compared or do not say
-     which process they are of (without -p), or the output could not be
-     written ("snapinspect: write error: REASON")
+     read), permission denied, a CORE that is not a readable ELF core or not
+     an x86-64 process's (CORE: reason), a dump file that cannot be read or
+     holds more than its name says, a --maps SNAPSHOT that cannot be read, a
+     DIR whose snapshots cannot be compared or do not say which process they
+     are of (without -p), or the output could not be written
+     ("snapinspect: write error: REASON")
 
 Examples:
   snapinspect -p 4242 0x5581c2a3d000-0x5581c2b5e000
