@@ -17,6 +17,13 @@
 //                            heap and an arena grow steadily and a thread
 //                            is born every 10 snapshots
 //
+// With --only series, --steps, --mappings, --format pmap-x and --churn
+// change the series (the HTML report's size at 500 x 60,000: pmap -x keeps
+// that at about 2 GB where smaps would take 12): recycled buffers (--churn
+// per mille of the anonymous mappings) are unmapped and mapped again over
+// their lifetime of 2 to 20 snapshots, each time another size, so that
+// blocks are born and die in every snapshot as in a real process.
+//
 // smaps follows kernel 6.18's show_smap(): the maps header with the name
 // padded to column 74, then 23 "Key:  N kB" lines in the kernel's order
 // (key padded to 16, value to 8), THPeligible, VmFlags. pmap -x and -X
@@ -494,7 +501,7 @@ Mapping* find(Process& p, std::uint64_t id) {
 /// 256 KiB and the leaking arena 320 KiB a step, a few malloc'd mmaps are
 /// touched further, a thread is born every 10 steps, and shared file pages
 /// come and go with other processes (Pss noise, no growth).
-Process at_step(const Process& base, int step, std::uint64_t seed) {
+Process at_step(const Process& base, int step, std::uint64_t seed, unsigned churn = 0) {
   Process p = base;
   const std::uint64_t s = static_cast<std::uint64_t>(step);
   if (Mapping* h = find(p, p.heap_id)) {
@@ -514,6 +521,27 @@ Process at_step(const Process& base, int step, std::uint64_t seed) {
   for (Mapping& m : p.maps)
     if (m.kind == Kind::lib_text && m.sharers > 1 && mix(seed, m.id) % 8 == 0)
       m.sharers = std::max<std::uint64_t>(2, m.sharers + mix(seed, m.id, s) % 3 - 1);
+  if (churn) {
+    // Recycled buffers: in each generation of its lifetime, a buffer is
+    // either unmapped or mapped at the same start with another size (never
+    // past its first end: nothing overlaps). Growers never churn.
+    for (Mapping& m : p.maps) {
+      if (m.kind != Kind::anon || m.perms[1] != 'w') continue;
+      const std::uint64_t h = mix(seed, m.id, 0xc4u);
+      if (h % 1000 >= churn || std::find(p.growers.begin(), p.growers.end(), m.id) != p.growers.end()) continue;
+      const std::uint64_t life = 2 + (h >> 10) % 19;
+      const std::uint64_t gen = (s + (h >> 20) % life) / life;
+      const std::uint64_t g = mix(seed, m.id, gen);
+      if (g % 4 == 0) {
+        m.end = m.start;  // unmapped in this generation: dropped below
+        continue;
+      }
+      const std::uint64_t pages = (m.end - m.start) / kPage;
+      m.end = m.start + std::max<std::uint64_t>(1, pages * (1 + (g >> 8) % 4) / 4) * kPage;
+      m.rss = (g >> 16) % (m.size_kib() / 4 + 1) * 4;
+    }
+    std::erase_if(p.maps, [](const Mapping& m) { return m.end == m.start; });
+  }
   // Threads born since the start, top-down in the hole kept for them.
   const int born = std::min(kHoleThreads, step / kThreadEvery);
   std::uint64_t cursor = p.hole_top - kMiB;
@@ -723,22 +751,32 @@ void big(const std::string& dir, std::size_t n, std::uint64_t seed, bool quiet) 
                 static_cast<double>(s.size()) / static_cast<double>(before.maps.size()), after.maps.size());
 }
 
-void series(const std::string& dir, std::size_t n, std::uint64_t seed, bool quiet) {
+struct SeriesOptions {
+  std::size_t mappings = 4000;
+  int steps = kSeriesSteps;
+  bool pmap_x = false;  // pmap -x instead of smaps
+  unsigned churn = 0;   // per mille of the anonymous mappings recycled
+};
+
+void series(const std::string& dir, const SeriesOptions& so, std::uint64_t seed, bool quiet) {
   make_dir(dir);
-  const Process base = make_process(n, seed);
+  const Process base = make_process(so.mappings, seed);
   std::string times;
   constexpr std::uint64_t kStartMs = 1795600000000ull;  // a fixed epoch: output is reproducible
+  const int width = std::max<int>(3, static_cast<int>(fmt::formatted_size("{}", so.steps)));
+  const char* stem = so.pmap_x ? "pmap-x" : "smaps";
   std::size_t bytes = 0;
-  for (int k = 0; k < kSeriesSteps; ++k) {
-    const std::string text = smaps(at_step(base, k, seed));
+  for (int k = 0; k < so.steps; ++k) {
+    const Process p = at_step(base, k, seed, so.churn);
+    const std::string text = so.pmap_x ? pmap_x(p) : smaps(p);
     bytes += text.size();
-    write_file(fmt::format("{}/smaps.{:03}", dir, k + 1), text);
-    times += fmt::format("{:03} {}\n", k + 1, kStartMs + static_cast<std::uint64_t>(k) * 30000);
+    write_file(fmt::format("{}/{}.{:0{}}", dir, stem, k + 1, width), text);
+    times += fmt::format("{:0{}} {}\n", k + 1, width, kStartMs + static_cast<std::uint64_t>(k) * 30000);
   }
   write_file(dir + "/times.txt", times);
   if (!quiet)
-    std::printf("%s: %d snapshots of %zu mappings, %.1f MB in all\n", dir.c_str(), kSeriesSteps,
-                base.maps.size(), static_cast<double>(bytes) / 1e6);
+    std::printf("%s: %d snapshots of %zu mappings, %.1f MB in all\n", dir.c_str(), so.steps, base.maps.size(),
+                static_cast<double>(bytes) / 1e6);
 }
 
 [[noreturn]] void usage(int status) {
@@ -746,7 +784,10 @@ void series(const std::string& dir, std::size_t n, std::uint64_t seed, bool quie
                "Usage: snap_gen --out DIR [--seed N] [--quiet] [--only 60k|262k|series] [--mappings N]\n"
                "Writes DIR/60k, DIR/262k (smaps.before, smaps.after, pmap-x, pmap-X) and DIR/series\n"
                "(smaps.001 .. smaps.100, times.txt). The same seed gives the same bytes.\n"
-               "--mappings N with --only 60k: that many mappings instead (for profiling runs).\n");
+               "--mappings N with --only 60k: that many mappings instead (for profiling runs).\n"
+               "With --only series: --mappings N (default 4000), --steps N (default 100),\n"
+               "--format smaps|pmap-x (default smaps), --churn PERMILLE (default 0: the\n"
+               "anonymous mappings recycled, unmapped and mapped again with another size).\n");
   std::exit(status);
 }
 
@@ -756,6 +797,8 @@ int main(int argc, char** argv) {
   std::string out, only;
   std::uint64_t seed = 20261125;
   std::size_t mappings = 60000;
+  bool mappings_given = false;
+  SeriesOptions so;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -769,8 +812,18 @@ int main(int argc, char** argv) {
       seed = std::strtoull(value().c_str(), nullptr, 10);
     else if (a == "--only")
       only = value();
-    else if (a == "--mappings")
+    else if (a == "--mappings") {
       mappings = std::strtoull(value().c_str(), nullptr, 10);
+      mappings_given = true;
+    } else if (a == "--steps")
+      so.steps = std::atoi(value().c_str());
+    else if (a == "--churn")
+      so.churn = static_cast<unsigned>(std::strtoul(value().c_str(), nullptr, 10));
+    else if (a == "--format") {
+      const std::string f = value();
+      if (f != "smaps" && f != "pmap-x") usage(2);
+      so.pmap_x = f == "pmap-x";
+    }
     else if (a == "--quiet")
       quiet = true;
     else if (a == "--help")
@@ -778,10 +831,11 @@ int main(int argc, char** argv) {
     else
       usage(2);
   }
-  if (out.empty()) usage(2);
+  if (out.empty() || so.steps < 1 || so.churn > 1000) usage(2);
+  if (only == "series" && mappings_given) so.mappings = mappings;
   make_dir(out);
   if (only.empty() || only == "60k") big(out + "/60k", mappings, seed, quiet);
   if (only.empty() || only == "262k") big(out + "/262k", 262144, seed + 1, quiet);
-  if (only.empty() || only == "series") series(out + "/series", 4000, seed + 2, quiet);
+  if (only.empty() || only == "series") series(out + "/series", so, seed + 2, quiet);
   return 0;
 }

@@ -18,6 +18,8 @@
 #    the file) and awk; on a live process holding 60,000 real mappings
 #    (snap_mappings), snapcollect against cat /proc/PID/smaps > file, pmap -x,
 #    pmap -X and smem;
+#    snapdiff --html of 2 and of HTML_SNAPS (default 50) snapshots of 60,000
+#    pmap -x mappings (bench/html_size.sh: page size, wall, CPU, peak RSS);
 # 5. prints the results table (markdown, also written to RESULTS) with ratios,
 #    the 60k and 262k figures side by side, and each target of issue 6.
 #
@@ -25,6 +27,7 @@
 # (snap_bench repetitions, default 5), BUILD (default build-bench), RESULTS
 # (default $BUILD/bench-results.md), KEEP=1 keeps the generated inputs,
 # NO_INSTALL=1 never calls apt-get, NO_HYPERFINE=1 uses the shell loop,
+# HTML_SNAPS and HTML_MAPPINGS size the --html case (bench/html_size.sh),
 # SNAP_REV names the revision in the table when ROOT is not a git checkout.
 # Needs about 1.5 GB of disk in $TMPDIR and 2 GB of memory; takes about
 # 2.5 minutes on 2 cores after the first build (which adds about 3).
@@ -144,6 +147,9 @@ measure "wc -l series" "wc -l $IN/series/smaps.*"
 measure "awk Pss series" "awk '/^Pss:/{s+=\$2}END{print s}' $IN/series/smaps.*"
 measure "snapdiff DIR series" "$BIN/snapdiff $IN/series"
 measure "snapdiff DIR churn" "$BIN/snapdiff $IN/churn"
+say "snapdiff --html: bench/html_size.sh, 2 and ${HTML_SNAPS:-50} snapshots of ${HTML_MAPPINGS:-60000} mappings"
+HTML_SNAPS=${HTML_SNAPS:-50} bash "$ROOT/bench/html_size.sh" "$BUILD" > "$WORK/html.md"
+cat "$WORK/html.md" >&2
 
 say "live capture: snap_mappings holding $LIVE_MAPPINGS mappings"
 "$MAPPINGS" "$LIVE_MAPPINGS" --timeout 900 > "$WORK/helper.out" 2> "$WORK/helper.err" &
@@ -220,6 +226,10 @@ say "results"
           series ? "" : sprintf("%.1fx", ms[a] / awk60)
       }
     }' "$WORK/whole.tsv"
+  echo
+  echo "### snapdiff --html (bench/html_size.sh, one run each)"
+  echo
+  cat "$WORK/html.md"
   echo
   echo "### Live capture ($LIVE_COUNT real mappings)"
   echo

@@ -3,8 +3,10 @@
 // nothing the page would fetch.
 #include <doctest/doctest.h>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,6 +22,8 @@
 #include "snap/category.h"
 #include "snap/emit/html.h"
 #include "snap/series.h"
+#include "files.h"
+#include "process.h"
 #include "testdata.h"
 
 namespace fs = std::filesystem;
@@ -257,6 +261,63 @@ TEST_CASE("a mapping named <script> with & and quotes is text, in the table, the
     check_self_contained(html);
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("a big process that barely moves: every y axis label differs") {
+  // This test's own process, made big (24 MiB resident), captured six
+  // times by pmap -x while it touches two more pages between captures:
+  // Rss moves by a few KiB far from zero (pmap -x has no Swap to pin the
+  // axis at 0), where labels of two or three digits would all read
+  // "NN MiB" (as a 33 GiB process that moved by 300 MiB read "33 GiB" five
+  // times).
+  constexpr std::size_t kBig = 24u << 20, kPage = 4096;
+  void* big = ::mmap(nullptr, kBig + 64 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(big != MAP_FAILED);
+  auto* bytes = static_cast<volatile char*>(big);
+  for (std::size_t i = 0; i < kBig; i += kPage) bytes[i] = 1;
+  const snap::test::TempDir dir("snap_html_test");
+  for (int k = 0; k < 6; ++k) {
+    for (std::size_t i = 0; i < 2; ++i) bytes[kBig + (2 * static_cast<std::size_t>(k) + i) * kPage] = 1;
+    const snap::test::Exit e = snap::test::run_program({"pmap", "-x", std::to_string(::getpid())},
+                                                       dir.path / fmt::format("pmap-x.{}", k + 1),
+                                                       std::chrono::seconds(30));
+    if (e.status == 127) {
+      MESSAGE("pmap not found (Debian package procps): skipped");
+      ::munmap(big, kBig + 64 * kPage);
+      return;
+    }
+    REQUIRE(e.status == 0);
+  }
+  const Page p = report({dir.path.string()});
+  ::munmap(big, kBig + 64 * kPage);
+  REQUIRE(p.analysis.trend);
+  const snap::TrendReport& t = *p.analysis.trend;
+  const auto rss = std::find_if(t.totals.begin(), t.totals.end(), [](const auto& e) { return e.first == snap::Field::rss; });
+  REQUIRE(rss != t.totals.end());
+  const snap::Samples& v = rss->second.values;
+  REQUIRE(v.front() >= 24.0 * (1 << 20));
+  REQUIRE(v.back() - v.front() < 1 << 20);  // less than format_iec's last digit
+  const std::regex chart(R"re(<svg class="chart" id="chart-([a-z-]+)"([\s\S]*?)</svg>)re");
+  const std::regex label(R"re(text-anchor="end" dy="4">([^<]*)<)re");
+  std::size_t charts = 0;
+  for (std::sregex_iterator c(p.html.begin(), p.html.end(), chart), end; c != end; ++c) {
+    const std::string id = (*c)[1].str(), body = (*c)[2].str();
+    std::vector<std::string> labels;
+    std::string shown;
+    for (std::sregex_iterator l(body.begin(), body.end(), label); l != end; ++l) {
+      labels.push_back((*l)[1].str());
+      shown += " | " + labels.back();
+    }
+    INFO(id, ":", shown);
+    CHECK(labels.size() >= 2);
+    CHECK(std::set<std::string>(labels.begin(), labels.end()).size() == labels.size());
+    // Rss: in MiB, with the decimals that tell the ticks apart.
+    if (id == "totals")
+      for (const std::string& l : labels) CHECK(std::regex_match(l, std::regex(R"(\d+\.\d+ MiB)")));
+    ++charts;
+  }
+  CHECK(charts >= 3);  // totals, mappings, by category (and findings when something grew)
+  check_self_contained(p.html);
 }
 
 TEST_CASE("html_escape") {

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <ctime>
 #include <iterator>
@@ -116,6 +117,31 @@ std::vector<double> ticks(double lo, double hi, int n, bool bytes) {
       break;
     }
   for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9 && out.size() < 50; t += step) out.push_back(t);
+  return out;
+}
+
+// The y axis' labels. format_iec's two or three digits cannot tell apart
+// ticks close together far from zero (a 33 GiB process that moved by
+// 300 MiB: five ticks all "33 GiB"); then every tick is written in the
+// unit of the largest with as many decimals as it takes to differ.
+std::vector<std::string> tick_labels(const std::vector<double>& ts, bool bytes) {
+  std::vector<std::string> out;
+  for (double t : ts) out.push_back(amount(t, bytes));
+  if (!bytes || std::adjacent_find(out.begin(), out.end()) == out.end()) return out;
+  static constexpr std::array<std::string_view, 6> kUnits = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double top = 0;
+  for (double t : ts) top = std::max(top, std::abs(t));
+  std::size_t u = 0;
+  double scale = 1;
+  while (top / scale >= 1024 && u + 1 < kUnits.size()) {
+    scale *= 1024;
+    ++u;
+  }
+  for (int decimals = 1; decimals <= 6; ++decimals) {
+    out.clear();
+    for (double t : ts) out.push_back(fmt::format("{:.{}f} {}", t / scale, decimals, kUnits[u]));
+    if (std::adjacent_find(out.begin(), out.end()) == out.end()) break;
+  }
   return out;
 }
 
@@ -254,11 +280,13 @@ std::string line_chart(const LineChart& c, const Axis& axis) {
                  "role=\"img\">\n",
                  c.id, data_id, kWidth, kHeight);
   // Grid and axes.
-  for (double t : ticks(lo, hi, 5, c.bytes)) {
-    const std::string y = coord(py(t));
+  const std::vector<double> yt = ticks(lo, hi, 5, c.bytes);
+  const std::vector<std::string> yl = tick_labels(yt, c.bytes);
+  for (std::size_t k = 0; k < yt.size(); ++k) {
+    const std::string y = coord(py(yt[k]));
     fmt::format_to(it, "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", kLeft, y, kWidth - kRight, y);
     fmt::format_to(it, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" dy=\"4\">{}</text>\n", kLeft - 6, y,
-                   html_escape(amount(t, c.bytes)));
+                   html_escape(yl[k]));
   }
   const double span = x_hi - x_lo;
   std::vector<double> xt = ticks(x_lo, x_hi, 6, false);
