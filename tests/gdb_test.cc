@@ -30,6 +30,7 @@
 #include "snap/parse.h"
 #include "snap/report.h"
 #include "files.h"
+#include "leaking_child.h"
 #include "process.h"
 
 namespace fs = std::filesystem;
@@ -42,73 +43,10 @@ constexpr std::uint64_t kBlockSize = (1u << 20) + 4096;  // as leaker.c mallocs 
 constexpr unsigned char kPattern = 0xA5;                 // as leaker.c fills them
 constexpr auto kTimeout = std::chrono::seconds(60);
 
-/// The leaker, with its stdin and stdout on pipes. Killed and reaped on
-/// destruction, and by stop(), whatever state it is in.
-class Leaker {
- public:
-  Leaker() {
-    int in[2], out[2];
-    REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
-    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(in[0], STDIN_FILENO);
-      ::dup2(out[1], STDOUT_FILENO);
-      ::execl(SNAP_LEAKER_EXE, SNAP_LEAKER_EXE, static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_ = in[1];
-    from_ = out[0];
-  }
-  Leaker(const Leaker&) = delete;
-  Leaker& operator=(const Leaker&) = delete;
-  ~Leaker() { stop(); }
-
-  pid_t pid() const { return pid_; }
-
-  /// The next line it writes, without the newline; "" after a timeout or EOF.
-  std::string line() {
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string l = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return l;
-      }
-      pollfd p{from_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kTimeout).count())) <= 0) return "";
-      char chunk[256];
-      ssize_t n = ::read(from_, chunk, sizeof chunk);
-      if (n <= 0) return "";
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  /// Sends `command` and returns its answer.
-  std::string ask(const std::string& command) {
-    std::string l = command + "\n";
-    REQUIRE(::write(to_, l.data(), l.size()) == static_cast<ssize_t>(l.size()));
-    return line();
-  }
-
-  void stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-    if (to_ >= 0) ::close(to_);
-    if (from_ >= 0) ::close(from_);
-    to_ = from_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int to_ = -1;
-  int from_ = -1;
-  std::string buffer_;
+/// The leaker (leaking_child.h: stdin and stdout on pipes, killed and
+/// reaped on destruction and by stop(), whatever state it is in).
+struct Leaker : snap::test::LeakingChild {
+  Leaker() : LeakingChild({SNAP_LEAKER_EXE}) {}
 };
 
 using Run = snap::test::Exit;

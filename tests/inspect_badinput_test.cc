@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "files.h"
-#include "inspect_child.h"
+#include "leaking_child.h"
 #include "run_tool.h"
 #include "snap/inspect/inspect.h"
 #include "snap/inspect/memory.h"

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files.h"
-#include "inspect_child.h"
+#include "leaking_child.h"
 #include "process.h"
 #include "run_tool.h"
 #include "testdata.h"

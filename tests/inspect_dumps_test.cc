@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files.h"
-#include "inspect_child.h"
+#include "leaking_child.h"
 #include "process.h"
 #include "run_tool.h"
 

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files.h"
-#include "inspect_child.h"
+#include "leaking_child.h"
 #include "run_tool.h"
 
 using nlohmann::json;
@@ -51,13 +51,17 @@ TEST_CASE("Java: Deflaters never ended; their zlib buffers fill the grown ranges
   const auto r = snap::test::run_tool(SNAPINSPECT_EXE, fmt::format("--json -n 5 -p {} -", jvm.pid()), "/", "",
                                       ranges);
   if (r.status == 2 && r.err.find("ptrace") != std::string::npos) skip("cannot read another process here: " + r.err);
-  REQUIRE_MESSAGE(r.status == 0, r.err);
+  // 1: a range was not inspected. The JVM runs on between the snapshot and
+  // the read, and may unmap what it grew meanwhile (a thread's stack, a
+  // reservation of its own); that range is said, the others inspected.
+  REQUIRE_MESSAGE((r.status == 0 || r.status == 1), r.err);
+  if (r.status == 1) CHECK(r.err.find("no page of the range could be read") != std::string::npos);
   const json j = json::parse(r.out);
   INFO(d.out);
   std::uint64_t buffers = 0;
   const json* biggest = nullptr;
   for (const json& range : j["ranges"]) {
-    if (!range["malloc"].is_object()) continue;
+    if (!range.contains("malloc") || !range["malloc"].is_object()) continue;  // not inspected, or not malloc's
     if (!biggest || range["malloc"]["in_use_bytes"] > (*biggest)["malloc"]["in_use_bytes"]) biggest = &range;
     for (const json& row : range["malloc"]["sizes"])
       if (row["size"] == kBuffer) buffers += row["count"].get<std::uint64_t>();

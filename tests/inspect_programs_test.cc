@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files.h"
-#include "inspect_child.h"
+#include "leaking_child.h"
 #include "run_tool.h"
 
 using nlohmann::json;

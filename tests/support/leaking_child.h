@@ -1,4 +1,4 @@
-// Test helper for snapinspect: a leaking program started with its stdin
+// Test helper: a leaking program started with its stdin
 // and stdout on pipes. It says what it leaked in its first line and lives
 // until its stdin closes; killed and reaped at the end in any case.
 #pragma once
