@@ -36,6 +36,7 @@
 #include "snap/escape.h"
 #include "snap/manifest.h"
 #include "snap/parse.h"
+#include "snap/summary.h"
 #include "snap/timeline.h"
 #include "snap/version.h"
 
@@ -2133,6 +2134,14 @@ TEST_CASE("--light-method entries: light snapshots with Private and Shared; snap
   const snap::Snapshot first =
       snap::parse_snapshot(slurp(dir / m->snapshots[0].file), m->snapshots[0].file, snap::Format::smaps);
   CHECK(first.totals.get(snap::Field::private_total) == m->snapshots[0].totals.get(snap::Field::private_total));
+  // USS is the private pages: Private here, where clean and dirty are not told apart.
+  CHECK(snap::Measure::uss().get(first.totals) == first.totals.get(snap::Field::private_total));
+  snap::SummaryOptions by_uss;
+  by_uss.sort = snap::Measure::uss();
+  const snap::Summary summary = snap::summarize(first, by_uss);
+  REQUIRE(!summary.top.empty());
+  CHECK(snap::Measure::uss().get(summary.top[0].counters) == summary.top[0].counters.get(snap::Field::private_total));
+  CHECK(summary.top[0].counters.value_or_zero(snap::Field::private_total) >= 64u << 20);  // the ballast on top
 
   // What the grower leaked between the first and the last read (its log),
   // found by snapdiff in the light snapshots; in JSON, Private grew with it.

@@ -65,7 +65,9 @@ std::string_view Measure::label() const {
 std::optional<std::uint64_t> Measure::get(const Counters& c) const {
   if (!uss_) return c.get(field_);
   auto clean = c.get(Field::private_clean), dirty = c.get(Field::private_dirty);
-  if (!clean || !dirty) return std::nullopt;
+  // A light snapshot read by pagemap entries counts the private pages
+  // without telling clean from dirty: the same pages, summed already.
+  if (!clean || !dirty) return c.get(Field::private_total);
   return add_saturating(*clean, *dirty);
 }
 
@@ -108,7 +110,8 @@ Summary summarize(const Snapshot& s, const SummaryOptions& o) {
   // Measure::get of row i, read from the store without a Counters.
   auto value_of = [&](std::size_t i) -> std::uint64_t {
     if (!key.is_uss()) return s.regions.counter(i, key.field());
-    if (!s.regions.known(i, Field::private_clean) || !s.regions.known(i, Field::private_dirty)) return 0;
+    if (!s.regions.known(i, Field::private_clean) || !s.regions.known(i, Field::private_dirty))
+      return s.regions.known(i, Field::private_total) ? s.regions.counter(i, Field::private_total) : 0;
     return add_saturating(s.regions.counter(i, Field::private_clean), s.regions.counter(i, Field::private_dirty));
   };
   std::vector<CategorySummary> by_cat;  // indexed by Category; mappings 0: none

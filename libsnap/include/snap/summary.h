@@ -42,8 +42,8 @@ class Measure {
   std::string_view name() const;
   /// As a table heading: "Rss", "SwapPss", "USS".
   std::string_view label() const;
-  /// The value in `c`; nullopt when `c` does not know it (USS: when it lacks
-  /// either Private_Clean or Private_Dirty).
+  /// The value in `c`; nullopt when `c` does not know it (USS: Private_Clean
+  /// plus Private_Dirty, else the Private of a light snapshot).
   std::optional<std::uint64_t> get(const Counters& c) const;
 
   bool operator==(const Measure&) const = default;
