@@ -16,6 +16,7 @@
 #include "leaking_child.h"
 #include "process.h"
 #include "run_tool.h"
+#include "skip.h"
 #include "testdata.h"
 
 using nlohmann::json;
@@ -23,10 +24,7 @@ using nlohmann::json;
 namespace {
 
 [[noreturn]] void skip(const std::string& why) {
-  MESSAGE("SKIPPED: " << why);
-  std::fprintf(stderr, "inspect_core_test: skipped: %s\n", why.c_str());
-  std::fflush(nullptr);
-  std::exit(77);
+  snap::test::skip("inspect_core_test", why);
 }
 
 }  // namespace

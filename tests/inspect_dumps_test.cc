@@ -20,6 +20,7 @@
 #include "leaking_child.h"
 #include "process.h"
 #include "run_tool.h"
+#include "skip.h"
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -27,10 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 [[noreturn]] void skip(const std::string& why) {
-  MESSAGE("SKIPPED: " << why);
-  std::fprintf(stderr, "inspect_dumps_test: skipped: %s\n", why.c_str());
-  std::fflush(nullptr);
-  std::exit(77);
+  snap::test::skip("inspect_dumps_test", why);
 }
 
 }  // namespace

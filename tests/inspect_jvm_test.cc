@@ -17,16 +17,14 @@
 #include "files.h"
 #include "leaking_child.h"
 #include "run_tool.h"
+#include "skip.h"
 
 using nlohmann::json;
 
 namespace {
 
 [[noreturn]] void skip(const std::string& why) {
-  MESSAGE("SKIPPED: " << why);
-  std::fprintf(stderr, "inspect_jvm_test: skipped: %s\n", why.c_str());
-  std::fflush(nullptr);
-  std::exit(77);
+  snap::test::skip("inspect_jvm_test", why);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "files.h"
 #include "leaking_child.h"
 #include "run_tool.h"
+#include "skip.h"
 
 using nlohmann::json;
 using snap::test::LeakingChild;
@@ -25,10 +26,7 @@ using snap::test::number;
 namespace {
 
 [[noreturn]] void skip(const std::string& why) {
-  MESSAGE("SKIPPED: " << why);
-  std::fprintf(stderr, "inspect_programs_test: skipped: %s\n", why.c_str());
-  std::fflush(nullptr);
-  std::exit(77);
+  snap::test::skip("inspect_programs_test", why);
 }
 
 json inspect(pid_t pid, std::uint64_t start, std::uint64_t end) {

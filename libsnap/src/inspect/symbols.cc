@@ -21,6 +21,15 @@ struct Symbolizer::Dw {
   Dwfl* dwfl = nullptr;
   Elf* core = nullptr;
   int core_fd = -1;
+  /// A libdwfl session whose files `find_elf` opens; the reason when
+  /// libdwfl cannot start one.
+  std::string begin(decltype(Dwfl_Callbacks::find_elf) find_elf) {
+    callbacks.find_elf = find_elf;
+    callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+    callbacks.debuginfo_path = &debuginfo_path;
+    dwfl = dwfl_begin(&callbacks);
+    return dwfl ? std::string() : fmt::format("libdwfl: {}", dwfl_errmsg(-1));
+  }
   ~Dw() {
     if (dwfl) dwfl_end(dwfl);
     if (core) elf_end(core);
@@ -50,14 +59,8 @@ std::string Symbol::vtable_class() const {
 }
 
 Symbolizer::Symbolizer(pid_t pid, const std::vector<Mapping>& maps) : dw_(std::make_unique<Dw>()), maps_(maps) {
-  dw_->callbacks.find_elf = dwfl_linux_proc_find_elf;
-  dw_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
-  dw_->callbacks.debuginfo_path = &dw_->debuginfo_path;
-  dw_->dwfl = dwfl_begin(&dw_->callbacks);
-  if (!dw_->dwfl) {
-    trouble_ = fmt::format("libdwfl: {}", dwfl_errmsg(-1));
-    return;
-  }
+  trouble_ = dw_->begin(dwfl_linux_proc_find_elf);
+  if (!dw_->dwfl) return;
   dwfl_report_begin(dw_->dwfl);
   const int r = dwfl_linux_proc_report(dw_->dwfl, pid);
   if (r != 0) {
@@ -70,20 +73,18 @@ Symbolizer::Symbolizer(pid_t pid, const std::vector<Mapping>& maps) : dw_(std::m
 Symbolizer::Symbolizer(const std::string& core, const std::vector<Mapping>& maps)
     : dw_(std::make_unique<Dw>()), maps_(maps) {
   elf_version(EV_CURRENT);
-  dw_->callbacks.find_elf = dwfl_build_id_find_elf;
-  dw_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
-  dw_->callbacks.debuginfo_path = &dw_->debuginfo_path;
   dw_->core_fd = ::open(core.c_str(), O_RDONLY | O_CLOEXEC);
   if (dw_->core_fd < 0) {
     trouble_ = fmt::format("cannot open {}: {}", core, std::strerror(errno));
     return;
   }
   dw_->core = elf_begin(dw_->core_fd, ELF_C_READ_MMAP, nullptr);
-  dw_->dwfl = dw_->core ? dwfl_begin(&dw_->callbacks) : nullptr;
-  if (!dw_->dwfl) {
-    trouble_ = fmt::format("libdwfl: {}", dwfl_errmsg(-1));
+  if (!dw_->core) {
+    trouble_ = fmt::format("libelf: {}", elf_errmsg(-1));
     return;
   }
+  trouble_ = dw_->begin(dwfl_build_id_find_elf);
+  if (!dw_->dwfl) return;
   dwfl_report_begin(dw_->dwfl);
   if (dwfl_core_file_report(dw_->dwfl, dw_->core, nullptr) < 0)
     trouble_ = fmt::format("libdwfl cannot read the files of {}: {}", core, dwfl_errmsg(-1));
@@ -91,14 +92,8 @@ Symbolizer::Symbolizer(const std::string& core, const std::vector<Mapping>& maps
 }
 
 Symbolizer::Symbolizer(const std::vector<Mapping>& maps) : dw_(std::make_unique<Dw>()), maps_(maps) {
-  dw_->callbacks.find_elf = dwfl_linux_proc_find_elf;
-  dw_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
-  dw_->callbacks.debuginfo_path = &dw_->debuginfo_path;
-  dw_->dwfl = dwfl_begin(&dw_->callbacks);
-  if (!dw_->dwfl) {
-    trouble_ = fmt::format("libdwfl: {}", dwfl_errmsg(-1));
-    return;
-  }
+  trouble_ = dw_->begin(dwfl_linux_proc_find_elf);
+  if (!dw_->dwfl) return;
   // libdwfl reads a maps file's lines. It takes a line for a file only
   // with a device or an inode, and joins consecutive lines of the same
   // device and inode into one module: a number per path stands in for the
