@@ -9,6 +9,7 @@
 //   DIR/60k/smaps.after      the same process 99 steps later (heap, an arena,
 //                            a few malloc'd mmaps grew; threads were born)
 //   DIR/60k/pmap-x           pmap -x PID of the "before" process (procps 4)
+//   DIR/60k/pmap-x.after     pmap -x PID of the "after" process
 //   DIR/60k/pmap-X           pmap -X PID of the "before" process
 //   DIR/262k/...             the same for 262,144 mappings (vm.max_map_count
 //                            raised to 2^18, as search engines ask)
@@ -744,6 +745,7 @@ void big(const std::string& dir, std::size_t n, std::uint64_t seed, bool quiet) 
   write_file(dir + "/smaps.before", s);
   write_file(dir + "/smaps.after", smaps(after));
   write_file(dir + "/pmap-x", pmap_x(before));
+  write_file(dir + "/pmap-x.after", pmap_x(after));
   write_file(dir + "/pmap-X", pmap_X(before));
   if (!quiet)
     std::printf("%s: %zu mappings, smaps %.1f MB (%.0f bytes/mapping); after: %zu mappings\n", dir.c_str(),

@@ -77,14 +77,15 @@ void check_counters(const Snapshot& s, const RegionStore& rows) {
       dirty.set(Field::private_dirty, rows.counter(k, Field::private_dirty));
       check_dirty(s, dirty, rows.line(k));
     }
-    const std::uint64_t* v = rows.packed(k).data();
-    for (std::uint32_t m = known; m != 0; m &= m - 1, ++v) {
+    // Only non-zero values can exceed the mapping.
+    for (std::uint32_t m = rows.nonzero_mask(k) & kAmounts; m != 0; m &= m - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(m));
-      if (!((kAmounts >> i) & 1u) || *v <= rows.bytes(k)) continue;
+      const std::uint64_t v = rows.counter(k, static_cast<Field>(i));
+      if (v <= rows.bytes(k)) continue;
       throw ParseError(s.source, rows.line(k), 0,
                        fmt::format("mapping {:x}-{:x} is {} kB, but its {} is {} kB: more than the mapping",
                                    rows.start(k), rows.end(k), rows.bytes(k) >> 10,
-                                   smaps_key(static_cast<Field>(i)), *v >> 10));
+                                   smaps_key(static_cast<Field>(i)), v >> 10));
     }
   }
 }

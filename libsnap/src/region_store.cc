@@ -13,7 +13,7 @@ template <typename Intern>
 void RegionStore::append(const Region& r, Intern&& intern) {
   // values_ is indexed by 32 bits: kMaxRegions (parse.h) x 29 counters fits
   // many times over, but a store is also built by hand.
-  if (values_.size() + kFieldCount > std::numeric_limits<std::uint32_t>::max())
+  if (values_.size() + 2 * kFieldCount > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("RegionStore: too many counters");
   Row row;
   row.start = r.start;
@@ -28,13 +28,30 @@ void RegionStore::append(const Region& r, Intern&& intern) {
   row.known = r.counters.known_mask();
   row.values = static_cast<std::uint32_t>(values_.size());
   // Rows of one snapshot know the same counters: room for as many values
-  // as the rows reserved will need, at the first.
+  // as the rows reserved will need, at the first (about half are 0).
   if (values_.empty()) {
-    values_.reserve(rows_.capacity() * static_cast<std::size_t>(std::popcount(row.known)));
-    detail::advise_huge(values_.data(), values_.capacity() * sizeof(std::uint64_t));
+    values_.reserve(rows_.capacity() * static_cast<std::size_t>(std::popcount(row.known) / 2 + 1));
+    detail::advise_huge(values_.data(), values_.capacity() * sizeof(std::uint32_t));
   }
-  for (std::uint32_t m = row.known; m != 0; m &= m - 1)
-    values_.push_back(r.counters.value_or_zero(static_cast<Field>(std::countr_zero(m))));
+  bool narrow = true;
+  for (std::uint32_t m = row.known; m != 0; m &= m - 1) {
+    const auto bit = static_cast<unsigned>(std::countr_zero(m));
+    const std::uint64_t v = r.counters.value_or_zero(static_cast<Field>(bit));
+    if (v == 0) continue;
+    row.nonzero |= 1u << bit;
+    if ((kRawFields >> bit) & 1u ? v > 0xffffffffu : (v & 1023u) != 0 || (v >> 10) > 0xffffffffu) narrow = false;
+  }
+  if (!narrow) row.has |= kHasWide;
+  for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1) {
+    const auto bit = static_cast<unsigned>(std::countr_zero(m));
+    const std::uint64_t v = r.counters.value_or_zero(static_cast<Field>(bit));
+    if (!narrow) {
+      values_.push_back(static_cast<std::uint32_t>(v));
+      values_.push_back(static_cast<std::uint32_t>(v >> 32));
+    } else {
+      values_.push_back(static_cast<std::uint32_t>((kRawFields >> bit) & 1u ? v : v >> 10));
+    }
+  }
   if (!r.extra.empty()) {
     row.has |= kHasExtra;
     for (const ExtraField& e : r.extra) extras_.emplace_back(static_cast<std::uint32_t>(rows_.size()), e);
@@ -46,7 +63,7 @@ RegionStore::RegionStore(std::span<const Region> rows) {
   rows_.reserve(rows.size());
   std::size_t values = 0;
   for (const Region& r : rows) values += static_cast<std::size_t>(std::popcount(r.counters.known_mask()));
-  values_.reserve(values);
+  values_.reserve(values / 2);
   // Views into `rows`, which outlive the constructor.
   std::unordered_map<std::string_view, std::uint32_t> index{{std::string_view(), 0}};
   // A library's mappings come one after another under one name, and so do
@@ -77,15 +94,22 @@ void RegionStore::push_back(const Region& r) {
 }
 
 Counters RegionStore::counters(std::size_t i) const {
-  const Row& row = rows_[i];
   Counters c;
-  c.add_packed(row.known, values_.data() + row.values);
+  add_counters(i, c);
   return c;
 }
 
 void RegionStore::add_counters(std::size_t i, Counters& sum) const {
-  // Only the row's known values are added, in place of a whole Counters of 29.
-  sum.add_packed(rows_[i].known, values_.data() + rows_[i].values);
+  // Only the row's known values are added, in place of a whole Counters of
+  // 29; its zeros add nothing but that they are known.
+  static constexpr std::uint64_t kZeros[kFieldCount] = {};
+  const Row& row = rows_[i];
+  std::uint64_t v[kFieldCount];
+  std::size_t k = 0;
+  for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1, ++k)
+    v[k] = value(row, k, static_cast<unsigned>(std::countr_zero(m)));
+  sum.add_packed(row.nonzero, v);
+  sum.add_packed(row.known & ~row.nonzero, kZeros);
 }
 
 const Region RegionStore::operator[](std::size_t i) const {
@@ -159,7 +183,7 @@ RegionStore RegionStore::Builder::finish() {
 }
 
 std::size_t RegionStore::footprint() const {
-  std::size_t bytes = rows_.capacity() * sizeof(Row) + values_.capacity() * sizeof(std::uint64_t) +
+  std::size_t bytes = rows_.capacity() * sizeof(Row) + values_.capacity() * sizeof(std::uint32_t) +
                       strings_.capacity() * sizeof(std::string) + extras_.capacity() * sizeof(extras_[0]);
   for (const std::string& s : strings_) bytes += s.capacity() > 15 ? s.capacity() + 1 : 0;
   return bytes;

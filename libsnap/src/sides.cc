@@ -7,77 +7,109 @@ namespace snap {
 
 namespace {
 
-std::uint32_t mask_of(std::span<const std::pair<std::uint32_t, BlockSide>> present) {
-  std::uint32_t mask = 0;
-  for (const auto& p : present) mask |= p.second.counters.known_mask();
-  return mask;
-}
+using Present = std::span<const std::pair<std::uint32_t, BlockSide>>;
 
-/// Whether every side knows the same counters: then their known mask is
-/// the block's, not stored per side.
-bool uniform(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::uint32_t mask) {
-  return std::all_of(present.begin(), present.end(),
-                     [mask](const auto& p) { return p.second.counters.known_mask() == mask; });
-}
+// Counts, not amounts: stored as they are, not in kB.
+constexpr std::uint32_t kRawFields =
+    1u << static_cast<unsigned>(Field::thp_eligible) | 1u << static_cast<unsigned>(Field::protection_key);
 
-std::uint32_t stride_of(std::span<const std::pair<std::uint32_t, BlockSide>> present) {
-  const std::uint32_t mask = mask_of(present);
-  return (uniform(present, mask) ? 1 : 2) + static_cast<std::uint32_t>(std::popcount(mask));
-}
+/// What the sides hold: the counters known, those not 0 somewhere, whether
+/// every side knows the same and whether every value fits a word in kB.
+struct Layout {
+  std::uint32_t mask = 0, stored = 0;
+  bool uniform = true, wide = false;
+  std::uint32_t stride() const {
+    return (uniform ? 2u : 3u) + static_cast<std::uint32_t>(std::popcount(stored)) * (wide ? 2u : 1u);
+  }
+};
 
-std::size_t words_of(std::span<const std::pair<std::uint32_t, BlockSide>> present) {
-  return present.size() * stride_of(present);
+Layout layout_of(Present present) {
+  Layout l;
+  for (const auto& p : present) l.mask |= p.second.counters.known_mask();
+  for (const auto& p : present) {
+    const Counters& c = p.second.counters;
+    if (c.known_mask() != l.mask) l.uniform = false;
+    for (std::uint32_t m = c.known_mask(); m; m &= m - 1) {
+      const auto bit = static_cast<unsigned>(std::countr_zero(m));
+      const std::uint64_t v = c.value_or_zero(static_cast<Field>(bit));
+      if (v == 0) continue;
+      l.stored |= 1u << bit;
+      if ((kRawFields >> bit) & 1u ? v > 0xffffffffu : (v & 1023u) != 0 || (v >> 10) > 0xffffffffu) l.wide = true;
+    }
+  }
+  return l;
 }
 
 }  // namespace
 
-std::shared_ptr<std::uint64_t[]> SidesPool::take(std::size_t words) {
-  if (words > kChunkWords / 4) return std::shared_ptr<std::uint64_t[]>(new std::uint64_t[words]);
+std::shared_ptr<std::uint32_t[]> SidesPool::take(std::size_t words) {
+  if (words > kChunkWords / 4) return std::shared_ptr<std::uint32_t[]>(new std::uint32_t[words]);
   if (used_ + words > kChunkWords) {
-    chunk_ = std::shared_ptr<std::uint64_t[]>(new std::uint64_t[kChunkWords]);
+    chunk_ = std::shared_ptr<std::uint32_t[]>(new std::uint32_t[kChunkWords]);
     used_ = 0;
   }
-  std::shared_ptr<std::uint64_t[]> out(chunk_, chunk_.get() + used_);
+  std::shared_ptr<std::uint32_t[]> out(chunk_, chunk_.get() + used_);
   used_ += words;
   return out;
 }
 
-Sides::Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present)
-    : n_(static_cast<std::uint32_t>(n)) {
-  store(present, std::shared_ptr<std::uint64_t[]>(new std::uint64_t[words_of(present)]));
+Sides::Sides(std::size_t n, Present present) : n_(static_cast<std::uint32_t>(n)) {
+  plan(present);
+  store(present, std::shared_ptr<std::uint32_t[]>(new std::uint32_t[present.size() * stride_]));
 }
 
-Sides::Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present, SidesPool& pool)
-    : n_(static_cast<std::uint32_t>(n)) {
-  store(present, pool.take(words_of(present)));
+Sides::Sides(std::size_t n, Present present, SidesPool& pool) : n_(static_cast<std::uint32_t>(n)) {
+  plan(present);
+  store(present, pool.take(present.size() * stride_));
 }
 
-void Sides::store(std::span<const std::pair<std::uint32_t, BlockSide>> present,
-                  std::shared_ptr<std::uint64_t[]> words) {
-  mask_ = mask_of(present);
-  stride_ = stride_of(present);
-  const bool own_masks = !knowns_uniform();
+void Sides::plan(Present present) {
+  const Layout l = layout_of(present);
+  mask_ = l.mask;
+  stored_ = l.stored;
+  uniform_ = l.uniform;
+  wide_ = l.wide;
+  stride_ = static_cast<std::uint8_t>(l.stride());
+}
+
+void Sides::store(Present present, std::shared_ptr<std::uint32_t[]> words) {
   present_ = static_cast<std::uint32_t>(present.size());
-  std::uint64_t* w = words.get();
+  std::uint32_t* w = words.get();
   for (const auto& [snapshot, side] : present) {
-    *w++ = std::uint64_t{snapshot} << 32 | side.regions;
-    if (own_masks) *w++ = side.counters.known_mask();
-    for (std::uint32_t m = mask_; m; m &= m - 1)
-      *w++ = side.counters.value_or_zero(static_cast<Field>(std::countr_zero(m)));
+    *w++ = snapshot;
+    *w++ = side.regions;
+    if (!uniform_) *w++ = side.counters.known_mask();
+    for (std::uint32_t m = stored_; m; m &= m - 1) {
+      const auto bit = static_cast<unsigned>(std::countr_zero(m));
+      const std::uint64_t v = side.counters.value_or_zero(static_cast<Field>(bit));
+      if (wide_) {
+        *w++ = static_cast<std::uint32_t>(v);
+        *w++ = static_cast<std::uint32_t>(v >> 32);
+      } else {
+        *w++ = static_cast<std::uint32_t>((kRawFields >> bit) & 1u ? v : v >> 10);
+      }
+    }
   }
   words_ = std::move(words);
 }
 
+std::uint64_t Sides::value(const std::uint32_t* side, std::size_t k, unsigned bit) const {
+  const std::uint32_t* v = side + first_value();
+  if (wide_) return v[2 * k] | std::uint64_t{v[2 * k + 1]} << 32;
+  return (kRawFields >> bit) & 1u ? v[k] : std::uint64_t{v[k]} << 10;
+}
+
 BlockSide Sides::present_side(std::size_t k) const {
-  const std::uint64_t* w = words_.get() + k * stride_;
+  const std::uint32_t* w = words_.get() + k * stride_;
   BlockSide side;
-  side.regions = static_cast<std::uint32_t>(w[0]);
-  const bool uniform = knowns_uniform();
-  const auto known = uniform ? mask_ : static_cast<std::uint32_t>(w[1]);
-  std::size_t v = uniform ? 1 : 2;
-  for (std::uint32_t m = mask_; m; m &= m - 1, ++v) {
-    const auto f = static_cast<Field>(std::countr_zero(m));
-    if ((known >> static_cast<unsigned>(f)) & 1u) side.counters.set(f, w[v]);
+  side.regions = w[1];
+  const std::uint32_t known = uniform_ ? mask_ : w[2];
+  std::size_t stored = 0;
+  for (std::uint32_t m = mask_; m; m &= m - 1) {
+    const auto bit = static_cast<unsigned>(std::countr_zero(m));
+    const bool has_value = (stored_ >> bit) & 1u;
+    if ((known >> bit) & 1u) side.counters.set(static_cast<Field>(bit), has_value ? value(w, stored, bit) : 0);
+    if (has_value) ++stored;
   }
   return side;
 }
@@ -100,13 +132,13 @@ BlockSide Sides::operator[](std::size_t i) const {
 void Sides::values(Field f, std::vector<double>& out) const {
   out.assign(n_, 0.0);
   const auto bit = static_cast<unsigned>(f);
-  if (!((mask_ >> bit) & 1u)) return;
+  // Unknown everywhere, or 0 everywhere.
+  if (!((stored_ >> bit) & 1u)) return;
   // The value's place among the stored counters.
-  const std::size_t v =
-      (knowns_uniform() ? 1 : 2) + static_cast<std::size_t>(std::popcount(mask_ & ((1u << bit) - 1)));
-  for (std::size_t k = 0; k < present_count(); ++k) {
-    const std::uint64_t* w = words_.get() + k * stride_;
-    out[w[0] >> 32] = static_cast<double>(w[v]);
+  const auto k = static_cast<std::size_t>(std::popcount(stored_ & ((1u << bit) - 1)));
+  for (std::size_t p = 0; p < present_count(); ++p) {
+    const std::uint32_t* w = words_.get() + p * stride_;
+    out[w[0]] = static_cast<double>(value(w, k, bit));
   }
 }
 

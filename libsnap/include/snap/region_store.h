@@ -3,7 +3,7 @@
 // own); a snapshot's regions share names ("" for every anonymous mapping,
 // one path for a library's five mappings) and know the same few counters
 // (pmap -x: four). Held as Regions, 200 snapshots of 2,000 mappings took
-// 167 MB; here a mapping costs a 64-byte row and its known counters.
+// 167 MB; here a mapping costs a 72-byte row and its non-zero counters, 4 bytes each.
 //
 // Rows are read either whole, as a Region value (operator[], iteration),
 // or column by column (start(), name(), counter(), ...), which copies
@@ -101,14 +101,13 @@ class RegionStore {
   std::uint64_t counter(std::size_t i, Field f) const {
     const Row& r = rows_[i];
     const unsigned bit = static_cast<unsigned>(f);
-    if (!((r.known >> bit) & 1u)) return 0;
-    return values_[r.values + static_cast<std::size_t>(std::popcount(r.known & ((1u << bit) - 1u)))];
+    if (!((r.nonzero >> bit) & 1u)) return 0;
+    const auto k = static_cast<std::size_t>(std::popcount(r.nonzero & ((1u << bit) - 1u)));
+    return value(r, k, bit);
   }
   Counters counters(std::size_t i) const;
-  /// Row i's known values, one per bit of known_mask(i) in field order.
-  std::span<const std::uint64_t> packed(std::size_t i) const {
-    return {values_.data() + rows_[i].values, static_cast<std::size_t>(std::popcount(rows_[i].known))};
-  }
+  /// Row i's counters that are known and not 0, one bit per field.
+  std::uint32_t nonzero_mask(std::size_t i) const { return rows_[i].nonzero; }
   /// counters(i) added to `sum` (Counters::operator+=), without the copy.
   void add_counters(std::size_t i, Counters& sum) const;
 
@@ -124,19 +123,33 @@ class RegionStore {
   std::size_t footprint() const;
 
  private:
-  // One mapping. 64 bytes: the counters live in values_, the strings in
+  // One mapping. 72 bytes: the counters live in values_, the strings in
   // strings_ (index 0 is "").
   struct Row {
     std::uint64_t start = 0, end = 0, offset = 0, inode = 0;
     std::uint32_t major = 0, minor = 0;
     std::uint32_t name = 0, vm_flags = 0;
     std::uint32_t line = 0;
-    std::uint32_t known = 0;   // Counters::known_mask()
-    std::uint32_t values = 0;  // the first of popcount(known) values in values_, by field
-    std::uint8_t perms = 0;    // r, w, x, s as bits 0..3
-    std::uint8_t has = 0;      // kHas* bits
+    std::uint32_t known = 0;    // Counters::known_mask()
+    std::uint32_t nonzero = 0;  // the known counters that are not 0: only they are stored
+    std::uint32_t values = 0;   // the first word of the row's values in values_, by field
+    std::uint8_t perms = 0;     // r, w, x, s as bits 0..3
+    std::uint8_t has = 0;       // kHas* bits
   };
-  static constexpr std::uint8_t kHasOffset = 1, kHasDevice = 2, kHasInode = 4, kHasVmFlags = 8, kHasExtra = 16;
+  static constexpr std::uint8_t kHasOffset = 1, kHasDevice = 2, kHasInode = 4, kHasVmFlags = 8, kHasExtra = 16,
+                                kHasWide = 32;
+  // A smaps mapping knows 25 counters, of which most are 0, and the others
+  // whole kB: a row stores its non-zero values as one 32-bit word each, in
+  // kB (counts as they are: THPeligible, ProtectionKey). A row with a
+  // value that does not fit (not whole kB, 4 TiB or more) is kHasWide: two
+  // words a value, low then high.
+  static constexpr std::uint32_t kRawFields =
+      1u << static_cast<unsigned>(Field::thp_eligible) | 1u << static_cast<unsigned>(Field::protection_key);
+  std::uint64_t value(const Row& r, std::size_t k, unsigned bit) const {
+    if (r.has & kHasWide) return values_[r.values + 2 * k] | std::uint64_t{values_[r.values + 2 * k + 1]} << 32;
+    const std::uint64_t v = values_[r.values + k];
+    return (kRawFields >> bit) & 1u ? v : v << 10;
+  }
 
   static std::uint8_t pack_perms(const Perms& p) {
     return static_cast<std::uint8_t>(p.read | p.write << 1 | p.exec << 2 | p.shared << 3);
@@ -146,7 +159,7 @@ class RegionStore {
   void append(const Region& r, Intern&& intern);
 
   std::vector<Row> rows_;
-  std::vector<std::uint64_t> values_;
+  std::vector<std::uint32_t> values_;
   std::vector<std::string> strings_{std::string()};
   // Unknown smaps keys (newer kernels' lines), by row, in row order.
   std::vector<std::pair<std::uint32_t, ExtraField>> extras_;

@@ -33,19 +33,22 @@ struct BlockSide {
 class SidesPool {
  public:
   /// `words` words, shared with (and owned by) their chunk.
-  std::shared_ptr<std::uint64_t[]> take(std::size_t words);
+  std::shared_ptr<std::uint32_t[]> take(std::size_t words);
 
  private:
-  static constexpr std::size_t kChunkWords = std::size_t{1} << 16;
-  std::shared_ptr<std::uint64_t[]> chunk_;
+  static constexpr std::size_t kChunkWords = std::size_t{1} << 17;
+  std::shared_ptr<std::uint32_t[]> chunk_;
   std::size_t used_ = kChunkWords;
 };
 
 /// One side per snapshot, read by value: an absent side is BlockSide{} (no
 /// regions, every counter unknown and 0), a known gap rather than a stored
-/// zero. Stored per present side: its snapshot, its region count, which
-/// counters it knows and their values (only the counters some side of the
-/// block knows), in one array.
+/// zero. Stored per present side, in one array of 32-bit words: its
+/// snapshot, its region count, which counters it knows (unless all sides
+/// know the same), and the values of the counters that are not 0 in some
+/// side (most of smaps' 25 are 0 everywhere in a block): one word each in
+/// kB (counts as they are), or two (low, high) when a value of the block
+/// does not fit.
 class Sides {
  public:
   class iterator {
@@ -84,25 +87,26 @@ class Sides {
   /// How many snapshots hold the block.
   std::size_t present_count() const { return present_; }
   /// The `k`-th snapshot holding it (k < present_count()), and that side.
-  std::uint32_t present_snapshot(std::size_t k) const {
-    return static_cast<std::uint32_t>(words_.get()[k * stride_] >> 32);
-  }
+  std::uint32_t present_snapshot(std::size_t k) const { return words_.get()[k * stride_]; }
   BlockSide present_side(std::size_t k) const;
   /// The counter `f` of each snapshot (0 where absent), as doubles.
   void values(Field f, std::vector<double>& out) const;
 
  private:
-  void store(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::shared_ptr<std::uint64_t[]> words);
+  void plan(std::span<const std::pair<std::uint32_t, BlockSide>> present);
+  void store(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::shared_ptr<std::uint32_t[]> words);
+  std::uint64_t value(const std::uint32_t* side, std::size_t k, unsigned bit) const;
   std::uint32_t n_ = 0;
-  std::uint32_t mask_ = 0;    // the counters stored: those any side knows
-  // Words per side: 1 + popcount(mask_) when every side knows mask_, else
-  // 2 + popcount(mask_), with a known mask per side.
-  std::uint32_t stride_ = 0;
   std::uint32_t present_ = 0;
-  bool knowns_uniform() const { return stride_ == 1 + static_cast<std::uint32_t>(std::popcount(mask_)); }
-  // Per side: snapshot << 32 | regions, its known mask (unless uniform),
-  // its values.
-  std::shared_ptr<const std::uint64_t[]> words_;
+  std::uint32_t mask_ = 0;    // the counters known: those any side knows
+  std::uint32_t stored_ = 0;  // those of mask_ with a value stored: not 0 in some side
+  // Words per side: 2 (snapshot, regions), 1 more for its known mask unless
+  // uniform_, then one word per bit of stored_ (two if wide_).
+  std::uint8_t stride_ = 0;
+  bool uniform_ = true;  // every side knows mask_
+  bool wide_ = false;    // a value does not fit one word in kB
+  std::uint32_t first_value() const { return uniform_ ? 2u : 3u; }
+  std::shared_ptr<const std::uint32_t[]> words_;
 };
 
 }  // namespace snap
