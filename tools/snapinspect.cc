@@ -84,7 +84,7 @@ struct Args {
   std::vector<std::string> operands;
   std::string core, dir;
   std::string pid, max_read = "256M", top = "10", min_string = "8";
-  bool json = false;
+  bool json = false, wide = false;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -101,6 +101,7 @@ Args parse_args(int argc, char** argv) {
       ("top,n", po::value(&a.top)->value_name("N"), "N rows in each list (default 10)")
       ("min-string", po::value(&a.min_string)->value_name("N"), "count printable runs of at least N bytes (default 8)")
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.inspect/1, see snapinspect(1))")
+      ("wide,w", po::bool_switch(&a.wide), "fit no list to the width of the terminal (COLUMNS, else the terminal's): whole names")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
@@ -196,7 +197,7 @@ int main(int argc, char** argv) {
     if (args.json)
       snap::inspect::emit_inspect_json(out, in);
     else
-      snap::inspect::emit_inspect_text(out, in);
+      snap::inspect::emit_inspect_text(out, in, snap::cli::output_width(args.wide), snap::cli::utf8_locale());
     snap::cli::write_stdout(out);
     snap::cli::flush_stdout();
     bool all = true;

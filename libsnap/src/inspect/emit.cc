@@ -1,11 +1,15 @@
 // snapinspect's report: text for a terminal, JSON (snap.inspect/1) for
 // programs. Every text the process chose (mapping names, strings, symbol
 // names) goes through printable().
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "json_text.h"
+#include "snap/emit/cells.h"
+#include "snap/emit/fit.h"
 #include "snap/escape.h"
 #include "snap/inspect/inspect.h"
 #include "snap/size.h"
@@ -23,7 +27,18 @@ std::string iec(std::uint64_t bytes) {
   return format_size(bytes, SizeStyle::human);
 }
 
-void text_range(std::string& out, const RangeReport& r) {
+/// A list's last cell, after `before` display columns, shortened to fit
+/// `width` (0: whole). Numbers come before it and are never cut.
+struct NameFit {
+  std::size_t width;
+  bool unicode;
+  std::string operator()(std::string_view name, std::size_t before) const {
+    if (width == 0) return std::string(name);
+    return shorten_left(name, std::max<std::size_t>(width > before ? width - before : 0, 8), unicode);
+  }
+};
+
+void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
   const std::uint64_t length = r.range.end - r.range.start;
   fmt::format_to(std::back_inserter(out), "{:#x}-{:#x} ({})", r.range.start, r.range.end, iec(length));
   if (!r.mapping.empty()) fmt::format_to(std::back_inserter(out), " in {} ({})", printable(r.mapping), r.perms);
@@ -65,7 +80,8 @@ void text_range(std::string& out, const RangeReport& r) {
     out += "\n  C++ classes (in-use chunks starting with a vtable pointer):\n";
     fmt::format_to(std::back_inserter(out), "    {:>10} {:>14}  {}\n", "chunks", "bytes", "class");
     for (const ClassRow& row : r.classes)
-      fmt::format_to(std::back_inserter(out), "    {:>10} {:>14}  {}\n", row.chunks, row.bytes, printable(row.name));
+      fmt::format_to(std::back_inserter(out), "    {:>10} {:>14}  {}\n", row.chunks, row.bytes,
+                     fit(printable(row.name), 31));
   }
 
   const PointerCensus& p = r.pointers;
@@ -76,9 +92,9 @@ void text_range(std::string& out, const RangeReport& r) {
   if (!p.targets.empty()) {
     fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", "count", "target");
     for (const TargetRow& t : p.targets) {
-      fmt::format_to(std::back_inserter(out), "    {:>10}  {}", t.count, printable(t.label));
-      if (!t.label.starts_with(t.module)) fmt::format_to(std::back_inserter(out), "  ({})", printable(t.module));
-      out += '\n';
+      std::string target = printable(t.label);
+      if (!t.label.starts_with(t.module)) target += fmt::format("  ({})", printable(t.module));
+      fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", t.count, fit(target, 16));
     }
     out += "    by file:";
     for (const ModuleRow& m : p.modules) fmt::format_to(std::back_inserter(out), " {} {}", printable(m.module), m.count);
@@ -98,23 +114,25 @@ void text_range(std::string& out, const RangeReport& r) {
   fmt::format_to(std::back_inserter(out), "\n  strings: {} runs, {} distinct, {} bytes\n", s.runs, s.distinct, s.bytes);
   if (!s.top.empty()) {
     fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", "count", "string");
-    for (const StringRow& row : s.top)
-      fmt::format_to(std::back_inserter(out), "    {:>10}  \"{}\"{}\n", row.count, printable(row.text),
-                     row.cut ? "..." : "");
+    for (const StringRow& row : s.top)  // between its quotes, the end of a long string
+      fmt::format_to(std::back_inserter(out), "    {:>10}  \"{}\"{}\n", row.count,
+                     fit(printable(row.text), 16 + 2 + (row.cut ? 3 : 0)), row.cut ? "..." : "");
   }
 }
 
 }  // namespace
 
-void emit_inspect_text(std::string& out, const Inspection& in) {
+void emit_inspect_text(std::string& out, const Inspection& in, std::size_t width, bool unicode) {
+  const std::size_t top = out.size();
   if (!in.symbols_trouble.empty())
     fmt::format_to(std::back_inserter(out), "note: no symbols: {}\n", printable(in.symbols_trouble));
   bool first = true;
   for (const RangeReport& r : in.ranges) {
     if (!first) out += '\n';
     first = false;
-    text_range(out, r);
+    text_range(out, r, NameFit{width, unicode});
   }
+  wrap_lines(out, top, width);  // the lists fit already: this breaks the prose
 }
 
 void emit_inspect_json(std::string& out, const Inspection& in) {
