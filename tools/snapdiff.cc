@@ -381,7 +381,7 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
         std::cerr << snap::cli::say(
             "snapdiff", fmt::format("wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}", args.gdb,
                                     plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s",
-                                    snap::format_iec(bytes), plan.pid ? std::to_string(*plan.pid) : "PID",
+                                    snap::format_size(bytes, args.human ? snap::SizeStyle::human : snap::SizeStyle::kib), plan.pid ? std::to_string(*plan.pid) : "PID",
                                     args.gdb));
         warn_if_process_changed(plan, a.series->snapshots.back());
         next = fmt::format("gdb -p {} -batch -x {}", plan.pid ? std::to_string(*plan.pid) : "PID", args.gdb);

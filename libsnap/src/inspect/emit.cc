@@ -39,12 +39,17 @@ struct NameFit {
 };
 
 void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
+  // The prose is broken between words to fit; the lists are not, their
+  // names are shortened instead.
+  std::size_t prose = out.size();
+  auto wrap = [&] { wrap_lines(out, prose, fit.width); };
   const std::uint64_t length = r.range.end - r.range.start;
   fmt::format_to(std::back_inserter(out), "{:#x}-{:#x} ({})", r.range.start, r.range.end, iec(length));
   if (!r.mapping.empty()) fmt::format_to(std::back_inserter(out), " in {} ({})", printable(r.mapping), r.perms);
   out += '\n';
   if (!r.problem.empty()) {
     fmt::format_to(std::back_inserter(out), "  not inspected: {}\n", r.problem);
+    wrap();
     return;
   }
   const std::uint64_t inspected = r.inspected_end - r.range.start;
@@ -54,8 +59,11 @@ void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
   fmt::format_to(std::back_inserter(out), "  read: {} bytes, {} unreadable page{} skipped\n", r.bytes_read,
                  r.unreadable_pages, r.unreadable_pages == 1 ? "" : "s");
 
+  wrap();
+
   const ChunkCensus& c = r.chunks;
   if (c.heap.kind != HeapKind::none) {
+    prose = out.size();
     fmt::format_to(std::back_inserter(out), "\n  malloc chunks ({}, walked from {:#x}, {} chunks before the range):\n",
                    heap_kind_name(c.heap.kind), c.heap.first_chunk, c.chunks_before);
     fmt::format_to(std::back_inserter(out), "    in use: {} chunks, {} bytes ({})\n", c.in_use_count, c.in_use_bytes,
@@ -66,6 +74,7 @@ void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
       fmt::format_to(std::back_inserter(out), "    top:    {} bytes ({})\n", c.top_bytes, share(c.top_bytes, inspected));
     fmt::format_to(std::back_inserter(out), "    walk {} at {:#x}: {}\n", c.complete ? "ended" : "stopped", c.stopped_at,
                    c.stop);
+    wrap();
     if (!c.in_use.empty()) {
       fmt::format_to(std::back_inserter(out), "    {:>10} {:>10} {:>14} {:>7}\n", "chunk size", "count", "bytes", "share");
       std::size_t shown = 0;
@@ -85,10 +94,12 @@ void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
   }
 
   const PointerCensus& p = r.pointers;
+  prose = out.size();
   fmt::format_to(std::back_inserter(out),
                  "\n  pointers ({} words): {} into malloc memory, {} into files, {} into other anonymous "
                  "memory, {} into the stack, {} elsewhere\n",
                  p.words, p.into_heap, p.into_files, p.into_anon, p.into_stack, p.into_other);
+  wrap();
   if (!p.targets.empty()) {
     fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", "count", "target");
     for (const TargetRow& t : p.targets) {
@@ -96,12 +107,15 @@ void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
       if (!t.label.starts_with(t.module)) target += fmt::format("  ({})", printable(t.module));
       fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", t.count, fit(target, 16));
     }
+    prose = out.size();
     out += "    by file:";
     for (const ModuleRow& m : p.modules) fmt::format_to(std::back_inserter(out), " {} {}", printable(m.module), m.count);
     out += '\n';
+    wrap();
   }
 
   const PagePicture& g = r.pages;
+  prose = out.size();
   fmt::format_to(std::back_inserter(out),
                  "\n  pages: {} ({} unreadable), {} all zero, {} one repeated word, {} high-entropy; "
                  "mean entropy {:.2f} bits/byte\n",
@@ -112,6 +126,7 @@ void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
 
   const StringCensus& s = r.strings;
   fmt::format_to(std::back_inserter(out), "\n  strings: {} runs, {} distinct, {} bytes\n", s.runs, s.distinct, s.bytes);
+  wrap();
   if (!s.top.empty()) {
     fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", "count", "string");
     for (const StringRow& row : s.top)  // between its quotes, the end of a long string
@@ -123,7 +138,6 @@ void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
 }  // namespace
 
 void emit_inspect_text(std::string& out, const Inspection& in, std::size_t width, bool unicode) {
-  const std::size_t top = out.size();
   if (!in.symbols_trouble.empty())
     fmt::format_to(std::back_inserter(out), "note: no symbols: {}\n", printable(in.symbols_trouble));
   bool first = true;
@@ -132,7 +146,6 @@ void emit_inspect_text(std::string& out, const Inspection& in, std::size_t width
     first = false;
     text_range(out, r, NameFit{width, unicode});
   }
-  wrap_lines(out, top, width);  // the lists fit already: this breaks the prose
 }
 
 void emit_inspect_json(std::string& out, const Inspection& in) {
