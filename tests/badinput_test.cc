@@ -856,7 +856,7 @@ TEST_CASE("a series with corrupt files: exit 2 naming the first, or --skip-bad l
   CHECK(contains(r.out, "6 snapshots: ser/smaps.02 .. ser/smaps.08  (smaps)\n"));
   CHECK(contains(
       r.out,
-      "steady   +7680K  +1.2 MiB/s  ▁▂▅▆▇█  1.00  heap      55c69e02f000-55c69ea91000    5/5  [heap]"));
+      "steady   +7680K  +1.2M/s  ▁▂▅▆▇█  1.00  heap      55c69e02f000-55c69ea91000    5/5  [heap]"));
   CHECK(contains(r.out, "Rss         5888K   17472K  +11584K"));
 
   // A bad file in the middle alone: named, exit 2.

@@ -87,6 +87,14 @@ for tool in "$@"; do
     echo "$name: '$name -f <TAB>' does not offer $expect: '$(echo $values)'"
     status=1
   fi
+  # The tools that print tables: --wide, their fitting to the terminal off.
+  case $name in
+    snapdiff|snapshow|snapinspect)
+      if [ "$(complete_words "$tool" --wi)" != "--wide" ]; then
+        echo "$name: '$name --wi<TAB>' offers '$(complete_words "$tool" --wi)', not --wide"
+        status=1
+      fi ;;
+  esac
   echo "$name: $count long options in --help, each offered by the bash completion"
 done
 

@@ -236,9 +236,9 @@ TEST_CASE(
   CHECK(p.ranges[1].file == "./snap-7fcd80061000-7fcd801a1000-arena.bin");
   CHECK(p.notes ==
         std::vector<std::string>{
-            "the dump budget of 10485760 bytes (10 MiB) is used up: 7fcd80061000-7fcd802a1000 is cut to "
-            "its first 1310720 bytes (1.2 MiB), leaving out 1048576 bytes (1.0 MiB); 1 more range is left "
-            "out, 2293760 bytes (2.2 MiB)."});
+            "the dump budget of 10485760 bytes (10M) is used up: 7fcd80061000-7fcd802a1000 is cut to "
+            "its first 1310720 bytes (1.2M), leaving out 1048576 bytes (1.0M); 1 more range is left "
+            "out, 2293760 bytes (2.2M)."});
 
   // A budget that ends exactly at a range's end cuts nothing.
   o.max_total = 8960 * snap::test::KiB;
@@ -246,15 +246,15 @@ TEST_CASE(
   CHECK(ranges(q) == "55c69e1d1000-55c69ea91000");
   CHECK(!q.ranges[0].truncated);
   CHECK(q.notes ==
-        std::vector<std::string>{"the dump budget of 9175040 bytes (8.8 MiB) is used up: 2 more ranges "
-                                 "are left out, 4653056 bytes (4.4 MiB)."});
+        std::vector<std::string>{"the dump budget of 9175040 bytes (8.8M) is used up: 2 more ranges "
+                                 "are left out, 4653056 bytes (4.4M)."});
 
   o.max_total = 0;
   DumpPlan none = leak.plan(o);
   CHECK(none.ranges.empty());
   CHECK(none.notes ==
-        std::vector<std::string>{"the dump budget of 0 bytes (0 B) is used up: 3 more ranges are left "
-                                 "out, 13828096 bytes (13 MiB)."});
+        std::vector<std::string>{"the dump budget of 0 bytes (0B) is used up: 3 more ranges are left "
+                                 "out, 13828096 bytes (13M)."});
 }
 
 TEST_CASE("growth inside unchanged bounds: the whole readable block, and a note saying so") {

@@ -381,7 +381,7 @@ TEST_CASE("the totals' RATE is the slope the projection uses") {
   CHECK(p->rate == doctest::Approx(6401.6 * KiB).epsilon(0.003));
   std::string text;
   snap::emit_trend_text(text, r, {});
-  CHECK(text.find("+" + snap::format_iec(p->rate) + "/s") != std::string::npos);
+  CHECK(text.find(snap::format_rate(p->rate) + "/s") != std::string::npos);
 }
 
 TEST_CASE("steady needs a kept pace; --noise-floor 0 counts every page without breaking verdicts") {

@@ -1,7 +1,7 @@
 // The tools' text layouts, whole, against golden files: every table the
 // tools print (the two-snapshot report, the trend, the NMT join, the
-// snapshot summary, their CSV and --all forms) on real captures, byte for
-// byte, with the exit status. A change of layout is a change of
+// snapshot summary, their CSV and --all forms, some fitted to 80 columns) on
+// real captures, byte for byte, with the exit status. A change of layout is a change of
 // tests/golden/, reviewed as a diff of the output itself.
 //
 // After an intended change: SNAP_UPDATE_GOLDEN=1 ctest -R golden_test
@@ -27,6 +27,7 @@ struct Case {
   const char* args;  // shell words, run in testdata/
   int status;
   const char* locale = "C.UTF-8";  // the trend's sparklines: blocks in UTF-8, ASCII otherwise
+  const char* columns = "";        // COLUMNS: a width to fit; else unset (main.cc), a pipe's full width
 };
 
 // Paths relative to testdata/, so that the files hold no machine's paths.
@@ -40,11 +41,14 @@ constexpr Case kCases[] = {
     {"trend-dir", SNAPDIFF_EXE, "thread-leak", 1},
     {"trend-dir-ascii", SNAPDIFF_EXE, "thread-leak", 1, "C"},
     {"trend-csv", SNAPDIFF_EXE, "--csv thread-leak", 1},
+    {"trend-dir-80", SNAPDIFF_EXE, "jvm-direct-buffers/detail", 1, "C.UTF-8", "80"},
+    {"diff-80-ascii", SNAPDIFF_EXE, "--all file-mmap-leak/smaps.01 file-mmap-leak/smaps.08", 0, "C", "80"},
     {"show-smaps", SNAPSHOW_EXE, "c-malloc-leak/smaps.08", 0},
     {"show-pmap-x-ext", SNAPSHOW_EXE, "--top 5 jvm-inflater-leak/pmap-x-ext.08", 0},
     {"show-maps", SNAPSHOW_EXE, "--top 5 c-malloc-leak/maps.08", 0},
     {"show-csv", SNAPSHOW_EXE, "--csv c-malloc-leak/smaps.08", 0},
     {"show-nmt", SNAPSHOW_EXE, "--nmt jvm-inflater-leak/nmt-detail.08 jvm-inflater-leak/smaps.08", 0},
+    {"show-smaps-80", SNAPSHOW_EXE, "c-malloc-leak/smaps.08", 0, "C.UTF-8", "80"},
 };
 
 /// `actual` is what tests/golden/FILE holds; or, when updating, it is written there.
@@ -74,7 +78,8 @@ TEST_CASE("every table layout, byte for byte, as tests/golden/ holds it") {
     CAPTURE(name);
     CAPTURE(args);
     const snap::test::Run r = snap::test::run_tool(c.exe, c.args, snap::test::path(""),
-                                                   std::string("NO_COLOR=1 LC_ALL=") + c.locale);
+                                                   std::string("NO_COLOR=1 LC_ALL=") + c.locale +
+                                                       (*c.columns ? std::string(" COLUMNS=") + c.columns : ""));
     CHECK(r.status == c.status);
     CHECK(!r.out.empty());
     golden(std::string(c.name) + ".out", r.out, update);

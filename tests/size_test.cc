@@ -1,9 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "snap/size.h"
 
 using snap::format_delta;
 using snap::format_size;
+using snap::format_rate;
 using snap::parse_size;
 using snap::SizeStyle;
 
@@ -48,4 +51,15 @@ TEST_CASE("format_delta: always signed") {
   CHECK(format_delta(INT64_MIN, SizeStyle::kib) == "<=-9007199254740992K");
   CHECK(format_delta(INT64_MAX, SizeStyle::human) == ">=+8.0E");
   CHECK(format_delta(INT64_MIN + 1, SizeStyle::kib) == "-9007199254740992K");
+}
+
+TEST_CASE("format_rate: signed, in -h's letters whatever the size style") {
+  CHECK(format_rate(4.8 * 1024 * 1024) == "+4.8M");
+  CHECK(format_rate(-320.0 * 1024) == "-320K");
+  CHECK(format_rate(283648.0) == "+277K");  // thread-leak's Rss: 277 KiB/s
+  CHECK(format_rate(12.4) == "+12B");
+  CHECK(format_rate(0.3) == "+0B");
+  CHECK(format_rate(-0.3) == "+0B");  // rounds to nothing: no "-0B"
+  CHECK(format_rate(1e30) == "+16E");  // past 2^64: the limit, not a wrap
+  CHECK(format_rate(std::nan("")) == "+0B");
 }

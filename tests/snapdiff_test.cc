@@ -207,7 +207,7 @@ TEST_CASE("three snapshots or a directory: the trend report") {
   CHECK(json.out.find("\"key\": \"thread-stack 8192K+4K guard\"") != std::string::npos);
 
   auto limit = snapdiff("--limit 64M --max-map-count 100 c-malloc-leak");
-  CHECK(limit.out.find("Rss +1.8 MiB/s: reaches --limit (64 MiB) in about 26s") != std::string::npos);
+  CHECK(limit.out.find("Rss +1.8M/s: reaches --limit (65536K) in about 26s") != std::string::npos);
   auto maps = snapdiff("--max-map-count 100 thread-leak");
   CHECK(maps.out.find("mappings +7.7/s: reaches vm.max_map_count (100) in about 5s") != std::string::npos);
 

@@ -238,7 +238,7 @@ TEST_CASE("trend JSON carries every series in full; text shows sparklines and ra
 
   std::string text;
   snap::emit_trend_text(text, s.report, {});
-  CHECK(text.find("steady   +8960K  +1.2 MiB/s  ▁▂▃▄▅▆▇█  1.00  heap      55c69e02f000-55c69ea91000    7/7  "
+  CHECK(text.find("steady   +8960K  +1.2M/s  ▁▂▃▄▅▆▇█  1.00  heap      55c69e02f000-55c69ea91000    7/7  "
                   "[heap]") != std::string::npos);
   CHECK(text.find("over 7s (times from times.txt)") != std::string::npos);
   std::string ascii;

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <langinfo.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <clocale>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +55,24 @@ inline bool utf8_locale() {
   std::setlocale(LC_CTYPE, "");
   const char* cs = nl_langinfo(CODESET);
   return cs && (std::strcmp(cs, "UTF-8") == 0 || std::strcmp(cs, "utf8") == 0);
+}
+
+/// The width the tables are fitted to (snap/emit/fit.h): none with --wide;
+/// else COLUMNS when it is a positive number; else the terminal's when
+/// standard output is one; else none. In a pipe every column comes out
+/// unless COLUMNS is set: then it wins, as for ls -C. 0 means no limit.
+inline std::size_t output_width(bool wide) {
+  if (wide) return 0;
+  if (const char* columns = std::getenv("COLUMNS"); columns && *columns) {
+    std::size_t n = 0;
+    const char* end = columns + std::strlen(columns);
+    auto [p, ec] = std::from_chars(columns, end, n);
+    if (ec == std::errc() && p == end && n > 0) return n;
+  }
+  winsize ws{};
+  if (::isatty(STDOUT_FILENO) == 1 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  return 0;
 }
 
 /// A non-negative count given as text: Program_options would read "-1" as

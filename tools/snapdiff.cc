@@ -125,7 +125,7 @@ struct Args {
   std::size_t skip = 0;
   std::optional<std::int64_t> pid;
   std::optional<std::uint64_t> max_map_count;
-  bool all = false, json = false, csv = false, human = false, ranges = false, skip_bad = false;
+  bool all = false, json = false, csv = false, human = false, ranges = false, skip_bad = false, wide = false;
 };
 
 struct Choices {
@@ -237,6 +237,7 @@ Args parse_args(int argc, char** argv) {
       ("category,c", po::value(&a.categories)->value_name("LIST"), "only blocks of these comma-separated categories")
       ("all,a", po::bool_switch(&a.all), "also list blocks that did not grow")
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
+      ("wide,w", po::bool_switch(&a.wide), "fit no table to the width of the terminal (COLUMNS, else the terminal's): every column, whole names")
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.diff/1; for trends snap.trend/1; see snapdiff(1))")
       ("csv", po::bool_switch(&a.csv), "the report as CSV: one row per block; for trends, one row per finding, snapshot and counter")
       ("html", po::value(&a.html)->value_name("FILE"), "also write the report as one self-contained HTML page with charts to FILE (replaced if it exists; - : to standard output, instead of the text report)")
@@ -380,7 +381,7 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
         std::cerr << snap::cli::say(
             "snapdiff", fmt::format("wrote {}: {} range{}, {}; run: gdb -p {} -batch -x {}", args.gdb,
                                     plan.ranges.size(), plan.ranges.size() == 1 ? "" : "s",
-                                    snap::format_iec(bytes), plan.pid ? std::to_string(*plan.pid) : "PID",
+                                    snap::format_size(bytes, args.human ? snap::SizeStyle::human : snap::SizeStyle::kib), plan.pid ? std::to_string(*plan.pid) : "PID",
                                     args.gdb));
         warn_if_process_changed(plan, a.series->snapshots.back());
         next = fmt::format("gdb -p {} -batch -x {}", plan.pid ? std::to_string(*plan.pid) : "PID", args.gdb);
@@ -389,7 +390,8 @@ void emit(std::string& out, const Args& args, const snap::Analysis& a, const sna
   }
   // --color is checked (and may be refused) even when no report follows.
   const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
-                               snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale()};
+                               snap::cli::want_color("snapdiff", args.color), snap::cli::utf8_locale(),
+                               snap::cli::output_width(args.wide)};
   if (!args.html.empty()) {
     snap::HtmlOptions o;
     o.command_line = command;

@@ -98,7 +98,7 @@ struct Args {
   std::string core, dir, maps;
   std::vector<snap::inspect::DumpFile> dumps;
   std::string pid, max_read = "256M", top = "10", min_string = "8";
-  bool json = false;
+  bool json = false, wide = false;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -116,6 +116,7 @@ Args parse_args(int argc, char** argv) {
       ("top,n", po::value(&a.top)->value_name("N"), "N rows in each list (default 10)")
       ("min-string", po::value(&a.min_string)->value_name("N"), "count printable runs of at least N bytes (default 8)")
       ("json", po::bool_switch(&a.json), "the report as JSON (schema snap.inspect/1, see snapinspect(1))")
+      ("wide,w", po::bool_switch(&a.wide), "fit no list to the width of the terminal (COLUMNS, else the terminal's): whole names")
       ("help", "print this help and exit")
       ("version", "print the version and exit");
   // clang-format on
@@ -178,15 +179,15 @@ std::vector<snap::inspect::Range> ranges_of(const std::vector<std::string>& oper
 /// Inspects, prints, and says which ranges were not inspected: the exit status.
 int report(snap::inspect::Memory& memory, snap::inspect::Symbolizer* symbols,
            const std::vector<snap::inspect::Range>& ranges, const snap::inspect::InspectOptions& options,
-           const std::string& source, bool json, const std::string& symbols_trouble) {
+           const std::string& source, const Args& args, const std::string& symbols_trouble) {
   snap::inspect::Inspection in = snap::inspect::inspect(memory, symbols, ranges, options);
   in.source = source;
   if (!symbols_trouble.empty()) in.symbols_trouble = symbols_trouble;
   std::string out;
-  if (json)
+  if (args.json)
     snap::inspect::emit_inspect_json(out, in);
   else
-    snap::inspect::emit_inspect_text(out, in);
+    snap::inspect::emit_inspect_text(out, in, snap::cli::output_width(args.wide), snap::cli::utf8_locale());
   snap::cli::write_stdout(out);
   snap::cli::flush_stdout();
   bool all = true;
@@ -222,7 +223,7 @@ int main(int argc, char** argv) {
           args.dumps, args.maps.empty() ? std::vector<snap::inspect::Mapping>{} : snap::inspect::snapshot_mappings(args.maps));
       std::unique_ptr<snap::inspect::Symbolizer> symbols;
       if (!args.maps.empty()) symbols = std::make_unique<snap::inspect::Symbolizer>(memory->mappings());
-      return report(*memory, symbols.get(), ranges, options, "dump files in " + args.dir, args.json,
+      return report(*memory, symbols.get(), ranges, options, "dump files in " + args.dir, args,
                     args.maps.empty() ? "no mappings of the process: give --maps SNAPSHOT" : "");
     }
     if (!args.dir.empty()) {
@@ -248,7 +249,7 @@ int main(int argc, char** argv) {
         args.core.empty() ? std::make_unique<snap::inspect::Symbolizer>(pid, memory->mappings())
                           : std::make_unique<snap::inspect::Symbolizer>(args.core, memory->mappings());
     return report(*memory, symbols.get(), ranges, options,
-                  args.core.empty() ? fmt::format("process {}", pid) : args.core, args.json, "");
+                  args.core.empty() ? fmt::format("process {}", pid) : args.core, args, "");
   } catch (const snap::ProcError& e) {
     std::cerr << kTool << ": " << e.what() << '\n';
   } catch (const snap::Error& e) {

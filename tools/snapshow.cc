@@ -93,7 +93,7 @@ struct Args {
   std::string input_format;
   std::string nmt;
   std::string pid;  // -p PID, or a bare number that is not a file
-  bool json = false, csv = false, human = false, openmetrics = false;
+  bool json = false, csv = false, human = false, openmetrics = false, wide = false;
 };
 
 bool is_number(const std::string& s) {
@@ -113,6 +113,7 @@ Args parse_args(int argc, char** argv) {
       ("top,n", po::value(&a.top)->value_name("N"), "list the N largest mappings (default 10; 0: none)")
       ("sort,s", po::value(&a.sort)->value_name("COUNTER"), "rank categories and mappings by COUNTER instead of rss")
       ("human-readable,h", po::bool_switch(&a.human), "sizes in K/M/G, as df -h (default: KiB, as pmap)")
+      ("wide,w", po::bool_switch(&a.wide), "fit no table to the width of the terminal (COLUMNS, else the terminal's): every column, whole names")
       ("json", po::bool_switch(&a.json), "the summary as JSON (schema snap.show/1, see snapshow(1))")
       ("csv", po::bool_switch(&a.csv), "the summary as CSV: a total row, category rows, mapping rows")
       ("openmetrics", po::bool_switch(&a.openmetrics), "the totals and categories as OpenMetrics text, for Prometheus (see snapshow(1))")
@@ -163,7 +164,8 @@ int main(int argc, char** argv) {
     if (!format) usage_error(fmt::format("--input-format: unknown format '{}'", args.input_format));
   }
   const snap::TextOptions text{args.human ? snap::SizeStyle::human : snap::SizeStyle::kib,
-                               snap::cli::want_color("snapshow", args.color)};
+                               snap::cli::want_color("snapshow", args.color), snap::cli::utf8_locale(),
+                               snap::cli::output_width(args.wide)};
   const std::string file = args.pid.empty() ? args.files.front() : fmt::format("/proc/{}/smaps", args.pid);
   try {
     snap::Snapshot snapshot = args.pid.empty() ? snap::read_snapshot(file, format)

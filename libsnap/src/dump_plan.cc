@@ -26,7 +26,7 @@ std::string block_label(const Block& b) {
 }
 
 std::string bytes_text(std::uint64_t n) {
-  return fmt::format("{} bytes ({})", n, format_iec(static_cast<double>(n)));
+  return fmt::format("{} bytes ({})", n, format_size(n, SizeStyle::human));
 }
 
 // Ranges before the budget is applied; `file` is filled in afterwards, when

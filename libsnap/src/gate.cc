@@ -16,7 +16,7 @@ std::string delta_text(double v) {
 }
 
 std::string rate_text(double per_second) {
-  return fmt::format("{}{}/s", per_second < 0 ? "" : "+", format_iec(per_second));
+  return format_rate(per_second) + "/s";
 }
 
 /// What trips first, the total or one finding, in words.

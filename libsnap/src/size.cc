@@ -83,6 +83,13 @@ std::string format_delta(std::int64_t bytes, SizeStyle style) {
   return std::string(saturation_mark(bytes)) + (bytes < 0 ? "-" : "+") + format_size(magnitude, style);
 }
 
+std::string format_rate(double bytes) {
+  if (bytes != bytes) return "+0B";  // NaN
+  const double magnitude = std::round(std::abs(bytes));
+  const std::uint64_t b = magnitude >= 18446744073709551615.0 ? UINT64_MAX : static_cast<std::uint64_t>(magnitude);
+  return (bytes < 0 && b != 0 ? "-" : "+") + human(b);
+}
+
 std::string_view saturation_mark(std::int64_t delta) {
   return delta == INT64_MAX ? ">=" : delta == INT64_MIN ? "<=" : "";
 }

@@ -31,6 +31,11 @@ constexpr bool is_saturated(std::int64_t v) {
 /// ">=" before a saturated delta at INT64_MAX, "<=" at INT64_MIN, else nothing.
 std::string_view saturation_mark(std::int64_t delta);
 
+/// A signed amount that need not be whole, a rate say, in the letters of
+/// SizeStyle::human whatever the style: "+4.8M", "-320K", "+12B". (A rate is
+/// not a page count: pmap's K would round a slow one to "+0K".)
+std::string format_rate(double bytes);
+
 /// IEC units with one decimal below 10: "1.9 MiB", "320 KiB", "12 B".
 std::string format_iec(double bytes);
 

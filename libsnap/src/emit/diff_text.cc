@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "snap/emit.h"
+#include "snap/emit/fit.h"
 #include "snap/escape.h"
 #include "snap/collection.h"
 #include "snap/startup.h"
@@ -55,6 +56,7 @@ std::string nmt_cell(const BlockNmt& n, Delta&& delta) {
 struct Row {
   std::int64_t delta;
   std::string cells[9];  // the last, NMT, only with --nmt
+  bool note = false;     // "... 3 more": its RANGE cell moves before NAME when RANGE is dropped
 };
 
 void describe(std::string& out, const Snapshot& s, std::string_view label) {
@@ -95,6 +97,7 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
     return is_bytes(f) ? format_delta(v, o.sizes) : fmt::format("{}{:+}", saturation_mark(v), v);
   };
 
+  const std::size_t top = out.size();
   describe(out, *r.snapshots.front(), "before:");
   describe(out, *r.snapshots.back(), "after:");
   if (r.snapshots.size() > 2)
@@ -122,11 +125,13 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                    r.growing == 1 ? "" : "s", linked, paint.delta(r.growth, delta(r.growth)), smaps_key(f));
   }
 
+  wrap_lines(out, top, o.width);
+
   if (!r.rows.empty()) {
     const bool nmt_column = r.nmt && r.nmt->by_address;  // summaries give no per-block split
     std::vector<Row> rows;
     const std::string title = fmt::format("{}+/-", smaps_key(f));
-    rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME", "NMT"}});
+    rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME", "NMT"}, false});
     const std::string_view branch = o.unicode ? "└ " : "` ";
     auto block_row = [&](const Block* b, bool member) {
       std::uint64_t before = b->sides.front().counters.value_or_zero(f);
@@ -137,7 +142,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                        std::string(status_name(b->status)), std::string(category_name(b->category)),
                        fmt::format("{}{:x}-{:x}", member ? branch : "", b->start, b->end), display_name(*b),
                        nmt_column ? nmt_cell(r.nmt->blocks[static_cast<std::size_t>(b - c.blocks.data())], delta)
-                                  : std::string()}});
+                                  : std::string()},
+                      false});
     };
     for (std::size_t i = 0; i < r.rows.size(); ++i) {
       const std::size_t li = r.row_link[i];
@@ -163,40 +169,48 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                       {delta(d), size(before), size(after), percent(d, before),
                        std::string(status_name(all_new ? Status::added : Status::grown)),
                        std::string(category_name(l.category)), fmt::format("({} blocks)", l.blocks.size()),
-                       describe(l), ""}});
+                       describe(l), ""},
+                      false});
       // Ten members at most, unless --all: JSON and --ranges list every one.
       const std::size_t fold = r.options.all ? j - i : std::min<std::size_t>(j - i, 10);
       for (std::size_t k = i; k < i + fold; ++k) block_row(&r.row(k), true);
       if (i + fold < j)
         rows.push_back({0,
                         {"", "", "", "", "", "", fmt::format("{}... {} more", branch, j - i - fold),
-                         "(--all, --json or --ranges lists them)", ""}});
+                         "(--all, --json or --ranges lists them)", ""},
+                        true});
       i = j - 1;
     }
-    std::size_t w[9] = {};
-    for (const Row& row : rows)
-      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], display_width(row.cells[i]));
+    // Dropped first when the table is too wide: what the other columns
+    // say again (BEFORE, %), then what matters less than where and how
+    // much (snapdiff(1), OUTPUT WIDTH).
+    std::vector<FitColumn> columns = {{true, 0}, {true, 1}, {true, 6}, {true, 2}, {false, 3},
+                                      {false, 5}, {false, 7}};
+    if (nmt_column) columns.push_back({false, 4});  // before NAME, the one of no fixed width
+    columns.push_back({false, 0});
+    std::vector<FitRow> table;
+    table.reserve(rows.size());
+    for (const Row& row : rows) {
+      FitRow fr{{row.cells, row.cells + 7}, 0, row.note};
+      if (nmt_column) fr.cells.push_back(row.cells[8]);
+      fr.cells.push_back(row.cells[7]);
+      table.push_back(std::move(fr));
+    }
+    std::size_t w0 = 0;
+    for (const Row& row : rows) w0 = std::max(w0, display_width(row.cells[0]));
+    const std::vector<std::string> lines = fit_table(columns, table, {o.width, o.unicode, true});
     for (std::size_t k = 0; k < rows.size(); ++k) {
-      const Row& row = rows[k];
-      // With NMT its column comes before NAME, the one of no fixed width.
-      std::string line =
-          nmt_column ? fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}",
-                                   row.cells[0], w[0], row.cells[1], w[1], row.cells[2], w[2], row.cells[3],
-                                   w[3], row.cells[4], w[4], row.cells[5], w[5], row.cells[6], w[6],
-                                   row.cells[8], w[8], row.cells[7])
-                     : fmt::format("{:>{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {}", row.cells[0],
-                                   w[0], row.cells[1], w[1], row.cells[2], w[2], row.cells[3], w[3],
-                                   row.cells[4], w[4], row.cells[5], w[5], row.cells[6], w[6], row.cells[7]);
-      while (!line.empty() && line.back() == ' ') line.pop_back();
+      const std::string& line = lines[k];
       if (k == 0) {
         out += paint(kBold, line);
       } else {
-        std::string first = fmt::format("{:>{}}", row.cells[0], w[0]);
-        out += paint.delta(row.delta, first) + line.substr(first.size());
+        std::string first = fmt::format("{:>{}}", rows[k].cells[0], w0);
+        out += paint.delta(rows[k].delta, first) + line.substr(std::min(first.size(), line.size()));
       }
       out += '\n';
     }
   }
+  const std::size_t below = out.size();
   if (!c.threads.empty())
     fmt::format_to(std::back_inserter(out), "Threads by name: {}\n", thread_counts(c.threads));
   if (r.hidden)
@@ -213,6 +227,7 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
                    r.churned == 1 ? "" : "s");
 
   if (r.nmt) emit_nmt_text(out, *r.nmt, c, o);
+  wrap_lines(out, below, o.width);
 
   // Totals, first -> last.
   out += '\n';

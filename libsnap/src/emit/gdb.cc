@@ -252,7 +252,7 @@ void emit_gdb(std::string& out, const DumpPlan& plan, std::string_view command_l
     for (const ThreadInfo& t : plan.new_threads) comment(out, fmt::format("  tid {} {}", t.tid, t.name));
   }
   comment(out, fmt::format("Ranges: {}, {} bytes ({})", plan.ranges.size(), total,
-                           format_iec(static_cast<double>(total))));
+                           format_size(total, SizeStyle::human)));
   for (const DumpRange& r : plan.ranges)
     comment(out, fmt::format("  {:x}-{:x} {}", r.start, r.end, describe(r)));
 

@@ -9,6 +9,7 @@
 
 #include "json_text.h"
 #include "snap/emit/cells.h"
+#include "snap/emit/fit.h"
 #include "snap/emit/summary.h"
 #include "snap/escape.h"
 #include "snap/version.h"
@@ -47,25 +48,19 @@ std::vector<Measure> row_measures(const Summary& s) {
   return out;
 }
 
-/// Columns padded to their widest cell, left-aligned where `left` says so,
-/// right-aligned otherwise; the first row is the heading. A left-aligned last
-/// column is not padded.
-void table(std::string& out, const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& left,
-           bool color) {
+/// Columns padded to their widest cell, left-aligned or right-aligned as
+/// `columns` say, fitted to o.width (snap/emit/fit.h); the first row is the
+/// heading. A left-aligned last column is not padded, and a name may end in a
+/// blank: lines are not trimmed.
+void table(std::string& out, const std::vector<std::vector<std::string>>& rows,
+           const std::vector<FitColumn>& columns, const TextOptions& o) {
   if (rows.empty()) return;
-  std::vector<std::size_t> w(rows.front().size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
-  for (std::size_t k = 0; k < rows.size(); ++k) {
-    std::string line;
-    for (std::size_t i = 0; i < rows[k].size(); ++i) {
-      if (i) line += "  ";
-      if (left[i] && i + 1 == rows[k].size())
-        line += rows[k][i];  // a name may end in a blank: keep it, pad nothing
-      else
-        line += left[i] ? fmt::format("{:<{}}", rows[k][i], w[i]) : fmt::format("{:>{}}", rows[k][i], w[i]);
-    }
-    out += k == 0 && color ? fmt::format("{}{}{}", kBold, line, kReset) : line;
+  std::vector<FitRow> fit;
+  fit.reserve(rows.size());
+  for (const auto& row : rows) fit.push_back({row, 0, false});
+  const std::vector<std::string> lines = fit_table(columns, fit, {o.width, o.unicode, false});
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    out += k == 0 && o.color ? fmt::format("{}{}{}", kBold, lines[k], kReset) : lines[k];
     out += '\n';
   }
 }
@@ -87,6 +82,7 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     return o.color ? fmt::format("{}{}{}", kBold, text, kReset) : std::string(text);
   };
 
+  const std::size_t top = out.size();
   fmt::format_to(it, "snapshot: {}  ({}", printable(s.source), format_name(s.format));
   if (s.pid) fmt::format_to(it, ", pid {}", *s.pid);
   if (!s.command.empty()) fmt::format_to(it, ": {}", printable(s.command));
@@ -96,6 +92,7 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     out += ", totals only)\n";
   if (!s.sort_note.empty()) fmt::format_to(it, "note: {}\n", printable(s.sort_note));
   out += '\n';
+  wrap_lines(out, top, o.width);
 
   // Totals: every measure, "unknown" where the format does not give it.
   std::vector<std::vector<std::string>> totals;
@@ -111,9 +108,12 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
   for (const auto& t : totals) fmt::format_to(it, "{:<{}}  {:>{}}\n", t[0], w0, t[1], w1);
 
   if (!s.has_ranges) {
+    const std::size_t note = out.size();
     fmt::format_to(it, "\n{}.\n", kRollupNote);
+    wrap_lines(out, note, o.width);
     return;
   }
+  const std::size_t nmt = out.size();
   if (s.nmt) {
     const NmtShare& n = *s.nmt;
     const std::string key(smaps_key(s.nmt_counter));
@@ -160,6 +160,8 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
       out += "  Which mappings lie outside NMT needs its detail (jcmd PID VM.native_memory detail).\n";
   }
 
+  wrap_lines(out, nmt, o.width);
+
   // By category.
   std::vector<Measure> known;
   for (Measure m : s.measures())
@@ -173,9 +175,12 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     rows.push_back({std::string(category_name(c.category)), fmt::format("{}", c.mappings)});
     for (Measure m : known) rows.back().push_back(amount(m, c.totals, o.sizes));
   }
-  std::vector<bool> left(rows.front().size(), false);
-  left[0] = true;
-  table(out, rows, left, o.color);
+  // Too wide, the measures go from the right, the ranking one last.
+  std::vector<FitColumn> columns(rows.front().size(), FitColumn{true, 0});
+  columns[0].right = false;
+  for (std::size_t i = 0; i < known.size(); ++i)
+    columns[2 + i].drop = known[i] == s.sort ? 0 : static_cast<unsigned>(known.size() - i);
+  table(out, rows, columns, o);
 
   // The top mappings.
   if (s.top.empty()) return;
@@ -194,9 +199,16 @@ void emit_summary_text(std::string& out, const Summary& s, const TextOptions& o)
     rows.back().push_back(fmt::format("{:x}-{:x}", r.start, r.end));
     rows.back().push_back(r.name.empty() ? "[anon]" : printable(r.name));
   }
-  left.assign(rows.front().size(), true);
-  std::fill(left.begin(), left.begin() + static_cast<std::ptrdiff_t>(cols.size()), false);
-  table(out, rows, left, o.color);
+  // Too wide: PERMS first, then the measures from the right, the ranking one
+  // kept, then CATEGORY, then RANGE.
+  const auto n = static_cast<unsigned>(cols.size());
+  columns.assign(rows.front().size(), FitColumn{false, 0});
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    columns[i] = {true, cols[i] == s.sort ? 0 : static_cast<unsigned>(1 + n - i)};
+  columns[cols.size()].drop = 1;          // PERMS
+  columns[cols.size() + 1].drop = n + 2;  // CATEGORY
+  columns[cols.size() + 2].drop = n + 3;  // RANGE
+  table(out, rows, columns, o);
   if (s.top.size() < s.mappings)
     fmt::format_to(it, "... and {} more (--top {} to see them all)\n", s.mappings - s.top.size(), s.mappings);
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "snap/emit.h"
+#include "snap/emit/fit.h"
 #include "snap/escape.h"
 #include "snap/collection.h"
 #include "snap/startup.h"
@@ -38,13 +39,9 @@ std::int64_t to_i64(double v) {
   return static_cast<std::int64_t>(v);
 }
 
-std::string signed_iec(double v) {
-  return (v < 0 ? "" : "+") + format_iec(v);
-}
-
 std::string rate_text(double rate, bool bytes, RateUnit u) {
   double v = rate * u.factor;
-  if (bytes) return signed_iec(v) + std::string(u.label);
+  if (bytes) return format_rate(v) + std::string(u.label);
   return fmt::format("{:+.1f}{}", v, u.label);
 }
 
@@ -100,6 +97,7 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
   const Snapshot& first = *r.snapshots.front();
   const Snapshot& last = *r.snapshots.back();
 
+  const std::size_t top = out.size();
   fmt::format_to(it, "{} snapshots: {} .. {}  ({}", r.snapshots.size(), printable(first.source),
                  printable(last.source), format_name(last.format));
   if (last.pid) fmt::format_to(it, ", pid {}", *last.pid);
@@ -128,14 +126,14 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     fmt::format_to(it, "Nothing grew in {}.\n", smaps_key(f));
   else
     fmt::format_to(it, "{} growing:\n", r.growing);
+  wrap_lines(out, top, o.width);
 
   if (!r.rows.empty()) {
-    struct Row {
-      std::string cells[9];
-    };
-    std::vector<Row> rows;
-    rows.push_back({{"VERDICT", fmt::format("{}+/-", smaps_key(f)), "RATE", "TREND", "R2", "CATEGORY",
-                     "RANGE", "STEPS", "NAME"}});
+    std::vector<FitRow> rows;
+    rows.push_back({{"VERDICT", fmt::format("{}+/-", smaps_key(f)), "RATE", "TREND", "R2", "CATEGORY", "RANGE",
+                     "STEPS", "NAME"},
+                    0,
+                    false});
     const std::string_view branch = o.unicode ? "\u2514 " : "` ";
     // "since 5/8 (+4s)": the first snapshot in which an emerging series had grown.
     auto since = [&](const SeriesStats& s) {
@@ -153,7 +151,9 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
                        rate_text(s.rate(), true, unit), sparkline(s.values, o.unicode),
                        fmt::format("{:.2f}", s.fit.r2), std::string(category_name(b.category)),
                        fmt::format("{}{:x}-{:x}", member ? branch : "", b.start, b.end),
-                       fmt::format("{}/{}", s.steps_up, s.values.size() - 1), since(s) + name}});
+                       fmt::format("{}/{}", s.steps_up, s.values.size() - 1), since(s) + name},
+                      since(s).size(),
+                      false});
     };
     for (const Finding& fd : r.rows) {
       if (fd.block) {
@@ -167,7 +167,9 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
                          rate_text(fd.rate, true, unit), sparkline(s.values, o.unicode),
                          fmt::format("{:.2f}", s.fit.r2), std::string(category_name(lt.link.category)),
                          fmt::format("({} blocks)", lt.link.blocks.size()),
-                         fmt::format("{}/{}", s.steps_up, s.values.size() - 1), since(s) + describe(lt.link)}});
+                         fmt::format("{}/{}", s.steps_up, s.values.size() - 1), since(s) + describe(lt.link)},
+                        since(s).size(),
+                        false});
       } else {
         const Population& p = r.population(fd);
         const SeriesStats& s = p.total;
@@ -175,37 +177,35 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
                          rate_text(fd.rate, true, unit), sparkline(p.count.values, o.unicode),
                          fmt::format("{:.2f}", p.count.fit.r2), std::string(p.key.substr(0, p.key.find(' '))),
                          "(population)", fmt::format("{}/{}", p.count.steps_up, s.values.size() - 1),
-                         describe_population(p, unit)}});
+                         describe_population(p, unit)},
+                        0,
+                        false});
       }
       const std::size_t fold = r.options.all ? fd.members.size() : std::min(fd.members.size(), kFoldedRows);
       for (std::size_t k = 0; k < fold; ++k) block_row(r.blocks[fd.members[k]], true);
       if (fold < fd.members.size())
         rows.push_back({{"", "", "", "", "", "", fmt::format("{}... {} more", branch, fd.members.size() - fold),
-                         "", "(--all or --json lists them)"}});
+                         "", "(--all or --json lists them)"},
+                        0,
+                        true});
     }
-    std::size_t w[9] = {};
-    for (const Row& row : rows)
-      for (int i = 0; i < 9; ++i) w[i] = std::max(w[i], display_width(row.cells[i]));
-    auto pad = [&](const std::string& s, std::size_t n, bool right) {
-      std::string fill(n > display_width(s) ? n - display_width(s) : 0, ' ');
-      return right ? fill + s : s + fill;
-    };
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-      const Row& row = rows[k];
-      std::string line;
-      for (int i = 0; i < 8; ++i)
-        line += pad(row.cells[i], w[i], i == 1 || i == 2 || i == 4 || i == 7) + "  ";
-      line += row.cells[8];
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out += k == 0 ? paint(kBold, line) : line;
+    // Dropped first when the lines are too wide: the columns that detail the
+    // verdict (STEPS, R2), then CATEGORY, TREND, RANGE (snapdiff(1), OUTPUT WIDTH).
+    const std::vector<FitColumn> columns = {{false, 0}, {true, 0}, {true, 0}, {false, 4}, {true, 2},
+                                            {false, 3}, {false, 5}, {true, 1},  {false, 0}};
+    const std::vector<std::string> lines = fit_table(columns, rows, {o.width, o.unicode, true});
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      out += k == 0 ? paint(kBold, lines[k]) : lines[k];
       out += '\n';
     }
   }
+  const std::size_t below = out.size();
   if (r.hidden) fmt::format_to(it, "... and {} more growing (--top {} to see them)\n", r.hidden, r.growing);
 
   if (!r.comparison.threads.empty())
     fmt::format_to(it, "Threads by name: {}\n", thread_counts(r.comparison.threads));
   if (r.nmt) emit_nmt_text(out, *r.nmt, r.comparison, o);
+  wrap_lines(out, below, o.width);
 
   // Totals.
   out += '\n';
@@ -231,15 +231,17 @@ void emit_trend_text(std::string& out, const TrendReport& r, const TextOptions& 
     out += '\n';
   }
 
+  const std::size_t projections = out.size();
   for (const Projection& p : r.projections) {
     const bool bytes = p.what == "Rss";
     std::string when = "in about " + format_duration(p.eta);
-    std::string limit = bytes ? format_iec(p.limit) : fmt::format("{:.0f}", p.limit);
+    std::string limit = bytes ? format_size(to_u64(p.limit), o.sizes) : fmt::format("{:.0f}", p.limit);
     out += '\n';
     out += paint(kRed, fmt::format("{} {}: reaches {} ({}) {}", p.what, rate_text(p.rate, bytes, unit),
                                    printable(p.limit_name), limit, when));
   }
   if (!r.projections.empty()) out += '\n';
+  wrap_lines(out, projections, o.width);
 }
 
 void emit_trend_json(std::string& out, const TrendReport& r) {

@@ -1,11 +1,15 @@
 // snapinspect's report: text for a terminal, JSON (snap.inspect/1) for
 // programs. Every text the process chose (mapping names, strings, symbol
 // names) goes through printable().
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "json_text.h"
+#include "snap/emit/cells.h"
+#include "snap/emit/fit.h"
 #include "snap/escape.h"
 #include "snap/inspect/inspect.h"
 #include "snap/size.h"
@@ -23,13 +27,29 @@ std::string iec(std::uint64_t bytes) {
   return format_size(bytes, SizeStyle::human);
 }
 
-void text_range(std::string& out, const RangeReport& r) {
+/// A list's last cell, after `before` display columns, shortened to fit
+/// `width` (0: whole). Numbers come before it and are never cut.
+struct NameFit {
+  std::size_t width;
+  bool unicode;
+  std::string operator()(std::string_view name, std::size_t before) const {
+    if (width == 0) return std::string(name);
+    return shorten_left(name, std::max<std::size_t>(width > before ? width - before : 0, 8), unicode);
+  }
+};
+
+void text_range(std::string& out, const RangeReport& r, const NameFit& fit) {
+  // The prose is broken between words to fit; the lists are not, their
+  // names are shortened instead.
+  std::size_t prose = out.size();
+  auto wrap = [&] { wrap_lines(out, prose, fit.width); };
   const std::uint64_t length = r.range.end - r.range.start;
   fmt::format_to(std::back_inserter(out), "{:#x}-{:#x} ({})", r.range.start, r.range.end, iec(length));
   if (!r.mapping.empty()) fmt::format_to(std::back_inserter(out), " in {} ({})", printable(r.mapping), r.perms);
   out += '\n';
   if (!r.problem.empty()) {
     fmt::format_to(std::back_inserter(out), "  not inspected: {}\n", r.problem);
+    wrap();
     return;
   }
   const std::uint64_t inspected = r.inspected_end - r.range.start;
@@ -39,8 +59,11 @@ void text_range(std::string& out, const RangeReport& r) {
   fmt::format_to(std::back_inserter(out), "  read: {} bytes, {} unreadable page{} skipped\n", r.bytes_read,
                  r.unreadable_pages, r.unreadable_pages == 1 ? "" : "s");
 
+  wrap();
+
   const ChunkCensus& c = r.chunks;
   if (c.heap.kind != HeapKind::none) {
+    prose = out.size();
     if (c.heap.kind == HeapKind::found_chunks)
       fmt::format_to(std::back_inserter(out),
                      "\n  malloc chunks (found by their headers from {:#x}; the bytes before it are not walked):\n",
@@ -56,6 +79,7 @@ void text_range(std::string& out, const RangeReport& r) {
       fmt::format_to(std::back_inserter(out), "    top:    {} bytes ({})\n", c.top_bytes, share(c.top_bytes, inspected));
     fmt::format_to(std::back_inserter(out), "    walk {} at {:#x}: {}\n", c.complete ? "ended" : "stopped", c.stopped_at,
                    c.stop);
+    wrap();
     if (!c.in_use.empty()) {
       fmt::format_to(std::back_inserter(out), "    {:>10} {:>10} {:>14} {:>7}\n", "chunk size", "count", "bytes", "share");
       std::size_t shown = 0;
@@ -70,27 +94,33 @@ void text_range(std::string& out, const RangeReport& r) {
     out += "\n  C++ classes (in-use chunks starting with a vtable pointer):\n";
     fmt::format_to(std::back_inserter(out), "    {:>10} {:>14}  {}\n", "chunks", "bytes", "class");
     for (const ClassRow& row : r.classes)
-      fmt::format_to(std::back_inserter(out), "    {:>10} {:>14}  {}\n", row.chunks, row.bytes, printable(row.name));
+      fmt::format_to(std::back_inserter(out), "    {:>10} {:>14}  {}\n", row.chunks, row.bytes,
+                     fit(printable(row.name), 31));
   }
 
   const PointerCensus& p = r.pointers;
+  prose = out.size();
   fmt::format_to(std::back_inserter(out),
                  "\n  pointers ({} words): {} into malloc memory, {} into files, {} into other anonymous "
                  "memory, {} into the stack, {} elsewhere\n",
                  p.words, p.into_heap, p.into_files, p.into_anon, p.into_stack, p.into_other);
+  wrap();
   if (!p.targets.empty()) {
     fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", "count", "target");
     for (const TargetRow& t : p.targets) {
-      fmt::format_to(std::back_inserter(out), "    {:>10}  {}", t.count, printable(t.label));
-      if (!t.label.starts_with(t.module)) fmt::format_to(std::back_inserter(out), "  ({})", printable(t.module));
-      out += '\n';
+      std::string target = printable(t.label);
+      if (!t.label.starts_with(t.module)) target += fmt::format("  ({})", printable(t.module));
+      fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", t.count, fit(target, 16));
     }
+    prose = out.size();
     out += "    by file:";
     for (const ModuleRow& m : p.modules) fmt::format_to(std::back_inserter(out), " {} {}", printable(m.module), m.count);
     out += '\n';
+    wrap();
   }
 
   const PagePicture& g = r.pages;
+  prose = out.size();
   fmt::format_to(std::back_inserter(out),
                  "\n  pages: {} ({} unreadable), {} all zero, {} one repeated word, {} high-entropy; "
                  "mean entropy {:.2f} bits/byte\n",
@@ -101,24 +131,25 @@ void text_range(std::string& out, const RangeReport& r) {
 
   const StringCensus& s = r.strings;
   fmt::format_to(std::back_inserter(out), "\n  strings: {} runs, {} distinct, {} bytes\n", s.runs, s.distinct, s.bytes);
+  wrap();
   if (!s.top.empty()) {
     fmt::format_to(std::back_inserter(out), "    {:>10}  {}\n", "count", "string");
-    for (const StringRow& row : s.top)
-      fmt::format_to(std::back_inserter(out), "    {:>10}  \"{}\"{}\n", row.count, printable(row.text),
-                     row.cut ? "..." : "");
+    for (const StringRow& row : s.top)  // between its quotes, the end of a long string
+      fmt::format_to(std::back_inserter(out), "    {:>10}  \"{}\"{}\n", row.count,
+                     fit(printable(row.text), 16 + 2 + (row.cut ? 3 : 0)), row.cut ? "..." : "");
   }
 }
 
 }  // namespace
 
-void emit_inspect_text(std::string& out, const Inspection& in) {
+void emit_inspect_text(std::string& out, const Inspection& in, std::size_t width, bool unicode) {
   if (!in.symbols_trouble.empty())
     fmt::format_to(std::back_inserter(out), "note: no symbols: {}\n", printable(in.symbols_trouble));
   bool first = true;
   for (const RangeReport& r : in.ranges) {
     if (!first) out += '\n';
     first = false;
-    text_range(out, r);
+    text_range(out, r, NameFit{width, unicode});
   }
 }
 

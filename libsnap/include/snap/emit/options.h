@@ -2,6 +2,7 @@
 // flush by which a long document leaves memory as it is written.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -15,7 +16,10 @@ using Flush = std::function<void(std::string& out)>;
 struct TextOptions {
   SizeStyle sizes = SizeStyle::kib;
   bool color = false;
-  bool unicode = true;  // sparklines in block characters, else ASCII
+  bool unicode = true;  // sparklines in block characters and the ellipsis "…", else ASCII
+  /// The tables fitted to this many display columns (snap/emit/fit.h); 0:
+  /// unlimited, every column and whole names.
+  std::size_t width = 0;
 };
 
 }  // namespace snap

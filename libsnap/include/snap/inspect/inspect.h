@@ -63,7 +63,10 @@ struct Inspection {
 Inspection inspect(Memory& memory, Symbolizer* symbols, const std::vector<Range>& ranges,
                    const InspectOptions& options);
 
-void emit_inspect_text(std::string& out, const Inspection& inspection);
+/// With a `width`, the names in its lists (classes, pointer targets,
+/// strings) are shortened from the left to fit it (snap/emit/fit.h);
+/// `unicode` picks the ellipsis. 0: whole names.
+void emit_inspect_text(std::string& out, const Inspection& inspection, std::size_t width = 0, bool unicode = true);
 /// Schema snap.inspect/1 (docs/inspect.md).
 void emit_inspect_json(std::string& out, const Inspection& inspection);
 
