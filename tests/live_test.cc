@@ -608,7 +608,7 @@ TEST_CASE("collect: by default, adaptive for a process over 1 GiB resident (or 1
     CHECK(m.mode == "adaptive");
     CHECK(modes(m) == std::vector<std::string>{"full", "light", "full"});
     REQUIRE(!p.notices.empty());
-    CHECK(p.notices[0].starts_with("pid 4242 is large (over 1.0 GiB resident or 10000 mappings): adaptive mode"));
+    CHECK(p.notices[0].starts_with("pid 4242 is large (over 1.0G resident or 10000 mappings): adaptive mode"));
   }
   SUBCASE("--format pmap-x: always full") {
     put(p.pid_dir / "status", "Name:\tleaker\nVmRSS:\t 2097152 kB\n");

@@ -1013,7 +1013,7 @@ TEST_CASE("a status line on a terminal, none with --quiet") {
   CHECK(std::regex_search(
       live.out,
       std::regex(
-          R"(3 snapshots  Rss [\d.]+ \w+ \([+-][\d.]+ \w+\)  Pss [\d.]+ \w+ \([+-][\d.]+ \w+\)  \d+ mappings  full read \d+\.\d ms)")));
+          R"(3 snapshots  Rss [\d.]+[BKMGTPE] \([+-][\d.]+[BKMGTPE]\)  Pss [\d.]+[BKMGTPE] \([+-][\d.]+[BKMGTPE]\)  \d+ mappings  full read \d+\.\d ms)")));
   CHECK(contains(live.out, "snapcollect: 3 snapshots of pid " + pid));
   // Time since the first snapshot, and until the last that --count asks for.
   CHECK(std::regex_search(live.out, std::regex(R"(\r\x1b\[K1 snapshot .* read \d+\.\d ms  0s elapsed, 0s left)")));
@@ -1073,7 +1073,7 @@ TEST_CASE("stderr not a terminal: a plain status line per snapshot, none with --
   CHECK(!contains(r.err, "\x1b"));
   CHECK(!contains(r.err, "\r"));
   static const std::regex kLine(
-      R"(snapcollect: (\d) snapshots?  Rss [\d.]+ \w+ \([+-][\d.]+ \w+\)  Pss [\d.]+ \w+ \([+-][\d.]+ \w+\)  \d+ mappings  full read \d+\.\d ms)");
+      R"(snapcollect: (\d) snapshots?  Rss [\d.]+[BKMGTPE] \([+-][\d.]+[BKMGTPE]\)  Pss [\d.]+[BKMGTPE] \([+-][\d.]+[BKMGTPE]\)  \d+ mappings  full read \d+\.\d ms)");
   std::istringstream lines(r.err);
   std::vector<std::string> got;
   for (std::string line; std::getline(lines, line);) got.push_back(line);

@@ -206,17 +206,18 @@ std::string default_out(std::int64_t pid) {
   return fmt::format("snap-{}-{}", pid, stamp);
 }
 
-/// "12 snapshots  Rss 164 MiB (+37 MiB)  Pss ...  read 4.1 ms"
+/// "12 snapshots  Rss 164M (+37M)  Pss ...  read 4.1 ms": sizes as snapdiff -h writes them
 std::string status_line(const snap::Manifest& m) {
   const auto& first = m.snapshots.front();
   const auto& last = m.snapshots.back();
   std::string line = fmt::format("{} snapshot{}", m.snapshots.size(), m.snapshots.size() == 1 ? "" : "s");
   for (snap::Field f : {snap::Field::rss, snap::Field::pss}) {
     if (!last.totals.known(f)) continue;
-    double now = static_cast<double>(last.totals.value_or_zero(f));
-    double was = static_cast<double>(first.totals.value_or_zero(f));
-    line += fmt::format("  {} {} ({}{})", snap::smaps_key(f), snap::format_iec(now), now >= was ? "+" : "",
-                        snap::format_iec(now - was));
+    const std::uint64_t now = last.totals.value_or_zero(f), was = first.totals.value_or_zero(f);
+    const std::int64_t delta = now >= was ? static_cast<std::int64_t>(std::min<std::uint64_t>(now - was, INT64_MAX))
+                                          : -static_cast<std::int64_t>(std::min<std::uint64_t>(was - now, INT64_MAX));
+    line += fmt::format("  {} {} ({})", snap::smaps_key(f), snap::format_size(now, snap::SizeStyle::human),
+                        snap::format_delta(delta, snap::SizeStyle::human));
   }
   line += fmt::format("  {} mappings  {} read {:.1f} ms", last.mappings, last.mode, last.read_seconds * 1000);
   return line;

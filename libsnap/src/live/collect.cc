@@ -155,7 +155,7 @@ void Collection::begin() {
       notice(fmt::format("pid {} is large (over {} resident or {} mappings): adaptive mode, light snapshots "
                          "(maps + pagemap, no long lock on the process) with full smaps at the first and the "
                          "last; --mode full reads smaps every time",
-                         o_.pid, format_iec(static_cast<double>(kLargeRss)), kLargeMappings));
+                         o_.pid, format_size(kLargeRss, SizeStyle::human), kLargeMappings));
   }
   m_.mode = std::string(collect_mode_name(mode_));
   m_.max_map_count = read_max_map_count(o_.root);
