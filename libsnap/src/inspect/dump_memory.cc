@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
 
+#include "hex.h"
 #include "snap/error.h"
 #include "snap/inspect/memory.h"
 
@@ -20,12 +20,6 @@ namespace snap::inspect {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool hex(std::string_view s, std::uint64_t& v) {
-  if (s.empty() || s.size() > 16) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  return ec == std::errc() && p == s.data() + s.size();
-}
 
 /// "snap-4242-55aa000-55ab000-heap.bin" (the pid is left out when the
 /// snapshots did not name the process): the range and the category.
@@ -45,7 +39,7 @@ bool parse_name(std::string_view name, DumpFile& d) {
   // ("thread-stack") but never starts with a hexadecimal word.
   auto take = [&](std::size_t first) {
     std::uint64_t start = 0, end = 0;
-    if (parts.size() < first + 3 || !hex(parts[first], start) || !hex(parts[first + 1], end) || start >= end)
+    if (parts.size() < first + 3 || !parse_hex(parts[first], start) || !parse_hex(parts[first + 1], end) || start >= end)
       return false;
     std::string category;
     for (std::size_t k = first + 2; k < parts.size(); ++k) {

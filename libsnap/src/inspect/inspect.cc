@@ -1,21 +1,21 @@
 #include "snap/inspect/inspect.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <map>
 
 #include <fmt/format.h>
 
+#include "hex.h"
+
 namespace snap::inspect {
 
 namespace {
 
+// An address as people type it: 0x optional, at most 16 digits.
 bool hex_number(std::string_view s, std::uint64_t& v) {
   if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
-  if (s.empty() || s.size() > 16) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  return ec == std::errc() && p == s.data() + s.size();
+  return s.size() <= 16 && parse_hex(s, v);
 }
 
 std::string mapping_name(const Mapping& m) {

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "hex.h"
 #include "live/proc_file.h"
 #include "snap/error.h"
 #include "snap/live/proc_error.h"
@@ -29,12 +29,6 @@ std::string_view next_field(std::string_view& line) {
   std::string_view f = line.substr(0, e);
   line = e == std::string_view::npos ? std::string_view() : line.substr(e);
   return f;
-}
-
-bool hex(std::string_view s, std::uint64_t& v) {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  return ec == std::errc() && p == s.data() + s.size();
 }
 
 /// A live process: process_vm_readv, one call per contiguous request.
@@ -83,8 +77,8 @@ std::vector<Mapping> parse_mappings(std::string_view text, const std::string& or
     next_field(line);  // inode
     const std::size_t dash = range.find('-');
     Mapping m;
-    if (dash == std::string_view::npos || !hex(range.substr(0, dash), m.start) ||
-        !hex(range.substr(dash + 1), m.end) || m.end < m.start || perms.size() < 4 || !hex(offset, m.offset))
+    if (dash == std::string_view::npos || !parse_hex(range.substr(0, dash), m.start) ||
+        !parse_hex(range.substr(dash + 1), m.end) || m.end < m.start || perms.size() < 4 || !parse_hex(offset, m.offset))
       throw ParseError(origin, line_no, 0, fmt::format("not a maps line: '{}'", whole));
     m.perms = std::string(perms);
     const std::size_t b = line.find_first_not_of(' ');
