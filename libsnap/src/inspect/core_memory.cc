@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "file_segments.h"
 #include "snap/error.h"
 #include "snap/inspect/memory.h"
 #include "snap/parse.h"
@@ -17,10 +18,6 @@
 namespace snap::inspect {
 
 namespace {
-
-struct Segment {
-  std::uint64_t vaddr = 0, memsz = 0, offset = 0, filesz = 0;
-};
 
 class CoreMemory final : public Memory {
  public:
@@ -38,10 +35,11 @@ class CoreMemory final : public Memory {
     }
     // The chunk walk and the 8-byte pointer census are x86-64's; the core
     // as a snapshot (snapshow, snapdiff) is any architecture's.
-    GElf_Ehdr eh;
-    if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+    GElf_Ehdr eh{};
+    const bool header = gelf_getehdr(elf, &eh) != nullptr;
+    if (!header || eh.e_machine != EM_X86_64 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
         eh.e_ident[EI_DATA] != ELFDATA2LSB) {
-      const unsigned machine = gelf_getehdr(elf, &eh) ? eh.e_machine : 0;
+      const unsigned machine = header ? eh.e_machine : 0;
       const unsigned bits = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 32 : 64;
       elf_end(elf);
       throw ParseError(path, 0, 0,
@@ -51,31 +49,22 @@ class CoreMemory final : public Memory {
     }
     for (std::size_t i = 0; i < count; ++i) {
       GElf_Phdr ph;
+      // What a segment does not hold (p_filesz below p_memsz: pages the
+      // dumper left out) cannot be read.
       if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD)
-        segments_.push_back(Segment{ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz});
+        segments_.push_back(
+            FileSegment{ph.p_vaddr, ph.p_vaddr + std::min(ph.p_filesz, ph.p_memsz), fd_, ph.p_offset});
     }
     elf_end(elf);
-    std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.vaddr < b.vaddr; });
+    std::sort(segments_.begin(), segments_.end(),
+              [](const FileSegment& a, const FileSegment& b) { return a.start < b.start; });
   }
   ~CoreMemory() override { ::close(fd_); }
   CoreMemory(const CoreMemory&) = delete;
   CoreMemory& operator=(const CoreMemory&) = delete;
 
   std::size_t read(std::uint64_t address, void* out, std::size_t len) override {
-    std::size_t done = 0;
-    while (done < len) {
-      const std::uint64_t a = address + done;
-      auto it = std::upper_bound(segments_.begin(), segments_.end(), a,
-                                 [](std::uint64_t x, const Segment& s) { return x < s.vaddr; });
-      if (it == segments_.begin()) break;
-      --it;
-      if (a >= it->vaddr + std::min(it->filesz, it->memsz)) break;  // not in the file
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(len - done, it->vaddr + it->filesz - a));
-      const ssize_t got = ::pread(fd_, static_cast<char*>(out) + done, n, static_cast<off_t>(it->offset + (a - it->vaddr)));
-      if (got <= 0) break;  // a truncated core: what is missing cannot be read
-      done += static_cast<std::size_t>(got);
-    }
-    return done;
+    return read_segments(segments_, address, out, len);  // a truncated core stops the read where it ends
   }
   const std::vector<Mapping>& mappings() const override { return maps_; }
 
@@ -83,7 +72,7 @@ class CoreMemory final : public Memory {
   std::string path_;
   int fd_ = -1;
   std::vector<Mapping> maps_;
-  std::vector<Segment> segments_;
+  std::vector<FileSegment> segments_;
 };
 
 }  // namespace

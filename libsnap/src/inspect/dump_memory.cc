@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "file_segments.h"
 #include "hex.h"
 #include "snap/error.h"
 #include "snap/inspect/memory.h"
@@ -71,43 +72,27 @@ class DumpMemory final : public Memory {
                          fmt::format("holds {} bytes, more than the {} of the range its name says", size,
                                      d.end - d.start));
       }
-      files_.push_back(File{d.start, d.start + size, fd});
+      files_.push_back(FileSegment{d.start, d.start + size, fd, 0});
     }
-    std::sort(files_.begin(), files_.end(), [](const File& a, const File& b) { return a.start < b.start; });
+    std::sort(files_.begin(), files_.end(),
+              [](const FileSegment& a, const FileSegment& b) { return a.start < b.start; });
     if (maps_.empty())
       for (const DumpFile& d : dumps) maps_.push_back(Mapping{d.start, d.end, "rw-p", 0, ""});
     std::sort(maps_.begin(), maps_.end(), [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
   }
   ~DumpMemory() override {
-    for (const File& f : files_) ::close(f.fd);
+    for (const FileSegment& f : files_) ::close(f.fd);
   }
   DumpMemory(const DumpMemory&) = delete;
   DumpMemory& operator=(const DumpMemory&) = delete;
 
   std::size_t read(std::uint64_t address, void* out, std::size_t len) override {
-    std::size_t done = 0;
-    while (done < len) {
-      const std::uint64_t a = address + done;
-      auto it = std::upper_bound(files_.begin(), files_.end(), a,
-                                 [](std::uint64_t x, const File& f) { return x < f.start; });
-      if (it == files_.begin()) break;
-      --it;
-      if (a >= it->end) break;
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(len - done, it->end - a));
-      const ssize_t got = ::pread(it->fd, static_cast<char*>(out) + done, n, static_cast<off_t>(a - it->start));
-      if (got <= 0) break;
-      done += static_cast<std::size_t>(got);
-    }
-    return done;
+    return read_segments(files_, address, out, len);
   }
   const std::vector<Mapping>& mappings() const override { return maps_; }
 
  private:
-  struct File {
-    std::uint64_t start = 0, end = 0;  // what the file holds
-    int fd = -1;
-  };
-  std::vector<File> files_;
+  std::vector<FileSegment> files_;  // what each file holds
   std::vector<Mapping> maps_;
 };
 
