@@ -18,6 +18,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli.h"
+#include "snap/counters.h"
 #include "snap/emit/openmetrics.h"
 #include "snap/escape.h"
 #include "snap/live/child_process.h"
@@ -214,10 +215,8 @@ std::string status_line(const snap::Manifest& m) {
   for (snap::Field f : {snap::Field::rss, snap::Field::pss}) {
     if (!last.totals.known(f)) continue;
     const std::uint64_t now = last.totals.value_or_zero(f), was = first.totals.value_or_zero(f);
-    const std::int64_t delta = now >= was ? static_cast<std::int64_t>(std::min<std::uint64_t>(now - was, INT64_MAX))
-                                          : -static_cast<std::int64_t>(std::min<std::uint64_t>(was - now, INT64_MAX));
     line += fmt::format("  {} {} ({})", snap::smaps_key(f), snap::format_size(now, snap::SizeStyle::human),
-                        snap::format_delta(delta, snap::SizeStyle::human));
+                        snap::format_delta(snap::signed_delta(was, now), snap::SizeStyle::human));
   }
   line += fmt::format("  {} mappings  {} read {:.1f} ms", last.mappings, last.mode, last.read_seconds * 1000);
   return line;
