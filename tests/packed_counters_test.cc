@@ -97,11 +97,18 @@ TEST_CASE("Sides: narrow and wide blocks, sides that know different counters, ab
           CHECK(got.regions == (*present)[k].second.regions);
           CHECK(got.counters == (*present)[k].second.counters);
           CHECK(sides->present_snapshot(k) == n);
+          CHECK(sides->present(n));
+          CHECK(sides->regions(n) == (*present)[k].second.regions);
           ++k;
         } else {
           CHECK_FALSE(got.present());
           CHECK(got.counters.empty());
+          CHECK_FALSE(sides->present(n));
+          CHECK(sides->regions(n) == 0);
         }
+        // One field read alone is the whole side's field.
+        for (std::size_t f = 0; f < snap::kFieldCount; ++f)
+          CHECK(sides->value(n, static_cast<Field>(f)) == got.counters.value_or_zero(static_cast<Field>(f)));
       }
       std::vector<double> y;
       sides->values(Field::size, y);

@@ -41,10 +41,9 @@ struct Scratch {
 };
 
 Status status_of(const Block& b, std::span<const Snapshot> snaps, const Comparison& c, Scratch& scratch) {
-  const BlockSide first = b.sides.front();
-  const BlockSide last = b.sides.back();
-  if (!first.present()) return last.present() ? Status::added : Status::gone;
-  if (!last.present()) return Status::gone;
+  const bool first = b.sides.present(0), last = b.sides.present(b.sides.size() - 1);
+  if (!first) return last ? Status::added : Status::gone;
+  if (!last) return Status::gone;
   auto& before = scratch.before;
   auto& after = scratch.after;
   file_identities(b, snaps, 0, before);
@@ -114,7 +113,7 @@ std::string_view status_name(Status s) {
 }
 
 std::int64_t Block::delta(Field f) const {
-  return signed_delta(sides.front().counters.value_or_zero(f), sides.back().counters.value_or_zero(f));
+  return signed_delta(sides.value(0, f), sides.value(sides.size() - 1, f));
 }
 
 Comparison compare(std::span<const Snapshot> snaps) {
@@ -192,7 +191,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
     b.name = regions.name(*largest);
     b.status = status_of(b, snaps, c, scratch);
     for (std::uint32_t n = newest + 1; n-- > 0;) {
-      if (!b.sides[n].present() || snaps[n].threads.empty()) continue;
+      if (!b.sides.present(n) || snaps[n].threads.empty()) continue;
       for (const ThreadInfo& t : snaps[n].threads)
         if (t.sp && *t.sp >= b.start && *t.sp < b.end) b.threads.push_back(t);
       break;

@@ -43,10 +43,8 @@ struct Rises {
 /// where the block is absent), snapshot to snapshot.
 Rises rises_of(const Block& b) {
   Rises r;
-  auto size_at = [&](std::size_t i) {
-    return b.sides[i].present() ? b.sides[i].counters.value_or_zero(Field::size) : 0;
-  };
-  bool born = !b.sides.front().present();
+  auto size_at = [&](std::size_t i) { return b.sides.value(i, Field::size); };
+  bool born = !b.sides.present(0);
   std::uint64_t prev = size_at(0);
   for (std::size_t i = 1; i < b.sides.size(); ++i) {
     const std::uint64_t size = size_at(i);

@@ -58,7 +58,7 @@ DiffReport make_report(std::span<const Snapshot> snapshots, const DiffOptions& o
   std::map<std::pair<Category, std::uint64_t>, std::vector<const Block*>> gone;
   for (const Block& b : c.blocks)
     if (b.status == Status::gone)
-      gone[{b.category, b.sides.front().counters.value_or_zero(Field::size)}].push_back(&b);
+      gone[{b.category, b.sides.value(0, Field::size)}].push_back(&b);
   for (Link& l : r.links) {
     if (!wanted(l.category)) continue;
     Finding fd;

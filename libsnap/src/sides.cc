@@ -114,19 +114,24 @@ BlockSide Sides::present_side(std::size_t k) const {
   return side;
 }
 
-BlockSide Sides::operator[](std::size_t i) const {
+const std::uint32_t* Sides::find(std::size_t i) const {
   // Binary search over the sides present, by snapshot.
   std::size_t lo = 0, hi = present_count();
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
     const std::uint32_t s = present_snapshot(mid);
-    if (s == i) return present_side(mid);
+    if (s == i) return words_.get() + mid * stride_;
     if (s < i)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return {};
+  return nullptr;
+}
+
+BlockSide Sides::operator[](std::size_t i) const {
+  const std::uint32_t* w = find(i);
+  return w ? present_side(static_cast<std::size_t>(w - words_.get()) / stride_) : BlockSide{};
 }
 
 void Sides::values(Field f, std::vector<double>& out) const {

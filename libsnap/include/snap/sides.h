@@ -84,6 +84,21 @@ class Sides {
   BlockSide back() const { return (*this)[n_ - 1]; }
   iterator begin() const { return {this, 0}; }
   iterator end() const { return {this, n_}; }
+  /// One field of snapshot `i`'s side, without building the side (a
+  /// BlockSide is 250 bytes; the ranking reads two fields of every block).
+  bool present(std::size_t i) const { return find(i) != nullptr; }
+  /// Its region count, 0 where absent.
+  std::uint32_t regions(std::size_t i) const {
+    const std::uint32_t* w = find(i);
+    return w ? w[1] : 0;
+  }
+  /// Its counter `f`, 0 where absent or unknown (Counters::value_or_zero).
+  std::uint64_t value(std::size_t i, Field f) const {
+    const std::uint32_t* w = find(i);
+    const auto bit = static_cast<unsigned>(f);
+    if (!w || !((stored_ >> bit) & 1u)) return 0;
+    return value(w, static_cast<std::size_t>(std::popcount(stored_ & ((1u << bit) - 1u))), bit);
+  }
   /// How many snapshots hold the block.
   std::size_t present_count() const { return present_; }
   /// The `k`-th snapshot holding it (k < present_count()), and that side.
@@ -96,6 +111,8 @@ class Sides {
   void plan(std::span<const std::pair<std::uint32_t, BlockSide>> present);
   void store(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::shared_ptr<std::uint32_t[]> words);
   std::uint64_t value(const std::uint32_t* side, std::size_t k, unsigned bit) const;
+  /// The stored words of snapshot `i`'s side, null where absent.
+  const std::uint32_t* find(std::size_t i) const;
   std::uint32_t n_ = 0;
   std::uint32_t present_ = 0;
   std::uint32_t mask_ = 0;    // the counters known: those any side knows

@@ -37,7 +37,8 @@ std::string percent(std::int64_t delta, std::uint64_t before) {
 std::string display_name(const Block& b) {
   std::string n = b.name.empty() ? "[anon]" : printable(b.name);
   if (!b.threads.empty()) n = thread_label(b.threads);
-  std::uint32_t parts = b.sides.back().present() ? b.sides.back().regions : b.sides.front().regions;
+  const std::size_t last = b.sides.size() - 1;
+  std::uint32_t parts = b.sides.present(last) ? b.sides.regions(last) : b.sides.regions(0);
   if (parts > 1) n += fmt::format(" ({} regions)", parts);
   return n;
 }
@@ -134,8 +135,8 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
     rows.push_back({0, {title, "BEFORE", "AFTER", "%", "STATUS", "CATEGORY", "RANGE", "NAME", "NMT"}, false});
     const std::string_view branch = o.unicode ? "└ " : "` ";
     auto block_row = [&](const Block* b, bool member) {
-      std::uint64_t before = b->sides.front().counters.value_or_zero(f);
-      std::uint64_t after = b->sides.back().counters.value_or_zero(f);
+      std::uint64_t before = b->sides.value(0, f);
+      std::uint64_t after = b->sides.value(b->sides.size() - 1, f);
       std::int64_t d = b->delta(f);
       rows.push_back({d,
                       {delta(d), size(before), size(after), percent(d, before),
@@ -160,8 +161,9 @@ void emit_text(std::string& out, const DiffReport& r, const TextOptions& o) {
       // show a huge block as a small one.
       auto add = [](std::uint64_t a, std::uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; };
       for (; j < r.rows.size() && r.row_link[j] == li; ++j) {
-        before = add(before, r.row(j).sides.front().counters.value_or_zero(f));
-        after = add(after, r.row(j).sides.back().counters.value_or_zero(f));
+        const Sides& sides = r.row(j).sides;
+        before = add(before, sides.value(0, f));
+        after = add(after, sides.value(sides.size() - 1, f));
         all_new = all_new && r.row(j).status == Status::added;
       }
       const std::int64_t d = signed_delta(before, after);
