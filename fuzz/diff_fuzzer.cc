@@ -31,7 +31,7 @@ void check_conservation(const std::vector<snap::Snapshot>& snaps, const snap::Co
     std::uint64_t lo = UINT64_MAX, hi = 0;
     std::vector<snap::Counters> member_sum(snaps.size());
     std::vector<std::uint32_t> member_count(snaps.size(), 0);
-    for (const snap::RegionRef& m : b.members) {
+    for (const snap::RegionRef& m : b.members()) {
       SNAP_FUZZ_CHECK(m.snapshot < snaps.size() && m.region < snaps[m.snapshot].regions.size());
       const snap::Region& r = snaps[m.snapshot].regions[m.region];
       SNAP_FUZZ_CHECK(b.start <= r.start && r.end <= b.end);

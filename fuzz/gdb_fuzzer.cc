@@ -173,7 +173,7 @@ void check_plan(const std::vector<snap::Snapshot>& snaps, const std::vector<cons
     // growing block of the range's category.
     bool inside = false;
     for (const snap::Block* b : growing)
-      for (const snap::RegionRef& m : b->members) {
+      for (const snap::RegionRef& m : b->members()) {
         if (m.snapshot != newest) continue;
         const snap::Region& reg = snaps[newest].regions[m.region];
         if (readable(reg) && reg.start <= r.start && r.end <= reg.end && b->category == r.category &&

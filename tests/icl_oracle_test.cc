@@ -107,9 +107,11 @@ TEST_CASE("block_mismatch catches a wrong boundary, a wrong member and a missing
     CHECK(snap::test::block_mismatch(c.blocks, want) == "block 3: 33-3c, the oracle has 32-3c");
   }
   SUBCASE("a member of another snapshot") {
-    snap::RegionRefs wrong;
-    wrong.push_back({0, 1});
-    c.blocks[1].members = wrong;
+    snap::BlockSide side;
+    side.regions = 1;
+    side.first = 1;
+    const std::vector<std::pair<std::uint32_t, snap::BlockSide>> wrong = {{0, side}};
+    c.blocks[1].sides = snap::Sides(2, wrong);
     CHECK(snap::test::block_mismatch(c.blocks, want) == "block 1 14-1e: members 0:1, the oracle has 1:1");
   }
   SUBCASE("a block left out") {

@@ -22,7 +22,7 @@ namespace {
 const std::map<std::string, int> kLevel = {
     // model 0-9
     {"counters.h", 0}, {"error.h", 0}, {"escape.h", 0}, {"size.h", 0}, {"version.h", 0}, {"sigbus.h", 0},
-    {"region_ref.h", 0}, {"region.h", 1}, {"region_store.h", 2}, {"snapshot.h", 3}, {"category.h", 4},
+    {"region_ref.h", 0}, {"shared_name.h", 0}, {"region.h", 1}, {"region_store.h", 2}, {"snapshot.h", 3}, {"category.h", 4},
     // input 10-19
     {"timeline.h", 10}, {"nmt.h", 10}, {"parse.h", 11}, {"manifest.h", 11}, {"comparable.h", 11},
     {"startup.h", 11}, {"collection.h", 11}, {"nmt_files.h", 12}, {"skip_bad.h", 12}, {"series.h", 13},
@@ -36,8 +36,8 @@ const std::map<std::string, int> kLevel = {
     {"inspect/memory.h", 24}, {"inspect/symbols.h", 25}, {"inspect/malloc_walk.h", 25}, {"inspect/census.h", 26},
     {"inspect/inspect.h", 27}, {"inspect/findings.h", 28},
     // analysis 30-39
-    {"sides.h", 30}, {"region_refs.h", 30}, {"samples.h", 31}, {"diff.h", 32}, {"link.h", 33},
-    {"nmt_join.h", 33}, {"dump.h", 33}, {"summary.h", 34}, {"ranking.h", 34}, {"report.h", 35},
+    {"sides.h", 30}, {"block_threads.h", 30}, {"block_members.h", 31}, {"samples.h", 31}, {"diff.h", 32},
+    {"link.h", 33}, {"nmt_join.h", 33}, {"dump.h", 33}, {"summary.h", 34}, {"ranking.h", 34}, {"report.h", 35},
     {"trend.h", 35}, {"gate.h", 36}, {"analyze.h", 37},
     // output 40-49
     {"emit/options.h", 40}, {"emit/cells.h", 40}, {"emit/fit.h", 40}, {"emit/diff.h", 41}, {"emit/nmt.h", 41},

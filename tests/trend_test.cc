@@ -108,7 +108,7 @@ TEST_CASE("jvm-inflater-leak smaps.01..08: the zlib arena is steady; jcmd's step
   const auto& arena = r.block(r.block_trend(top));
   for (std::size_t i = 0; i < 8; ++i) {
     std::uint64_t rw = 0;
-    for (const auto& m : arena.members)
+    for (const auto& m : arena.members())
       if (m.snapshot == i && s.snaps[i].regions[m.region].perms.write)
         rw += s.snaps[i].regions[m.region].size();
     CHECK(rw == size_kib[i] * KiB);

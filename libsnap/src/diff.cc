@@ -4,8 +4,8 @@
 #include <array>
 #include <cstdlib>
 #include <map>
-#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "parsers.h"
 #include "range_map.h"
@@ -31,9 +31,10 @@ int rank_of(Category c) {
 void file_identities(const Block& b, std::span<const Snapshot> snaps, std::uint32_t n,
                      std::vector<std::string_view>& names) {
   names.clear();
-  for (const RegionRef& m : b.members)
-    if (m.snapshot == n && snaps[n].regions.file_backed(m.region))
-      names.push_back(snaps[n].regions.basename(m.region));
+  const SideRows rows = b.sides.rows(n);
+  const RegionStore& regions = snaps[n].regions;
+  for (std::uint32_t i = rows.first; i < rows.first + rows.count; ++i)
+    if (regions.file_backed(i)) names.push_back(regions.basename(i));
 }
 
 struct Scratch {
@@ -164,31 +165,37 @@ Comparison compare(std::span<const Snapshot> snaps) {
       std::uint32_t& i = cursor[n];
       if (i >= regions.size() || regions.start(i) >= block.end) continue;
       BlockSide& side = present.emplace_back(n, BlockSide{}).second;
+      side.first = i;
       for (; i < regions.size() && regions.start(i) < block.end; ++i) {
-        block.members.push_back({n, i});
         regions.add_counters(i, side.counters);
         ++side.regions;
       }
     }
     block.sides = Sides(snaps.size(), present, pool);
-    block.members.shrink_to_fit();
   }
 
+  // One SharedName per distinct name of each snapshot, found by where the
+  // store keeps its text (the same view for every row of that name).
+  std::unordered_map<const char*, SharedName> names;
   Scratch scratch;
   for (Block& b : c.blocks) {
-    std::sort(b.members.begin(), b.members.end());
     int best = static_cast<int>(kPriority.size());
-    for (const RegionRef& m : b.members) best = std::min(best, rank_of(categories[m.snapshot][m.region]));
+    for (const RegionRef m : b.members()) best = std::min(best, rank_of(categories[m.snapshot][m.region]));
     b.category = kPriority[static_cast<std::size_t>(best)];
 
     // Named after the largest region in the newest snapshot that has it.
-    std::uint32_t newest = b.members.back().snapshot;
+    const std::uint32_t newest = b.sides.present_snapshot(b.sides.present_count() - 1);
     const RegionStore& regions = snaps[newest].regions;
-    std::optional<std::uint32_t> largest;
-    for (const RegionRef& m : b.members)
-      if (m.snapshot == newest && (!largest || regions.bytes(m.region) > regions.bytes(*largest)))
-        largest = m.region;
-    b.name = regions.name(*largest);
+    const SideRows rows = b.sides.rows(newest);
+    std::uint32_t largest = rows.first;
+    for (std::uint32_t i = rows.first + 1; i < rows.first + rows.count; ++i)
+      if (regions.bytes(i) > regions.bytes(largest)) largest = i;
+    const std::string_view name = regions.name(largest);
+    if (!name.empty()) {
+      auto [it, fresh] = names.try_emplace(name.data());
+      if (fresh) it->second = SharedName(name);
+      b.name = it->second;
+    }
     b.status = status_of(b, snaps, c, scratch);
     for (std::uint32_t n = newest + 1; n-- > 0;) {
       if (!b.sides.present(n) || snaps[n].threads.empty()) continue;

@@ -35,14 +35,13 @@ void plan_block(std::span<const Snapshot> snapshots, const Block& b, DumpMode mo
   const std::uint32_t newest = static_cast<std::uint32_t>(snapshots.size() - 1);
   std::vector<Region> now;  // copies: the store hands out values
   range::RangeSet before;
-  for (const RegionRef& m : b.members) {
+  for (const RegionRef& m : b.members()) {
     const Region& r = snapshots[m.snapshot].regions[m.region];
     if (!readable(r)) continue;
     if (m.snapshot == newest) now.push_back(r);
     if (m.snapshot == 0) before.add(r.start, r.end);
   }
-  const bool present = std::any_of(b.members.begin(), b.members.end(),
-                                   [&](const RegionRef& m) { return m.snapshot == newest; });
+  const bool present = b.sides.present(newest);
   if (!present) {
     plan.notes.push_back(fmt::format("{}: gone from the newest snapshot, nothing to dump", block_label(b)));
     return;

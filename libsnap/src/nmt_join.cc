@@ -286,7 +286,7 @@ NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field cou
     BlockNmt& bn = j.blocks[i];
     // Saturating throughout: fuzzed and hand-edited inputs hold 2^64 values.
     std::uint64_t in_first = 0, in_last = 0;
-    for (const RegionRef& m : b.members) {
+    for (const RegionRef& m : b.members()) {
       if (m.snapshot != 0 && m.snapshot != last) continue;
       const Region& r = snaps[m.snapshot].regions[m.region];
       const Nmt& map = m.snapshot == 0 ? *j.first_map : *j.last_map;
@@ -338,10 +338,10 @@ void apply_nmt_categories(Comparison& c, std::span<const Snapshot> snaps, std::s
   // A block takes the NMT category covering most of it in the last
   // snapshot that holds it.
   for (Block& b : c.blocks) {
-    const std::uint32_t newest = b.members.back().snapshot;
+    const std::uint32_t newest = b.members().back().snapshot;
     std::map<Category, std::uint64_t> by;
     std::uint64_t extent = 0;
-    for (const RegionRef& m : b.members) {
+    for (const RegionRef& m : b.members()) {
       if (m.snapshot != newest) continue;
       const Region& r = snaps[m.snapshot].regions[m.region];
       extent += r.size();

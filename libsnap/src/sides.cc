@@ -19,7 +19,7 @@ struct Layout {
   std::uint32_t mask = 0, stored = 0;
   bool uniform = true, wide = false;
   std::uint32_t stride() const {
-    return (uniform ? 2u : 3u) + static_cast<std::uint32_t>(std::popcount(stored)) * (wide ? 2u : 1u);
+    return (uniform ? 3u : 4u) + static_cast<std::uint32_t>(std::popcount(stored)) * (wide ? 2u : 1u);
   }
 };
 
@@ -78,6 +78,7 @@ void Sides::store(Present present, std::shared_ptr<std::uint32_t[]> words) {
   for (const auto& [snapshot, side] : present) {
     *w++ = snapshot;
     *w++ = side.regions;
+    *w++ = side.first;
     if (!uniform_) *w++ = side.counters.known_mask();
     for (std::uint32_t m = stored_; m; m &= m - 1) {
       const auto bit = static_cast<unsigned>(std::countr_zero(m));
@@ -103,7 +104,8 @@ BlockSide Sides::present_side(std::size_t k) const {
   const std::uint32_t* w = words_.get() + k * stride_;
   BlockSide side;
   side.regions = w[1];
-  const std::uint32_t known = uniform_ ? mask_ : w[2];
+  side.first = w[2];
+  const std::uint32_t known = uniform_ ? mask_ : w[3];
   std::size_t stored = 0;
   for (std::uint32_t m = mask_; m; m &= m - 1) {
     const auto bit = static_cast<unsigned>(std::countr_zero(m));

@@ -215,7 +215,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
   for (std::size_t i = 0; i < n; ++i) skip[i].assign(snaps[i].regions.size(), false);
   for (std::size_t b = 0; b < r.blocks.size(); ++b)
     if (steadily_growing(r.blocks[b].stats.verdict) || linked[b])
-      for (const RegionRef& m : c.blocks[r.blocks[b].block].members) skip[m.snapshot][m.region] = true;
+      for (const RegionRef& m : c.blocks[r.blocks[b].block].members()) skip[m.snapshot][m.region] = true;
   // The block of each region, for the shares: of the first and the last
   // snapshot only (one entry per region of every snapshot would be the
   // size of the input again).
@@ -225,7 +225,7 @@ TrendReport make_trend(std::span<const Snapshot> snaps, const Timeline& timeline
     block_of.back().resize(snaps.back().regions.size());
   }
   for (std::size_t b = 0; b < c.blocks.size(); ++b)
-    for (const RegionRef& m : c.blocks[b].members)
+    for (const RegionRef& m : c.blocks[b].members())
       if (m.snapshot == 0 || m.snapshot == n - 1) block_of[m.snapshot][m.region] = b;
   // Tallies by shape and by category, found by number (a hash of the
   // shape, the category's index); keyed by their text, in its order, after.

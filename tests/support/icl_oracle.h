@@ -99,7 +99,7 @@ class IclOracle {
 inline std::string block_mismatch(std::span<const Block> got, std::span<const OracleBlock> want) {
   auto refs = [](auto first, auto last) {
     std::string s;
-    for (auto it = first; it != last; ++it) s += fmt::format(" {}:{}", it->snapshot, it->region);
+    for (auto it = first; it != last; ++it) s += fmt::format(" {}:{}", (*it).snapshot, (*it).region);
     return s;
   };
   for (std::size_t i = 0; i < std::min(got.size(), want.size()); ++i) {
@@ -107,9 +107,10 @@ inline std::string block_mismatch(std::span<const Block> got, std::span<const Or
     const OracleBlock& w = want[i];
     if (g.start != w.start || g.end != w.end)
       return fmt::format("block {}: {:x}-{:x}, the oracle has {:x}-{:x}", i, g.start, g.end, w.start, w.end);
-    if (!std::equal(g.members.begin(), g.members.end(), w.members.begin(), w.members.end()))
+    const BlockMembers members = g.members();
+    if (!std::equal(members.begin(), members.end(), w.members.begin(), w.members.end()))
       return fmt::format("block {} {:x}-{:x}: members{}, the oracle has{}", i, g.start, g.end,
-                         refs(g.members.begin(), g.members.end()), refs(w.members.begin(), w.members.end()));
+                         refs(members.begin(), members.end()), refs(w.members.begin(), w.members.end()));
   }
   if (got.size() != want.size()) return fmt::format("{} blocks, the oracle has {}", got.size(), want.size());
   return "";

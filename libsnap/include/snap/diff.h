@@ -20,7 +20,9 @@
 
 #include "snap/category.h"
 #include "snap/counters.h"
-#include "snap/region_refs.h"
+#include "snap/block_members.h"
+#include "snap/block_threads.h"
+#include "snap/shared_name.h"
 #include "snap/sides.h"
 #include "snap/snapshot.h"
 
@@ -38,17 +40,21 @@ enum class Status {
 /// "new", "gone", "grown", ...
 std::string_view status_name(Status s);
 
+/// One per run of address space: 80 bytes, and a few words a snapshot
+/// holding it (its side); a comparison holds one for every mapping.
 struct Block {
   std::uint64_t start = 0;  // union of every member region, all snapshots
   std::uint64_t end = 0;
   Category category = Category::anon;
   Status status = Status::unchanged;  // first vs last snapshot
-  std::string name;                   // the name of its largest region in the newest snapshot holding it
+  SharedName name;                    // the name of its largest region in the newest snapshot holding it
   Sides sides;                        // one per snapshot, stored where it exists
-  RegionRefs members;                 // every region in it, by snapshot then address
   /// The threads whose stack pointer lies in the block, in the newest
   /// snapshot holding it that recorded threads: "worker-7 tid 5460".
-  std::vector<ThreadInfo> threads;
+  BlockThreads threads;
+
+  /// Every region in it, by snapshot then address (read from the sides).
+  BlockMembers members() const { return BlockMembers(sides); }
 
   /// last - first for `f`, where an absent side counts as 0. Only
   /// meaningful when both snapshots know `f` (Comparison::knows).

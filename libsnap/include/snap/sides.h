@@ -22,7 +22,17 @@ namespace snap {
 struct BlockSide {
   Counters counters;          // sum over the block's regions in that snapshot
   std::uint32_t regions = 0;  // 0: the block does not exist there
+  /// Its first region's index in that snapshot: the block's regions there
+  /// are `regions` neighbours from it (a snapshot's regions are sorted and
+  /// a block is a run of address space).
+  std::uint32_t first = 0;
   bool present() const { return regions != 0; }
+};
+
+/// A side's regions in its snapshot: [first, first + count).
+struct SideRows {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
 };
 
 /// Storage for the sides of many blocks, in large chunks: a block present
@@ -92,6 +102,11 @@ class Sides {
     const std::uint32_t* w = find(i);
     return w ? w[1] : 0;
   }
+  /// Its regions in snapshot `i` (none where absent).
+  SideRows rows(std::size_t i) const {
+    const std::uint32_t* w = find(i);
+    return w ? SideRows{w[2], w[1]} : SideRows{};
+  }
   /// Its counter `f`, 0 where absent or unknown (Counters::value_or_zero).
   std::uint64_t value(std::size_t i, Field f) const {
     const std::uint32_t* w = find(i);
@@ -103,6 +118,11 @@ class Sides {
   std::size_t present_count() const { return present_; }
   /// The `k`-th snapshot holding it (k < present_count()), and that side.
   std::uint32_t present_snapshot(std::size_t k) const { return words_.get()[k * stride_]; }
+  /// Its regions in that snapshot.
+  SideRows present_rows(std::size_t k) const {
+    const std::uint32_t* w = words_.get() + k * stride_;
+    return {w[2], w[1]};
+  }
   BlockSide present_side(std::size_t k) const;
   /// The counter `f` of each snapshot (0 where absent), as doubles.
   void values(Field f, std::vector<double>& out) const;
@@ -117,12 +137,12 @@ class Sides {
   std::uint32_t present_ = 0;
   std::uint32_t mask_ = 0;    // the counters known: those any side knows
   std::uint32_t stored_ = 0;  // those of mask_ with a value stored: not 0 in some side
-  // Words per side: 2 (snapshot, regions), 1 more for its known mask unless
-  // uniform_, then one word per bit of stored_ (two if wide_).
+  // Words per side: 3 (snapshot, regions, first), 1 more for its known mask
+  // unless uniform_, then one word per bit of stored_ (two if wide_).
   std::uint8_t stride_ = 0;
   bool uniform_ = true;  // every side knows mask_
   bool wide_ = false;    // a value does not fit one word in kB
-  std::uint32_t first_value() const { return uniform_ ? 2u : 3u; }
+  std::uint32_t first_value() const { return uniform_ ? 3u : 4u; }
   std::shared_ptr<const std::uint32_t[]> words_;
 };
 

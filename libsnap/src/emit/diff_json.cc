@@ -160,7 +160,7 @@ void emit_json(std::string& out, const DiffReport& r, const Flush& flush) {
           change(b->sides.front().counters.value_or_zero(f), b->sides.back().counters.value_or_zero(f));
     j["counters"] = std::move(counters);
     ordered_json members = ordered_json::array();
-    for (const RegionRef& m : b->members) {
+    for (const RegionRef& m : b->members()) {
       if (m.snapshot != 0 && m.snapshot != last) continue;
       const Region& reg = r.snapshots[m.snapshot]->regions[m.region];
       ordered_json mj = {{"snapshot", m.snapshot},

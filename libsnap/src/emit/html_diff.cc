@@ -17,7 +17,7 @@ namespace {
 
 std::string block_name(const Block& b) {
   if (!b.threads.empty()) return thread_label(b.threads);
-  return b.name.empty() ? "[anon]" : b.name;
+  return b.name.empty() ? "[anon]" : b.name.str();
 }
 
 // A finding of a two-snapshot report: a block row, or the rows of one link.

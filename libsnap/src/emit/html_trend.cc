@@ -27,7 +27,7 @@ std::string rate_text(double rate, bool bytes, RateUnit u) {
 
 std::string block_name(const Block& b) {
   if (!b.threads.empty()) return thread_label(b.threads);
-  return b.name.empty() ? "[anon]" : b.name;
+  return b.name.empty() ? "[anon]" : b.name.str();
 }
 
 // What a finding is, in a few words: the chart's legend.

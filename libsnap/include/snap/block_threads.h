@@ -1,0 +1,47 @@
+// The threads whose stacks lie in a block. Nearly every block has none (a
+// thread stack is one block among thousands): an empty list is one null
+// pointer, not a 24-byte std::vector in every block.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "snap/snapshot.h"
+
+namespace snap {
+
+/// Reads as a const std::vector<ThreadInfo>.
+class BlockThreads {
+ public:
+  BlockThreads() = default;
+  BlockThreads(const BlockThreads& o) : list_(o.list_ ? std::make_unique<std::vector<ThreadInfo>>(*o.list_) : nullptr) {}
+  BlockThreads(BlockThreads&&) noexcept = default;
+  BlockThreads& operator=(const BlockThreads& o) {
+    if (this != &o) list_ = o.list_ ? std::make_unique<std::vector<ThreadInfo>>(*o.list_) : nullptr;
+    return *this;
+  }
+  BlockThreads& operator=(BlockThreads&&) noexcept = default;
+
+  const std::vector<ThreadInfo>& list() const { return list_ ? *list_ : empty_list(); }
+  operator const std::vector<ThreadInfo>&() const { return list(); }
+  bool empty() const { return !list_ || list_->empty(); }
+  std::size_t size() const { return list_ ? list_->size() : 0; }
+  std::vector<ThreadInfo>::const_iterator begin() const { return list().begin(); }
+  std::vector<ThreadInfo>::const_iterator end() const { return list().end(); }
+  const ThreadInfo& operator[](std::size_t i) const { return (*list_)[i]; }
+  void push_back(const ThreadInfo& t) {
+    if (!list_) list_ = std::make_unique<std::vector<ThreadInfo>>();
+    list_->push_back(t);
+  }
+  void clear() { list_.reset(); }
+
+ private:
+  static const std::vector<ThreadInfo>& empty_list() {
+    static const std::vector<ThreadInfo> kEmpty;
+    return kEmpty;
+  }
+  std::unique_ptr<std::vector<ThreadInfo>> list_;
+};
+
+}  // namespace snap
