@@ -123,3 +123,40 @@ TEST_CASE("Sides: narrow and wide blocks, sides that know different counters, ab
   CHECK(s[2].counters.value_or_zero(Field::thp_eligible) == 0);
   CHECK(s[0].counters.value_or_zero(Field::thp_eligible) == 1);
 }
+
+TEST_CASE("Sides: equal values in a row are stored once, and read back for every side") {
+  auto side = [](std::uint32_t first, std::uint64_t rss) {
+    snap::BlockSide s;
+    s.regions = 1;
+    s.first = first;
+    s.counters.set(Field::size, 64 * K);
+    s.counters.set(Field::rss, rss);
+    return s;
+  };
+  using Present = std::vector<std::pair<std::uint32_t, snap::BlockSide>>;
+  // Unchanged in 0-2, grown in 3, absent in 4, back as in 3 in 5 and 6.
+  const Present present = {{0, side(4, 8 * K)},  {1, side(4, 8 * K)},  {2, side(5, 8 * K)},
+                           {3, side(5, 12 * K)}, {5, side(6, 12 * K)}, {6, side(6, 12 * K)}};
+  const snap::Sides s(7, present);
+  const snap::Sides all_different(7, Present{{0, side(4, 4 * K)}, {1, side(4, 8 * K)}, {2, side(5, 12 * K)},
+                                             {3, side(5, 16 * K)}, {5, side(6, 20 * K)}, {6, side(6, 24 * K)}});
+  // 6 headers of 4 words, 2 runs of 2 values, against 6 runs.
+  CHECK(s.footprint() == (6 * 4 + 2 * 2) * 4);
+  CHECK(all_different.footprint() == (6 * 4 + 6 * 2) * 4);
+  std::size_t k = 0;
+  for (std::uint32_t n = 0; n < 7; ++n) {
+    CAPTURE(n);
+    if (n == 4) {
+      CHECK_FALSE(s[n].present());
+      CHECK(s.value(n, Field::rss) == 0);
+      continue;
+    }
+    CHECK(s[n].counters == present[k].second.counters);
+    CHECK(s[n].first == present[k].second.first);
+    CHECK(s.value(n, Field::rss) == present[k].second.counters.value_or_zero(Field::rss));
+    ++k;
+  }
+  std::vector<double> y;
+  s.values(Field::rss, y);
+  CHECK(y == std::vector<double>{8 * K, 8 * K, 8 * K, 12 * K, 0, 12 * K, 12 * K});
+}

@@ -174,9 +174,16 @@ Region& RegionStore::Builder::add() {
 
 RegionStore RegionStore::Builder::finish() {
   store_current();
-  store_.rows_.shrink_to_fit();
-  store_.values_.shrink_to_fit();
-  store_.strings_.shrink_to_fit();
+  // shrink_to_fit copies the whole vector, the old one alive until the
+  // copy is done: for a few rows' slack (the parsers reserve by counting
+  // lines) that doubles the parse's peak for nothing. Only a reserve that
+  // was far off is given back.
+  auto trim = [](auto& v) {
+    if (v.capacity() - v.size() > v.capacity() / 8) v.shrink_to_fit();
+  };
+  trim(store_.rows_);
+  trim(store_.values_);
+  trim(store_.strings_);
   RegionStore out = std::move(store_);
   *this = Builder();
   return out;

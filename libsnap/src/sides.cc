@@ -18,9 +18,6 @@ constexpr std::uint32_t kRawFields =
 struct Layout {
   std::uint32_t mask = 0, stored = 0;
   bool uniform = true, wide = false;
-  std::uint32_t stride() const {
-    return (uniform ? 3u : 4u) + static_cast<std::uint32_t>(std::popcount(stored)) * (wide ? 2u : 1u);
-  }
 };
 
 Layout layout_of(Present present) {
@@ -54,48 +51,76 @@ std::shared_ptr<std::uint32_t[]> SidesPool::take(std::size_t words) {
 }
 
 Sides::Sides(std::size_t n, Present present) : n_(static_cast<std::uint32_t>(n)) {
-  plan(present);
-  store(present, std::shared_ptr<std::uint32_t[]>(new std::uint32_t[present.size() * stride_]));
+  const std::size_t words = plan(present);
+  store(present, std::shared_ptr<std::uint32_t[]>(new std::uint32_t[words]));
 }
 
 Sides::Sides(std::size_t n, Present present, SidesPool& pool) : n_(static_cast<std::uint32_t>(n)) {
-  plan(present);
-  store(present, pool.take(present.size() * stride_));
+  store(present, pool.take(plan(present)));
 }
 
-void Sides::plan(Present present) {
+std::size_t Sides::encode(const BlockSide& side, std::uint32_t* out) const {
+  std::uint32_t* w = out;
+  for (std::uint32_t m = stored_; m; m &= m - 1) {
+    const auto bit = static_cast<unsigned>(std::countr_zero(m));
+    const std::uint64_t v = side.counters.value_or_zero(static_cast<Field>(bit));
+    if (wide_) {
+      *w++ = static_cast<std::uint32_t>(v);
+      *w++ = static_cast<std::uint32_t>(v >> 32);
+    } else {
+      *w++ = static_cast<std::uint32_t>((kRawFields >> bit) & 1u ? v : v >> 10);
+    }
+  }
+  return static_cast<std::size_t>(w - out);
+}
+
+std::size_t Sides::plan(Present present) {
   const Layout l = layout_of(present);
   mask_ = l.mask;
   stored_ = l.stored;
   uniform_ = l.uniform;
   wide_ = l.wide;
-  stride_ = static_cast<std::uint8_t>(l.stride());
+  stride_ = static_cast<std::uint8_t>(uniform_ ? 4 : 5);
+  // A side whose values are the previous side's shares them: a block that
+  // did not change between two snapshots (most of them, in a diff and in a
+  // trend) stores its values once.
+  std::uint32_t a[2 * kFieldCount], b[2 * kFieldCount];
+  std::uint32_t* prev = a;
+  std::uint32_t* cur = b;
+  std::size_t runs = 0, width = 0;
+  for (std::size_t k = 0; k < present.size(); ++k) {
+    width = encode(present[k].second, cur);
+    if (k == 0 || !std::equal(cur, cur + width, prev)) ++runs;
+    std::swap(prev, cur);
+  }
+  return present.size() * stride_ + runs * width;
 }
 
 void Sides::store(Present present, std::shared_ptr<std::uint32_t[]> words) {
   present_ = static_cast<std::uint32_t>(present.size());
-  std::uint32_t* w = words.get();
+  std::uint32_t* const base = words.get();
+  std::uint32_t* header = base;
+  std::uint32_t* run = base + present.size() * stride_;  // the value runs follow the headers
+  std::uint32_t* last = nullptr;                        // the newest run written
+  std::uint32_t values[2 * kFieldCount];
   for (const auto& [snapshot, side] : present) {
-    *w++ = snapshot;
-    *w++ = side.regions;
-    *w++ = side.first;
-    if (!uniform_) *w++ = side.counters.known_mask();
-    for (std::uint32_t m = stored_; m; m &= m - 1) {
-      const auto bit = static_cast<unsigned>(std::countr_zero(m));
-      const std::uint64_t v = side.counters.value_or_zero(static_cast<Field>(bit));
-      if (wide_) {
-        *w++ = static_cast<std::uint32_t>(v);
-        *w++ = static_cast<std::uint32_t>(v >> 32);
-      } else {
-        *w++ = static_cast<std::uint32_t>((kRawFields >> bit) & 1u ? v : v >> 10);
-      }
+    const std::size_t width = encode(side, values);
+    if (!last || !std::equal(values, values + width, last)) {
+      std::copy(values, values + width, run);
+      last = run;
+      run += width;
     }
+    *header++ = snapshot;
+    *header++ = side.regions;
+    *header++ = side.first;
+    *header++ = static_cast<std::uint32_t>(last - base);
+    if (!uniform_) *header++ = side.counters.known_mask();
   }
   words_ = std::move(words);
 }
 
 std::uint64_t Sides::value(const std::uint32_t* side, std::size_t k, unsigned bit) const {
-  const std::uint32_t* v = side + first_value();
+  const std::uint32_t* v = words_.get() + side[3];
   if (wide_) return v[2 * k] | std::uint64_t{v[2 * k + 1]} << 32;
   return (kRawFields >> bit) & 1u ? v[k] : std::uint64_t{v[k]} << 10;
 }
@@ -105,7 +130,7 @@ BlockSide Sides::present_side(std::size_t k) const {
   BlockSide side;
   side.regions = w[1];
   side.first = w[2];
-  const std::uint32_t known = uniform_ ? mask_ : w[3];
+  const std::uint32_t known = uniform_ ? mask_ : w[4];
   std::size_t stored = 0;
   for (std::uint32_t m = mask_; m; m &= m - 1) {
     const auto bit = static_cast<unsigned>(std::countr_zero(m));
@@ -147,6 +172,15 @@ void Sides::values(Field f, std::vector<double>& out) const {
     const std::uint32_t* w = words_.get() + p * stride_;
     out[w[0]] = static_cast<double>(value(w, k, bit));
   }
+}
+
+std::size_t Sides::footprint() const {
+  // Runs are written in order of side, each after the last.
+  std::size_t runs = 0;
+  for (std::size_t k = 0; k < present_count(); ++k)
+    if (k == 0 || words_.get()[k * stride_ + 3] != words_.get()[(k - 1) * stride_ + 3]) ++runs;
+  const auto width = static_cast<std::size_t>(std::popcount(stored_)) * (wide_ ? 2 : 1);
+  return (present_count() * stride_ + runs * width) * sizeof(std::uint32_t);
 }
 
 }  // namespace snap

@@ -54,11 +54,12 @@ class SidesPool {
 /// One side per snapshot, read by value: an absent side is BlockSide{} (no
 /// regions, every counter unknown and 0), a known gap rather than a stored
 /// zero. Stored per present side, in one array of 32-bit words: its
-/// snapshot, its region count, which counters it knows (unless all sides
-/// know the same), and the values of the counters that are not 0 in some
-/// side (most of smaps' 25 are 0 everywhere in a block): one word each in
-/// kB (counts as they are), or two (low, high) when a value of the block
-/// does not fit.
+/// snapshot, its region count and first region, which counters it knows
+/// (unless all sides know the same), and the values of the counters that
+/// are not 0 in some side (most of smaps' 25 are 0 everywhere in a block):
+/// one word each in kB (counts as they are), or two (low, high) when a
+/// value of the block does not fit; sides in a row with equal values share
+/// them (a block that did not change stores its values once).
 class Sides {
  public:
   class iterator {
@@ -126,9 +127,14 @@ class Sides {
   BlockSide present_side(std::size_t k) const;
   /// The counter `f` of each snapshot (0 where absent), as doubles.
   void values(Field f, std::vector<double>& out) const;
+  /// Bytes of words held, for the memory tests and benchmarks.
+  std::size_t footprint() const;
 
  private:
-  void plan(std::span<const std::pair<std::uint32_t, BlockSide>> present);
+  /// Sets the layout for `present`; the words it takes.
+  std::size_t plan(std::span<const std::pair<std::uint32_t, BlockSide>> present);
+  /// `side`'s stored values, as words, into `out`; how many.
+  std::size_t encode(const BlockSide& side, std::uint32_t* out) const;
   void store(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::shared_ptr<std::uint32_t[]> words);
   std::uint64_t value(const std::uint32_t* side, std::size_t k, unsigned bit) const;
   /// The stored words of snapshot `i`'s side, null where absent.
@@ -137,12 +143,13 @@ class Sides {
   std::uint32_t present_ = 0;
   std::uint32_t mask_ = 0;    // the counters known: those any side knows
   std::uint32_t stored_ = 0;  // those of mask_ with a value stored: not 0 in some side
-  // Words per side: 3 (snapshot, regions, first), 1 more for its known mask
-  // unless uniform_, then one word per bit of stored_ (two if wide_).
+  // A header per side: 4 words (snapshot, regions, first, where its values
+  // start in words_), 1 more for its known mask unless uniform_. The
+  // values follow the headers, one word per bit of stored_ (two if wide_)
+  // a run, one run shared by consecutive sides with equal values.
   std::uint8_t stride_ = 0;
   bool uniform_ = true;  // every side knows mask_
   bool wide_ = false;    // a value does not fit one word in kB
-  std::uint32_t first_value() const { return uniform_ ? 3u : 4u; }
   std::shared_ptr<const std::uint32_t[]> words_;
 };
 
