@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "snap/diff.h"
+#include "snap/parse.h"
 #include "support/testdata.h"
 
 namespace {
@@ -111,4 +112,31 @@ TEST_CASE("SharedName and BlockThreads read as the values they hold") {
   REQUIRE(copy.size() == 1);
   CHECK(copy[0].name == "worker-7");
   CHECK(t.empty());
+}
+
+TEST_CASE("read_snapshots: the files of a series hold one copy of each name between them") {
+  const std::vector<std::string> paths = {snap::test::path("c-malloc-leak/smaps.01"),
+                                          snap::test::path("c-malloc-leak/smaps.04"),
+                                          snap::test::path("c-malloc-leak/smaps.08")};
+  const std::vector<snap::Snapshot> snaps = snap::read_snapshots(paths);
+  REQUIRE(snaps.size() == 3);
+  std::map<std::string, const char*> text_of;
+  std::size_t named = 0;
+  for (const snap::Snapshot& s : snaps)
+    for (std::size_t i = 0; i < s.regions.size(); ++i) {
+      const snap::SharedName& n = s.regions.shared_name(i);
+      CHECK(n.str() == s.regions.name(i));
+      if (n.empty()) continue;
+      ++named;
+      auto [it, fresh] = text_of.try_emplace(n.str(), n.c_str());
+      if (!fresh) CHECK(it->second == n.c_str());
+    }
+  CHECK(named > 3 * text_of.size());  // each name in several rows and files, one text
+
+  snap::NamePool pool;
+  const snap::SharedName a = pool.intern("/usr/lib/libfoo.so.1");
+  const snap::SharedName b = pool.intern(std::string("/usr/lib/libfoo.so.1"));
+  CHECK(a.c_str() == b.c_str());
+  CHECK(pool.intern("").empty());
+  CHECK(pool.size() == 1);
 }

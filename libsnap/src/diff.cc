@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include "parsers.h"
 #include "range_map.h"
@@ -174,9 +173,6 @@ Comparison compare(std::span<const Snapshot> snaps) {
     block.sides = Sides(snaps.size(), present, pool);
   }
 
-  // One SharedName per distinct name of each snapshot, found by where the
-  // store keeps its text (the same view for every row of that name).
-  std::unordered_map<const char*, SharedName> names;
   Scratch scratch;
   for (Block& b : c.blocks) {
     int best = static_cast<int>(kPriority.size());
@@ -190,12 +186,7 @@ Comparison compare(std::span<const Snapshot> snaps) {
     std::uint32_t largest = rows.first;
     for (std::uint32_t i = rows.first + 1; i < rows.first + rows.count; ++i)
       if (regions.bytes(i) > regions.bytes(largest)) largest = i;
-    const std::string_view name = regions.name(largest);
-    if (!name.empty()) {
-      auto [it, fresh] = names.try_emplace(name.data());
-      if (fresh) it->second = SharedName(name);
-      b.name = it->second;
-    }
+    b.name = regions.shared_name(largest);
     b.status = status_of(b, snaps, c, scratch);
     for (std::uint32_t n = newest + 1; n-- > 0;) {
       if (!b.sides.present(n) || snaps[n].threads.empty()) continue;

@@ -296,11 +296,14 @@ std::vector<Snapshot> read_snapshots(const std::vector<std::string>& paths, std:
   std::vector<std::optional<Snapshot>> done(n);
   std::vector<std::exception_ptr> errors(n);
   std::atomic<std::size_t> next{0}, first_error{SIZE_MAX};
+  // The files of a series name the same paths: one copy of each for all.
+  NamePool names;
   auto work = [&] {
     for (std::size_t i; (i = next.fetch_add(1)) < n;) {
       if (!bad && i > first_error.load()) return;  // as one thread would: nothing after a failure
       try {
         done[i] = read_snapshot(paths[i], format);
+        done[i]->regions.share_names(names);
       } catch (...) {
         errors[i] = std::current_exception();
         std::size_t seen = first_error.load();

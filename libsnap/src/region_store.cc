@@ -74,7 +74,7 @@ RegionStore::RegionStore(std::span<const Region> rows) {
     for (int k = 0; k < 2; ++k)
       if (s == last[k]) return last_id[k];
     auto [it, fresh] = index.try_emplace(s, static_cast<std::uint32_t>(strings_.size()));
-    if (fresh) strings_.push_back(s);
+    if (fresh) strings_.emplace_back(s);
     last[1] = last[0], last_id[1] = last_id[0];
     last[0] = it->first, last_id[0] = it->second;
     return it->second;
@@ -88,7 +88,7 @@ void RegionStore::push_back(const Region& r) {
   append(r, [&](const std::string& s) {
     auto it = std::find(strings_.begin(), strings_.end(), s);
     if (it != strings_.end()) return static_cast<std::uint32_t>(it - strings_.begin());
-    strings_.push_back(s);
+    strings_.emplace_back(s);
     return static_cast<std::uint32_t>(strings_.size() - 1);
   });
 }
@@ -121,9 +121,9 @@ const Region RegionStore::operator[](std::size_t i) const {
   if (row.has & kHasOffset) r.offset = row.offset;
   if (row.has & kHasDevice) r.device = Device{row.major, row.minor};
   if (row.has & kHasInode) r.inode = row.inode;
-  r.name = strings_[row.name];
+  r.name = strings_[row.name].str();
   r.counters = counters(i);
-  if (row.has & kHasVmFlags) r.vm_flags = strings_[row.vm_flags];
+  if (row.has & kHasVmFlags) r.vm_flags = strings_[row.vm_flags].str();
   if (row.has & kHasExtra) {
     auto first = std::lower_bound(extras_.begin(), extras_.end(), i,
                                   [](const auto& e, std::size_t k) { return e.first < k; });
@@ -158,9 +158,10 @@ void RegionStore::Builder::store_current() {
   if (!open_) return;
   current_.counters.set(Field::accessible, current_.perms.none() ? 0 : current_.size());
   store_.append(current_, [&](const std::string& s) {
-    auto [it, fresh] = index_.try_emplace(s, static_cast<std::uint32_t>(store_.strings_.size()));
-    if (fresh) store_.strings_.push_back(s);
-    return it->second;
+    if (auto it = index_.find(s); it != index_.end()) return it->second;
+    const auto id = static_cast<std::uint32_t>(store_.strings_.size());
+    index_.emplace(store_.strings_.emplace_back(s).str(), id);
+    return id;
   });
   open_ = false;
 }
@@ -191,9 +192,14 @@ RegionStore RegionStore::Builder::finish() {
 
 std::size_t RegionStore::footprint() const {
   std::size_t bytes = rows_.capacity() * sizeof(Row) + values_.capacity() * sizeof(std::uint32_t) +
-                      strings_.capacity() * sizeof(std::string) + extras_.capacity() * sizeof(extras_[0]);
-  for (const std::string& s : strings_) bytes += s.capacity() > 15 ? s.capacity() + 1 : 0;
+                      strings_.capacity() * sizeof(SharedName) + extras_.capacity() * sizeof(extras_[0]);
+  // A name's text (counted wherever it is shared: an upper bound).
+  for (const SharedName& s : strings_) bytes += s.empty() ? 0 : sizeof(std::string) + 8 + (s.size() > 15 ? s.size() + 1 : 0);
   return bytes;
+}
+
+void RegionStore::share_names(NamePool& pool) {
+  for (SharedName& s : strings_) s = pool.intern(s.str());
 }
 
 }  // namespace snap

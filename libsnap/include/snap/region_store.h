@@ -25,6 +25,7 @@
 
 #include "snap/counters.h"
 #include "snap/region.h"
+#include "snap/shared_name.h"
 
 namespace snap {
 
@@ -93,7 +94,9 @@ class RegionStore {
   std::uint64_t end(std::size_t i) const { return rows_[i].end; }
   std::uint64_t bytes(std::size_t i) const { return rows_[i].end - rows_[i].start; }
   Perms perms(std::size_t i) const { return unpack_perms(rows_[i].perms); }
-  std::string_view name(std::size_t i) const { return strings_[rows_[i].name]; }
+  std::string_view name(std::size_t i) const { return strings_[rows_[i].name].str(); }
+  /// The same name, to keep (a block's): shared, not copied.
+  const SharedName& shared_name(std::size_t i) const { return strings_[rows_[i].name]; }
   std::uint32_t line(std::size_t i) const { return rows_[i].line; }
   std::uint32_t known_mask(std::size_t i) const { return rows_[i].known; }
   bool known(std::size_t i, Field f) const { return (rows_[i].known >> static_cast<unsigned>(f)) & 1u; }
@@ -115,6 +118,10 @@ class RegionStore {
   bool anonymous(std::size_t i) const { return anonymous_name(name(i)); }
   bool file_backed(std::size_t i) const { return file_backed_name(name(i)); }
   std::string_view basename(std::size_t i) const { return basename_of(name(i)); }
+
+  /// Takes its names (paths, VmFlags) from `pool`, giving up its own
+  /// copies: the snapshots of a series share one copy of each.
+  void share_names(NamePool& pool);
 
   /// Equal rows in the same order.
   bool operator==(const RegionStore& o) const;
@@ -160,7 +167,7 @@ class RegionStore {
 
   std::vector<Row> rows_;
   std::vector<std::uint32_t> values_;
-  std::vector<std::string> strings_{std::string()};
+  std::vector<SharedName> strings_{SharedName()};
   // Unknown smaps keys (newer kernels' lines), by row, in row order.
   std::vector<std::pair<std::uint32_t, ExtraField>> extras_;
 };
@@ -191,7 +198,8 @@ class RegionStore::Builder {
   RegionStore store_;
   Region current_;
   bool open_ = false;
-  std::unordered_map<std::string, std::uint32_t> index_{{std::string(), 0}};
+  // Views of strings_' texts, which never move.
+  std::unordered_map<std::string_view, std::uint32_t> index_{{std::string_view(), 0}};
 };
 
 }  // namespace snap

@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace snap {
 
@@ -52,6 +54,35 @@ class SharedName {
     return kEmpty;
   }
   Node* node_ = nullptr;
+};
+
+/// One SharedName per distinct text, for many stores at once: the
+/// snapshots of a series name the same few thousand paths again and again
+/// (100 snapshots of 4,000 mappings held 146,000 copies of 1,500 names).
+/// Safe to use from several threads (read_snapshots parses on several).
+class NamePool {
+ public:
+  /// The pool's name for `text`, made on first use.
+  SharedName intern(std::string_view text) {
+    if (text.empty()) return {};
+    const std::lock_guard<std::mutex> lock(mutex_);
+    auto it = names_.find(text);
+    if (it == names_.end()) {
+      SharedName name(text);
+      // The key views the name's own text, which never moves.
+      const std::string_view key = name.str();
+      it = names_.emplace(key, std::move(name)).first;
+    }
+    return it->second;
+  }
+  std::size_t size() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return names_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string_view, SharedName> names_;
 };
 
 }  // namespace snap
