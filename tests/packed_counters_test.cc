@@ -1,15 +1,26 @@
 // RegionStore and Sides keep only a mapping's non-zero counters, as 32-bit
 // words in kB, and fall back to two words a value where one does not fit.
 // Every kind of value must read back exactly as it went in, and a known 0
-// must still read as known.
+// must still read as known. RegionStore's rows keep an offset, an inode and
+// a device only where they are neither absent nor 0, and a snapshot's
+// known masks once each: absent, 0, 2^32 and more, devices past the
+// kernel's 12 + 20 bits and a store of more distinct masks than its table
+// holds must all read back as given.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "snap/region_store.h"
 #include "snap/sides.h"
+#include "testdata.h"
 
 namespace {
 
@@ -68,6 +79,157 @@ TEST_CASE("RegionStore: whole kB, odd bytes, 4 TiB and more, counts and known ze
   snap::Counters expected;
   for (const snap::Region& r : rows) expected += r.counters;
   CHECK(sum == expected);
+}
+
+namespace {
+
+/// 6 x 6 x 9 rows: every offset with every inode and every device, each
+/// absent, 0, one word, two; perms, names, VmFlags, extras and lines that
+/// vary; and as many known masks as rows (more than 255), with values 0,
+/// whole kB, odd bytes and past 2^42.
+std::vector<snap::Region> every_kind_of_row() {
+  using Opt = std::optional<std::uint64_t>;
+  const Opt offsets[] = {std::nullopt, 0, 0x1000, 0xffffffff, std::uint64_t{1} << 32, ~std::uint64_t{0}};
+  const Opt inodes[] = {std::nullopt, 0, 317697, 0xfffffffe, (std::uint64_t{1} << 40) + 5, ~std::uint64_t{0} - 1};
+  const std::optional<snap::Device> devices[] = {
+      std::nullopt,           snap::Device{0, 0},         snap::Device{0xfe, 0},     snap::Device{8, 1},
+      snap::Device{0xfff, 0xfffff}, snap::Device{0x1000, 0}, snap::Device{0, 0x100000}, snap::Device{~0u, ~0u},
+      snap::Device{0, 7}};
+  const std::string names[] = {"", "/usr/lib/libc.so.6", "[heap]", "/tmp/a b (deleted)", "[anon:java]"};
+  const std::string flags[] = {"rd wr mr mw me ac", "rd ex mr mw me", "mr mw me nh"};
+  std::vector<snap::Region> rows;
+  std::uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  for (const Opt& offset : offsets)
+    for (const Opt& inode : inodes)
+      for (const auto& device : devices) {
+        const std::size_t i = rows.size();
+        snap::Region r;
+        r.start = 0x10000 + i * 0x10000;
+        r.end = r.start + 0x1000 * (1 + i % 4);
+        r.perms = snap::Perms{(i & 1) != 0, (i & 2) != 0, (i & 4) != 0, (i & 8) != 0};
+        r.offset = offset;
+        r.inode = inode;
+        r.device = device;
+        r.name = names[(i / 3) % 5];
+        if (i % 4 != 3) r.vm_flags = flags[(i / 2) % 3];
+        if (i % 7 == 0) r.extra.push_back({"Newer_Key", i * 1024, ""});
+        if (i % 11 == 0) r.extra.push_back({"Odd", std::nullopt, "yes \x01"});
+        r.line = i == 5 ? 0xffffffffu : static_cast<std::uint32_t>(1 + 25 * i);
+        const std::uint32_t known = next() >> 1;  // 31 bits: one per field
+        for (std::uint32_t m = known; m != 0; m &= m - 1) {
+          const auto f = static_cast<Field>(std::countr_zero(m));
+          const std::uint32_t pick = next() >> 24;
+          std::uint64_t v = 0;
+          if (pick % 8 >= 3) v = K * (pick + 1);                        // whole kB
+          if (pick % 8 == 1 && i % 3 == 0) v = K * pick + 3;            // bytes
+          if (pick % 8 == 2 && i % 5 == 0) v = (std::uint64_t{1} << 42) + pick;  // 2^32 kB and more
+          r.counters.set(f, v);
+        }
+        rows.push_back(r);
+      }
+  return rows;
+}
+
+/// `store` holds `rows`, whole and by column.
+void check_rows(const snap::RegionStore& store, const std::vector<snap::Region>& rows) {
+  REQUIRE(store.size() == rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CAPTURE(i);
+    const snap::Region& r = rows[i];
+    const snap::Region got = store[i];
+    CHECK(got.offset == r.offset);
+    CHECK(got.inode == r.inode);
+    CHECK(got.device == r.device);
+    CHECK(got.vm_flags == r.vm_flags);
+    CHECK(got.extra == r.extra);
+    CHECK(got.counters == r.counters);
+    CHECK(got == r);
+    CHECK(store.at(i) == r);
+    CHECK(store.start(i) == r.start);
+    CHECK(store.end(i) == r.end);
+    CHECK(store.bytes(i) == r.size());
+    CHECK(store.perms(i) == r.perms);
+    CHECK(store.name(i) == r.name);
+    CHECK(store.line(i) == r.line);
+    CHECK(store.known_mask(i) == r.counters.known_mask());
+    std::uint32_t nonzero = 0;
+    for (std::size_t f = 0; f < snap::kFieldCount; ++f) {
+      const auto field = static_cast<Field>(f);
+      CHECK(store.known(i, field) == r.counters.known(field));
+      CHECK(store.counter(i, field) == r.counters.value_or_zero(field));
+      if (r.counters.known(field) && r.counters.value_or_zero(field) != 0) nonzero |= 1u << f;
+    }
+    CHECK(store.nonzero_mask(i) == nonzero);
+    CHECK(store.counters(i) == r.counters);
+    CHECK(store.anonymous(i) == r.anonymous());
+    CHECK(store.basename(i) == r.basename());
+  }
+  CHECK(store.to_vector() == rows);
+  CHECK(std::equal(store.begin(), store.end(), rows.begin(), rows.end()));
+  CHECK_THROWS_AS(store.at(rows.size()), std::out_of_range);
+  // Summed row by row into one total and into a total per row.
+  snap::Counters sum, expected;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    store.add_counters(i, sum);
+    expected += rows[i].counters;
+    snap::Counters one;
+    store.add_counters(i, one);
+    CHECK(one == rows[i].counters);
+  }
+  CHECK(sum == expected);
+}
+
+}  // namespace
+
+TEST_CASE("RegionStore: offsets, inodes and devices absent, 0 or wide, odd devices, VmFlags, extras, 300 known masks") {
+  const std::vector<snap::Region> rows = every_kind_of_row();
+  std::set<std::uint32_t> masks;
+  for (const snap::Region& r : rows) masks.insert(r.counters.known_mask());
+  REQUIRE(masks.size() > 255);  // past the store's table of masks
+  // Present with 0 is not absent.
+  REQUIRE_FALSE(rows[0].offset.has_value());
+  REQUIRE(rows[9 * 6].offset == std::optional<std::uint64_t>(0));
+  REQUIRE(rows[1].device == snap::Device{0, 0});
+
+  SUBCASE("from a vector") { check_rows(snap::RegionStore(rows), rows); }
+  SUBCASE("row by row") {
+    snap::RegionStore store;
+    for (const snap::Region& r : rows) store.push_back(r);
+    check_rows(store, rows);
+    CHECK(store == snap::RegionStore(rows));
+    snap::RegionStore other(rows);
+    other.push_back(rows[1]);
+    CHECK_FALSE(store == other);
+  }
+  SUBCASE("as the parsers build it, each row given Accessible") {
+    snap::RegionStore::Builder builder;
+    builder.reserve(16);  // fewer than the rows: the values outgrow what the first row reserves
+    std::vector<snap::Region> expected = rows;
+    for (snap::Region& r : expected) {
+      builder.add() = r;
+      r.counters.set(Field::accessible, r.perms.none() ? 0 : r.size());
+    }
+    check_rows(builder.finish(), expected);
+  }
+  SUBCASE("one mask past the table's 255, then the first again") {
+    std::vector<snap::Region> few(rows.begin(), rows.begin() + 300);
+    few.push_back(rows[0]);
+    few.push_back(rows[299]);
+    check_rows(snap::RegionStore(few), few);
+  }
+}
+
+TEST_CASE("RegionStore: real captures read the same by row and by column, and rebuilt from their Regions") {
+  for (const char* rel : {"c-malloc-leak/smaps.01", "c-malloc-leak/pmap-x.01", "c-malloc-leak/pmap-XX.01",
+                          "c-malloc-leak/maps.01", "c-malloc-leak/pmap.01"}) {
+    CAPTURE(rel);
+    const snap::Snapshot s = snap::test::load(rel);
+    REQUIRE(!s.regions.empty());
+    const std::vector<snap::Region> rows = s.regions.to_vector();
+    check_rows(s.regions, rows);
+    check_rows(snap::RegionStore(rows), rows);
+  }
 }
 
 TEST_CASE("Sides: narrow and wide blocks, sides that know different counters, absent sides") {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -13,49 +14,97 @@ template <typename Intern>
 void RegionStore::append(const Region& r, Intern&& intern) {
   // values_ is indexed by 32 bits: kMaxRegions (parse.h) x 29 counters fits
   // many times over, but a store is also built by hand.
-  if (values_.size() + 2 * kFieldCount > std::numeric_limits<std::uint32_t>::max())
+  if (values_.size() + kMaxRowWords > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("RegionStore: too many counters");
-  Row row;
-  row.start = r.start;
-  row.end = r.end;
-  row.perms = pack_perms(r.perms);
-  if (r.offset) row.offset = *r.offset, row.has |= kHasOffset;
-  if (r.device) row.major = r.device->major, row.minor = r.device->minor, row.has |= kHasDevice;
-  if (r.inode) row.inode = *r.inode, row.has |= kHasInode;
-  row.name = intern(r.name);
-  if (r.vm_flags) row.vm_flags = intern(*r.vm_flags), row.has |= kHasVmFlags;
-  row.line = r.line;
-  row.known = r.counters.known_mask();
-  row.values = static_cast<std::uint32_t>(values_.size());
+  const std::uint32_t known = r.counters.known_mask();
   // Rows of one snapshot know the same counters: room for as many values
   // as the rows reserved will need, at the first (about half are 0).
   if (values_.empty()) {
-    values_.reserve(rows_.capacity() * static_cast<std::size_t>(std::popcount(row.known) / 2 + 1));
+    values_.reserve(rows_.capacity() * static_cast<std::size_t>(std::popcount(known) / 2 + 1));
     detail::advise_huge(values_.data(), values_.capacity() * sizeof(std::uint32_t));
   }
-  bool narrow = true;
-  for (std::uint32_t m = row.known; m != 0; m &= m - 1) {
-    const auto bit = static_cast<unsigned>(std::countr_zero(m));
-    const std::uint64_t v = r.counters.value_or_zero(static_cast<Field>(bit));
-    if (v == 0) continue;
-    row.nonzero |= 1u << bit;
-    if ((kRawFields >> bit) & 1u ? v > 0xffffffffu : (v & 1023u) != 0 || (v >> 10) > 0xffffffffu) narrow = false;
+  Row row;
+  row.start = r.start;
+  row.end = r.end;
+  row.name = intern(r.name, 0);
+  std::uint16_t bits = pack_perms(r.perms);
+  if (r.vm_flags) row.vm_flags = intern(*r.vm_flags, 1), bits |= kHasVmFlags;
+  row.line = r.line;
+
+  std::size_t mask = 0;
+  while (mask < masks_.size() && masks_[mask] != known) ++mask;
+  if (mask == masks_.size() && mask < kKnownInValues) masks_.push_back(known);
+  if (mask < kKnownInValues) {
+    row.known = static_cast<std::uint8_t>(mask);
+  } else {
+    row.known = kKnownInValues;
+    values_.push_back(known);
   }
-  if (!narrow) row.has |= kHasWide;
-  for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1) {
-    const auto bit = static_cast<unsigned>(std::countr_zero(m));
-    const std::uint64_t v = r.counters.value_or_zero(static_cast<Field>(bit));
-    if (!narrow) {
-      values_.push_back(static_cast<std::uint32_t>(v));
-      values_.push_back(static_cast<std::uint32_t>(v >> 32));
-    } else {
-      values_.push_back(static_cast<std::uint32_t>((kRawFields >> bit) & 1u ? v : v >> 10));
+  row.values = static_cast<std::uint32_t>(values_.size());
+
+  // The known counters that are not 0, each as the word it is stored as:
+  // in kB but for the counts, which lie together (kRawFields).
+  std::uint32_t words[kFieldCount];
+  std::size_t n = 0;
+  std::uint64_t in_kb = 0, counts = 0;  // every value stored, or-ed: whether one does not fit
+  auto take = [&](std::uint32_t fields, unsigned shift, std::uint64_t& all) {
+    for (std::uint32_t m = known & fields; m != 0; m &= m - 1) {
+      const auto bit = static_cast<unsigned>(std::countr_zero(m));
+      const std::uint64_t x = r.counters.value_or_zero(static_cast<Field>(bit));
+      if (x == 0) continue;
+      row.nonzero |= 1u << bit;
+      all |= x;
+      words[n++] = static_cast<std::uint32_t>(x >> shift);
+    }
+  };
+  take(kBeforeRaw, 10, in_kb);
+  take(kRawFields, 0, counts);
+  take(~(kBeforeRaw | kRawFields), 10, in_kb);
+  const bool misfit = (in_kb & 1023u) != 0 || in_kb >> 42 != 0 || counts >> 32 != 0;
+  if (!misfit) {
+    values_.insert(values_.end(), words, words + n);
+  } else {
+    bits |= kHasWide;
+    for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1) {
+      const std::uint64_t x = r.counters.value_or_zero(static_cast<Field>(std::countr_zero(m)));
+      values_.push_back(static_cast<std::uint32_t>(x));
+      values_.push_back(static_cast<std::uint32_t>(x >> 32));
     }
   }
+
+  // Offset, inode, device, in that order, after the counters.
+  auto code_of = [](const std::optional<std::uint64_t>& v) -> std::uint16_t {
+    if (!v) return kAbsent;
+    if (*v == 0) return kZero;
+    return *v >> 32 ? kTwoWords : kOneWord;
+  };
+  const std::uint16_t offset = code_of(r.offset), inode = code_of(r.inode);
+  bits |= static_cast<std::uint16_t>(offset << kOffsetShift | inode << kInodeShift);
+  auto put = [&](std::uint16_t code, const std::optional<std::uint64_t>& value) {
+    if (code >= kOneWord) values_.push_back(static_cast<std::uint32_t>(*value));
+    if (code == kTwoWords) values_.push_back(static_cast<std::uint32_t>(*value >> 32));
+  };
+  put(offset, r.offset);
+  put(inode, r.inode);
+  if (r.device) {
+    const Device d = *r.device;
+    if ((d.major | d.minor) == 0) {
+      bits |= kZero << kDeviceShift;
+    } else if (d.major < (1u << 12) && d.minor < (1u << 20)) {
+      bits |= kOneWord << kDeviceShift;
+      values_.push_back(d.major << 20 | d.minor);
+    } else {
+      bits |= kTwoWords << kDeviceShift;
+      values_.push_back(d.major);
+      values_.push_back(d.minor);
+    }
+  }
+
   if (!r.extra.empty()) {
-    row.has |= kHasExtra;
+    bits |= kHasExtra;
     for (const ExtraField& e : r.extra) extras_.emplace_back(static_cast<std::uint32_t>(rows_.size()), e);
   }
+  row.bits = bits;
   rows_.push_back(row);
 }
 
@@ -67,16 +116,16 @@ RegionStore::RegionStore(std::span<const Region> rows) {
   // Views into `rows`, which outlive the constructor.
   std::unordered_map<std::string_view, std::uint32_t> index{{std::string_view(), 0}};
   // A library's mappings come one after another under one name, and so do
-  // the VmFlags of neighbours: the last two strings seen are tried first.
-  std::string_view last[2];
-  std::uint32_t last_id[2] = {0, 0};
-  auto intern = [&](const std::string& s) {
-    for (int k = 0; k < 2; ++k)
-      if (s == last[k]) return last_id[k];
+  // the VmFlags of neighbours: the last two strings of each kind seen are
+  // tried first.
+  std::uint32_t recent[2][2] = {{0, 0}, {0, 0}};
+  auto intern = [&](const std::string& s, int kind) {
+    std::uint32_t* last = recent[kind];
+    if (strings_[last[0]] == s) return last[0];
+    if (strings_[last[1]] == s) return std::swap(last[0], last[1]), last[0];
     auto [it, fresh] = index.try_emplace(s, static_cast<std::uint32_t>(strings_.size()));
     if (fresh) strings_.emplace_back(s);
-    last[1] = last[0], last_id[1] = last_id[0];
-    last[0] = it->first, last_id[0] = it->second;
+    last[1] = last[0], last[0] = it->second;
     return it->second;
   };
   for (const Region& r : rows) append(r, intern);
@@ -85,7 +134,7 @@ RegionStore::RegionStore(std::span<const Region> rows) {
 }
 
 void RegionStore::push_back(const Region& r) {
-  append(r, [&](const std::string& s) {
+  append(r, [&](const std::string& s, int) {
     auto it = std::find(strings_.begin(), strings_.end(), s);
     if (it != strings_.end()) return static_cast<std::uint32_t>(it - strings_.begin());
     strings_.emplace_back(s);
@@ -100,16 +149,29 @@ Counters RegionStore::counters(std::size_t i) const {
 }
 
 void RegionStore::add_counters(std::size_t i, Counters& sum) const {
-  // Only the row's known values are added, in place of a whole Counters of
-  // 29; its zeros add nothing but that they are known.
-  static constexpr std::uint64_t kZeros[kFieldCount] = {};
+  // Only the row's non-zero values are added, in place of a whole
+  // Counters; its zeros add nothing but that they are known, and only where
+  // `sum` does not know them yet (x + 0 and max(x, 0) are x).
   const Row& row = rows_[i];
   std::uint64_t v[kFieldCount];
   std::size_t k = 0;
-  for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1, ++k)
-    v[k] = value(row, k, static_cast<unsigned>(std::countr_zero(m)));
+  const std::uint32_t* w = values_.data() + row.values;
+  if (row.bits & kHasWide) {
+    for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1, ++k, w += 2) v[k] = w[0] | std::uint64_t{w[1]} << 32;
+  } else {
+    for (unsigned n = ones(row.nonzero); k < n; ++k) v[k] = std::uint64_t{w[k]} << 10;
+    // The counts, stored as they are.
+    for (std::uint32_t m = row.nonzero & kRawFields; m != 0; m &= m - 1) {
+      const unsigned at = ones(row.nonzero & ((1u << std::countr_zero(m)) - 1u));
+      v[at] = w[at];
+    }
+  }
   sum.add_packed(row.nonzero, v);
-  sum.add_packed(row.known & ~row.nonzero, kZeros);
+  // Made known as they are: what `sum` holds of a field it does not know.
+  for (std::uint32_t m = known_of(row) & ~row.nonzero & ~sum.known_mask(); m != 0; m &= m - 1) {
+    const auto f = static_cast<Field>(std::countr_zero(m));
+    sum.set(f, sum.value_or_zero(f));
+  }
 }
 
 const Region RegionStore::operator[](std::size_t i) const {
@@ -117,14 +179,30 @@ const Region RegionStore::operator[](std::size_t i) const {
   Region r;
   r.start = row.start;
   r.end = row.end;
-  r.perms = unpack_perms(row.perms);
-  if (row.has & kHasOffset) r.offset = row.offset;
-  if (row.has & kHasDevice) r.device = Device{row.major, row.minor};
-  if (row.has & kHasInode) r.inode = row.inode;
+  r.perms = unpack_perms(row.bits);
+  // Offset, inode and device follow the counters.
+  const std::uint32_t* w =
+      values_.data() + row.values + ones(row.nonzero) * (row.bits & kHasWide ? 2 : 1);
+  auto take = [&](unsigned shift) -> std::optional<std::uint64_t> {
+    switch ((row.bits >> shift) & 3u) {
+      case kAbsent: return std::nullopt;
+      case kZero: return 0;
+      case kOneWord: return *w++;
+      default: w += 2; return w[-2] | std::uint64_t{w[-1]} << 32;
+    }
+  };
+  r.offset = take(kOffsetShift);
+  r.inode = take(kInodeShift);
+  switch ((row.bits >> kDeviceShift) & 3u) {
+    case kAbsent: break;
+    case kZero: r.device = Device{0, 0}; break;
+    case kOneWord: r.device = Device{*w >> 20, *w & 0xfffffu}; break;
+    default: r.device = Device{w[0], w[1]}; break;
+  }
   r.name = strings_[row.name].str();
   r.counters = counters(i);
-  if (row.has & kHasVmFlags) r.vm_flags = strings_[row.vm_flags].str();
-  if (row.has & kHasExtra) {
+  if (row.bits & kHasVmFlags) r.vm_flags = strings_[row.vm_flags].str();
+  if (row.bits & kHasExtra) {
     auto first = std::lower_bound(extras_.begin(), extras_.end(), i,
                                   [](const auto& e, std::size_t k) { return e.first < k; });
     for (; first != extras_.end() && first->first == i; ++first) r.extra.push_back(first->second);
@@ -157,10 +235,17 @@ void RegionStore::Builder::reserve(std::size_t rows) {
 void RegionStore::Builder::store_current() {
   if (!open_) return;
   current_.counters.set(Field::accessible, current_.perms.none() ? 0 : current_.size());
-  store_.append(current_, [&](const std::string& s) {
-    if (auto it = index_.find(s); it != index_.end()) return it->second;
+  store_.append(current_, [&](const std::string& s, int kind) {
+    std::uint32_t* last = recent_[kind];
+    if (store_.strings_[last[0]] == s) return last[0];
+    if (store_.strings_[last[1]] == s) return std::swap(last[0], last[1]), last[0];
+    if (auto it = index_.find(s); it != index_.end()) {
+      last[1] = last[0], last[0] = it->second;
+      return it->second;
+    }
     const auto id = static_cast<std::uint32_t>(store_.strings_.size());
     index_.emplace(store_.strings_.emplace_back(s).str(), id);
+    last[1] = last[0], last[0] = id;
     return id;
   });
   open_ = false;
@@ -184,6 +269,7 @@ RegionStore RegionStore::Builder::finish() {
   };
   trim(store_.rows_);
   trim(store_.values_);
+  trim(store_.masks_);
   trim(store_.strings_);
   RegionStore out = std::move(store_);
   *this = Builder();
@@ -191,10 +277,11 @@ RegionStore RegionStore::Builder::finish() {
 }
 
 std::size_t RegionStore::footprint() const {
-  std::size_t bytes = rows_.capacity() * sizeof(Row) + values_.capacity() * sizeof(std::uint32_t) +
+  std::size_t bytes = rows_.capacity() * sizeof(Row) + (values_.capacity() + masks_.capacity()) * sizeof(std::uint32_t) +
                       strings_.capacity() * sizeof(SharedName) + extras_.capacity() * sizeof(extras_[0]);
   // A name's text (counted wherever it is shared: an upper bound).
-  for (const SharedName& s : strings_) bytes += s.empty() ? 0 : sizeof(std::string) + 8 + (s.size() > 15 ? s.size() + 1 : 0);
+  for (const SharedName& s : strings_)
+    bytes += s.empty() ? 0 : sizeof(std::string) + 8 + (s.size() > 15 ? s.size() + 1 : 0);
   return bytes;
 }
 

@@ -3,7 +3,9 @@
 // own); a snapshot's regions share names ("" for every anonymous mapping,
 // one path for a library's five mappings) and know the same few counters
 // (pmap -x: four). Held as Regions, 200 snapshots of 2,000 mappings took
-// 167 MB; here a mapping costs a 72-byte row and its non-zero counters, 4 bytes each.
+// 167 MB; here a mapping costs a 40-byte row and its non-zero counters, 4
+// bytes each, and a file-backed mapping's offset, inode and device a word
+// or two each.
 //
 // Rows are read either whole, as a Region value (operator[], iteration),
 // or column by column (start(), name(), counter(), ...), which copies
@@ -93,19 +95,19 @@ class RegionStore {
   std::uint64_t start(std::size_t i) const { return rows_[i].start; }
   std::uint64_t end(std::size_t i) const { return rows_[i].end; }
   std::uint64_t bytes(std::size_t i) const { return rows_[i].end - rows_[i].start; }
-  Perms perms(std::size_t i) const { return unpack_perms(rows_[i].perms); }
+  Perms perms(std::size_t i) const { return unpack_perms(rows_[i].bits); }
   std::string_view name(std::size_t i) const { return strings_[rows_[i].name].str(); }
   /// The same name, to keep (a block's): shared, not copied.
   const SharedName& shared_name(std::size_t i) const { return strings_[rows_[i].name]; }
   std::uint32_t line(std::size_t i) const { return rows_[i].line; }
-  std::uint32_t known_mask(std::size_t i) const { return rows_[i].known; }
-  bool known(std::size_t i, Field f) const { return (rows_[i].known >> static_cast<unsigned>(f)) & 1u; }
+  std::uint32_t known_mask(std::size_t i) const { return known_of(rows_[i]); }
+  bool known(std::size_t i, Field f) const { return (known_mask(i) >> static_cast<unsigned>(f)) & 1u; }
   /// Counter `f` of row `i`, 0 when unknown (Counters::value_or_zero).
   std::uint64_t counter(std::size_t i, Field f) const {
     const Row& r = rows_[i];
     const unsigned bit = static_cast<unsigned>(f);
     if (!((r.nonzero >> bit) & 1u)) return 0;
-    const auto k = static_cast<std::size_t>(std::popcount(r.nonzero & ((1u << bit) - 1u)));
+    const auto k = static_cast<std::size_t>(ones(r.nonzero & ((1u << bit) - 1u)));
     return value(r, k, bit);
   }
   Counters counters(std::size_t i) const;
@@ -130,21 +132,34 @@ class RegionStore {
   std::size_t footprint() const;
 
  private:
-  // One mapping. 72 bytes: the counters live in values_, the strings in
-  // strings_ (index 0 is "").
+  // One mapping. 40 bytes: the counters live in values_, the strings in
+  // strings_ (index 0 is ""), the known mask in masks_. What most rows lack
+  // or have as 0 (an offset, an inode, a device: pmap -x has none, smaps
+  // none but 00:00 for anonymous memory) follows the row's counters in
+  // values_ only when it is neither absent nor 0: a code of two bits each
+  // in `bits` says which.
   struct Row {
-    std::uint64_t start = 0, end = 0, offset = 0, inode = 0;
-    std::uint32_t major = 0, minor = 0;
+    std::uint64_t start = 0, end = 0;
     std::uint32_t name = 0, vm_flags = 0;
     std::uint32_t line = 0;
-    std::uint32_t known = 0;    // Counters::known_mask()
     std::uint32_t nonzero = 0;  // the known counters that are not 0: only they are stored
     std::uint32_t values = 0;   // the first word of the row's values in values_, by field
-    std::uint8_t perms = 0;     // r, w, x, s as bits 0..3
-    std::uint8_t has = 0;       // kHas* bits
+    std::uint16_t bits = 0;     // perms (r, w, x, s as bits 0..3), the codes and flags below
+    std::uint8_t known = 0;     // Counters::known_mask() as masks_[known]; kKnownInValues: values_[values - 1]
   };
-  static constexpr std::uint8_t kHasOffset = 1, kHasDevice = 2, kHasInode = 4, kHasVmFlags = 8, kHasExtra = 16,
-                                kHasWide = 32;
+  static_assert(sizeof(Row) <= 40, "a row per mapping: 60,000 smaps mappings, 2.4 MB");
+  // Offset, inode and device, each a code at its shift in Row::bits:
+  // absent, present as 0 (Device{0, 0}), one word after the counters (a
+  // device as major << 20 | minor), or two (low, high; major, minor).
+  enum : std::uint16_t { kAbsent = 0, kZero = 1, kOneWord = 2, kTwoWords = 3 };
+  static constexpr unsigned kOffsetShift = 4, kInodeShift = 6, kDeviceShift = 8;
+  static constexpr std::uint16_t kHasVmFlags = 1u << 10, kHasExtra = 1u << 11, kHasWide = 1u << 12;
+  // A snapshot's rows know one, two, a few sets of counters: each distinct
+  // mask once, in masks_; past 255 of them, a row's mask is a word of its own.
+  static constexpr std::uint8_t kKnownInValues = 255;
+  // Words a row may add to values_: a mask, two a counter, two each for
+  // offset, inode and device.
+  static constexpr std::size_t kMaxRowWords = 1 + 2 * kFieldCount + 6;
   // A smaps mapping knows 25 counters, of which most are 0, and the others
   // whole kB: a row stores its non-zero values as one 32-bit word each, in
   // kB (counts as they are: THPeligible, ProtectionKey). A row with a
@@ -152,21 +167,39 @@ class RegionStore {
   // words a value, low then high.
   static constexpr std::uint32_t kRawFields =
       1u << static_cast<unsigned>(Field::thp_eligible) | 1u << static_cast<unsigned>(Field::protection_key);
+  // The fields before the counts, which are next to each other.
+  static constexpr std::uint32_t kBeforeRaw = (1u << std::countr_zero(kRawFields)) - 1u;
+  static_assert(std::has_single_bit((kRawFields >> std::countr_zero(kRawFields)) + 1), "the counts are one run of fields");
   std::uint64_t value(const Row& r, std::size_t k, unsigned bit) const {
-    if (r.has & kHasWide) return values_[r.values + 2 * k] | std::uint64_t{values_[r.values + 2 * k + 1]} << 32;
+    if (r.bits & kHasWide) return values_[r.values + 2 * k] | std::uint64_t{values_[r.values + 2 * k + 1]} << 32;
     const std::uint64_t v = values_[r.values + k];
     return (kRawFields >> bit) & 1u ? v : v << 10;
   }
-
-  static std::uint8_t pack_perms(const Perms& p) {
-    return static_cast<std::uint8_t>(p.read | p.write << 1 | p.exec << 2 | p.shared << 3);
+  // std::popcount, inline: without the popcnt instruction (baseline
+  // x86-64) it is a call into libgcc, per counter read.
+  static unsigned ones(std::uint32_t x) {
+#if defined(__POPCNT__) || !(defined(__x86_64__) || defined(__i386__))
+    return static_cast<unsigned>(std::popcount(x));
+#else
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    return (((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+#endif
   }
-  static Perms unpack_perms(std::uint8_t b) { return {(b & 1) != 0, (b & 2) != 0, (b & 4) != 0, (b & 8) != 0}; }
+  std::uint32_t known_of(const Row& r) const {
+    return r.known != kKnownInValues ? masks_[r.known] : values_[r.values - 1];
+  }
+
+  static std::uint16_t pack_perms(const Perms& p) {
+    return static_cast<std::uint16_t>(p.read | p.write << 1 | p.exec << 2 | p.shared << 3);
+  }
+  static Perms unpack_perms(std::uint16_t b) { return {(b & 1) != 0, (b & 2) != 0, (b & 4) != 0, (b & 8) != 0}; }
   template <typename Intern>
   void append(const Region& r, Intern&& intern);
 
   std::vector<Row> rows_;
   std::vector<std::uint32_t> values_;
+  std::vector<std::uint32_t> masks_;
   std::vector<SharedName> strings_{SharedName()};
   // Unknown smaps keys (newer kernels' lines), by row, in row order.
   std::vector<std::pair<std::uint32_t, ExtraField>> extras_;
@@ -200,6 +233,10 @@ class RegionStore::Builder {
   bool open_ = false;
   // Views of strings_' texts, which never move.
   std::unordered_map<std::string_view, std::uint32_t> index_{{std::string_view(), 0}};
+  // The strings last interned, names in [0], VmFlags in [1], newest first:
+  // a library's mappings come one after another under one name, and
+  // neighbours share VmFlags, so most rows need no hash.
+  std::uint32_t recent_[2][2] = {{0, 0}, {0, 0}};
 };
 
 }  // namespace snap
