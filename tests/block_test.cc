@@ -30,7 +30,7 @@ std::vector<snap::RegionRef> listed(const snap::BlockMembers& m) { return {m.beg
 
 }  // namespace
 
-TEST_CASE("Block: 80 bytes, whatever it holds") { CHECK(sizeof(snap::Block) <= 80); }
+TEST_CASE("Block: 72 bytes, whatever it holds") { CHECK(sizeof(snap::Block) <= 72); }
 
 TEST_CASE("BlockMembers: each present side's run of regions, by snapshot then region") {
   const Present present = {{0, side(7, 2)}, {2, side(3, 1)}, {3, side(0, 3)}};

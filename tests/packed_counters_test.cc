@@ -302,23 +302,36 @@ TEST_CASE("Sides: equal values in a row are stored once, and read back for every
   const snap::Sides s(7, present);
   const snap::Sides all_different(7, Present{{0, side(4, 4 * K)}, {1, side(4, 8 * K)}, {2, side(5, 12 * K)},
                                              {3, side(5, 16 * K)}, {5, side(6, 20 * K)}, {6, side(6, 24 * K)}});
-  // 6 headers of 4 words, 2 runs of 2 values, against 6 runs.
-  CHECK(s.footprint() == (6 * 4 + 2 * 2) * 4);
-  CHECK(all_different.footprint() == (6 * 4 + 6 * 2) * 4);
-  std::size_t k = 0;
-  for (std::uint32_t n = 0; n < 7; ++n) {
-    CAPTURE(n);
-    if (n == 4) {
-      CHECK_FALSE(s[n].present());
-      CHECK(s.value(n, Field::rss) == 0);
-      continue;
+  // 6 headers of 4 16-bit fields, 2 runs of 2 values, against 6 runs.
+  CHECK(s.footprint() == (6 * 4 / 2 + 2 * 2) * 4);
+  CHECK(all_different.footprint() == (6 * 4 / 2 + 6 * 2) * 4);
+  // The same sides where a region index needs more than 16 bits: headers
+  // of whole words.
+  const Present far = [&] {
+    Present p = present;
+    for (auto& e : p) e.second.first += 70000;
+    return p;
+  }();
+  const snap::Sides f(7, far);
+  CHECK(f.footprint() == (6 * 4 + 2 * 2) * 4);
+  for (const auto* pair : {&present, &far}) {
+    const snap::Sides& sides = pair == &present ? s : f;
+    std::size_t k = 0;
+    for (std::uint32_t n = 0; n < 7; ++n) {
+      CAPTURE(n);
+      if (n == 4) {
+        CHECK_FALSE(sides[n].present());
+        CHECK(sides.value(n, Field::rss) == 0);
+        continue;
+      }
+      CHECK(sides[n].counters == (*pair)[k].second.counters);
+      CHECK(sides[n].first == (*pair)[k].second.first);
+      CHECK(sides.rows(n).first == (*pair)[k].second.first);
+      CHECK(sides.value(n, Field::rss) == (*pair)[k].second.counters.value_or_zero(Field::rss));
+      ++k;
     }
-    CHECK(s[n].counters == present[k].second.counters);
-    CHECK(s[n].first == present[k].second.first);
-    CHECK(s.value(n, Field::rss) == present[k].second.counters.value_or_zero(Field::rss));
-    ++k;
+    std::vector<double> y;
+    sides.values(Field::rss, y);
+    CHECK(y == std::vector<double>{8 * K, 8 * K, 8 * K, 12 * K, 0, 12 * K, 12 * K});
   }
-  std::vector<double> y;
-  s.values(Field::rss, y);
-  CHECK(y == std::vector<double>{8 * K, 8 * K, 8 * K, 12 * K, 0, 12 * K, 12 * K});
 }

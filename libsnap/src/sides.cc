@@ -88,21 +88,36 @@ std::size_t Sides::plan(Present present) {
   std::uint32_t* prev = a;
   std::uint32_t* cur = b;
   std::size_t runs = 0, width = 0;
+  bool small = uniform_;  // a known mask takes 29 bits
   for (std::size_t k = 0; k < present.size(); ++k) {
-    width = encode(present[k].second, cur);
+    const auto& [snapshot, side] = present[k];
+    small = small && snapshot <= 0xffffu && side.regions <= 0xffffu && side.first <= 0xffffu;
+    width = encode(side, cur);
     if (k == 0 || !std::equal(cur, cur + width, prev)) ++runs;
     std::swap(prev, cur);
   }
-  return present.size() * stride_ + runs * width;
+  const std::size_t narrow_words = (present.size() * stride_ + 1) / 2;
+  // Every run's start must fit a field too.
+  narrow_ = small && narrow_words + runs * width <= 0xffffu;
+  return (narrow_ ? narrow_words : present.size() * stride_) + runs * width;
 }
 
 void Sides::store(Present present, std::shared_ptr<std::uint32_t[]> words) {
   present_ = static_cast<std::uint32_t>(present.size());
   std::uint32_t* const base = words.get();
-  std::uint32_t* header = base;
-  std::uint32_t* run = base + present.size() * stride_;  // the value runs follow the headers
-  std::uint32_t* last = nullptr;                        // the newest run written
+  const std::size_t fields = present.size() * stride_;
+  const std::size_t header_words = narrow_ ? (fields + 1) / 2 : fields;
+  std::fill(base, base + header_words, 0u);
+  auto put = [&](std::size_t i, std::uint32_t v) {
+    if (narrow_)
+      base[i >> 1] |= v << ((i & 1) * 16);
+    else
+      base[i] = v;
+  };
+  std::uint32_t* run = base + header_words;  // the value runs follow the headers
+  std::uint32_t* last = nullptr;             // the newest run written
   std::uint32_t values[2 * kFieldCount];
+  std::size_t field = 0;
   for (const auto& [snapshot, side] : present) {
     const std::size_t width = encode(side, values);
     if (!last || !std::equal(values, values + width, last)) {
@@ -110,55 +125,55 @@ void Sides::store(Present present, std::shared_ptr<std::uint32_t[]> words) {
       last = run;
       run += width;
     }
-    *header++ = snapshot;
-    *header++ = side.regions;
-    *header++ = side.first;
-    *header++ = static_cast<std::uint32_t>(last - base);
-    if (!uniform_) *header++ = side.counters.known_mask();
+    put(field + kSnapshot, snapshot);
+    put(field + kRegions, side.regions);
+    put(field + kFirst, side.first);
+    put(field + kValues, static_cast<std::uint32_t>(last - base));
+    if (!uniform_) put(field + kKnown, side.counters.known_mask());
+    field += stride_;
   }
   words_ = std::move(words);
 }
 
-std::uint64_t Sides::value(const std::uint32_t* side, std::size_t k, unsigned bit) const {
-  const std::uint32_t* v = words_.get() + side[3];
-  if (wide_) return v[2 * k] | std::uint64_t{v[2 * k + 1]} << 32;
-  return (kRawFields >> bit) & 1u ? v[k] : std::uint64_t{v[k]} << 10;
+std::uint64_t Sides::value(std::size_t k, std::size_t j, unsigned bit) const {
+  const std::uint32_t* v = words_.get() + head(k, kValues);
+  if (wide_) return v[2 * j] | std::uint64_t{v[2 * j + 1]} << 32;
+  return (kRawFields >> bit) & 1u ? v[j] : std::uint64_t{v[j]} << 10;
 }
 
 BlockSide Sides::present_side(std::size_t k) const {
-  const std::uint32_t* w = words_.get() + k * stride_;
   BlockSide side;
-  side.regions = w[1];
-  side.first = w[2];
-  const std::uint32_t known = uniform_ ? mask_ : w[4];
+  side.regions = head(k, kRegions);
+  side.first = head(k, kFirst);
+  const std::uint32_t known = uniform_ ? mask_ : head(k, kKnown);
   std::size_t stored = 0;
   for (std::uint32_t m = mask_; m; m &= m - 1) {
     const auto bit = static_cast<unsigned>(std::countr_zero(m));
     const bool has_value = (stored_ >> bit) & 1u;
-    if ((known >> bit) & 1u) side.counters.set(static_cast<Field>(bit), has_value ? value(w, stored, bit) : 0);
+    if ((known >> bit) & 1u) side.counters.set(static_cast<Field>(bit), has_value ? value(k, stored, bit) : 0);
     if (has_value) ++stored;
   }
   return side;
 }
 
-const std::uint32_t* Sides::find(std::size_t i) const {
+std::size_t Sides::find(std::size_t i) const {
   // Binary search over the sides present, by snapshot.
   std::size_t lo = 0, hi = present_count();
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
     const std::uint32_t s = present_snapshot(mid);
-    if (s == i) return words_.get() + mid * stride_;
+    if (s == i) return mid;
     if (s < i)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return nullptr;
+  return kAbsent;
 }
 
 BlockSide Sides::operator[](std::size_t i) const {
-  const std::uint32_t* w = find(i);
-  return w ? present_side(static_cast<std::size_t>(w - words_.get()) / stride_) : BlockSide{};
+  const std::size_t k = find(i);
+  return k == kAbsent ? BlockSide{} : present_side(k);
 }
 
 void Sides::values(Field f, std::vector<double>& out) const {
@@ -167,20 +182,18 @@ void Sides::values(Field f, std::vector<double>& out) const {
   // Unknown everywhere, or 0 everywhere.
   if (!((stored_ >> bit) & 1u)) return;
   // The value's place among the stored counters.
-  const auto k = static_cast<std::size_t>(std::popcount(stored_ & ((1u << bit) - 1)));
-  for (std::size_t p = 0; p < present_count(); ++p) {
-    const std::uint32_t* w = words_.get() + p * stride_;
-    out[w[0]] = static_cast<double>(value(w, k, bit));
-  }
+  const auto j = static_cast<std::size_t>(std::popcount(stored_ & ((1u << bit) - 1)));
+  for (std::size_t p = 0; p < present_count(); ++p) out[present_snapshot(p)] = static_cast<double>(value(p, j, bit));
 }
 
 std::size_t Sides::footprint() const {
   // Runs are written in order of side, each after the last.
   std::size_t runs = 0;
   for (std::size_t k = 0; k < present_count(); ++k)
-    if (k == 0 || words_.get()[k * stride_ + 3] != words_.get()[(k - 1) * stride_ + 3]) ++runs;
+    if (k == 0 || head(k, kValues) != head(k - 1, kValues)) ++runs;
   const auto width = static_cast<std::size_t>(std::popcount(stored_)) * (wide_ ? 2 : 1);
-  return (present_count() * stride_ + runs * width) * sizeof(std::uint32_t);
+  const std::size_t fields = present_count() * stride_;
+  return ((narrow_ ? (fields + 1) / 2 : fields) + runs * width) * sizeof(std::uint32_t);
 }
 
 }  // namespace snap

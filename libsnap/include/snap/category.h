@@ -1,6 +1,7 @@
 // What a mapping is, from its name and shape: the words a leak hunter uses.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -9,7 +10,7 @@
 
 namespace snap {
 
-enum class Category {
+enum class Category : std::uint8_t {
   heap,          // [heap]: the brk heap, glibc's main arena
   stack,         // [stack]: the main thread's stack
   thread_stack,  // anon rw right above a small ---p guard (glibc 8 MiB, JVM ~1 MiB)

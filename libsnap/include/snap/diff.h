@@ -28,7 +28,7 @@
 
 namespace snap {
 
-enum class Status {
+enum class Status : std::uint8_t {
   added,  // "new": only in the last snapshot
   gone,   // only in the first
   grown,
@@ -40,15 +40,17 @@ enum class Status {
 /// "new", "gone", "grown", ...
 std::string_view status_name(Status s);
 
-/// One per run of address space: 80 bytes, and a few words a snapshot
+/// One per run of address space: 72 bytes, and a few words a snapshot
 /// holding it (its side); a comparison holds one for every mapping.
 struct Block {
   std::uint64_t start = 0;  // union of every member region, all snapshots
   std::uint64_t end = 0;
+  SharedName name;  // the name of its largest region in the newest snapshot holding it
+  // One per snapshot, stored where it exists. The two enums after it sit
+  // in its tail padding (no_unique_address lets them): 8 bytes a block.
+  [[no_unique_address]] Sides sides;
   Category category = Category::anon;
   Status status = Status::unchanged;  // first vs last snapshot
-  SharedName name;                    // the name of its largest region in the newest snapshot holding it
-  Sides sides;                        // one per snapshot, stored where it exists
   /// The threads whose stack pointer lies in the block, in the newest
   /// snapshot holding it that recorded threads: "worker-7 tid 5460".
   BlockThreads threads;

@@ -97,33 +97,30 @@ class Sides {
   iterator end() const { return {this, n_}; }
   /// One field of snapshot `i`'s side, without building the side (a
   /// BlockSide is 250 bytes; the ranking reads two fields of every block).
-  bool present(std::size_t i) const { return find(i) != nullptr; }
+  bool present(std::size_t i) const { return find(i) != kAbsent; }
   /// Its region count, 0 where absent.
   std::uint32_t regions(std::size_t i) const {
-    const std::uint32_t* w = find(i);
-    return w ? w[1] : 0;
+    const std::size_t k = find(i);
+    return k == kAbsent ? 0 : head(k, kRegions);
   }
   /// Its regions in snapshot `i` (none where absent).
   SideRows rows(std::size_t i) const {
-    const std::uint32_t* w = find(i);
-    return w ? SideRows{w[2], w[1]} : SideRows{};
+    const std::size_t k = find(i);
+    return k == kAbsent ? SideRows{} : present_rows(k);
   }
   /// Its counter `f`, 0 where absent or unknown (Counters::value_or_zero).
   std::uint64_t value(std::size_t i, Field f) const {
-    const std::uint32_t* w = find(i);
+    const std::size_t k = find(i);
     const auto bit = static_cast<unsigned>(f);
-    if (!w || !((stored_ >> bit) & 1u)) return 0;
-    return value(w, static_cast<std::size_t>(std::popcount(stored_ & ((1u << bit) - 1u))), bit);
+    if (k == kAbsent || !((stored_ >> bit) & 1u)) return 0;
+    return value(k, static_cast<std::size_t>(std::popcount(stored_ & ((1u << bit) - 1u))), bit);
   }
   /// How many snapshots hold the block.
   std::size_t present_count() const { return present_; }
   /// The `k`-th snapshot holding it (k < present_count()), and that side.
-  std::uint32_t present_snapshot(std::size_t k) const { return words_.get()[k * stride_]; }
+  std::uint32_t present_snapshot(std::size_t k) const { return head(k, kSnapshot); }
   /// Its regions in that snapshot.
-  SideRows present_rows(std::size_t k) const {
-    const std::uint32_t* w = words_.get() + k * stride_;
-    return {w[2], w[1]};
-  }
+  SideRows present_rows(std::size_t k) const { return {head(k, kFirst), head(k, kRegions)}; }
   BlockSide present_side(std::size_t k) const;
   /// The counter `f` of each snapshot (0 where absent), as doubles.
   void values(Field f, std::vector<double>& out) const;
@@ -136,21 +133,36 @@ class Sides {
   /// `side`'s stored values, as words, into `out`; how many.
   std::size_t encode(const BlockSide& side, std::uint32_t* out) const;
   void store(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::shared_ptr<std::uint32_t[]> words);
-  std::uint64_t value(const std::uint32_t* side, std::size_t k, unsigned bit) const;
-  /// The stored words of snapshot `i`'s side, null where absent.
-  const std::uint32_t* find(std::size_t i) const;
+  /// The `j`-th stored value of the `k`-th present side (its field `bit`).
+  std::uint64_t value(std::size_t k, std::size_t j, unsigned bit) const;
+  static constexpr std::size_t kAbsent = SIZE_MAX;
+  /// Which present side is snapshot `i`'s, kAbsent where none.
+  std::size_t find(std::size_t i) const;
+  // A side's header fields, in this order.
+  static constexpr unsigned kSnapshot = 0, kRegions = 1, kFirst = 2, kValues = 3, kKnown = 4;
+  /// Header field `f` of the `k`-th present side.
+  std::uint32_t head(std::size_t k, unsigned f) const {
+    const std::size_t i = k * stride_ + f;
+    const std::uint32_t* w = words_.get();
+    return narrow_ ? (w[i >> 1] >> ((i & 1) * 16)) & 0xffffu : w[i];
+  }
+  // A header per side: 4 fields (snapshot, regions, first, where its values
+  // start in words_), 1 more for its known mask unless uniform_; each a
+  // word, or half a word when every field of every header fits 16 bits
+  // (narrow_: nearly every block of a process under 65,536 mappings). The
+  // values follow the headers, one word per bit of stored_ (two if wide_)
+  // a run, one run shared by consecutive sides with equal values.
+  std::shared_ptr<const std::uint32_t[]> words_;
   std::uint32_t n_ = 0;
   std::uint32_t present_ = 0;
   std::uint32_t mask_ = 0;    // the counters known: those any side knows
   std::uint32_t stored_ = 0;  // those of mask_ with a value stored: not 0 in some side
-  // A header per side: 4 words (snapshot, regions, first, where its values
-  // start in words_), 1 more for its known mask unless uniform_. The
-  // values follow the headers, one word per bit of stored_ (two if wide_)
-  // a run, one run shared by consecutive sides with equal values.
   std::uint8_t stride_ = 0;
   bool uniform_ = true;  // every side knows mask_
   bool wide_ = false;    // a value does not fit one word in kB
-  std::shared_ptr<const std::uint32_t[]> words_;
+  bool narrow_ = false;  // headers of 16-bit fields
+  // Last, so that the padding after them is the class's tail: a Block
+  // keeps its category and status there.
 };
 
 }  // namespace snap
