@@ -11,6 +11,7 @@
 #   snapdiff 2 x 262k smaps      peak RSS <= 96 MiB
 #   snapdiff DIR 100 x 4k smaps  peak RSS <= 48 MiB, wall <= 0.3 s
 #   snapdiff 2 x 4k smaps        (no goal: the small end of the per-mapping line)
+#   snapdiff --help              (no goal: the cost of starting, no input read)
 #   mawk Pss of both 60k smaps   the reference: mawk '/^Pss:/{s+=$2}END{print s}'
 #                                (awk when mawk is missing; the table says so)
 #
@@ -18,13 +19,14 @@
 # /usr/bin/time -f '%M %e %U %S', output to /dev/null; with --before, the
 # before and after builds alternate run by run (the order flipped every
 # round) so that a swing in the machine's load hits both alike. The table
-# gives medians of peak RSS, wall (%e: 10 ms resolution) and CPU (user +
-# system), the goal and whether the after build meets it, then the cost per
+# gives medians of peak RSS (%M), wall and CPU (user + system; read by the
+# shell around /usr/bin/time, to 1 ms, where %e %U %S read 10 ms), the
+# goal and whether the after build meets it, then the cost per
 # mapping (peak RSS and CPU over the mappings of both files) at 4k, 60k and
 # 262k. Wall times under load are not comparable to an idle machine: the
 # load average at the start and the end is printed with them. Exit status 0
 # when the figures were measured, goals met or not; 1 when a command
-# failed (its row says so); 2 on bad arguments or missing files.
+# failed, exit status 2 or more (its row says so); 2 on bad arguments or missing files.
 #
 # The 4k pair is INPUT_DIR/4k/smaps.{before,after} when present, else it is
 # generated into a temporary directory by `snap_gen --only 60k --mappings
@@ -32,6 +34,7 @@
 # is left out). Environment: RUNS (default 5), SNAP_GEN, KEEP=1 keeps the
 # generated 4k pair. scripts/bench.sh runs this on its own inputs.
 set -euo pipefail
+export LC_ALL=C # a decimal point in EPOCHREALTIME and awk's numbers
 
 me=memory.sh
 die() { echo "$me: $*" >&2; exit 2; }
@@ -101,6 +104,7 @@ add "\`snapdiff\` 2 x 60k \`pmap -x\`" 16 0.04 "" %BIN% "$IN/60k/pmap-x" "$IN/60
 add "\`snapdiff\` 2 x 262k smaps" 96 "" 262k %BIN% "$IN/262k/smaps.before" "$IN/262k/smaps.after"
 add "\`snapdiff DIR\` 100 x 4k smaps" 48 0.3 "" %BIN% "$IN/series"
 if [[ -n $FOUR ]]; then add "\`snapdiff\` 2 x 4k smaps" "" "" 4k %BIN% "$FOUR/smaps.before" "$FOUR/smaps.after"; fi
+add "\`snapdiff --help\` (start-up, no input)" "" "" 0 %BIN% --help
 # shellcheck disable=SC2016 # the awk program, not a shell expansion
 add "\`$REF\` Pss of both 60k smaps (reference)" "" "" "" "$REF" '/^Pss:/{s+=$2}END{print s}' "$IN/60k/smaps.before" "$IN/60k/smaps.after"
 REF_ROW=$((${#NAMES[@]} - 1))
@@ -112,6 +116,7 @@ count_pair() { cat "$1/smaps.before" "$1/smaps.after" | grep -c '^[0-9a-f]*-[0-9
 MAPPINGS[60k]=$(count_pair "$IN/60k")
 MAPPINGS[262k]=$(count_pair "$IN/262k")
 if [[ -n $FOUR ]]; then MAPPINGS[4k]=$(count_pair "$FOUR"); fi
+MAPPINGS[0]=0
 
 SIDES=(after)
 if [[ -n $BEFORE ]]; then SIDES=(before after); fi
@@ -124,15 +129,25 @@ run() {
   local i=$1 side=$2 bin cmd status
   bin=$(bin_of "$side")
   cmd=${ARGS[$i]//%BIN%/$(printf '%q' "$bin")}
-  status=0
+  status=0 t0=$EPOCHREALTIME
+  times > "$WORK/c0" # the CPU of the shell's children so far, to 1 ms
   eval "/usr/bin/time -f '%M %e %U %S' -o \"\$WORK/t\" $cmd" > /dev/null 2> "$WORK/err" || status=$?
-  if ((status)); then
+  times > "$WORK/c1"
+  t1=$EPOCHREALTIME
+  # snapdiff exits 1 when something grew (like diff): only 2 and up is trouble.
+  if ((status > 1)); then
     echo "$me: $side: ${cmd% }: exit $status: $(grep -v '^Command exited' "$WORK/err" | head -c 300 | tr '\n' ' ')" >&2
     echo "fail $status" >> "$WORK/$i.$side"
     FAILED=1
     return
   fi
-  awk 'END { printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$WORK/t" >> "$WORK/$i.$side"
+  # Peak RSS from /usr/bin/time; wall and CPU from the shell, whose clocks
+  # read 1 ms where %e, %U and %S read 10 ms (they add /usr/bin/time's own
+  # start, under 1 ms, and match %e and %U + %S to that).
+  awk -v t0="$t0" -v t1="$t1" -v c0="$WORK/c0" -v c1="$WORK/c1" '
+    function s(x, a) { split(x, a, "m"); return a[1] * 60 + substr(a[2], 1, length(a[2]) - 1) }
+    function cpu(f, l, v) { getline l < f; getline l < f; split(l, v, " "); return s(v[1]) + s(v[2]) }
+    END { printf "%s %.4f %.4f\n", $1, t1 - t0, cpu(c1) - cpu(c0) }' "$WORK/t" >> "$WORK/$i.$side"
 }
 
 LOAD_START=$(uptime | sed 's/.*load average: //')
@@ -162,7 +177,7 @@ median() {
     awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 fmt_mib() { [[ $1 == fail ]] && { echo "failed"; return; }; awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-fmt_s() { [[ $1 == fail ]] && { echo "failed"; return; }; awk -v s="$1" 'BEGIN { printf "%.2f s", s }'; }
+fmt_s() { [[ $1 == fail ]] && { echo "failed"; return; }; awk -v s="$1" 'BEGIN { printf "%.3f s", s }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 
 declare -A M=()
@@ -227,16 +242,20 @@ for i in "${!NAMES[@]}"; do
 done
 
 echo
-echo "Cost per mapping (both files of a pair; the fixed cost of code and libraries, about 6 MiB, weighs most at 4k; \"marginal\" is the cost of the mappings added since the size above):"
+echo "Cost per mapping (mappings of both files of a pair): the cost of starting weighs most at 4k; \"marginal\" is the cost of the mappings added since the size above (at 4k: above \`snapdiff --help\`)."
 echo
 echo "| size | build | mappings | peak RSS/mapping | marginal | CPU/mapping | marginal |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 for side in "${SIDES[@]}"; do
   prev_n='' prev_rss='' prev_cpu=''
-  for size in 4k 60k 262k; do
+  for size in 0 4k 60k 262k; do
     [[ -n ${MAPPINGS[$size]:-} ]] || continue
     for i in "${!NAMES[@]}"; do if [[ ${SIZE[$i]} == "$size" ]]; then break; fi; done
     n=${MAPPINGS[$size]} rss=${M[$i.$side.rss]} cpu=${M[$i.$side.cpu]}
+    if [[ $size == 0 ]]; then # the start-up: a base for the marginal cost at 4k
+      if [[ $rss != fail ]]; then prev_n=0 prev_rss=$rss prev_cpu=$cpu; fi
+      continue
+    fi
     if [[ $rss == fail ]]; then
       echo "| $size | $side | $n | failed | | failed | |"
       prev_n=''
