@@ -95,8 +95,8 @@ else
 fi
 
 # Cases: name, goal on peak RSS (MiB), goal on wall ("ref:F" = F x the
-# reference's wall, else seconds), mapping count file (for per-mapping
-# costs), then the arguments (%BIN% stands for the snapdiff under test).
+# reference's wall, else seconds), size (the key of its mapping count, for
+# the cost per mapping), then the arguments (%BIN% stands for the snapdiff under test).
 NAMES=() RSS_GOAL=() WALL_GOAL=() SIZE=() ARGS=()
 add() { NAMES+=("$1"); RSS_GOAL+=("$2"); WALL_GOAL+=("$3"); SIZE+=("$4"); shift 4; ARGS+=("$(printf '%q ' "$@")"); }
 add "\`snapdiff\` 2 x 60k smaps" 32 ref:0.5 60k %BIN% "$IN/60k/smaps.before" "$IN/60k/smaps.after"
@@ -109,8 +109,8 @@ add "\`snapdiff --help\` (start-up, no input)" "" "" 0 %BIN% --help
 add "\`$REF\` Pss of both 60k smaps (reference)" "" "" "" "$REF" '/^Pss:/{s+=$2}END{print s}' "$IN/60k/smaps.before" "$IN/60k/smaps.after"
 REF_ROW=$((${#NAMES[@]} - 1))
 
-# Mappings in both files of a pair: smaps and pmap -x headers start with an
-# address range (smaps) or an address (pmap); only smaps pairs are counted.
+# Mappings in both files of a pair: each smaps entry starts with its
+# address range.
 declare -A MAPPINGS=()
 count_pair() { cat "$1/smaps.before" "$1/smaps.after" | grep -c '^[0-9a-f]*-[0-9a-f]* '; }
 MAPPINGS[60k]=$(count_pair "$IN/60k")
@@ -126,7 +126,7 @@ bin_of() { if [[ $1 == before ]]; then echo "$BEFORE/snapdiff"; else echo "$AFTE
 # $WORK/I.SIDE, or "fail STATUS" when the command failed.
 FAILED=0
 run() {
-  local i=$1 side=$2 bin cmd status
+  local i=$1 side=$2 bin cmd status t0 t1
   bin=$(bin_of "$side")
   cmd=${ARGS[$i]//%BIN%/$(printf '%q' "$bin")}
   status=0 t0=$EPOCHREALTIME
@@ -160,7 +160,8 @@ for i in "${!NAMES[@]}"; do
     if ((r % 2 && ${#SIDES[@]} == 2)); then order=(after before); fi
     for side in "${order[@]}"; do
       run "$i" "$side"
-      if ((r == 0)); then : > "$WORK/$i.$side"; fi # the warm-up does not count
+      # The warm-up does not count, unless it failed.
+      if ((r == 0)) && ! grep -q '^fail' "$WORK/$i.$side"; then : > "$WORK/$i.$side"; fi
     done
   done
 done
