@@ -13,7 +13,8 @@
 #   snapdiff 2 x 4k smaps        (no goal: the small end of the per-mapping line)
 #   snapdiff --help              (no goal: the cost of starting, no input read)
 #   mawk Pss of both 60k smaps   the reference: mawk '/^Pss:/{s+=$2}END{print s}'
-#                                (awk when mawk is missing; the table says so)
+#                                (awk when mawk is missing; the table says so),
+#                                run in both slots; goals use all its runs
 #
 # Each command runs once to warm the page cache, then RUNS times under
 # /usr/bin/time -f '%M %e %U %S', output to /dev/null; with --before, the
@@ -196,7 +197,14 @@ if [[ $REF == awk ]]; then echo "mawk is not installed: the reference is $(awk -
 echo
 echo "| command | peak RSS before | after | wall before | after | CPU before | after | goal | |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
-ref_wall=${M[$REF_ROW.after.wall]}
+# The reference is the same program in both slots: the median of all its
+# runs is the steadier yardstick under a changing load.
+if ((${#SIDES[@]} == 2)); then
+  cat "$WORK/$REF_ROW.before" "$WORK/$REF_ROW.after" > "$WORK/$REF_ROW.both"
+  ref_wall=$(median "$REF_ROW" both 2)
+else
+  ref_wall=${M[$REF_ROW.after.wall]}
+fi
 for i in "${!NAMES[@]}"; do
   row="| ${NAMES[$i]} |"
   for k in rss wall cpu; do
@@ -220,7 +228,7 @@ for i in "${!NAMES[@]}"; do
   w=${WALL_GOAL[$i]}
   if [[ $w == ref:* ]]; then
     f=${w#ref:}
-    goal+=("wall ≤ ${f}x $REF")
+    goal+=("wall ≤ ${f}x $REF ($(fmt_s "$ref_wall"))")
     if [[ $wall == fail || $ref_wall == fail ]]; then verdict+=("wall failed")
     else
       x=$(awk -v a="$wall" -v b="$ref_wall" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }')
