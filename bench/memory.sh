@@ -251,7 +251,7 @@ for i in "${!NAMES[@]}"; do
 done
 
 echo
-echo "Cost per mapping (mappings of both files of a pair): the cost of starting weighs most at 4k; \"marginal\" is the cost of the mappings added since the size above (at 4k: above \`snapdiff --help\`)."
+echo "Cost per mapping (mappings of both files of a pair): the cost of starting weighs most at 4k; \"marginal\" is the cost of the mappings added since the size above (at the first size: above \`snapdiff --help\`)."
 echo
 echo "| size | build | mappings | peak RSS/mapping | marginal | CPU/mapping | marginal |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
