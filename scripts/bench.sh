@@ -20,6 +20,7 @@
 #    pmap -X and smem;
 #    snapdiff --html of 2 and of HTML_SNAPS (default 50) snapshots of 60,000
 #    pmap -x mappings (bench/html_size.sh: page size, wall, CPU, peak RSS);
+#    the memory goals (bench/memory.sh), against BEFORE_BIN's when set;
 # 5. prints the results table (markdown, also written to RESULTS) with ratios,
 #    the 60k and 262k figures side by side, and each target of issue 6.
 #
@@ -28,9 +29,12 @@
 # (default $BUILD/bench-results.md), KEEP=1 keeps the generated inputs,
 # NO_INSTALL=1 never calls apt-get, NO_HYPERFINE=1 uses the shell loop,
 # HTML_SNAPS and HTML_MAPPINGS size the --html case (bench/html_size.sh),
-# SNAP_REV names the revision in the table when ROOT is not a git checkout.
+# SNAP_REV names the revision in the table when ROOT is not a git checkout,
+# BEFORE_BIN (a previous revision's Release tools/ directory) runs
+# bench/memory.sh side by side with it (--before).
 # Needs about 1.5 GB of disk in $TMPDIR and 2 GB of memory; takes about
-# 2.5 minutes on 2 cores after the first build (which adds about 3).
+# 3 minutes on 2 cores after the first build (which adds about 3); BEFORE_BIN
+# adds about half a minute.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +43,8 @@ RUNS=${RUNS:-7}
 REPS=${REPS:-5}
 RESULTS=${RESULTS:-$BUILD/bench-results.md}
 LIVE_MAPPINGS=${LIVE_MAPPINGS:-60000}
+[[ -z ${BEFORE_BIN:-} || -x ${BEFORE_BIN:-}/snapdiff ]] ||
+  { echo "bench.sh: BEFORE_BIN=$BEFORE_BIN: no snapdiff there" >&2; exit 2; }
 
 say() { printf '\n== %s\n' "$*" >&2; }
 
@@ -168,6 +174,12 @@ if command -v smem > /dev/null; then measure "smem -P (live)" "smem -c 'pid pss'
 kill "$HELPER_PID" 2> /dev/null && wait "$HELPER_PID" 2> /dev/null || true
 HELPER_PID=
 
+# ---------------------------------------------------------------- memory
+say "memory goals: bench/memory.sh${BEFORE_BIN:+, before $BEFORE_BIN}"
+SNAP_GEN=$GEN bash "$ROOT/bench/memory.sh" ${BEFORE_BIN:+--before "$BEFORE_BIN"} "$BIN" "$IN" > "$WORK/memory.md" ||
+  echo "bench.sh: bench/memory.sh failed (exit $?, see above)" >&2
+cat "$WORK/memory.md" >&2
+
 # ---------------------------------------------------------------- the table
 say "results"
 {
@@ -264,6 +276,10 @@ say "results"
   c=$(get "cat smaps > file (live)" 2 "$WORK/whole.tsv")
   sc=$(get "snapcollect --count 1 (live)" 2 "$WORK/whole.tsv")
   echo "- snapcollect capture: ${sc} ms vs cat ${c} ms = $(awk -v a="$sc" -v b="$c" 'BEGIN{printf "%.2fx", a/b}') (target <= 1.2x): $(awk -v a="$sc" -v b="$c" 'BEGIN{ print (a/b <= 1.2) ? "met" : "**missed**" }')"
+  echo
+  echo "### Memory near the size of the data"
+  echo
+  cat "$WORK/memory.md"
 } > "$RESULTS"
 cat "$RESULTS"
 echo >&2
