@@ -28,14 +28,14 @@
 namespace {
 
 /// The bound: 200 x 2,000 mappings of pmap -x (23 MB) are 400,000 regions,
-/// held in each snapshot's RegionStore at about 90 bytes each (a 72-byte
-/// row and its non-zero counters, 4 bytes each): 36 MB; the blocks and
-/// their trends add about 100 MiB (a Block of 136 bytes, its sides pooled,
-/// its one member region held in place; a BlockTrend of 128). 145.5 MiB
-/// measured in a Release build and 146.5 MiB in a clang Debug one; the
-/// bound leaves a quarter for allocators and is under the 256 MiB the
-/// trend must stay within.
-constexpr long kLimitKiB = 184 * 1024;
+/// held in each snapshot's RegionStore at about 60 bytes each (a 40-byte
+/// row and its non-zero counters, 4 bytes each), names shared across the
+/// series; the blocks and their trends add the rest (a Block of 72 bytes,
+/// its one side's header of 16-bit fields; a BlockTrend of 128). 108 MiB
+/// measured in Release and in Debug builds (gcc); the bound leaves a
+/// quarter for allocators and is under the 256 MiB the trend must stay
+/// within.
+constexpr long kLimitKiB = 136 * 1024;
 /// Address space for the children, so that a regression fails at once
 /// rather than taking the machine's memory: well above what the bound
 /// needs with glibc's per-thread arenas reserved (read_snapshots reads on
@@ -44,7 +44,7 @@ constexpr rlim_t kAddressSpace = rlim_t{2} << 30;
 
 }  // namespace
 
-TEST_CASE("200 x 2,000 churning mappings: snapdiff DIR stays under 184 MiB and finds the heap") {
+TEST_CASE("200 x 2,000 churning mappings: snapdiff DIR stays under 136 MiB and finds the heap") {
 #ifdef SNAP_ASAN
   MESSAGE("skipped under AddressSanitizer: its shadow memory and quarantine are no measure of RSS");
   return;
