@@ -26,6 +26,66 @@ std::size_t line_count(std::string_view text) {
          (text.ends_with('\n') ? 0 : 1);
 }
 
+/// Whether row `k` is the kernel listing again, after a torn read, what the
+/// rows before it listed. The kernel prints maps and smaps a page of text a
+/// read() and lets the process run between reads; the next read resumes at
+/// the first mapping that ends past the address it stopped at. A mapping that
+/// grew or merged meanwhile is listed again: it starts inside what was listed
+/// before and ends past all of it. The kernel prints whole pages; a row that
+/// is not page-aligned was written by hand, and its overlap is an error.
+bool lists_again(const RegionStore& rows, std::size_t k, std::size_t before) {
+  constexpr std::uint64_t kPage = 4096;
+  return rows.start(k) < rows.end(before) && rows.end(k) > rows.end(before) && rows.start(k) % kPage == 0 &&
+         rows.end(k) % kPage == 0;
+}
+
+/// A torn read (see lists_again) is kept, not refused: `cat
+/// /proc/PID/smaps` of a process that maps while it is read gives one, and
+/// so does pmap. The later listing is the newer view of those addresses and
+/// replaces the rows it overlaps, with a warning naming them. Returns the
+/// replaced rows' counters summed: a pmap footer counted them.
+Counters drop_torn_reads(Snapshot& s, RegionStore& rows) {
+  // The rows kept before row k are ascending and disjoint while the file is
+  // in the kernel's order; `last` is the newest of them.
+  std::vector<bool> dropped;  // sized at the first torn read: most files have none
+  std::vector<Warning> said;
+  Counters replaced;
+  std::size_t last = 0;
+  for (std::size_t k = 1; k < rows.size(); ++k) {
+    if (rows.start(k) >= rows.end(last)) {
+      last = k;
+      continue;
+    }
+    if (!lists_again(rows, k, last)) return {};  // not the kernel's order: order_regions judges
+    if (dropped.empty()) dropped.resize(rows.size());
+    std::size_t first = last, count = 0;
+    for (std::size_t j = last + 1; j-- > 0;) {
+      if (dropped[j]) continue;
+      if (rows.end(j) <= rows.start(k)) break;
+      dropped[j] = true;
+      rows.add_counters(j, replaced);
+      first = j;
+      ++count;
+    }
+    const std::string replaced_rows =
+        count == 1 ? fmt::format("{:x}-{:x} (line {})", rows.start(first), rows.end(first), rows.line(first))
+                   : fmt::format("the {} mappings of lines {}-{}", count, rows.line(first), rows.line(last));
+    said.push_back({rows.line(k), fmt::format("mapping {:x}-{:x} (line {}) overlaps {}: a live process changed its "
+                                              "mappings while the file was read; the later line is kept",
+                                              rows.start(k), rows.end(k), rows.line(k), replaced_rows)});
+    last = k;
+  }
+  if (said.empty()) return {};
+  std::vector<Region> v = rows.to_vector();
+  std::size_t out = 0;
+  for (std::size_t k = 0; k < v.size(); ++k)
+    if (!dropped[k]) v[out++] = std::move(v[k]);
+  v.resize(out);
+  rows = RegionStore(v);
+  s.warnings.insert(s.warnings.end(), said.begin(), said.end());
+  return replaced;
+}
+
 void order_regions(const Snapshot& s, RegionStore& rows) {
   bool sorted = true;
   for (std::size_t i = 1; i < rows.size() && sorted; ++i) sorted = rows.start(i - 1) <= rows.start(i);
@@ -120,13 +180,16 @@ void sum_totals(Snapshot& s, const RegionStore& rows) {
 }
 
 /// A total line that disagrees with the rows above it: a hand-edited or
-/// spliced file. Said, not fatal; the rows are what is compared.
-void check_footer(Snapshot& s) {
+/// spliced file. Said, not fatal; the rows are what is compared. `replaced`:
+/// the rows a torn read listed twice, which the footer counted too.
+void check_footer(Snapshot& s, const Counters& replaced) {
   if (!s.reported_totals) return;
+  Counters counted = s.totals;
+  counted += replaced;
   for (std::size_t i = 0; i < kFieldCount; ++i) {
     const auto f = static_cast<Field>(i);
     if (!is_additive(f) || !s.reported_totals->known(f) || !s.totals.known(f)) continue;
-    const std::uint64_t said = s.reported_totals->value_or_zero(f), sum = s.totals.value_or_zero(f);
+    const std::uint64_t said = s.reported_totals->value_or_zero(f), sum = counted.value_or_zero(f);
     if (said != sum) {
       s.warnings.push_back({0, fmt::format("the total line says {} {} kB, the rows add up to {} kB", smaps_key(f),
                                            said >> 10, sum >> 10)});
@@ -178,9 +241,10 @@ void detail::finish_snapshot(Snapshot& s, RegionStore::Builder& rows) {
   check_counters(s, store);
   if (s.format != Format::smaps_rollup) {
     if (store.empty()) throw ParseError(s.source, 0, 0, "no mappings in it");
+    const Counters replaced = drop_torn_reads(s, store);
     order_regions(s, store);
     sum_totals(s, store);
-    check_footer(s);
+    check_footer(s, replaced);
     s.regions = std::move(store);
   }
 }
