@@ -116,6 +116,27 @@ TEST_CASE("a mapping that shrank from below is listed from its new start") {
   CHECK(s.regions.start(0) == 0x2000);
 }
 
+TEST_CASE("a file that tears at every row: a few warnings, then one for the rest; linear in its rows") {
+  // Row i is pages i+1 to i+3: each overlaps the one above and ends past it.
+  // 100,000 rows: walking back over the rows dropped before would take
+  // 5e9 steps here.
+  constexpr std::size_t kRows = 100'000;
+  std::string text;
+  for (std::size_t i = 0; i < kRows; ++i)
+    text += fmt::format("{:08x}-{:08x} rw-p 00000000 00:00 0\n", (i + 1) * 0x1000, (i + 3) * 0x1000);
+  const snap::Snapshot s = parse_text(text);
+  REQUIRE(s.regions.size() == 1);
+  CHECK(s.regions.start(0) == kRows * 0x1000);
+  CHECK(s.regions.line(0) == kRows);
+  REQUIRE(s.warnings.size() == 9);
+  CHECK(s.warnings[0].message.starts_with("mapping 2000-4000 (line 2) overlaps 1000-3000 (line 1): "));
+  CHECK(s.warnings[7].line == 9);
+  CHECK(s.warnings[8].line == 10);
+  CHECK(s.warnings[8].message ==
+        fmt::format("{} more mappings, from line 10 on, overlap mappings listed before them; the later lines are kept",
+                    kRows - 1 - 8));
+}
+
 TEST_CASE("overlaps the kernel cannot print stay errors") {
   // A row that ends within the one above: a resumed read always lists past
   // what it listed before.

@@ -2,6 +2,7 @@
 // sorted, no overlap, totals summed from the regions.
 #include <algorithm>
 #include <bit>
+#include <numeric>
 
 #include "parsers.h"
 #include "snap/parse.h"
@@ -45,36 +46,55 @@ bool lists_again(const RegionStore& rows, std::size_t k, std::size_t before) {
 /// replaces the rows it overlaps, with a warning naming them. Returns the
 /// replaced rows' counters summed: a pmap footer counted them.
 Counters drop_torn_reads(Snapshot& s, RegionStore& rows) {
-  // The rows kept before row k are ascending and disjoint while the file is
-  // in the kernel's order; `last` is the newest of them.
-  std::vector<bool> dropped;  // sized at the first torn read: most files have none
+  // A hand-made file can tear at every row: a few are said one by one, the
+  // rest in one line, so warnings stay small whatever the file.
+  constexpr std::size_t kSaidOneByOne = 8;
+  // The rows kept so far are ascending and disjoint while the file is in
+  // the kernel's order; `last` is the newest. Until the first torn read
+  // they are all the rows before k, so the stack of them is built then.
+  std::vector<std::size_t> kept;
+  std::vector<bool> dropped;
   std::vector<Warning> said;
+  std::size_t torn = 0, first_unsaid_line = 0;
   Counters replaced;
   std::size_t last = 0;
   for (std::size_t k = 1; k < rows.size(); ++k) {
     if (rows.start(k) >= rows.end(last)) {
       last = k;
+      if (torn) kept.push_back(k);
       continue;
     }
     if (!lists_again(rows, k, last)) return {};  // not the kernel's order: order_regions judges
-    if (dropped.empty()) dropped.resize(rows.size());
+    if (!torn++) {
+      kept.resize(last + 1);
+      std::iota(kept.begin(), kept.end(), std::size_t{0});
+      dropped.resize(rows.size());
+    }
     std::size_t first = last, count = 0;
-    for (std::size_t j = last + 1; j-- > 0;) {
-      if (dropped[j]) continue;
-      if (rows.end(j) <= rows.start(k)) break;
-      dropped[j] = true;
-      rows.add_counters(j, replaced);
-      first = j;
+    while (!kept.empty() && rows.end(kept.back()) > rows.start(k)) {
+      first = kept.back();
+      kept.pop_back();
+      dropped[first] = true;
+      rows.add_counters(first, replaced);
       ++count;
     }
-    const std::string replaced_rows =
-        count == 1 ? fmt::format("{:x}-{:x} (line {})", rows.start(first), rows.end(first), rows.line(first))
-                   : fmt::format("the {} mappings of lines {}-{}", count, rows.line(first), rows.line(last));
-    said.push_back({rows.line(k), fmt::format("mapping {:x}-{:x} (line {}) overlaps {}: a live process changed its "
-                                              "mappings while the file was read; the later line is kept",
-                                              rows.start(k), rows.end(k), rows.line(k), replaced_rows)});
+    kept.push_back(k);
+    if (torn > kSaidOneByOne) {
+      if (!first_unsaid_line) first_unsaid_line = rows.line(k);
+    } else {
+      const std::string replaced_rows =
+          count == 1 ? fmt::format("{:x}-{:x} (line {})", rows.start(first), rows.end(first), rows.line(first))
+                     : fmt::format("the {} mappings of lines {}-{}", count, rows.line(first), rows.line(last));
+      said.push_back({rows.line(k), fmt::format("mapping {:x}-{:x} (line {}) overlaps {}: a live process changed "
+                                                "its mappings while the file was read; the later line is kept",
+                                                rows.start(k), rows.end(k), rows.line(k), replaced_rows)});
+    }
     last = k;
   }
+  if (torn > kSaidOneByOne)
+    said.push_back({first_unsaid_line, fmt::format("{} more mappings, from line {} on, overlap mappings listed "
+                                                   "before them; the later lines are kept",
+                                                   torn - kSaidOneByOne, first_unsaid_line)});
   if (said.empty()) return {};
   std::vector<Region> v = rows.to_vector();
   std::size_t out = 0;
