@@ -164,7 +164,6 @@ class Unmap {
 };
 
 thread_local detail::MappedText* t_mapped = nullptr;
-constexpr std::size_t kPopulateWhole = std::size_t{8} << 20;
 
 /// While it lives, the parsers on this thread may give back the pages of
 /// `text` behind their cursor (detail::release_behind).
@@ -172,6 +171,7 @@ constexpr std::size_t kPopulateWhole = std::size_t{8} << 20;
 
 namespace detail {
 void populate(const MappedText& m, std::size_t from, std::size_t bytes);
+void fill_first_window(MappedText& m);
 }
 
 namespace {
@@ -180,11 +180,9 @@ class MappedScope {
  public:
   explicit MappedScope(std::string_view text) : m_{text.data(), text.size(), 0, 0}, prev_(t_mapped) {
     t_mapped = &m_;
-    // Small files (a trend's) whole; big ones a window ahead of the parser
-    // (release_behind), so that they are never resident at once.
-    const std::size_t first = text.size() <= kPopulateWhole ? text.size() : detail::kPopulateAhead;
-    detail::populate(m_, 0, first);
-    m_.populated = std::min(text.size(), first);
+    // A window ahead of the parser (release_behind), whatever the file's
+    // size: a file is never resident at once.
+    detail::fill_first_window(m_);
   }
   MappedScope(const MappedScope&) = delete;
   MappedScope& operator=(const MappedScope&) = delete;
@@ -234,6 +232,19 @@ void release_behind(const char* p) {
     populate(*m, m->populated, kPopulateAhead);
     m->populated = std::min(m->size, m->populated / kPage * kPage + kPopulateAhead);
   }
+}
+
+void fill_first_window(MappedText& m) {
+  populate(m, 0, kPopulateAhead);
+  m.populated = std::min(m.size, kPopulateAhead);
+}
+
+void restart_mapped() {
+  MappedText* m = t_mapped;
+  if (!m) return;
+  ::madvise(const_cast<char*>(m->base) + m->released, m->size - m->released, MADV_DONTNEED);
+  m->released = 0;
+  fill_first_window(*m);
 }
 
 }  // namespace detail

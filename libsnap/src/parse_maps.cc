@@ -80,7 +80,9 @@ void parse_maps(std::string_view text, Snapshot& s, RegionStore::Builder& rows) 
       too_many_regions(c);
     }
   }
+  ReleaseBehind release(text);
   while (lines.next(line)) {
+    release.at(line.data());
     c.line = lines.number();
     c.text = line;
     if (trim(line).empty()) continue;

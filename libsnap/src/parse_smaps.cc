@@ -270,14 +270,10 @@ class SmapsParser {
     const char* p = text_.data();
     const char* const end = p + text_.size();
     std::size_t number = 0;
-    constexpr std::size_t kReleaseStep = std::size_t{4} << 20;
-    const char* release_at = p + std::min(kReleaseStep, text_.size());
+    ReleaseBehind release(text_);
     while (p < end) {
       ++number;
-      if (p >= release_at) {
-        release_behind(p);
-        release_at = p + std::min<std::size_t>(kReleaseStep, static_cast<std::size_t>(end - p));
-      }
+      release.at(p);
       if (fast) {
         const char* next = fast_line(p, end, number);
         if (next) {

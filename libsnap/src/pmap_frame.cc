@@ -25,22 +25,29 @@ bool starts_with_address(std::string_view line) {
 std::size_t reserve_rows(std::string_view text, RegionStore::Builder& rows) {
   // Lines that hold something: a newline not followed by another line end.
   // A file of blank lines (gen-blank-lines-oom.sh) reserves nothing.
+  // A mapped file is counted a window at a time, given back behind, then
+  // parsed from its start again: never resident whole.
   const char* p = text.data();
   const char* const end = p + text.size();
   const std::size_t n = text.size();
   std::size_t lines = n && *p != '\n' && *p != '\r';
+  ReleaseBehind release(text);
   while (const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p))) {
     p = static_cast<const char*>(nl) + 1;
     lines += p < end && *p != '\n' && *p != '\r';
+    release.at(p);
   }
+  restart_mapped();
   rows.reserve(std::min({lines, n / 30 + 1, kMaxReservedRows}));
   return lines;
 }
 
-PmapFrame::PmapFrame(std::string_view text, Snapshot& s) : s_(s), lines_(text), cursor_{s.source, 0, {}} {}
+PmapFrame::PmapFrame(std::string_view text, Snapshot& s)
+    : s_(s), lines_(text), release_(text), cursor_{s.source, 0, {}} {}
 
 bool PmapFrame::next(std::string_view& line) {
   while (lines_.next(line)) {
+    release_.at(line.data());
     cursor_.line = lines_.number();
     cursor_.text = line;
     if (trim(line).empty()) continue;

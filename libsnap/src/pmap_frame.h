@@ -16,7 +16,8 @@ namespace snap::detail {
 /// empty, by size / 30 (a pmap row is at least that long) and by
 /// kMaxReservedRows, so that neither a file of empty lines nor a huge one
 /// of short junk lines reserves much; past that the vector grows as usual.
-/// Returns the number of those lines.
+/// Returns the number of those lines. The count is a pass of its own over
+/// a mapped text (restart_mapped): call it before the parse's pass begins.
 std::size_t reserve_rows(std::string_view text, RegionStore::Builder& rows);
 inline constexpr std::size_t kMaxReservedRows = std::size_t{1} << 20;
 
@@ -40,6 +41,7 @@ class PmapFrame {
 
   Snapshot& s_;
   Lines lines_;
+  ReleaseBehind release_;
   Cursor cursor_;
   bool header_seen_ = false;
   bool column_header_seen_ = false;
