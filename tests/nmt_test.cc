@@ -678,7 +678,8 @@ TEST_CASE("join over a trend, jvm-direct-buffers detail smaps.01..08: the first 
   CHECK(ended.gone == 2);
   auto at = [&](std::uint64_t start) {
     const auto& blocks = ended.comparison.blocks;
-    const auto it = std::find_if(blocks.begin(), blocks.end(), [&](const snap::Block& b) { return b.start == start; });
+    const auto it =
+        std::find_if(blocks.begin(), blocks.end(), [&](const snap::Block& b) { return b.start == start; });
     REQUIRE(it != blocks.end());
     return static_cast<std::size_t>(it - blocks.begin());
   };
