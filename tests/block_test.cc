@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -106,12 +107,16 @@ TEST_CASE("SharedName and BlockThreads read as the values they hold") {
   snap::BlockThreads t;
   CHECK(t.empty());
   CHECK(t.list().empty());
+  CHECK_THROWS_AS(t.at(0), std::out_of_range);  // no list at all: checked like an empty one
   t.push_back({5460, "worker-7", 0x7f00});
   snap::BlockThreads copy = t;
   t.clear();
   REQUIRE(copy.size() == 1);
   CHECK(copy[0].name == "worker-7");
+  CHECK(&copy.at(0) == &copy[0]);
+  CHECK_THROWS_AS(copy.at(1), std::out_of_range);
   CHECK(t.empty());
+  CHECK_THROWS_AS(t.at(0), std::out_of_range);
 }
 
 TEST_CASE("read_snapshots: the files of a series hold one copy of each name between them") {

@@ -300,6 +300,27 @@ TEST_CASE("a new block is dumped whole; a gone block is skipped with a note") {
         std::vector<std::string>{"anon block a000-c000: gone from the newest snapshot, nothing to dump"});
 }
 
+TEST_CASE("a trend of three: the oldest and newest snapshots decide, whatever the one between held") {
+  // 10000-80000 reaches 60000 in the middle and falls back to 40000;
+  // c0000-c4000 is new in the middle; e0000-e4000 is gone from the newest,
+  // f0000-f2000 was there only in the middle.
+  std::vector<snap::Snapshot> snaps{
+      smaps(region("10000-20000", "rw-p", 64) + region("20000-80000", "---p", 0) +
+            region("e0000-e4000", "rw-p", 16)),
+      smaps(region("10000-60000", "rw-p", 320) + region("60000-80000", "---p", 0) +
+            region("c0000-c2000", "rw-p", 8) + region("e0000-e4000", "rw-p", 16) +
+            region("f0000-f2000", "rw-p", 8)),
+      smaps(region("10000-40000", "rw-p", 192) + region("40000-80000", "---p", 0) +
+            region("c0000-c4000", "rw-p", 16))};
+  snap::Comparison c = snap::compare(snaps);
+  REQUIRE(c.blocks.size() == 4);
+  DumpPlan p = snap::plan_dumps(snaps, all_blocks(c), {});
+  CHECK(ranges(p) == "20000-40000 c0000-c4000");
+  CHECK(p.notes ==
+        std::vector<std::string>{"anon block e0000-e4000: gone from the newest snapshot, nothing to dump",
+                                 "anon block f0000-f2000: gone from the newest snapshot, nothing to dump"});
+}
+
 TEST_CASE("the gdb file: a commented header, then one python block holding every range") {
   Leak leak("smaps");
   DumpOptions o;

@@ -572,3 +572,120 @@ TEST_CASE("NMT files beside the snapshots, matched by number") {
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].find("NMT not joined") != std::string::npos);
 }
+
+namespace {
+
+/// Independently of nmt_join.cc: what of a region's Rss lies inside `d`'s
+/// ranges (its uncovered bytes resident first); the categories of the
+/// ranges it meets into `met`, each once.
+std::int64_t region_inside(const snap::Region& r, const snap::Nmt& d, std::vector<std::string>& met) {
+  std::uint64_t covered = 0;
+  for (const snap::NmtRegion& n : d.regions)
+    if (n.start < r.end && r.start < n.end) {
+      covered += std::min(r.end, n.end) - std::max(r.start, n.start);
+      if (std::find(met.begin(), met.end(), n.category) == met.end()) met.push_back(n.category);
+    }
+  const std::uint64_t rss = *r.counters.get(snap::Field::rss);
+  const std::uint64_t uncovered = r.size() - covered;
+  return static_cast<std::int64_t>(rss > uncovered ? rss - uncovered : 0);
+}
+
+struct TrendJoin {
+  snap::Comparison comparison;
+  snap::NmtJoin join;
+  std::size_t added = 0, gone = 0;  // blocks absent from the first, the last snapshot
+};
+
+/// apply_and_join_nmt on `snaps` with the first and last details, each
+/// block checked against a join written here: its growth inside NMT is
+/// the last snapshot's regions against the last detail less the first's
+/// against the first (those between count for nothing), and its category
+/// is NMT's covering over half of it in the newest snapshot holding it.
+TrendJoin check_trend_join(const std::vector<snap::Snapshot>& snaps, const std::vector<snap::Nmt>& nmts) {
+  TrendJoin t;
+  t.comparison = snap::compare(snaps);
+  const snap::Comparison plain = t.comparison;
+  t.join = snap::apply_and_join_nmt(t.comparison, snaps, snap::Field::rss, nmts);
+  REQUIRE(t.join.blocks.size() == plain.blocks.size());
+  const std::size_t last = snaps.size() - 1;
+  std::int64_t inside = 0;
+  for (std::size_t i = 0; i < plain.blocks.size(); ++i) {
+    const snap::Block& b = t.comparison.blocks[i];
+    CAPTURE(b.start);
+    auto in_block = [&](std::size_t n) {
+      std::vector<snap::Region> out;
+      for (const snap::Region& r : snaps[n].regions)
+        if (r.start >= b.start && r.start < b.end) out.push_back(r);
+      return out;
+    };
+    std::vector<std::string> met;
+    std::int64_t before = 0, after = 0;
+    for (const snap::Region& r : in_block(0)) before += region_inside(r, nmts.front(), met);
+    for (const snap::Region& r : in_block(last)) after += region_inside(r, nmts.back(), met);
+    CHECK(t.join.blocks[i].inside == after - before);
+    CHECK(t.join.blocks[i].categories == met);
+    inside += after - before;
+    t.added += in_block(0).empty();
+    t.gone += in_block(last).empty();
+
+    // Read against the detail nearer its newest snapshot.
+    std::size_t newest = last;
+    while (in_block(newest).empty()) --newest;
+    const snap::Nmt& d = 2 * newest < snaps.size() ? nmts.front() : nmts.back();
+    std::map<snap::Category, std::uint64_t> by;
+    std::uint64_t extent = 0;
+    for (const snap::Region& r : in_block(newest)) {
+      extent += r.size();
+      if (r.file_backed()) continue;
+      for (const snap::NmtRegion& n : d.regions)
+        if (n.start < r.end && r.start < n.end)
+          by[snap::nmt_category(n.category)] += std::min(r.end, n.end) - std::max(r.start, n.start);
+    }
+    snap::Category want = plain.blocks[i].category;
+    for (const auto& [cat, len] : by)
+      if (2 * len > extent) want = cat;
+    CHECK(b.category == want);
+  }
+  CHECK(t.join.inside == inside);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("join over a trend, jvm-direct-buffers detail smaps.01..08: the first and last snapshots count") {
+  std::vector<snap::Snapshot> snaps;
+  for (int i = 1; i <= 8; ++i)
+    snaps.push_back(snap::test::load("jvm-direct-buffers/detail/smaps.0" + std::to_string(i)));
+  const std::vector<snap::Nmt> nmts{nmt("jvm-direct-buffers/detail/nmt-detail.01"),
+                                    nmt("jvm-direct-buffers/detail/nmt-detail.08")};
+  const TrendJoin t = check_trend_join(snaps, nmts);
+  CHECK(t.added == 2);  // mapped at 04 and 07: nothing in the first snapshot
+  CHECK(t.gone == 0);
+  CHECK(t.join.inside == 72 * static_cast<std::int64_t>(KiB));
+
+  // The same with a JVM thread that ended after 04: its stack and guard
+  // taken out of 05..08. Their blocks' newest snapshot is 04, read against
+  // the first detail; the guard is the thread's stack to NMT.
+  constexpr std::uint64_t kGuard = 0x7fecd45e7000, kStack = 0x7fecd45eb000;
+  for (std::size_t n = 4; n < snaps.size(); ++n) {
+    std::vector<snap::Region> kept;
+    for (const snap::Region& r : snaps[n].regions)
+      if (r.start != kGuard && r.start != kStack) kept.push_back(r);
+    REQUIRE(kept.size() + 2 == snaps[n].regions.size());
+    snaps[n].regions = snap::RegionStore(kept);
+  }
+  const TrendJoin ended = check_trend_join(snaps, nmts);
+  CHECK(ended.gone == 2);
+  auto at = [&](std::uint64_t start) {
+    const auto& blocks = ended.comparison.blocks;
+    const auto it =
+        std::find_if(blocks.begin(), blocks.end(), [&](const snap::Block& b) { return b.start == start; });
+    REQUIRE(it != blocks.end());
+    return static_cast<std::size_t>(it - blocks.begin());
+  };
+  CHECK(ended.comparison.blocks[at(kGuard)].category == snap::Category::thread_stack);  // guard without NMT
+  CHECK(ended.comparison.blocks[at(kStack)].category == snap::Category::thread_stack);
+  const snap::BlockNmt& s = ended.join.blocks[at(kStack)];
+  CHECK(s.categories == std::vector<std::string>{"Thread Stack"});
+  CHECK(s.inside < 0);  // all it held inside NMT at 01 is gone
+}

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iterator>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -33,19 +34,20 @@ std::string bytes_text(std::uint64_t n) {
 // a truncated range's end is known.
 void plan_block(std::span<const Snapshot> snapshots, const Block& b, DumpMode mode, DumpPlan& plan) {
   const std::uint32_t newest = static_cast<std::uint32_t>(snapshots.size() - 1);
-  std::vector<Region> now;  // copies: the store hands out values
-  range::RangeSet before;
-  for (const RegionRef& m : b.members()) {
-    const Region& r = snapshots[m.snapshot].regions[m.region];
-    if (!readable(r)) continue;
-    if (m.snapshot == newest) now.push_back(r);
-    if (m.snapshot == 0) before.add(r.start, r.end);
-  }
-  const bool present = b.sides.present(newest);
-  if (!present) {
+  if (!b.sides.present(newest)) {
     plan.notes.push_back(fmt::format("{}: gone from the newest snapshot, nothing to dump", block_label(b)));
     return;
   }
+  // Only the oldest and newest snapshots' sides: those of a trend's
+  // snapshots between them say nothing here.
+  std::vector<Region> now;  // copies: the store hands out values
+  const SideRows newest_rows = b.sides.rows(newest);
+  for (std::uint32_t k = newest_rows.first; k < newest_rows.first + newest_rows.count; ++k)
+    if (Region r = snapshots[newest].regions[k]; readable(r)) now.push_back(std::move(r));
+  range::RangeSet before;
+  const SideRows oldest_rows = b.sides.rows(0);
+  for (std::uint32_t k = oldest_rows.first; k < oldest_rows.first + oldest_rows.count; ++k)
+    if (const Region r = snapshots[0].regions[k]; readable(r)) before.add(r.start, r.end);
   if (now.empty()) {
     plan.notes.push_back(fmt::format("{}: no readable mapping in the newest snapshot", block_label(b)));
     return;

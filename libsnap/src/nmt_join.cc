@@ -286,18 +286,22 @@ NmtJoin join_nmt(const Comparison& c, std::span<const Snapshot> snaps, Field cou
     BlockNmt& bn = j.blocks[i];
     // Saturating throughout: fuzzed and hand-edited inputs hold 2^64 values.
     std::uint64_t in_first = 0, in_last = 0;
-    for (const RegionRef& m : b.members()) {
-      if (m.snapshot != 0 && m.snapshot != last) continue;
-      const Region& r = snaps[m.snapshot].regions[m.region];
-      const Nmt& map = m.snapshot == 0 ? *j.first_map : *j.last_map;
-      std::uint64_t& sum = m.snapshot == 0 ? in_first : in_last;
-      const std::uint64_t inside = split(r, counter, map).inside;
-      sum = sum > UINT64_MAX - inside ? UINT64_MAX : sum + inside;
-      for_each_overlap(map, r.start, r.end, [&](const NmtRegion& nr, std::uint64_t) {
-        if (std::find(bn.categories.begin(), bn.categories.end(), nr.category) == bn.categories.end())
-          bn.categories.push_back(nr.category);
-      });
-    }
+    // Only the first and last snapshots' sides: a trend's block has one
+    // for each snapshot between them too.
+    auto add = [&](std::uint32_t n, const Nmt& map, std::uint64_t& sum) {
+      const SideRows rows = b.sides.rows(n);
+      for (std::uint32_t k = rows.first; k < rows.first + rows.count; ++k) {
+        const Region& r = snaps[n].regions[k];
+        const std::uint64_t inside = split(r, counter, map).inside;
+        sum = sum > UINT64_MAX - inside ? UINT64_MAX : sum + inside;
+        for_each_overlap(map, r.start, r.end, [&](const NmtRegion& nr, std::uint64_t) {
+          if (std::find(bn.categories.begin(), bn.categories.end(), nr.category) == bn.categories.end())
+            bn.categories.push_back(nr.category);
+        });
+      }
+    };
+    add(0, *j.first_map, in_first);
+    if (last != 0) add(last, *j.last_map, in_last);
     bn.inside = signed_delta(in_first, in_last);
     bn.outside = saturating_add(b.delta(counter), bn.inside == INT64_MIN ? INT64_MAX : -bn.inside);
     j.inside = saturating_add(j.inside, bn.inside);
@@ -339,11 +343,11 @@ void apply_nmt_categories(Comparison& c, std::span<const Snapshot> snaps, std::s
   // snapshot that holds it.
   for (Block& b : c.blocks) {
     const std::uint32_t newest = b.members().back().snapshot;
+    const SideRows rows = b.sides.rows(newest);
     std::map<Category, std::uint64_t> by;
     std::uint64_t extent = 0;
-    for (const RegionRef& m : b.members()) {
-      if (m.snapshot != newest) continue;
-      const Region& r = snaps[m.snapshot].regions[m.region];
+    for (std::uint32_t k = rows.first; k < rows.first + rows.count; ++k) {
+      const Region& r = snaps[newest].regions[k];
       extent += r.size();
       if (!r.file_backed())
         for_each_overlap(*detail_for(newest), r.start, r.end, [&](const NmtRegion& nr, std::uint64_t len) {

@@ -29,7 +29,12 @@ class BlockThreads {
   std::size_t size() const { return list_ ? list_->size() : 0; }
   std::vector<ThreadInfo>::const_iterator begin() const { return list().begin(); }
   std::vector<ThreadInfo>::const_iterator end() const { return list().end(); }
-  const ThreadInfo& operator[](std::size_t i) const { return (*list_)[i]; }
+  /// `i` < size(), as for std::vector: read through list(), so that the
+  /// empty list is an empty vector, not a null pointer (and a checked
+  /// standard library, _GLIBCXX_ASSERTIONS, catches a bad index).
+  const ThreadInfo& operator[](std::size_t i) const { return list()[i]; }
+  /// operator[], after checking `i` (std::out_of_range).
+  const ThreadInfo& at(std::size_t i) const { return list().at(i); }
   void push_back(const ThreadInfo& t) {
     if (!list_) list_ = std::make_unique<std::vector<ThreadInfo>>();
     list_->push_back(t);
