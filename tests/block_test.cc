@@ -31,7 +31,82 @@ std::vector<snap::RegionRef> listed(const snap::BlockMembers& m) { return {m.beg
 
 }  // namespace
 
-TEST_CASE("Block: 72 bytes, whatever it holds") { CHECK(sizeof(snap::Block) <= 72); }
+TEST_CASE("Block: 48 bytes, whatever it holds") {
+  CHECK(sizeof(snap::Sides) <= 16);
+  CHECK(sizeof(snap::Block) <= 48);
+}
+
+TEST_CASE("Block: copies and assignments keep the sides, the category and the status, after the pool is gone") {
+  // The enums live in the tail padding of Sides: an assignment of the
+  // sides must not write over them, nor a copy lose them.
+  std::vector<snap::Block> blocks(3);
+  {
+    snap::SidesPool pool;
+    for (std::uint32_t k = 0; k < 3; ++k) {
+      blocks[k].start = 0x1000 * (k + 1);
+      blocks[k].end = blocks[k].start + 0x1000;
+      blocks[k].category = k == 1 ? snap::Category::heap : snap::Category::arena;
+      blocks[k].status = k == 1 ? snap::Status::grown : snap::Status::gone;
+      blocks[k].sides = snap::Sides(2, Present{{0, side(k, 1)}, {1, side(k + 5, k + 1)}}, pool);
+      CHECK(blocks[k].category == (k == 1 ? snap::Category::heap : snap::Category::arena));
+      CHECK(blocks[k].status == (k == 1 ? snap::Status::grown : snap::Status::gone));
+    }
+  }
+  snap::Block copy = blocks[1];
+  blocks[0].sides = blocks[2].sides;
+  blocks[2] = blocks[1];
+  for (const snap::Block* b : {&copy, &blocks[2]}) {
+    CHECK(b->category == snap::Category::heap);
+    CHECK(b->status == snap::Status::grown);
+    CHECK(b->sides.size() == 2);
+    CHECK(b->sides.rows(1).first == 6);
+    CHECK(b->sides.rows(1).count == 2);
+    CHECK(b->delta(snap::Field::size) == 4096);
+  }
+  CHECK(blocks[0].category == snap::Category::arena);
+  CHECK(blocks[0].status == snap::Status::gone);
+  CHECK(blocks[0].sides.rows(1).first == 7);
+  CHECK(blocks[0].sides.value(1, snap::Field::size) == 3 * 4096);
+  // A default block reads as no sides.
+  const snap::Block none;
+  CHECK(none.sides.size() == 0);
+  CHECK(none.sides.present_count() == 0);
+  CHECK(none.sides.footprint() == 0);
+}
+
+TEST_CASE("Sides: many blocks of two layouts in one pool read back each its own") {
+  snap::SidesPool pool;
+  std::vector<snap::Sides> same, other;
+  for (std::uint32_t k = 0; k < 1000; ++k) {
+    same.emplace_back(2, Present{{0, side(k, 1)}, {1, side(k, 1)}}, pool);
+    if (k == 999) same.emplace_back(2, Present{{0, side(70000, 1)}, {1, side(70001, 2)}}, pool);
+    other.emplace_back(3, Present{{2, side(k, 2)}}, pool);
+  }
+  for (std::uint32_t k = 0; k < 1000; ++k) {
+    CAPTURE(k);
+    CHECK(same[k].size() == 2);
+    CHECK(same[k].present_count() == 2);
+    CHECK(same[k].rows(0).first == k);
+    CHECK(same[k].value(1, snap::Field::size) == 4096);
+    // The layout's index, 2 narrow headers without the snapshot (the
+    // block is in both), the values once.
+    CHECK(same[k].footprint() == (1 + 3 + 1) * 4);
+    CHECK(other[k].size() == 3);
+    CHECK(other[k].present_count() == 1);
+    CHECK_FALSE(other[k].present(0));
+    CHECK(other[k].rows(2).first == k);
+    CHECK(other[k].value(2, snap::Field::size) == 2 * 4096);
+  }
+  // In both snapshots, but a region index past 16 bits: headers of words.
+  const snap::Sides& far = same.back();
+  CHECK(far.rows(0).first == 70000);
+  CHECK(far.rows(1).first == 70001);
+  CHECK(far.rows(1).count == 2);
+  CHECK(far.present_snapshot(1) == 1);
+  CHECK(far[1].counters.value_or_zero(snap::Field::size) == 2 * 4096);
+  CHECK_FALSE(far.present(2));
+  CHECK(far.footprint() == (1 + 2 * 3 + 2) * 4);
+}
 
 TEST_CASE("BlockMembers: each present side's run of regions, by snapshot then region") {
   const Present present = {{0, side(7, 2)}, {2, side(3, 1)}, {3, side(0, 3)}};

@@ -302,9 +302,10 @@ TEST_CASE("Sides: equal values in a row are stored once, and read back for every
   const snap::Sides s(7, present);
   const snap::Sides all_different(7, Present{{0, side(4, 4 * K)}, {1, side(4, 8 * K)}, {2, side(5, 12 * K)},
                                              {3, side(5, 16 * K)}, {5, side(6, 20 * K)}, {6, side(6, 24 * K)}});
-  // 6 headers of 4 16-bit fields, 2 runs of 2 values, against 6 runs.
-  CHECK(s.footprint() == (6 * 4 / 2 + 2 * 2) * 4);
-  CHECK(all_different.footprint() == (6 * 4 / 2 + 6 * 2) * 4);
+  // The layout's index, 6 headers of 4 16-bit fields, 2 runs of 2 values,
+  // against 6 runs.
+  CHECK(s.footprint() == (1 + 6 * 4 / 2 + 2 * 2) * 4);
+  CHECK(all_different.footprint() == (1 + 6 * 4 / 2 + 6 * 2) * 4);
   // The same sides where a region index needs more than 16 bits: headers
   // of whole words.
   const Present far = [&] {
@@ -313,7 +314,7 @@ TEST_CASE("Sides: equal values in a row are stored once, and read back for every
     return p;
   }();
   const snap::Sides f(7, far);
-  CHECK(f.footprint() == (6 * 4 + 2 * 2) * 4);
+  CHECK(f.footprint() == (1 + 6 * 4 + 2 * 2) * 4);
   for (const auto* pair : {&present, &far}) {
     const snap::Sides& sides = pair == &present ? s : f;
     std::size_t k = 0;

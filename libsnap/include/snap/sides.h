@@ -6,11 +6,13 @@
 // what the input holds.
 #pragma once
 
+#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <iterator>
 #include <memory>
 #include <span>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -35,20 +37,64 @@ struct SideRows {
   std::uint32_t count = 0;
 };
 
+namespace detail {
+
+/// What a block's sides hold, shared by every block of a chunk that holds
+/// the same: their number, the counters known, those stored, and how the
+/// headers are laid out.
+struct SidesLayout {
+  std::uint32_t n = 0;        // snapshots
+  std::uint32_t present = 0;  // sides stored
+  std::uint32_t mask = 0;     // the counters known: those any side knows
+  std::uint32_t stored = 0;   // those of mask with a value stored: not 0 in some side
+  std::uint8_t stride = 0;    // header fields a side
+  bool uniform = true;        // every side knows mask
+  bool wide = false;          // a value does not fit one word in kB
+  bool narrow = false;        // headers of 16-bit fields
+  bool dense = false;         // present in every snapshot: the k-th side is snapshot k's, unstored
+  bool operator==(const SidesLayout&) const = default;
+};
+
+/// The words of many blocks' sides and the layouts they use, freed with
+/// the last Sides (or pool) that refers to it.
+struct SidesChunk {
+  std::atomic<std::uint32_t> refs{1};
+  std::vector<SidesLayout> layouts;
+  std::unique_ptr<std::uint32_t[]> words;
+};
+
+/// Gives up one reference to `c` (none when null).
+inline void release(SidesChunk* c) {
+  if (c && c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
+}
+
+}  // namespace detail
+
 /// Storage for the sides of many blocks, in large chunks: a block present
 /// in one snapshot stores a few words, and a heap allocation of its own
 /// would cost a malloc header and rounding on each (360,000 blocks of a
-/// churning series). Sides keep their chunk alive: they stay valid when
-/// the pool goes.
+/// churning series). Blocks whose sides have the same layout (in a diff,
+/// nearly all) share one copy of it in their chunk. Sides keep their chunk
+/// alive: they stay valid when the pool goes.
 class SidesPool {
  public:
-  /// `words` words, shared with (and owned by) their chunk.
-  std::shared_ptr<std::uint32_t[]> take(std::size_t words);
+  SidesPool() = default;
+  SidesPool(const SidesPool&) = delete;
+  SidesPool& operator=(const SidesPool&) = delete;
+  ~SidesPool();
 
  private:
+  friend class Sides;
+  /// Room for `words` words, the first of them set to `layout`'s index in
+  /// the chunk: the chunk (with a reference for the caller) and where.
+  std::pair<detail::SidesChunk*, std::uint32_t> take(std::size_t words, const detail::SidesLayout& layout);
   static constexpr std::size_t kChunkWords = std::size_t{1} << 17;
-  std::shared_ptr<std::uint32_t[]> chunk_;
+  detail::SidesChunk* chunk_ = nullptr;
   std::size_t used_ = kChunkWords;
+  struct LayoutHash {
+    std::size_t operator()(const detail::SidesLayout& l) const;
+  };
+  std::unordered_map<detail::SidesLayout, std::uint32_t, LayoutHash> index_;  // chunk_'s layouts
 };
 
 /// One side per snapshot, read by value: an absent side is BlockSide{} (no
@@ -88,81 +134,105 @@ class Sides {
   Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present);
   /// The same, stored in `pool`.
   Sides(std::size_t n, std::span<const std::pair<std::uint32_t, BlockSide>> present, SidesPool& pool);
+  Sides(const Sides& o) : chunk_(o.chunk_), at_(o.at_) {
+    if (chunk_) chunk_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  Sides(Sides&& o) noexcept : chunk_(std::exchange(o.chunk_, nullptr)), at_(o.at_) {}
+  // Member by member: a Block keeps its category and status in the tail
+  // padding, which a whole-object copy would overwrite.
+  Sides& operator=(Sides o) noexcept {
+    std::swap(chunk_, o.chunk_);
+    std::swap(at_, o.at_);
+    return *this;
+  }
+  ~Sides() { detail::release(chunk_); }
 
-  std::size_t size() const { return n_; }
+  std::size_t size() const { return layout().n; }
   BlockSide operator[](std::size_t i) const;
   BlockSide front() const { return (*this)[0]; }
-  BlockSide back() const { return (*this)[n_ - 1]; }
+  BlockSide back() const { return (*this)[size() - 1]; }
   iterator begin() const { return {this, 0}; }
-  iterator end() const { return {this, n_}; }
+  iterator end() const { return {this, size()}; }
   /// One field of snapshot `i`'s side, without building the side (a
   /// BlockSide is 250 bytes; the ranking reads two fields of every block).
-  bool present(std::size_t i) const { return find(i) != kAbsent; }
+  bool present(std::size_t i) const { return find(layout(), i) != kAbsent; }
   /// Its region count, 0 where absent.
   std::uint32_t regions(std::size_t i) const {
-    const std::size_t k = find(i);
-    return k == kAbsent ? 0 : head(k, kRegions);
+    const detail::SidesLayout& l = layout();
+    const std::size_t k = find(l, i);
+    return k == kAbsent ? 0 : head(l, k, kRegions);
   }
   /// Its regions in snapshot `i` (none where absent).
   SideRows rows(std::size_t i) const {
-    const std::size_t k = find(i);
-    return k == kAbsent ? SideRows{} : present_rows(k);
+    const detail::SidesLayout& l = layout();
+    const std::size_t k = find(l, i);
+    return k == kAbsent ? SideRows{} : SideRows{head(l, k, kFirst), head(l, k, kRegions)};
   }
   /// Its counter `f`, 0 where absent or unknown (Counters::value_or_zero).
   std::uint64_t value(std::size_t i, Field f) const {
-    const std::size_t k = find(i);
+    const detail::SidesLayout& l = layout();
     const auto bit = static_cast<unsigned>(f);
-    if (k == kAbsent || !((stored_ >> bit) & 1u)) return 0;
-    return value(k, static_cast<std::size_t>(std::popcount(stored_ & ((1u << bit) - 1u))), bit);
+    if (!((l.stored >> bit) & 1u)) return 0;
+    const std::size_t k = find(l, i);
+    if (k == kAbsent) return 0;
+    return value(l, k, static_cast<std::size_t>(std::popcount(l.stored & ((1u << bit) - 1u))), bit);
   }
   /// How many snapshots hold the block.
-  std::size_t present_count() const { return present_; }
+  std::size_t present_count() const { return layout().present; }
   /// The `k`-th snapshot holding it (k < present_count()), and that side.
-  std::uint32_t present_snapshot(std::size_t k) const { return head(k, kSnapshot); }
+  std::uint32_t present_snapshot(std::size_t k) const { return head(layout(), k, kSnapshot); }
   /// Its regions in that snapshot.
-  SideRows present_rows(std::size_t k) const { return {head(k, kFirst), head(k, kRegions)}; }
+  SideRows present_rows(std::size_t k) const {
+    const detail::SidesLayout& l = layout();
+    return {head(l, k, kFirst), head(l, k, kRegions)};
+  }
   BlockSide present_side(std::size_t k) const;
   /// The counter `f` of each snapshot (0 where absent), as doubles.
   void values(Field f, std::vector<double>& out) const;
-  /// Bytes of words held, for the memory tests and benchmarks.
+  /// Bytes of words held (its layout's index, headers and values; not the
+  /// layout, which blocks share), for the memory tests and benchmarks.
   std::size_t footprint() const;
 
  private:
-  /// Sets the layout for `present`; the words it takes.
-  std::size_t plan(std::span<const std::pair<std::uint32_t, BlockSide>> present);
+  /// The layout for `present`, and the words it takes.
+  static std::pair<detail::SidesLayout, std::size_t> plan(std::size_t n,
+                                                          std::span<const std::pair<std::uint32_t, BlockSide>> present);
   /// `side`'s stored values, as words, into `out`; how many.
-  std::size_t encode(const BlockSide& side, std::uint32_t* out) const;
-  void store(std::span<const std::pair<std::uint32_t, BlockSide>> present, std::shared_ptr<std::uint32_t[]> words);
+  static std::size_t encode(const detail::SidesLayout& l, const BlockSide& side, std::uint32_t* out);
+  void store(const detail::SidesLayout& l, std::span<const std::pair<std::uint32_t, BlockSide>> present);
+  const detail::SidesLayout& layout() const {
+    static const detail::SidesLayout kNone;
+    return chunk_ ? chunk_->layouts[chunk_->words[at_]] : kNone;
+  }
+  /// The headers, then the values: after the layout's index.
+  const std::uint32_t* base() const { return chunk_->words.get() + at_ + 1; }
   /// The `j`-th stored value of the `k`-th present side (its field `bit`).
-  std::uint64_t value(std::size_t k, std::size_t j, unsigned bit) const;
+  std::uint64_t value(const detail::SidesLayout& l, std::size_t k, std::size_t j, unsigned bit) const;
   static constexpr std::size_t kAbsent = SIZE_MAX;
   /// Which present side is snapshot `i`'s, kAbsent where none.
-  std::size_t find(std::size_t i) const;
+  std::size_t find(const detail::SidesLayout& l, std::size_t i) const;
   // A side's header fields, in this order.
   static constexpr unsigned kSnapshot = 0, kRegions = 1, kFirst = 2, kValues = 3, kKnown = 4;
   /// Header field `f` of the `k`-th present side.
-  std::uint32_t head(std::size_t k, unsigned f) const {
-    const std::size_t i = k * stride_ + f;
-    const std::uint32_t* w = words_.get();
-    return narrow_ ? (w[i >> 1] >> ((i & 1) * 16)) & 0xffffu : w[i];
+  std::uint32_t head(const detail::SidesLayout& l, std::size_t k, unsigned f) const {
+    if (l.dense && f == kSnapshot) return static_cast<std::uint32_t>(k);
+    const std::size_t i = k * l.stride + f - (l.dense ? 1 : 0);
+    const std::uint32_t* w = base();
+    return l.narrow ? (w[i >> 1] >> ((i & 1) * 16)) & 0xffffu : w[i];
   }
-  // A header per side: 4 fields (snapshot, regions, first, where its values
-  // start in words_), 1 more for its known mask unless uniform_; each a
+  // Where a block's words begin in its chunk: the index of its layout
+  // among the chunk's, then a header per side: 4 fields (snapshot, unless
+  // the block is in every snapshot; regions, first, where its values
+  // start, counted from the header's start), 1 more for its known mask
+  // unless the layout is uniform; each a
   // word, or half a word when every field of every header fits 16 bits
-  // (narrow_: nearly every block of a process under 65,536 mappings). The
-  // values follow the headers, one word per bit of stored_ (two if wide_)
-  // a run, one run shared by consecutive sides with equal values.
-  std::shared_ptr<const std::uint32_t[]> words_;
-  std::uint32_t n_ = 0;
-  std::uint32_t present_ = 0;
-  std::uint32_t mask_ = 0;    // the counters known: those any side knows
-  std::uint32_t stored_ = 0;  // those of mask_ with a value stored: not 0 in some side
-  std::uint8_t stride_ = 0;
-  bool uniform_ = true;  // every side knows mask_
-  bool wide_ = false;    // a value does not fit one word in kB
-  bool narrow_ = false;  // headers of 16-bit fields
-  // Last, so that the padding after them is the class's tail: a Block
-  // keeps its category and status there.
+  // (narrow: nearly every block of a process under 65,536 mappings). The
+  // values follow the headers, one word per bit of the layout's stored
+  // (two if wide) a run, one run shared by consecutive sides with equal
+  // values. 12 bytes, so that a Block keeps its category and status in
+  // the tail padding.
+  detail::SidesChunk* chunk_ = nullptr;
+  std::uint32_t at_ = 0;
 };
 
 }  // namespace snap
