@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -219,4 +220,39 @@ TEST_CASE("read_snapshots: the files of a series hold one copy of each name betw
   CHECK(a.c_str() == b.c_str());
   CHECK(pool.intern("").empty());
   CHECK(pool.size() == 1);
+}
+
+TEST_CASE("Sides: Accessible equal to Size in every side is read from Size; otherwise stored") {
+  auto with = [](std::uint64_t size, std::optional<std::uint64_t> accessible, std::uint64_t rss) {
+    snap::BlockSide s;
+    s.regions = 1;
+    s.counters.set(snap::Field::size, size);
+    if (accessible) s.counters.set(snap::Field::accessible, *accessible);
+    s.counters.set(snap::Field::rss, rss);
+    return s;
+  };
+  const std::uint64_t M = 1 << 20;
+  // Unchanged Size, grown Rss: one run of 2 values each side, not 3.
+  const snap::Sides same(2, Present{{0, with(8 * M, 8 * M, M)}, {1, with(8 * M, 8 * M, 2 * M)}});
+  // A PROT_NONE reserve in the newer side: Accessible is less than Size.
+  const snap::Sides reserve(2, Present{{0, with(8 * M, 8 * M, M)}, {1, with(16 * M, 8 * M, 2 * M)}});
+  // Accessible unknown in one side (hand-built): known where it was set only.
+  const snap::Sides unknown(2, Present{{0, with(8 * M, std::nullopt, M)}, {1, with(8 * M, 8 * M, M)}});
+  CHECK(same.footprint() == (1 + 3 + 2 * 2) * 4);
+  CHECK(reserve.footprint() == (1 + 3 + 2 * 3) * 4);
+  for (std::uint32_t n = 0; n < 2; ++n) {
+    CAPTURE(n);
+    CHECK(same.value(n, snap::Field::accessible) == 8 * M);
+    CHECK(same[n].counters.known(snap::Field::accessible));
+    CHECK(same[n].counters.value_or_zero(snap::Field::accessible) == 8 * M);
+    CHECK(same[n].counters.value_or_zero(snap::Field::rss) == (n + 1) * M);
+    CHECK(reserve.value(n, snap::Field::accessible) == 8 * M);
+    CHECK(reserve[n].counters.value_or_zero(snap::Field::size) == (n + 1) * 8 * M);
+  }
+  std::vector<double> y;
+  same.values(snap::Field::accessible, y);
+  CHECK(y == std::vector<double>{8.0 * M, 8.0 * M});
+  CHECK_FALSE(unknown[0].counters.known(snap::Field::accessible));
+  CHECK(unknown.value(0, snap::Field::accessible) == 0);
+  CHECK(unknown[1].counters.value_or_zero(snap::Field::accessible) == 8 * M);
 }

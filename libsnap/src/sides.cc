@@ -18,8 +18,11 @@ constexpr std::uint32_t kRawFields =
 /// every side knows the same and whether every value fits a word in kB.
 struct Layout {
   std::uint32_t mask = 0, stored = 0;
-  bool uniform = true, wide = false;
+  bool uniform = true, wide = false, accessible_is_size = false;
 };
+
+constexpr auto kSize = 1u << static_cast<unsigned>(Field::size);
+constexpr auto kAccessible = 1u << static_cast<unsigned>(Field::accessible);
 
 Layout layout_of(Present present) {
   Layout l;
@@ -35,6 +38,14 @@ Layout layout_of(Present present) {
       if ((kRawFields >> bit) & 1u ? v > 0xffffffffu : (v & 1023u) != 0 || (v >> 10) > 0xffffffffu) l.wide = true;
     }
   }
+  // Accessible is Size but for PROT_NONE regions: in a block without any
+  // (nearly all), it is read from Size, not stored twice.
+  l.accessible_is_size = !present.empty() && std::all_of(present.begin(), present.end(), [](const auto& p) {
+    const Counters& c = p.second.counters;
+    return (c.known_mask() & (kSize | kAccessible)) == (kSize | kAccessible) &&
+           c.value_or_zero(Field::size) == c.value_or_zero(Field::accessible);
+  });
+  if (l.accessible_is_size) l.stored &= ~kAccessible;
   return l;
 }
 
@@ -46,7 +57,7 @@ std::size_t SidesPool::LayoutHash::operator()(const detail::SidesLayout& l) cons
   std::uint64_t h = (std::uint64_t{l.n} << 32 | l.present) * 0x9e3779b97f4a7c15ull;
   h ^= (std::uint64_t{l.mask} << 32 | l.stored) + 0x632be59bd9b4e019ull + (h << 6) + (h >> 2);
   h ^= std::uint64_t{l.stride} | std::uint64_t{l.uniform} << 8 | std::uint64_t{l.wide} << 9 |
-       std::uint64_t{l.narrow} << 10 | std::uint64_t{l.dense} << 11;
+       std::uint64_t{l.narrow} << 10 | std::uint64_t{l.dense} << 11 | std::uint64_t{l.accessible_is_size} << 12;
   return static_cast<std::size_t>(h * 0x9e3779b97f4a7c15ull);
 }
 
@@ -120,6 +131,7 @@ std::pair<detail::SidesLayout, std::size_t> Sides::plan(std::size_t n, Present p
   l.stored = from.stored;
   l.uniform = from.uniform;
   l.wide = from.wide;
+  l.accessible_is_size = from.accessible_is_size;
   l.dense = present.size() == n;
   l.stride = static_cast<std::uint8_t>((l.uniform ? 4 : 5) - (l.dense ? 1 : 0));
   // A side whose values are the previous side's shares them: a block that
@@ -193,7 +205,12 @@ BlockSide Sides::present_side(std::size_t k) const {
   for (std::uint32_t m = l.mask; m; m &= m - 1) {
     const auto bit = static_cast<unsigned>(std::countr_zero(m));
     const bool has_value = (l.stored >> bit) & 1u;
-    if ((known >> bit) & 1u) side.counters.set(static_cast<Field>(bit), has_value ? value(l, k, stored, bit) : 0);
+    if ((known >> bit) & 1u) {
+      const bool from_size = l.accessible_is_size && bit == static_cast<unsigned>(Field::accessible);
+      side.counters.set(static_cast<Field>(bit), from_size   ? side.counters.value_or_zero(Field::size)
+                                                 : has_value ? value(l, k, stored, bit)
+                                                             : 0);
+    }
     if (has_value) ++stored;
   }
   return side;
@@ -223,6 +240,7 @@ BlockSide Sides::operator[](std::size_t i) const {
 void Sides::values(Field f, std::vector<double>& out) const {
   const detail::SidesLayout& l = layout();
   out.assign(l.n, 0.0);
+  if (f == Field::accessible && l.accessible_is_size) f = Field::size;
   const auto bit = static_cast<unsigned>(f);
   // Unknown everywhere, or 0 everywhere.
   if (!((l.stored >> bit) & 1u)) return;

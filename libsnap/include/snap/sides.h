@@ -52,6 +52,7 @@ struct SidesLayout {
   bool wide = false;          // a value does not fit one word in kB
   bool narrow = false;        // headers of 16-bit fields
   bool dense = false;         // present in every snapshot: the k-th side is snapshot k's, unstored
+  bool accessible_is_size = false;  // in every side: Accessible is read from Size, unstored
   bool operator==(const SidesLayout&) const = default;
 };
 
@@ -171,6 +172,7 @@ class Sides {
   /// Its counter `f`, 0 where absent or unknown (Counters::value_or_zero).
   std::uint64_t value(std::size_t i, Field f) const {
     const detail::SidesLayout& l = layout();
+    if (f == Field::accessible && l.accessible_is_size) f = Field::size;
     const auto bit = static_cast<unsigned>(f);
     if (!((l.stored >> bit) & 1u)) return 0;
     const std::size_t k = find(l, i);
