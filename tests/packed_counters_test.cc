@@ -5,7 +5,9 @@
 // a device only where they are neither absent nor 0, and a snapshot's
 // known masks once each: absent, 0, 2^32 and more, devices past the
 // kernel's 12 + 20 bits and a store of more distinct masks than its table
-// holds must all read back as given.
+// holds must all read back as given. A row's range is 32 bits of size
+// where that suffices: sizes past them, ends near 2^64 and ranges not
+// aligned to pages must read back exactly too.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -218,6 +220,114 @@ TEST_CASE("RegionStore: offsets, inodes and devices absent, 0 or wide, odd devic
     few.push_back(rows[299]);
     check_rows(snap::RegionStore(few), few);
   }
+}
+
+TEST_CASE("RegionStore: sizes of 4 GiB and more, ends near 2^64, ranges to the byte, read back exactly") {
+  const std::uint64_t G = std::uint64_t{1} << 30, top = ~std::uint64_t{0};
+  const std::pair<std::uint64_t, std::uint64_t> ranges[] = {
+      {0x7f0000000000, 0x7f0000000000 + 31 * G},      // a JVM's heap reservation
+      {0x10000, 0x10000 + 4 * G},                     // one past what 32 bits hold
+      {0x20000, 0x20000 + 4 * G - 1},                 // the most they hold
+      {0, std::uint64_t{1} << 47},                    // 128 TiB
+      {0x1000, top - 5},                              // an end near 2^64
+      {top - 0xfff, top},                             // a page at the top, start's high half all ones
+      {0x1003, 0x1007},                               // four bytes, not page-aligned
+      {0x12345, 0x12345},                             // empty
+      {0x9000, 0x5000},                               // end before start (built by hand)
+      {top, 0},                                       // ... by one, across 2^64
+      {0x1234567890ab, 0x1234567890ab + 0xabcdef01},  // odd start and size
+  };
+  std::vector<snap::Region> rows;
+  for (const auto& [start, end] : ranges) {
+    const std::size_t i = rows.size();
+    snap::Region r = mapping(start, end);
+    // Around the end's words: VmFlags, a wide counter, an offset, none.
+    if (i % 2 == 0) r.vm_flags = "rd wr mr mw me ac";
+    if (i % 3 == 0) r.counters.set(Field::rss, 4 * K + 1);
+    if (i % 3 == 1) r.counters.set(Field::rss, 8 * K);
+    if (i % 4 == 0) r.offset = std::uint64_t{1} << 40, r.device = snap::Device{8, 1};
+    r.line = static_cast<std::uint32_t>(i + 1);
+    rows.push_back(r);
+  }
+  SUBCASE("from a vector") {
+    check_rows(snap::RegionStore(rows), rows);
+  }
+  SUBCASE("row by row") {
+    snap::RegionStore store;
+    for (const snap::Region& r : rows) store.push_back(r);
+    check_rows(store, rows);
+  }
+}
+
+TEST_CASE("RegionStore: more distinct counter combinations than its table of 65,536 holds") {
+  // Row i knows the fields of i's bits and has 0 in the first of them when
+  // i % 3 == 0: 70,000 distinct pairs of known and non-zero masks. Some
+  // rows past the table are wide in size or in value, or have VmFlags, so
+  // that the words ahead of their counters are read from every position.
+  std::vector<snap::Region> rows;
+  rows.reserve(70'102);
+  for (std::uint32_t i = 1; i <= 70'000; ++i) {
+    snap::Region r = mapping(std::uint64_t{i} << 16, (std::uint64_t{i} << 16) + 0x1000);
+    for (std::uint32_t m = i; m != 0; m &= m - 1)
+      r.counters.set(static_cast<Field>(std::countr_zero(m)), K * (m & 7));
+    if (i % 3 == 0) r.counters.set(static_cast<Field>(std::countr_zero(i)), 0);
+    if (i % 5 == 0) r.end = r.start + (std::uint64_t{5} << 30);
+    if (i % 7 == 0) r.counters.set(Field::swap, 3);
+    if (i % 11 == 0) r.vm_flags = "rd mr mw me";
+    rows.push_back(r);
+  }
+  // The last rows again, with combinations seen before.
+  const std::vector<snap::Region> last(rows.end() - 100, rows.end());
+  rows.insert(rows.end(), last.begin(), last.end());
+  std::set<std::pair<std::uint32_t, std::uint32_t>> combos;
+  for (const snap::Region& r : rows) {
+    std::uint32_t nonzero = 0;
+    for (std::uint32_t m = r.counters.known_mask(); m != 0; m &= m - 1)
+      if (r.counters.value_or_zero(static_cast<Field>(std::countr_zero(m))) != 0)
+        nonzero |= 1u << std::countr_zero(m);
+    combos.emplace(r.counters.known_mask(), nonzero);
+  }
+  REQUIRE(combos.size() > 65'536);
+
+  // By plain comparisons, counted: 70,000 rows' worth of CHECKs is slow.
+  auto wrong_rows = [&](const snap::RegionStore& store) {
+    std::size_t wrong = 0, first = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const snap::Region& r = rows[i];
+      bool ok = store[i] == r && store.start(i) == r.start && store.end(i) == r.end &&
+                store.bytes(i) == r.size() && store.known_mask(i) == r.counters.known_mask() &&
+                store.counters(i) == r.counters;
+      for (std::size_t f = 0; f < snap::kFieldCount; ++f)
+        ok = ok && store.counter(i, static_cast<Field>(f)) == r.counters.value_or_zero(static_cast<Field>(f));
+      if (!ok && wrong++ == 0) first = i;
+    }
+    CAPTURE(first);
+    CHECK(wrong == 0);
+    return wrong;
+  };
+  SUBCASE("row by row") {
+    snap::RegionStore store;
+    for (const snap::Region& r : rows) store.push_back(r);
+    CHECK(store.size() == rows.size());
+    wrong_rows(store);
+  }
+  SUBCASE("from a vector, then rows pushed after") {
+    snap::RegionStore store(rows);
+    store.push_back(rows[0]);
+    store.push_back(rows[69'999]);
+    rows.push_back(rows[0]);
+    rows.push_back(rows[69'999]);
+    wrong_rows(store);
+  }
+}
+
+TEST_CASE("RegionStore: a mapping with no counters and no names costs its row, 28 bytes") {
+  auto store_of = [](std::size_t n) {
+    std::vector<snap::Region> rows;
+    for (std::size_t i = 0; i < n; ++i) rows.push_back(mapping(0x1000 * i, 0x1000 * i + 0x1000));
+    return snap::RegionStore(rows);
+  };
+  CHECK(store_of(2000).footprint() - store_of(1000).footprint() == 1000 * 28);
 }
 
 TEST_CASE("RegionStore: real captures read the same by row and by column, and rebuilt from their Regions") {

@@ -10,6 +10,40 @@
 
 namespace snap {
 
+std::uint32_t RegionStore::intern_combo(const Combo& c) {
+  // Neighbours share most: the last row's first.
+  if (!rows_.empty() && !(rows_.back().bits & kComboInValues) && combos_[rows_.back().combo] == c)
+    return rows_.back().combo;
+  auto slot_of = [](const Combo& k, std::size_t slots) {
+    const std::uint64_t h = (std::uint64_t{k.known} << 32 | k.nonzero) * 0x9e3779b97f4a7c15u;
+    return static_cast<std::size_t>(h >> (64 - std::countr_zero(slots)));
+  };
+  if (combo_slots_.size() < 2 * (combos_.size() + 1)) {
+    // Grown, or given back by finish(): rebuilt from combos_.
+    std::size_t slots = 16;
+    while (slots < 4 * (combos_.size() + 1)) slots *= 2;
+    combo_slots_.assign(slots, 0);
+    for (std::size_t i = 0; i < combos_.size(); ++i) {
+      std::size_t at = slot_of(combos_[i], slots);
+      while (combo_slots_[at] != 0) at = (at + 1) & (slots - 1);
+      combo_slots_[at] = static_cast<std::uint32_t>(i + 1);
+    }
+  }
+  const std::size_t mask = combo_slots_.size() - 1;
+  std::size_t at = slot_of(c, combo_slots_.size());
+  for (; combo_slots_[at] != 0; at = (at + 1) & mask)
+    if (combos_[combo_slots_[at] - 1] == c) return combo_slots_[at] - 1;
+  if (combos_.size() == kMaxCombos) return kMaxCombos;
+  combos_.push_back(c);
+  combo_slots_[at] = static_cast<std::uint32_t>(combos_.size());
+  return static_cast<std::uint32_t>(combos_.size() - 1);
+}
+
+void RegionStore::release_combo_slots() {
+  combo_slots_.clear();
+  combo_slots_.shrink_to_fit();
+}
+
 template <typename Intern>
 void RegionStore::append(const Region& r, Intern&& intern) {
   // values_ is indexed by 32 bits: kMaxRegions (parse.h) x 29 counters fits
@@ -24,26 +58,15 @@ void RegionStore::append(const Region& r, Intern&& intern) {
     detail::advise_huge(values_.data(), values_.capacity() * sizeof(std::uint32_t));
   }
   Row row;
-  row.start = r.start;
-  row.end = r.end;
+  row.start_low = static_cast<std::uint32_t>(r.start);
+  row.start_high = static_cast<std::uint32_t>(r.start >> 32);
   row.name = intern(r.name, 0);
   std::uint16_t bits = pack_perms(r.perms);
-  if (r.vm_flags) row.vm_flags = intern(*r.vm_flags, 1), bits |= kHasVmFlags;
   row.line = r.line;
-
-  std::size_t mask = 0;
-  while (mask < masks_.size() && masks_[mask] != known) ++mask;
-  if (mask == masks_.size() && mask < kKnownInValues) masks_.push_back(known);
-  if (mask < kKnownInValues) {
-    row.known = static_cast<std::uint8_t>(mask);
-  } else {
-    row.known = kKnownInValues;
-    values_.push_back(known);
-  }
-  row.values = static_cast<std::uint32_t>(values_.size());
 
   // The known counters that are not 0, each as the word it is stored as:
   // in kB but for the counts, which lie together (kRawFields).
+  std::uint32_t nonzero = 0;
   std::uint32_t words[kFieldCount];
   std::size_t n = 0;
   std::uint64_t in_kb = 0, counts = 0;  // every value stored, or-ed: whether one does not fit
@@ -52,7 +75,7 @@ void RegionStore::append(const Region& r, Intern&& intern) {
       const auto bit = static_cast<unsigned>(std::countr_zero(m));
       const std::uint64_t x = r.counters.value_or_zero(static_cast<Field>(bit));
       if (x == 0) continue;
-      row.nonzero |= 1u << bit;
+      nonzero |= 1u << bit;
       all |= x;
       words[n++] = static_cast<std::uint32_t>(x >> shift);
     }
@@ -60,19 +83,42 @@ void RegionStore::append(const Region& r, Intern&& intern) {
   take(kBeforeRaw, 10, in_kb);
   take(kRawFields, 0, counts);
   take(~(kBeforeRaw | kRawFields), 10, in_kb);
+
+  // Before the counters: the combo, when the table is full, then the end,
+  // when the size is wide (end() finds it at values - 2 either way).
+  const Combo combo{known, nonzero};
+  const std::uint32_t index = intern_combo(combo);
+  if (index < kMaxCombos) {
+    row.combo = static_cast<std::uint16_t>(index);
+  } else {
+    bits |= kComboInValues;
+    values_.push_back(combo.known);
+    values_.push_back(combo.nonzero);
+  }
+  // Modulo 2^64, so that start + size is the end whatever the two are.
+  const std::uint64_t size = r.end - r.start;
+  if (size >> 32 == 0) {
+    row.size = static_cast<std::uint32_t>(size);
+  } else {
+    bits |= kWideSize;
+    values_.push_back(static_cast<std::uint32_t>(r.end));
+    values_.push_back(static_cast<std::uint32_t>(r.end >> 32));
+  }
+  row.values = static_cast<std::uint32_t>(values_.size());
+
   const bool misfit = (in_kb & 1023u) != 0 || in_kb >> 42 != 0 || counts >> 32 != 0;
   if (!misfit) {
     values_.insert(values_.end(), words, words + n);
   } else {
     bits |= kHasWide;
-    for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1) {
+    for (std::uint32_t m = nonzero; m != 0; m &= m - 1) {
       const std::uint64_t x = r.counters.value_or_zero(static_cast<Field>(std::countr_zero(m)));
       values_.push_back(static_cast<std::uint32_t>(x));
       values_.push_back(static_cast<std::uint32_t>(x >> 32));
     }
   }
 
-  // Offset, inode, device, in that order, after the counters.
+  // Offset, inode, device, VmFlags, in that order, after the counters.
   auto code_of = [](const std::optional<std::uint64_t>& v) -> std::uint16_t {
     if (!v) return kAbsent;
     if (*v == 0) return kZero;
@@ -98,6 +144,10 @@ void RegionStore::append(const Region& r, Intern&& intern) {
       values_.push_back(d.major);
       values_.push_back(d.minor);
     }
+  }
+  if (r.vm_flags) {
+    bits |= kHasVmFlags;
+    values_.push_back(intern(*r.vm_flags, 1));
   }
 
   if (!r.extra.empty()) {
@@ -129,6 +179,7 @@ RegionStore::RegionStore(std::span<const Region> rows) {
     return it->second;
   };
   for (const Region& r : rows) append(r, intern);
+  release_combo_slots();
   values_.shrink_to_fit();
   strings_.shrink_to_fit();
 }
@@ -153,22 +204,23 @@ void RegionStore::add_counters(std::size_t i, Counters& sum) const {
   // Counters; its zeros add nothing but that they are known, and only where
   // `sum` does not know them yet (x + 0 and max(x, 0) are x).
   const Row& row = rows_[i];
+  const auto [known, nonzero] = combo_of(row);
   std::uint64_t v[kFieldCount];
   std::size_t k = 0;
   const std::uint32_t* w = values_.data() + row.values;
   if (row.bits & kHasWide) {
-    for (std::uint32_t m = row.nonzero; m != 0; m &= m - 1, ++k, w += 2) v[k] = w[0] | std::uint64_t{w[1]} << 32;
+    for (std::uint32_t m = nonzero; m != 0; m &= m - 1, ++k, w += 2) v[k] = w[0] | std::uint64_t{w[1]} << 32;
   } else {
-    for (unsigned n = ones(row.nonzero); k < n; ++k) v[k] = std::uint64_t{w[k]} << 10;
+    for (unsigned n = ones(nonzero); k < n; ++k) v[k] = std::uint64_t{w[k]} << 10;
     // The counts, stored as they are.
-    for (std::uint32_t m = row.nonzero & kRawFields; m != 0; m &= m - 1) {
-      const unsigned at = ones(row.nonzero & ((1u << std::countr_zero(m)) - 1u));
+    for (std::uint32_t m = nonzero & kRawFields; m != 0; m &= m - 1) {
+      const unsigned at = ones(nonzero & ((1u << std::countr_zero(m)) - 1u));
       v[at] = w[at];
     }
   }
-  sum.add_packed(row.nonzero, v);
+  sum.add_packed(nonzero, v);
   // Made known as they are: what `sum` holds of a field it does not know.
-  for (std::uint32_t m = known_of(row) & ~row.nonzero & ~sum.known_mask(); m != 0; m &= m - 1) {
+  for (std::uint32_t m = known & ~nonzero & ~sum.known_mask(); m != 0; m &= m - 1) {
     const auto f = static_cast<Field>(std::countr_zero(m));
     sum.set(f, sum.value_or_zero(f));
   }
@@ -177,12 +229,12 @@ void RegionStore::add_counters(std::size_t i, Counters& sum) const {
 const Region RegionStore::operator[](std::size_t i) const {
   const Row& row = rows_[i];
   Region r;
-  r.start = row.start;
-  r.end = row.end;
+  r.start = start(i);
+  r.end = end(i);
   r.perms = unpack_perms(row.bits);
-  // Offset, inode and device follow the counters.
+  // Offset, inode, device and VmFlags follow the counters.
   const std::uint32_t* w =
-      values_.data() + row.values + ones(row.nonzero) * (row.bits & kHasWide ? 2 : 1);
+      values_.data() + row.values + ones(combo_of(row).nonzero) * (row.bits & kHasWide ? 2 : 1);
   auto take = [&](unsigned shift) -> std::optional<std::uint64_t> {
     switch ((row.bits >> shift) & 3u) {
       case kAbsent: return std::nullopt;
@@ -196,12 +248,12 @@ const Region RegionStore::operator[](std::size_t i) const {
   switch ((row.bits >> kDeviceShift) & 3u) {
     case kAbsent: break;
     case kZero: r.device = Device{0, 0}; break;
-    case kOneWord: r.device = Device{*w >> 20, *w & 0xfffffu}; break;
-    default: r.device = Device{w[0], w[1]}; break;
+    case kOneWord: r.device = Device{*w >> 20, *w & 0xfffffu}, ++w; break;
+    default: r.device = Device{w[0], w[1]}, w += 2; break;
   }
+  if (row.bits & kHasVmFlags) r.vm_flags = strings_[*w].str();
   r.name = strings_[row.name].str();
   r.counters = counters(i);
-  if (row.bits & kHasVmFlags) r.vm_flags = strings_[row.vm_flags].str();
   if (row.bits & kHasExtra) {
     auto first = std::lower_bound(extras_.begin(), extras_.end(), i,
                                   [](const auto& e, std::size_t k) { return e.first < k; });
@@ -269,7 +321,8 @@ RegionStore RegionStore::Builder::finish() {
   };
   trim(store_.rows_);
   trim(store_.values_);
-  trim(store_.masks_);
+  trim(store_.combos_);
+  store_.release_combo_slots();
   trim(store_.strings_);
   RegionStore out = std::move(store_);
   *this = Builder();
@@ -277,8 +330,10 @@ RegionStore RegionStore::Builder::finish() {
 }
 
 std::size_t RegionStore::footprint() const {
-  std::size_t bytes = rows_.capacity() * sizeof(Row) + (values_.capacity() + masks_.capacity()) * sizeof(std::uint32_t) +
-                      strings_.capacity() * sizeof(SharedName) + extras_.capacity() * sizeof(extras_[0]);
+  std::size_t bytes = rows_.capacity() * sizeof(Row) +
+                      (values_.capacity() + combo_slots_.capacity()) * sizeof(std::uint32_t) +
+                      combos_.capacity() * sizeof(Combo) + strings_.capacity() * sizeof(SharedName) +
+                      extras_.capacity() * sizeof(extras_[0]);
   // A name's text (counted wherever it is shared: an upper bound).
   for (const SharedName& s : strings_)
     bytes += s.empty() ? 0 : sizeof(std::string) + 8 + (s.size() > 15 ? s.size() + 1 : 0);

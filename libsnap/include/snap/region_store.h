@@ -3,9 +3,9 @@
 // own); a snapshot's regions share names ("" for every anonymous mapping,
 // one path for a library's five mappings) and know the same few counters
 // (pmap -x: four). Held as Regions, 200 snapshots of 2,000 mappings took
-// 167 MB; here a mapping costs a 40-byte row and its non-zero counters, 4
+// 167 MB; here a mapping costs a 28-byte row and its non-zero counters, 4
 // bytes each, and a file-backed mapping's offset, inode and device a word
-// or two each.
+// or two each (and VmFlags, in smaps, a word).
 //
 // Rows are read either whole, as a Region value (operator[], iteration),
 // or column by column (start(), name(), counter(), ...), which copies
@@ -92,27 +92,31 @@ class RegionStore {
   void clear() { *this = RegionStore(); }
 
   // Columns: row `i`'s fields without building a Region.
-  std::uint64_t start(std::size_t i) const { return rows_[i].start; }
-  std::uint64_t end(std::size_t i) const { return rows_[i].end; }
-  std::uint64_t bytes(std::size_t i) const { return rows_[i].end - rows_[i].start; }
+  std::uint64_t start(std::size_t i) const { return start_of(rows_[i]); }
+  std::uint64_t end(std::size_t i) const {
+    const Row& r = rows_[i];
+    return r.bits & kWideSize ? wide_end(r) : start_of(r) + r.size;
+  }
+  std::uint64_t bytes(std::size_t i) const { return end(i) - start(i); }
   Perms perms(std::size_t i) const { return unpack_perms(rows_[i].bits); }
   std::string_view name(std::size_t i) const { return strings_[rows_[i].name].str(); }
   /// The same name, to keep (a block's): shared, not copied.
   const SharedName& shared_name(std::size_t i) const { return strings_[rows_[i].name]; }
   std::uint32_t line(std::size_t i) const { return rows_[i].line; }
-  std::uint32_t known_mask(std::size_t i) const { return known_of(rows_[i]); }
+  std::uint32_t known_mask(std::size_t i) const { return combo_of(rows_[i]).known; }
   bool known(std::size_t i, Field f) const { return (known_mask(i) >> static_cast<unsigned>(f)) & 1u; }
   /// Counter `f` of row `i`, 0 when unknown (Counters::value_or_zero).
   std::uint64_t counter(std::size_t i, Field f) const {
     const Row& r = rows_[i];
+    const std::uint32_t nonzero = combo_of(r).nonzero;
     const unsigned bit = static_cast<unsigned>(f);
-    if (!((r.nonzero >> bit) & 1u)) return 0;
-    const auto k = static_cast<std::size_t>(ones(r.nonzero & ((1u << bit) - 1u)));
+    if (!((nonzero >> bit) & 1u)) return 0;
+    const auto k = static_cast<std::size_t>(ones(nonzero & ((1u << bit) - 1u)));
     return value(r, k, bit);
   }
   Counters counters(std::size_t i) const;
   /// Row i's counters that are known and not 0, one bit per field.
-  std::uint32_t nonzero_mask(std::size_t i) const { return rows_[i].nonzero; }
+  std::uint32_t nonzero_mask(std::size_t i) const { return combo_of(rows_[i]).nonzero; }
   /// counters(i) added to `sum` (Counters::operator+=), without the copy.
   void add_counters(std::size_t i, Counters& sum) const;
 
@@ -132,34 +136,48 @@ class RegionStore {
   std::size_t footprint() const;
 
  private:
-  // One mapping. 40 bytes: the counters live in values_, the strings in
-  // strings_ (index 0 is ""), the known mask in masks_. What most rows lack
-  // or have as 0 (an offset, an inode, a device: pmap -x has none, smaps
-  // none but 00:00 for anonymous memory) follows the row's counters in
-  // values_ only when it is neither absent nor 0: a code of two bits each
-  // in `bits` says which.
+  // One mapping, 28 bytes: the counters live in values_, the strings in
+  // strings_ (index 0 is ""), which counters the row knows and which of
+  // them are not 0 in combos_. What most rows lack or have as 0 (an
+  // offset, an inode, a device: pmap -x has none, smaps none but 00:00 for
+  // anonymous memory; VmFlags: only smaps has them) follows the row's
+  // counters in values_ only when it is neither absent nor 0: a code of two
+  // bits each, or a flag, in `bits` says which. Fields of 32 bits, so that
+  // a row aligns to 4, not 8.
   struct Row {
-    std::uint64_t start = 0, end = 0;
-    std::uint32_t name = 0, vm_flags = 0;
+    std::uint32_t start_low = 0, start_high = 0;
+    std::uint32_t size = 0;  // end - start (modulo 2^64); kWideSize: the end is in values_
+    std::uint32_t name = 0;
     std::uint32_t line = 0;
-    std::uint32_t nonzero = 0;  // the known counters that are not 0: only they are stored
-    std::uint32_t values = 0;   // the first word of the row's values in values_, by field
-    std::uint16_t bits = 0;     // perms (r, w, x, s as bits 0..3), the codes and flags below
-    std::uint8_t known = 0;     // Counters::known_mask() as masks_[known]; kKnownInValues: values_[values - 1]
+    std::uint32_t values = 0;  // the first word of the row's counters in values_, by field
+    std::uint16_t bits = 0;    // perms (r, w, x, s as bits 0..3), the codes and flags below
+    std::uint16_t combo = 0;   // its known and non-zero counters: combos_[combo]; kComboInValues: in values_
   };
-  static_assert(sizeof(Row) <= 40, "a row per mapping: 60,000 smaps mappings, 2.4 MB");
+  static_assert(sizeof(Row) <= 28 && alignof(Row) <= 4, "a row per mapping: 60,000 smaps mappings, 1.7 MB");
+  // Which counters a row knows, and which of those are not 0 (only they
+  // are stored). A snapshot's rows have a few dozen of these pairs (pmap
+  // -x: a handful): each distinct pair once, in combos_.
+  struct Combo {
+    std::uint32_t known = 0, nonzero = 0;
+    bool operator==(const Combo&) const = default;
+  };
   // Offset, inode and device, each a code at its shift in Row::bits:
   // absent, present as 0 (Device{0, 0}), one word after the counters (a
   // device as major << 20 | minor), or two (low, high; major, minor).
   enum : std::uint16_t { kAbsent = 0, kZero = 1, kOneWord = 2, kTwoWords = 3 };
   static constexpr unsigned kOffsetShift = 4, kInodeShift = 6, kDeviceShift = 8;
-  static constexpr std::uint16_t kHasVmFlags = 1u << 10, kHasExtra = 1u << 11, kHasWide = 1u << 12;
-  // A snapshot's rows know one, two, a few sets of counters: each distinct
-  // mask once, in masks_; past 255 of them, a row's mask is a word of its own.
-  static constexpr std::uint8_t kKnownInValues = 255;
-  // Words a row may add to values_: a mask, two a counter, two each for
-  // offset, inode and device.
-  static constexpr std::size_t kMaxRowWords = 1 + 2 * kFieldCount + 6;
+  // kHasVmFlags: the VmFlags string's index is a word after the device's.
+  // kWideSize: the size does not fit 32 bits (a JVM's heap reservation, a
+  // range built by hand): the end is the two words (low, high) just before
+  // the counters. kComboInValues: past 65,536 distinct combos, a row's
+  // known and non-zero masks are the two words before those (or before the
+  // counters).
+  static constexpr std::uint16_t kHasVmFlags = 1u << 10, kHasExtra = 1u << 11, kHasWide = 1u << 12,
+                                 kWideSize = 1u << 13, kComboInValues = 1u << 14;
+  static constexpr std::size_t kMaxCombos = std::size_t{1} << 16;
+  // Words a row may add to values_: a combo, an end, two a counter, two
+  // each for offset, inode and device, a VmFlags index.
+  static constexpr std::size_t kMaxRowWords = 2 + 2 + 2 * kFieldCount + 6 + 1;
   // A smaps mapping knows 25 counters, of which most are 0, and the others
   // whole kB: a row stores its non-zero values as one 32-bit word each, in
   // kB (counts as they are: THPeligible, ProtectionKey). A row with a
@@ -169,7 +187,18 @@ class RegionStore {
       1u << static_cast<unsigned>(Field::thp_eligible) | 1u << static_cast<unsigned>(Field::protection_key);
   // The fields before the counts, which are next to each other.
   static constexpr std::uint32_t kBeforeRaw = (1u << std::countr_zero(kRawFields)) - 1u;
-  static_assert(std::has_single_bit((kRawFields >> std::countr_zero(kRawFields)) + 1), "the counts are one run of fields");
+  static_assert(std::has_single_bit((kRawFields >> std::countr_zero(kRawFields)) + 1),
+                "the counts are one run of fields");
+  static std::uint64_t start_of(const Row& r) { return r.start_low | std::uint64_t{r.start_high} << 32; }
+  std::uint64_t wide_end(const Row& r) const {
+    return values_[r.values - 2] | std::uint64_t{values_[r.values - 1]} << 32;
+  }
+  Combo combo_of(const Row& r) const {
+    if (!(r.bits & kComboInValues)) [[likely]]
+      return combos_[r.combo];
+    const std::size_t at = r.values - (r.bits & kWideSize ? 4 : 2);
+    return {values_[at], values_[at + 1]};
+  }
   std::uint64_t value(const Row& r, std::size_t k, unsigned bit) const {
     if (r.bits & kHasWide) return values_[r.values + 2 * k] | std::uint64_t{values_[r.values + 2 * k + 1]} << 32;
     const std::uint64_t v = values_[r.values + k];
@@ -186,9 +215,6 @@ class RegionStore {
     return (((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
 #endif
   }
-  std::uint32_t known_of(const Row& r) const {
-    return r.known != kKnownInValues ? masks_[r.known] : values_[r.values - 1];
-  }
 
   static std::uint16_t pack_perms(const Perms& p) {
     return static_cast<std::uint16_t>(p.read | p.write << 1 | p.exec << 2 | p.shared << 3);
@@ -196,10 +222,19 @@ class RegionStore {
   static Perms unpack_perms(std::uint16_t b) { return {(b & 1) != 0, (b & 2) != 0, (b & 4) != 0, (b & 8) != 0}; }
   template <typename Intern>
   void append(const Region& r, Intern&& intern);
+  // combos_' index of `c`, added if new; kMaxCombos when the table is full.
+  std::uint32_t intern_combo(const Combo& c);
+  // The lookup table is for building: a finished store gives it back
+  // (intern_combo() rebuilds it if a row is pushed after).
+  void release_combo_slots();
 
   std::vector<Row> rows_;
   std::vector<std::uint32_t> values_;
-  std::vector<std::uint32_t> masks_;
+  std::vector<Combo> combos_;
+  // combos_' indexes by a hash of the combo, open addressing (0: empty,
+  // else index + 1), sized a power of 2 at least twice combos_: for push_back
+  // and the builders, which look each row's combo up.
+  std::vector<std::uint32_t> combo_slots_;
   std::vector<SharedName> strings_{SharedName()};
   // Unknown smaps keys (newer kernels' lines), by row, in row order.
   std::vector<std::pair<std::uint32_t, ExtraField>> extras_;
