@@ -282,6 +282,7 @@ bool RegionStore::operator==(const RegionStore& o) const {
 void RegionStore::Builder::reserve(std::size_t rows) {
   store_.rows_.reserve(rows);
   detail::advise_huge(store_.rows_.data(), store_.rows_.capacity() * sizeof(Row));
+  detail::populate_write(store_.rows_.data(), rows * sizeof(Row));
 }
 
 void RegionStore::Builder::store_current() {
