@@ -122,3 +122,43 @@ TEST_CASE("smaps_rollup has no ranges: compare refuses it, naming the file") {
   CHECK_THROWS_WITH_AS(snap::compare(snaps), doctest::Contains("smaps_rollup.01: smaps_rollup holds totals only"),
                        snap::ParseError);
 }
+
+TEST_CASE("a comparison split among threads gives each block its own regions") {
+  // 40,000 blocks: more than one thread's share (diff.cc), so that blocks
+  // are filled in parts, each part's cursors found by search. Block i holds
+  // what was made for it, whichever part it fell in.
+  constexpr std::uint64_t kBlocks = 40'000;
+  std::string before, after;
+  auto base = [](std::uint64_t i) { return 0x10000000 + i * 0x10000; };
+  auto range = [](std::uint64_t from, std::uint64_t to) { return fmt::format("{:x}-{:x}", from, to); };
+  for (std::uint64_t i = 0; i < kBlocks; ++i) {
+    const std::uint64_t b = base(i);
+    if (i % 7 != 3) before += region(range(b, b + 0x2000).c_str(), "rw-p", 8);
+    if (i % 11 == 5 && i % 7 != 3) continue;  // gone (a block is in one snapshot at least)
+    if (i % 5 == 0 && i % 7 != 3) {
+      // Two regions over the one before: one block.
+      after += region(range(b, b + 0x1000).c_str(), "rw-p", 4);
+      after += region(range(b + 0x1000, b + 0x4000).c_str(), "rw-p", 12);
+    } else {
+      after += region(range(b, b + 0x4000).c_str(), "rw-p", 8 + 4 * (i % 3));
+    }
+  }
+  const auto c = join({smaps(before), smaps(after)});
+  REQUIRE(c.blocks.size() == kBlocks);
+  std::uint64_t wrong = 0, first_wrong = kBlocks;
+  for (std::uint64_t i = 0; i < kBlocks; ++i) {
+    const snap::Block& blk = c.blocks[i];
+    const bool in_before = i % 7 != 3, in_after = i % 11 != 5 || !in_before;
+    const std::int64_t rss_before = in_before ? 8 * K : 0;
+    const std::int64_t rss_after = !in_after ? 0 : i % 5 == 0 && in_before ? 16 * K : static_cast<std::int64_t>(8 + 4 * (i % 3)) * K;
+    const std::uint64_t end = base(i) + (in_after ? 0x4000 : 0x2000);
+    // In both, a block grew: in Rss, or else in its size (diff.cc, status_of).
+    const Status status = !in_before ? Status::added : !in_after ? Status::gone : Status::grown;
+    const std::size_t members = (in_before ? 1u : 0u) + (in_after ? (i % 5 == 0 && in_before ? 2u : 1u) : 0u);
+    const bool ok = blk.start == base(i) && blk.end == end && blk.delta(Field::rss) == rss_after - rss_before &&
+                    blk.status == status && blk.members().size() == members;
+    if (!ok && wrong++ == 0) first_wrong = i;
+  }
+  CAPTURE(first_wrong);
+  CHECK(wrong == 0);
+}
