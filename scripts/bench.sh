@@ -22,7 +22,7 @@
 #    pmap -x mappings (bench/html_size.sh: page size, wall, CPU, peak RSS);
 #    the memory goals (bench/memory.sh), against BEFORE_BIN's when set;
 # 5. prints the results table (markdown, also written to RESULTS) with ratios,
-#    the 60k and 262k figures side by side, and each target of issue 6.
+#    the 60k and 262k figures side by side, and each target of the parse and diff goals.
 #
 # Environment: RUNS (whole-process runs per command, default 7), REPS
 # (snap_bench repetitions, default 5), BUILD (default build-bench), RESULTS
@@ -251,7 +251,7 @@ say "results"
     END { for (i = 1; i <= k; i++) { c = n[i]; sub(/ \(live\)$/, "", c)
       printf "| `%s` | %.1f | %.1f MiB | %.2fx |\n", c, ms[i], rss[i] / 1024, ms[i] / cat } }' "$WORK/whole.tsv"
   echo
-  echo "### Targets (issue 6)"
+  echo "### Targets"
   echo
   get() { awk -F'\t' -v k="$1" -v f="$2" '$1 == k { print $f }' "$3"; }
   verdict() { awk -v v="$1" -v lim="$2" 'BEGIN { print (v != "" && v + 0 <= lim + 0) ? "met" : "**missed**" }'; }

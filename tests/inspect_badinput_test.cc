@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@
 #include "snap/inspect/inspect.h"
 #include "snap/inspect/memory.h"
 #include "snap/live/proc_error.h"
+#include "snap/error.h"
+#include "testdata.h"
 
 using snap::test::run_tool;
 
@@ -119,4 +122,22 @@ TEST_CASE("a process that exits after its maps were read: ProcError gone(), no c
   // The whole inspection says the same, and throws rather than reporting.
   CHECK_THROWS_AS(snap::inspect::inspect(*memory, nullptr, {snap::inspect::Range{first, first + 4096}}, {}),
                   snap::ProcError);
+}
+
+TEST_CASE("a refused core is not kept open") {
+  // open_core throws after it has opened the file (the architecture is
+  // checked in its ELF header): the descriptor goes with the error.
+  snap::test::TempDir tmp("snap_inspect_core");
+  std::string bytes = snap::test::slurp(snap::test::path("core/core.tiny"));
+  REQUIRE(bytes.size() > 64);
+  bytes[18] = static_cast<char>(183);  // EM_AARCH64
+  const std::string core = snap::test::spit(tmp.path / "core.aarch64", bytes);
+  auto open_fds = [] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+  };
+  const std::size_t before = open_fds();
+  for (int i = 0; i < 5; ++i) CHECK_THROWS_AS(snap::inspect::open_core(core), snap::ParseError);
+  CHECK(open_fds() == before);
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -24,15 +25,16 @@ class CoreMemory final : public Memory {
   explicit CoreMemory(const std::string& path) : path_(path) {
     // The mappings as snap reads a core everywhere else (names from NT_FILE).
     maps_ = snapshot_mappings(path, true);
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw ParseError(path, 0, 0, std::strerror(errno));
+    fd_.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_.fd < 0) throw ParseError(path, 0, 0, std::strerror(errno));
     elf_version(EV_CURRENT);
-    Elf* elf = elf_begin(fd_, ELF_C_READ_MMAP, nullptr);
+    // Both closed by their owners when a check below throws: a library
+    // that refuses a core must not keep it open.
+    const std::unique_ptr<Elf, int (*)(Elf*)> owned(elf_begin(fd_.fd, ELF_C_READ_MMAP, nullptr), elf_end);
+    Elf* elf = owned.get();
     std::size_t count = 0;
-    if (!elf || elf_getphdrnum(elf, &count) != 0) {
-      if (elf) elf_end(elf);
+    if (!elf || elf_getphdrnum(elf, &count) != 0)
       throw ParseError(path, 0, 0, fmt::format("corrupt ELF core: {}", elf_errmsg(-1)));
-    }
     // The chunk walk and the 8-byte pointer census are x86-64's; the core
     // as a snapshot (snapshow, snapdiff) is any architecture's.
     GElf_Ehdr eh{};
@@ -41,7 +43,6 @@ class CoreMemory final : public Memory {
         eh.e_ident[EI_DATA] != ELFDATA2LSB) {
       const unsigned machine = header ? eh.e_machine : 0;
       const unsigned bits = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 32 : 64;
-      elf_end(elf);
       throw ParseError(path, 0, 0,
                        fmt::format("a core of another architecture (ELF machine {}, {}-bit): snapinspect reads "
                                    "x86-64 cores only; snapshow and snapdiff read it as a snapshot",
@@ -53,13 +54,11 @@ class CoreMemory final : public Memory {
       // dumper left out) cannot be read.
       if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD)
         segments_.push_back(
-            FileSegment{ph.p_vaddr, ph.p_vaddr + std::min(ph.p_filesz, ph.p_memsz), fd_, ph.p_offset});
+            FileSegment{ph.p_vaddr, ph.p_vaddr + std::min(ph.p_filesz, ph.p_memsz), fd_.fd, ph.p_offset});
     }
-    elf_end(elf);
     std::sort(segments_.begin(), segments_.end(),
               [](const FileSegment& a, const FileSegment& b) { return a.start < b.start; });
   }
-  ~CoreMemory() override { ::close(fd_); }
   CoreMemory(const CoreMemory&) = delete;
   CoreMemory& operator=(const CoreMemory&) = delete;
 
@@ -69,8 +68,17 @@ class CoreMemory final : public Memory {
   const std::vector<Mapping>& mappings() const override { return maps_; }
 
  private:
+  struct OwnedFd {
+    int fd = -1;
+    OwnedFd() = default;
+    OwnedFd(const OwnedFd&) = delete;
+    OwnedFd& operator=(const OwnedFd&) = delete;
+    ~OwnedFd() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
   std::string path_;
-  int fd_ = -1;
+  OwnedFd fd_;
   std::vector<Mapping> maps_;
   std::vector<FileSegment> segments_;
 };
