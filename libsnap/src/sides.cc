@@ -14,18 +14,13 @@ using Present = std::span<const std::pair<std::uint32_t, BlockSide>>;
 constexpr std::uint32_t kRawFields =
     1u << static_cast<unsigned>(Field::thp_eligible) | 1u << static_cast<unsigned>(Field::protection_key);
 
-/// What the sides hold: the counters known, those not 0 somewhere, whether
-/// every side knows the same and whether every value fits a word in kB.
-struct Layout {
-  std::uint32_t mask = 0, stored = 0;
-  bool uniform = true, wide = false, accessible_is_size = false;
-};
-
 constexpr auto kSize = 1u << static_cast<unsigned>(Field::size);
 constexpr auto kAccessible = 1u << static_cast<unsigned>(Field::accessible);
 
-Layout layout_of(Present present) {
-  Layout l;
+/// What the sides hold, into `l`: the counters known, those not 0
+/// somewhere, whether every side knows the same and whether every value
+/// fits a word in kB.
+void layout_of(Present present, detail::SidesLayout& l) {
   for (const auto& p : present) l.mask |= p.second.counters.known_mask();
   for (const auto& p : present) {
     const Counters& c = p.second.counters;
@@ -46,7 +41,6 @@ Layout layout_of(Present present) {
            c.value_or_zero(Field::size) == c.value_or_zero(Field::accessible);
   });
   if (l.accessible_is_size) l.stored &= ~kAccessible;
-  return l;
 }
 
 }  // namespace
@@ -123,15 +117,10 @@ std::size_t Sides::encode(const detail::SidesLayout& l, const BlockSide& side, s
 }
 
 std::pair<detail::SidesLayout, std::size_t> Sides::plan(std::size_t n, Present present) {
-  const Layout from = layout_of(present);
   detail::SidesLayout l;
+  layout_of(present, l);
   l.n = static_cast<std::uint32_t>(n);
   l.present = static_cast<std::uint32_t>(present.size());
-  l.mask = from.mask;
-  l.stored = from.stored;
-  l.uniform = from.uniform;
-  l.wide = from.wide;
-  l.accessible_is_size = from.accessible_is_size;
   l.dense = present.size() == n;
   l.stride = static_cast<std::uint8_t>((l.uniform ? 4 : 5) - (l.dense ? 1 : 0));
   // A side whose values are the previous side's shares them: a block that
