@@ -4,6 +4,8 @@
 #include <bit>
 #include <tuple>
 
+#include "parsers.h"
+
 namespace snap {
 
 namespace {
@@ -72,12 +74,19 @@ std::pair<detail::SidesChunk*, std::uint32_t> SidesPool::take(std::size_t words,
     own->words[0] = 0;
     return {own, 0};
   }
+  // A chunk is filled front to back: its page tables a step ahead of the
+  // writes, in one call a step (populate_write, parsers.h), and never
+  // much past what it holds.
+  constexpr std::size_t kStepWords = std::size_t{1} << 14;
   if (used_ + words > kChunkWords) {
     detail::release(chunk_);
     chunk_ = new_chunk(kChunkWords);
     used_ = 0;
     index_.clear();
+    detail::populate_write(chunk_->words.get(), kStepWords * sizeof(std::uint32_t));
   }
+  if (const std::size_t next = (used_ / kStepWords + 1) * kStepWords; used_ + words > next && next < kChunkWords)
+    detail::populate_write(chunk_->words.get() + next, kStepWords * sizeof(std::uint32_t));
   auto [it, added] = index_.try_emplace(layout, static_cast<std::uint32_t>(chunk_->layouts.size()));
   if (added) chunk_->layouts.push_back(layout);
   const auto at = static_cast<std::uint32_t>(used_);
