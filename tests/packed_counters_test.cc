@@ -7,7 +7,9 @@
 // kernel's 12 + 20 bits and a store of more distinct masks than its table
 // holds must all read back as given. A row's range is 32 bits of size
 // where that suffices: sizes past them, ends near 2^64 and ranges not
-// aligned to pages must read back exactly too.
+// aligned to pages must read back exactly too. Accessible is stored only
+// where it is not the row's size: equal, different, 0, unknown or wide, it
+// reads back as given, and where it is the size it costs no word.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -328,6 +330,112 @@ TEST_CASE("RegionStore: a mapping with no counters and no names costs its row, 2
     return snap::RegionStore(rows);
   };
   CHECK(store_of(2000).footprint() - store_of(1000).footprint() == 1000 * 28);
+}
+
+namespace {
+
+/// Rows around Accessible, which a row stores only where it is not its
+/// size: equal to the size, 0 and PROT_NONE, different, unknown, PROT_NONE
+/// but not 0 (by hand: wrong), each also wide in value or in size, and with
+/// an offset, an inode, a device and VmFlags after the counters, whose
+/// place moves with the counters' words.
+std::vector<snap::Region> accessible_rows() {
+  const snap::Perms rw{true, true, false, false}, none{false, false, false, true},
+      ro{true, false, false, true};
+  const std::uint64_t G = std::uint64_t{1} << 30;
+  std::vector<snap::Region> rows;
+  auto row = [&](std::uint64_t bytes, snap::Perms perms, std::optional<std::uint64_t> accessible) {
+    const std::uint64_t start = rows.empty() ? 0x10000 : (rows.back().end + 0xffff) / 0x10000 * 0x10000;
+    snap::Region r = mapping(start, start + bytes);
+    r.perms = perms;
+    r.counters.set(Field::size, bytes);
+    r.counters.set(Field::rss, bytes / 2 / K * K);
+    r.counters.set(Field::dirty, 0);
+    if (accessible) r.counters.set(Field::accessible, *accessible);
+    r.line = static_cast<std::uint32_t>(rows.size() + 3);
+    rows.push_back(r);
+    return &rows.back();
+  };
+  row(64 * K, rw, 64 * K);                                            // the size: not stored
+  row(64 * K, none, 0);                                               // PROT_NONE: 0, not stored either
+  row(64 * K, rw, 60 * K);                                            // known, not the size
+  row(64 * K, rw, std::nullopt);                                      // unknown
+  row(64 * K, none, 8 * K);                                           // PROT_NONE yet not 0
+  row(64 * K, none, 64 * K);                                          // PROT_NONE yet the size
+  row(64 * K, ro, 64 * K)->counters.set(Field::swap, 4 * K + 1);      // a value in bytes: all wide
+  row(64 * K, rw, 64 * K + 3)->counters.set(Field::swap, 4 * K + 1);  // ... and Accessible not the size
+  row(8 * G, rw, 8 * G);                                              // a size past 32 bits
+  row(8 * G, rw, 8 * G - 4 * K);
+  row(std::uint64_t{1} << 46, rw, std::uint64_t{1} << 46);  // 2^36 kB: Size is wide
+  row(0x1003, rw, 0x1003);                                // the size to the byte: so are Size and Accessible
+  row(0x1003, rw, 0x1003)->counters.forget(Field::size);  // ... and only Accessible
+  row(0x1003, rw, 0x1000);
+  row(0, rw, 0);  // empty: 0 is its size, and no word
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i % 2 == 0)
+      rows[i].offset = 0x1000 * i, rows[i].inode = 4242 + i, rows[i].device = snap::Device{8, 1};
+    if (i % 3 != 1) rows[i].vm_flags = "rd wr mr mw me ac";
+    if (i % 4 == 0) rows[i].name = "/usr/lib/libc.so.6";
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("RegionStore: Accessible equal to the size or not, 0, unknown, wide, reads back as given") {
+  const std::vector<snap::Region> rows = accessible_rows();
+  SUBCASE("from a vector") {
+    check_rows(snap::RegionStore(rows), rows);
+  }
+  SUBCASE("row by row") {
+    snap::RegionStore store;
+    for (const snap::Region& r : rows) store.push_back(r);
+    check_rows(store, rows);
+  }
+  SUBCASE("through the builder, which gives each row its Accessible") {
+    std::vector<snap::Region> given = rows, expected = rows;
+    for (snap::Region& r : given) r.counters.forget(Field::accessible);
+    for (snap::Region& r : expected) r.counters.set(Field::accessible, r.perms.none() ? 0 : r.size());
+    snap::RegionStore::Builder builder;
+    for (const snap::Region& r : given) builder.add() = r;
+    const snap::RegionStore built = builder.finish();
+    check_rows(built, expected);
+    // The same rows with Accessible set by hand: the same store.
+    const snap::RegionStore by_hand(expected);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      CAPTURE(i);
+      CHECK(built[i] == by_hand[i]);
+      CHECK(built.counter(i, Field::accessible) == by_hand.counter(i, Field::accessible));
+      CHECK(built.nonzero_mask(i) == by_hand.nonzero_mask(i));
+    }
+    CHECK(built == by_hand);
+    CHECK_FALSE(built == snap::RegionStore(rows));  // rows 2, 3, 4, ... differ in Accessible
+  }
+  CHECK(rows[5].perms.none());
+  CHECK(rows[5].counters.value_or_zero(Field::accessible) == rows[5].size());
+}
+
+TEST_CASE("RegionStore: Accessible equal to the size costs no word") {
+  // n rows of Size and Rss, Accessible as given.
+  auto store_of = [](std::size_t n, std::optional<std::uint64_t> accessible, snap::Perms perms) {
+    std::vector<snap::Region> rows;
+    for (std::size_t i = 0; i < n; ++i) {
+      snap::Region r = mapping(0x10000 * i, 0x10000 * i + 64 * K);
+      r.perms = perms;
+      r.counters.set(Field::size, 64 * K);
+      r.counters.set(Field::rss, 8 * K);
+      if (accessible) r.counters.set(Field::accessible, *accessible);
+      rows.push_back(r);
+    }
+    return snap::RegionStore(rows);
+  };
+  const snap::Perms rw{true, true, false, false}, none{};
+  const std::size_t size = store_of(1000, 64 * K, rw).footprint();
+  CHECK(store_of(1000, 60 * K, rw).footprint() - size == 1000 * 4);
+  CHECK(store_of(1000, std::nullopt, rw).footprint() == size);
+  CHECK(store_of(1000, 0, none).footprint() == size);
+  CHECK(store_of(1000, 64 * K, none).footprint() == size);
+  CHECK(store_of(1000, 8 * K, none).footprint() - size == 1000 * 4);
 }
 
 TEST_CASE("RegionStore: real captures read the same by row and by column, and rebuilt from their Regions") {

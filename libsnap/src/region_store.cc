@@ -52,9 +52,11 @@ void RegionStore::append(const Region& r, Intern&& intern) {
     throw std::length_error("RegionStore: too many counters");
   const std::uint32_t known = r.counters.known_mask();
   // Rows of one snapshot know the same counters: room for as many values
-  // as the rows reserved will need, at the first (about half are 0).
+  // as the rows reserved will need, at the first (about half are 0, and
+  // Accessible is mostly the size, not stored).
   if (values_.empty()) {
-    values_.reserve(rows_.capacity() * static_cast<std::size_t>(std::popcount(known) / 2 + 1));
+    const auto per_row = static_cast<std::size_t>(std::popcount(known & ~kAccessibleBit) + 2);
+    values_.reserve(rows_.capacity() * per_row / 2);
     detail::advise_huge(values_.data(), values_.capacity() * sizeof(std::uint32_t));
   }
   Row row;
@@ -64,9 +66,19 @@ void RegionStore::append(const Region& r, Intern&& intern) {
   std::uint16_t bits = pack_perms(r.perms);
   row.line = r.line;
 
+  // Modulo 2^64, so that start + size is the end whatever the two are.
+  const std::uint64_t size = r.end - r.start;
+  // Accessible read from the size (kAccessibleIsSize): not stored, and
+  // not a reason to store the others wide. Perms need no test: a PROT_NONE
+  // row's Accessible is 0, which takes no word anyway, and one that is the
+  // size (by hand) reads back as the size all the same.
+  const bool accessible_is_size =
+      (known & kAccessibleBit) && size != 0 && r.counters.value_or_zero(Field::accessible) == size;
+  const std::uint32_t unstored = accessible_is_size ? kAccessibleBit : 0;
+
   // The known counters that are not 0, each as the word it is stored as:
   // in kB but for the counts, which lie together (kRawFields).
-  std::uint32_t nonzero = 0;
+  std::uint32_t nonzero = unstored;
   std::uint32_t words[kFieldCount];
   std::size_t n = 0;
   std::uint64_t in_kb = 0, counts = 0;  // every value stored, or-ed: whether one does not fit
@@ -82,7 +94,7 @@ void RegionStore::append(const Region& r, Intern&& intern) {
   };
   take(kBeforeRaw, 10, in_kb);
   take(kRawFields, 0, counts);
-  take(~(kBeforeRaw | kRawFields), 10, in_kb);
+  take(~(kBeforeRaw | kRawFields | unstored), 10, in_kb);
 
   // Before the counters: the combo, when the table is full, then the end,
   // when the size is wide (end() finds it at values - 2 either way).
@@ -95,8 +107,6 @@ void RegionStore::append(const Region& r, Intern&& intern) {
     values_.push_back(combo.known);
     values_.push_back(combo.nonzero);
   }
-  // Modulo 2^64, so that start + size is the end whatever the two are.
-  const std::uint64_t size = r.end - r.start;
   if (size >> 32 == 0) {
     row.size = static_cast<std::uint32_t>(size);
   } else {
@@ -111,7 +121,7 @@ void RegionStore::append(const Region& r, Intern&& intern) {
     values_.insert(values_.end(), words, words + n);
   } else {
     bits |= kHasWide;
-    for (std::uint32_t m = nonzero; m != 0; m &= m - 1) {
+    for (std::uint32_t m = nonzero & ~unstored; m != 0; m &= m - 1) {
       const std::uint64_t x = r.counters.value_or_zero(static_cast<Field>(std::countr_zero(m)));
       values_.push_back(static_cast<std::uint32_t>(x));
       values_.push_back(static_cast<std::uint32_t>(x >> 32));
@@ -150,6 +160,7 @@ void RegionStore::append(const Region& r, Intern&& intern) {
     values_.push_back(intern(*r.vm_flags, 1));
   }
 
+  if (accessible_is_size) bits |= kAccessibleIsSize;
   if (!r.extra.empty()) {
     bits |= kHasExtra;
     for (const ExtraField& e : r.extra) extras_.emplace_back(static_cast<std::uint32_t>(rows_.size()), e);
@@ -208,16 +219,19 @@ void RegionStore::add_counters(std::size_t i, Counters& sum) const {
   std::uint64_t v[kFieldCount];
   std::size_t k = 0;
   const std::uint32_t* w = values_.data() + row.values;
+  const std::uint32_t stored = stored_of(row, nonzero);
   if (row.bits & kHasWide) {
-    for (std::uint32_t m = nonzero; m != 0; m &= m - 1, ++k, w += 2) v[k] = w[0] | std::uint64_t{w[1]} << 32;
+    for (std::uint32_t m = stored; m != 0; m &= m - 1, ++k, w += 2) v[k] = w[0] | std::uint64_t{w[1]} << 32;
   } else {
-    for (unsigned n = ones(nonzero); k < n; ++k) v[k] = std::uint64_t{w[k]} << 10;
+    for (unsigned n = ones(stored); k < n; ++k) v[k] = std::uint64_t{w[k]} << 10;
     // The counts, stored as they are.
     for (std::uint32_t m = nonzero & kRawFields; m != 0; m &= m - 1) {
       const unsigned at = ones(nonzero & ((1u << std::countr_zero(m)) - 1u));
       v[at] = w[at];
     }
   }
+  // Accessible, the last field, after the stored ones.
+  if (stored != nonzero) v[k] = bytes(i);
   sum.add_packed(nonzero, v);
   // Made known as they are: what `sum` holds of a field it does not know.
   for (std::uint32_t m = known & ~nonzero & ~sum.known_mask(); m != 0; m &= m - 1) {
@@ -233,8 +247,8 @@ const Region RegionStore::operator[](std::size_t i) const {
   r.end = end(i);
   r.perms = unpack_perms(row.bits);
   // Offset, inode, device and VmFlags follow the counters.
-  const std::uint32_t* w =
-      values_.data() + row.values + ones(combo_of(row).nonzero) * (row.bits & kHasWide ? 2 : 1);
+  const std::uint32_t* w = values_.data() + row.values +
+                           ones(stored_of(row, combo_of(row).nonzero)) * (row.bits & kHasWide ? 2 : 1);
   auto take = [&](unsigned shift) -> std::optional<std::uint64_t> {
     switch ((row.bits >> shift) & 3u) {
       case kAbsent: return std::nullopt;
