@@ -184,6 +184,18 @@ void check_rows(const snap::RegionStore& store, const std::vector<snap::Region>&
   CHECK(sum == expected);
 }
 
+/// `rows` stored from a vector and row by row (push_back), each read back.
+void check_vector_and_rows(const std::vector<snap::Region>& rows) {
+  SUBCASE("from a vector") {
+    check_rows(snap::RegionStore(rows), rows);
+  }
+  SUBCASE("row by row") {
+    snap::RegionStore store;
+    for (const snap::Region& r : rows) store.push_back(r);
+    check_rows(store, rows);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("RegionStore: offsets, inodes and devices absent, 0 or wide, odd devices, VmFlags, extras, 300 known masks") {
@@ -251,14 +263,7 @@ TEST_CASE("RegionStore: sizes of 4 GiB and more, ends near 2^64, ranges to the b
     r.line = static_cast<std::uint32_t>(i + 1);
     rows.push_back(r);
   }
-  SUBCASE("from a vector") {
-    check_rows(snap::RegionStore(rows), rows);
-  }
-  SUBCASE("row by row") {
-    snap::RegionStore store;
-    for (const snap::Region& r : rows) store.push_back(r);
-    check_rows(store, rows);
-  }
+  check_vector_and_rows(rows);
 }
 
 TEST_CASE("RegionStore: more distinct counter combinations than its table of 65,536 holds") {
@@ -384,14 +389,7 @@ std::vector<snap::Region> accessible_rows() {
 
 TEST_CASE("RegionStore: Accessible equal to the size or not, 0, unknown, wide, reads back as given") {
   const std::vector<snap::Region> rows = accessible_rows();
-  SUBCASE("from a vector") {
-    check_rows(snap::RegionStore(rows), rows);
-  }
-  SUBCASE("row by row") {
-    snap::RegionStore store;
-    for (const snap::Region& r : rows) store.push_back(r);
-    check_rows(store, rows);
-  }
+  check_vector_and_rows(rows);
   SUBCASE("through the builder, which gives each row its Accessible") {
     std::vector<snap::Region> given = rows, expected = rows;
     for (snap::Region& r : given) r.counters.forget(Field::accessible);
