@@ -197,7 +197,7 @@ void read_core(Elf* elf, std::uint64_t file_size, Snapshot& s, RegionStore::Buil
 
   std::stable_sort(loads.begin(), loads.end(),
                    [](const GElf_Phdr& a, const GElf_Phdr& b) { return a.p_vaddr < b.p_vaddr; });
-  rows.reserve(loads.size());
+  rows.reserve_counted(loads.size());
   auto file = files.begin();
   for (std::size_t i = 0; i < loads.size(); ++i) {
     const GElf_Phdr& ph = loads[i];

@@ -38,7 +38,7 @@ std::size_t reserve_rows(std::string_view text, RegionStore::Builder& rows) {
     release.at(p);
   }
   restart_mapped();
-  rows.reserve(std::min({lines, n / 30 + 1, kMaxReservedRows}));
+  rows.reserve_counted(std::min({lines, n / 30 + 1, kMaxReservedRows}));
   return lines;
 }
 

@@ -296,6 +296,10 @@ bool RegionStore::operator==(const RegionStore& o) const {
 void RegionStore::Builder::reserve(std::size_t rows) {
   store_.rows_.reserve(rows);
   detail::advise_huge(store_.rows_.data(), store_.rows_.capacity() * sizeof(Row));
+}
+
+void RegionStore::Builder::reserve_counted(std::size_t rows) {
+  reserve(rows);
   detail::populate_write(store_.rows_.data(), rows * sizeof(Row));
 }
 

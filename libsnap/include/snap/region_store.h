@@ -263,7 +263,13 @@ class RegionStore {
 /// (neither takes a word).
 class RegionStore::Builder {
  public:
+  /// Room for `rows` rows: an estimate (smaps: its size over a typical
+  /// mapping's bytes), of which only what is used becomes resident.
   void reserve(std::size_t rows);
+  /// Room for `rows` rows, counted (pmap and maps lines, a core's
+  /// segments): nearly all will be used, so their pages are made resident
+  /// at once, cheaper than a fault each (detail::populate_write).
+  void reserve_counted(std::size_t rows);
   /// Rows reserved.
   std::size_t capacity() const { return store_.rows_.capacity(); }
   /// Stores the current row, if any, and begins an empty one.
