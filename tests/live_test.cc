@@ -33,6 +33,7 @@
 #include "snap/live/child_process.h"
 #include "snap/live/collect.h"
 #include "snap/live/proc_reader.h"
+#include "snap/live/process_watch.h"
 #include "snap/live/smaps_reader.h"
 #include "snap/parse.h"
 
@@ -189,6 +190,42 @@ class ReadDuring {
 };
 
 }  // namespace
+
+TEST_CASE("image_complete: an exec is done only once argv and envp are in place and the stack is final") {
+  // The stages of an exec, as /proc/PID/stat shows them: start of code
+  // (26), stack (28), start of argv (48), end of envp (51).
+  auto stage = [](std::uint64_t code, std::uint64_t stack, std::uint64_t args, std::uint64_t env_end) {
+    std::vector<std::string> f(53, "0");
+    f[1] = "4242";
+    f[2] = "(snap threads)";
+    f[3] = "R";
+    f[22] = "100";
+    f[26] = std::to_string(code);
+    f[28] = std::to_string(stack);
+    f[48] = std::to_string(args);
+    f[51] = std::to_string(env_end);
+    std::string line;
+    for (std::size_t i = 1; i < f.size(); ++i) line += f[i] + (i + 1 < f.size() ? " " : "\n");
+    auto s = snap::parse_process_stat(line);
+    REQUIRE(s);
+    CHECK(s->start_code == code);
+    CHECK(s->start_stack == stack);
+    CHECK(s->arg_start == args);
+    CHECK(s->env_end == env_end);
+    return snap::image_complete(*s);
+  };
+  constexpr std::uint64_t kArgs = 0x7ffd12320a00, kCode = 0x55d0c8a00000;
+  CHECK_FALSE(stage(0, 0, 0, 0));                       // the new, empty map
+  CHECK_FALSE(stage(0, kArgs, kArgs, 0));               // arguments placed, program not mapped
+  CHECK_FALSE(stage(0, kArgs, kArgs, kArgs + 0x400));   // envp being written
+  CHECK(stage(kCode, kArgs - 0x1f0, kArgs, kArgs + 0x400));  // done: the stack below argv
+  CHECK(stage(1, 0, 0, 0));                             // hidden (another user's set-user-ID program)
+  // This process is long past its exec.
+  auto self = snap::parse_process_stat(slurp("/proc/self/stat"));
+  REQUIRE(self);
+  CHECK(snap::image_complete(*self));
+  CHECK(self->start_code > 1);
+}
 
 TEST_CASE("collect: --count snapshots on schedule; the files and manifest hold what the fake /proc does") {
   FakeProc p;

@@ -110,14 +110,14 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, Output output) 
 void ChildProcess::wait_for_new_image() const {
   // The pipe closes once the old memory map is gone, before the new
   // program's segments and arguments are in place: a snapshot then would
-  // be of an empty map and an empty command line. The kernel sets the
-  // start of the arguments last. Bounded: a set-user-ID program hides it.
+  // be of an empty map, and the command line read empty. Bounded: a
+  // set-user-ID program hides the fields that tell.
   const auto begun = std::chrono::steady_clock::now();
   const std::string path = fmt::format("/proc/{}/stat", pid_);
   while (seconds_since(begun) < 1) {
     const auto text = detail::try_read_proc_file(path);
     const auto stat = text ? parse_process_stat(*text) : std::nullopt;
-    if (!stat || stat->arg_start != 0 || stat->state == 'Z' || stat->state == 'X') return;
+    if (!stat || stat->state == 'Z' || stat->state == 'X' || image_complete(*stat)) return;
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
 }

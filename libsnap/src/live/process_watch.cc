@@ -39,9 +39,15 @@ std::optional<ProcessStat> parse_process_stat(std::string_view stat) {
   s.flags = *flags;
   s.start_ticks = *start;
   s.vsize = field(23).value_or(0);
+  s.start_code = field(26).value_or(0);
   s.start_stack = field(28).value_or(0);
   s.arg_start = field(48).value_or(0);
+  s.env_end = field(51).value_or(0);
   return s;
+}
+
+bool image_complete(const ProcessStat& s) {
+  return s.start_code == 1 || (s.env_end != 0 && s.start_stack != s.arg_start);
 }
 
 ProcessWatch::ProcessWatch(std::int64_t pid, const std::string& root, bool own_child) : pid_(pid), root_(root) {

@@ -20,12 +20,22 @@ struct ProcessStat {
   std::uint64_t flags = 0;        // PF_*: PF_KTHREAD marks a kernel thread
   std::uint64_t start_ticks = 0;  // clock ticks after boot
   std::uint64_t vsize = 0;        // 0 once the memory map is gone (exiting)
+  std::uint64_t start_code = 0;   // 1 where the kernel hides the addresses below
   std::uint64_t start_stack = 0;
   std::uint64_t arg_start = 0;
+  std::uint64_t env_end = 0;
 };
 
 /// nullopt when `stat` is not a /proc/PID/stat line.
 std::optional<ProcessStat> parse_process_stat(std::string_view stat);
+
+/// False while an exec is still building the new image: the kernel sets
+/// the start of the arguments (and the stack, at the same address) before
+/// it maps the program, and the end of the environment and the final
+/// stack only once argv and envp are in place; /proc/PID/cmdline reads
+/// empty until then. True where the kernel hides these fields: then its
+/// memory map is unreadable too, and waiting would tell nothing.
+bool image_complete(const ProcessStat& s);
 
 /// One process, from when it is found until it exits. Holds a pidfd where
 /// the kernel has them (5.3 on): it becomes readable when that process
