@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <map>
 #include <set>
-#include <exception>
-#include <thread>
+#include <ranges>
 
-#include "parsers.h"
+#include "memory_hints.h"
+#include "parallel.h"
 #include "range_map.h"
 #include "snap/error.h"
 
@@ -127,17 +127,8 @@ void fill_blocks(Comparison& c, std::span<const Snapshot> snaps, std::size_t lo,
   std::vector<std::uint32_t> cursor(snaps.size(), 0);
   for (std::size_t n = 0; n < snaps.size(); ++n) {
     const RegionStore& regions = snaps[n].regions;
-    std::size_t first = 0, count = regions.size();
-    while (count > 0) {
-      const std::size_t half = count / 2;
-      if (regions.start(first + half) < from) {
-        first += half + 1;
-        count -= half + 1;
-      } else {
-        count = half;
-      }
-    }
-    cursor[n] = static_cast<std::uint32_t>(first);
+    cursor[n] = *std::ranges::partition_point(std::views::iota(std::uint32_t{0}, std::uint32_t(regions.size())),
+                                              [&](std::uint32_t i) { return regions.start(i) < from; });
   }
   std::vector<std::pair<std::uint32_t, BlockSide>> present;
   SidesPool pool;
@@ -232,23 +223,10 @@ Comparison compare(std::span<const Snapshot> snaps) {
   // among the cores, each part with its own pool and cursors (a comparison
   // of two 60,000-mapping files spent a third of its time here, alone).
   const std::size_t blocks = c.blocks.size();
-  const std::size_t parts =
-      blocks < kBlocksPerThread ? 1 : std::min<std::size_t>({blocks / kBlocksPerThread, kMaxThreads,
-                                                             std::max(1u, std::thread::hardware_concurrency())});
-  std::vector<std::exception_ptr> errors(parts);
-  auto part = [&](std::size_t k) {
-    try {
-      fill_blocks(c, snaps, blocks * k / parts, blocks * (k + 1) / parts);
-    } catch (...) {
-      errors[k] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (std::size_t k = 1; k < parts; ++k) helpers.emplace_back(part, k);
-  part(0);
-  for (auto& t : helpers) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  const std::size_t parts = detail::threads_for(blocks, kBlocksPerThread, kMaxThreads);
+  detail::parallel_for(parts, [&](std::size_t k) {
+    fill_blocks(c, snaps, blocks * k / parts, blocks * (k + 1) / parts);
+  });
   c.threads = thread_groups(snaps);
   return c;
 }

@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <exception>
-#include <thread>
 
 #include <fcntl.h>
 #include <malloc.h>
@@ -21,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "decompress.h"
+#include "parallel.h"
 #include "parsers.h"
 #include "snap/error.h"
 #include "snap/parse.h"
@@ -207,15 +207,6 @@ void populate(const MappedText& m, std::size_t from, std::size_t bytes) {
   ::madvise(const_cast<char*>(m.base) + from, bytes, MADV_POPULATE_READ);
 }
 
-void advise_huge(const void* p, std::size_t bytes) {
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-  const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
-  if (bytes < 2 * kHuge || last <= first) return;
-  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-}
-
 void release_behind(const char* p) {
   MappedText* m = t_mapped;
   if (!m || p < m->base || p > m->base + m->size) return;
@@ -245,15 +236,6 @@ void restart_mapped() {
   ::madvise(const_cast<char*>(m->base) + m->released, m->size - m->released, MADV_DONTNEED);
   m->released = 0;
   fill_first_window(*m);
-}
-
-void populate_write(const void* p, std::size_t bytes) {
-  constexpr std::uintptr_t kPage = 4096;
-  const auto begin = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t first = (begin + kPage - 1) & ~(kPage - 1);
-  const std::uintptr_t last = (begin + bytes) & ~(kPage - 1);
-  // Ignored where unsupported (before Linux 5.14): the faults come as before.
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
 }
 
 }  // namespace detail
@@ -333,11 +315,7 @@ std::vector<Snapshot> read_snapshots(const std::vector<std::string>& paths, std:
       }
     }
   };
-  const std::size_t threads = std::min<std::size_t>({n, std::max(1u, std::thread::hardware_concurrency()), 4});
-  std::vector<std::thread> helpers;
-  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
-  work();
-  for (auto& t : helpers) t.join();
+  detail::parallel_for(detail::threads_for(n, 1, 4), [&](std::size_t) { work(); });
   // What the parses freed (their name indexes, the names now shared) is
   // free space inside each thread's malloc arena, still resident: given
   // back before the comparison allocates its blocks.

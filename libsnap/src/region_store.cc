@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "parsers.h"
+#include "memory_hints.h"
 
 namespace snap {
 

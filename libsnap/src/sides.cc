@@ -4,7 +4,7 @@
 #include <bit>
 #include <tuple>
 
-#include "parsers.h"
+#include "memory_hints.h"
 
 namespace snap {
 
@@ -75,7 +75,7 @@ std::pair<detail::SidesChunk*, std::uint32_t> SidesPool::take(std::size_t words,
     return {own, 0};
   }
   // A chunk is filled front to back: its page tables a step ahead of the
-  // writes, in one call a step (populate_write, parsers.h), and never
+  // writes, in one call a step (populate_write, memory_hints.h), and never
   // much past what it holds.
   constexpr std::size_t kStepWords = std::size_t{1} << 14;
   if (used_ + words > kChunkWords) {
