@@ -552,3 +552,20 @@ TEST_CASE("Sides: equal values in a row are stored once, and read back for every
     CHECK(y == std::vector<double>{8 * K, 8 * K, 8 * K, 12 * K, 0, 12 * K, 12 * K});
   }
 }
+
+TEST_CASE("RegionStore::first_from: the first row starting at or after an address, across the 4 GiB line") {
+  snap::RegionStore store;
+  CHECK(store.first_from(0) == 0);
+  // Starts below and above 2^32: the row keeps the high half apart.
+  for (std::uint64_t start : {0x1000ULL, 0x3000ULL, 0xfffff000ULL, 0x7f0000000000ULL})
+    store.push_back(mapping(start, start + 0x1000));
+  CHECK(store.first_from(0) == 0);
+  CHECK(store.first_from(0x1000) == 0);
+  CHECK(store.first_from(0x1001) == 1);
+  CHECK(store.first_from(0x3000) == 1);
+  CHECK(store.first_from(0x4000) == 2);
+  CHECK(store.first_from(0x100000000ULL) == 3);
+  CHECK(store.first_from(0x7f0000000000ULL) == 3);
+  CHECK(store.first_from(0x7f0000000001ULL) == 4);
+  CHECK(store.first_from(~0ULL) == 4);
+}

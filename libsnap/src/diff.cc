@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <map>
 #include <set>
-#include <ranges>
 
 #include "memory_hints.h"
 #include "parallel.h"
@@ -125,11 +124,8 @@ void fill_blocks(Comparison& c, std::span<const Snapshot> snaps, std::size_t lo,
   // region that starts at or after that block's end.
   const std::uint64_t from = lo == 0 ? 0 : c.blocks[lo - 1].end;
   std::vector<std::uint32_t> cursor(snaps.size(), 0);
-  for (std::size_t n = 0; n < snaps.size(); ++n) {
-    const RegionStore& regions = snaps[n].regions;
-    cursor[n] = *std::ranges::partition_point(std::views::iota(std::uint32_t{0}, std::uint32_t(regions.size())),
-                                              [&](std::uint32_t i) { return regions.start(i) < from; });
-  }
+  for (std::size_t n = 0; n < snaps.size(); ++n)
+    cursor[n] = static_cast<std::uint32_t>(snaps[n].regions.first_from(from));
   std::vector<std::pair<std::uint32_t, BlockSide>> present;
   SidesPool pool;
   for (std::size_t k = lo; k < hi; ++k) {

@@ -363,4 +363,9 @@ void RegionStore::share_names(NamePool& pool) {
   for (SharedName& s : strings_) s = pool.intern(s.str());
 }
 
+std::size_t RegionStore::first_from(std::uint64_t address) const {
+  const auto it = std::partition_point(rows_.begin(), rows_.end(), [&](const Row& r) { return start_of(r) < address; });
+  return static_cast<std::size_t>(it - rows_.begin());
+}
+
 }  // namespace snap

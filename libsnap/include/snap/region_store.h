@@ -101,6 +101,9 @@ class RegionStore {
     return r.bits & kWideSize ? wide_end(r) : start_of(r) + r.size;
   }
   std::uint64_t bytes(std::size_t i) const { return end(i) - start(i); }
+  /// The first row that starts at or after `address`, size() if none; for
+  /// rows in address order (a snapshot's are).
+  std::size_t first_from(std::uint64_t address) const;
   Perms perms(std::size_t i) const { return unpack_perms(rows_[i].bits); }
   std::string_view name(std::size_t i) const { return strings_[rows_[i].name].str(); }
   /// The same name, to keep (a block's): shared, not copied.
