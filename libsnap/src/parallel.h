@@ -32,12 +32,11 @@ void parallel_for(std::size_t parts, Fn&& fn) {
     if (e) std::rethrow_exception(e);
 }
 
-/// How many threads a job of `units` takes at `per_thread` units each: at
-/// least 1, at most `cap` and the machine's cores.
+/// How many threads a job of `units` takes at `per_thread` (at least 1)
+/// units each: at least 1, at most `cap` and the machine's cores.
 inline std::size_t threads_for(std::size_t units, std::size_t per_thread, std::size_t cap) {
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t want = per_thread ? units / per_thread : units;
-  return std::max<std::size_t>(1, std::min({want, cap, cores}));
+  return std::max<std::size_t>(1, std::min({units / per_thread, cap, cores}));
 }
 
 }  // namespace snap::detail

@@ -108,10 +108,12 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, Output output) 
 }
 
 void ChildProcess::wait_for_new_image() const {
-  // The pipe closes once the old memory map is gone, before the new
-  // program's segments and arguments are in place: a snapshot then would
-  // be of an empty map, and the command line read empty. Bounded: a
-  // set-user-ID program hides the fields that tell.
+  // The pipe reads EOF at the last close of its write end. When that is
+  // ours, made after the child's own close inside execve, the new
+  // program's segments and arguments may not be in place yet: a snapshot
+  // then would be of an empty map, and the command line read empty.
+  // Bounded in time; image_complete says why it need not wait where the
+  // kernel hides the fields that tell.
   const auto begun = std::chrono::steady_clock::now();
   const std::string path = fmt::format("/proc/{}/stat", pid_);
   while (seconds_since(begun) < 1) {
