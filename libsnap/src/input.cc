@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <atomic>
 #include <exception>
@@ -240,6 +241,73 @@ void restart_mapped() {
 
 }  // namespace detail
 
+namespace detail {
+
+std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, std::size_t size,
+                                             std::optional<Format> format, std::size_t chunk) {
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  std::vector<char> buf(std::max<std::size_t>(chunk, 1));
+  std::size_t have = 0;      // bytes in buf
+  std::uint64_t offset = 0;  // pread: the fd's own offset stays at 0 for the whole-text path
+  bool eof = false;
+  auto fill = [&] {
+    if (have == buf.size()) buf.resize(buf.size() * 2);  // a line longer than the buffer
+    for (;;) {
+      const ssize_t n = ::pread(fd, buf.data() + have, buf.size() - have, static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail_errno(path, "cannot read");
+      if (offset + static_cast<std::uint64_t>(n) > limits().max_bytes) too_large(path, "reads");
+      offset += static_cast<std::uint64_t>(n);
+      have += static_cast<std::size_t>(n);
+      eof = n == 0;
+      return;
+    }
+  };
+  while (!eof && have < std::min(size, kProbeBytes)) fill();
+  const std::string_view head(buf.data(), have);
+  // What the whole-text path judges on its own terms, before anything is parsed.
+  if (detail::compression_of(head) || detail::is_elf(head) || head.find('\r') != std::string_view::npos)
+    return std::nullopt;
+  if (size > kProbeBytes) detail::check_start(head.substr(0, kProbeBytes), false, path, format);
+  Snapshot s;
+  s.source = path;
+  if (format) {
+    s.format = *format;
+  } else {
+    // smaps is told from its first two lines that are not blank (a header,
+    // then a key): on the head's whole lines as on the whole text.
+    const std::size_t whole = head.rfind('\n') + 1;  // npos + 1 == 0
+    try {
+      s.format = detect_format(head.substr(0, whole), path);
+    } catch (const ParseError&) {
+      return std::nullopt;
+    }
+  }
+  if (s.format != Format::smaps) return std::nullopt;
+  RegionStore::Builder rows;
+  try {
+    detail::SmapsFeed feed(s, rows, size);
+    for (;;) {
+      const std::size_t nl = std::string_view(buf.data(), have).rfind('\n');
+      if (nl != std::string_view::npos) {
+        feed.feed(std::string_view(buf.data(), nl + 1));
+        std::memmove(buf.data(), buf.data() + nl + 1, have - (nl + 1));
+        have -= nl + 1;
+      }
+      if (eof) break;
+      fill();
+    }
+    if (have != 0) return std::nullopt;  // no newline at the end: a cut last line is judged on the whole text
+    feed.finish();
+  } catch (const ParseError&) {
+    return std::nullopt;
+  }
+  detail::finish_snapshot(s, rows);
+  return s;
+}
+
+}  // namespace detail
+
 std::string read_input(const std::string& path) {
   if (path == "-") return read_open(STDIN_FILENO, path);
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -250,10 +318,11 @@ std::string read_input(const std::string& path) {
 Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
   const Probe probe{format};
   if (path != "-") {
-    // A regular file is mapped, not copied: no read() into a fresh heap
-    // buffer, and the parser gives the pages it has passed back as it goes,
-    // so a 200 MB file is never resident at once. Pipes, /proc (size 0),
-    // and compressed files are read as before.
+    // A regular smaps file streams through one small buffer
+    // (read_smaps_streaming). Any other regular file is mapped, not copied:
+    // no read() into a fresh heap buffer, and the parser gives the pages it
+    // has passed back as it goes, so a 200 MB file is never resident at
+    // once. Pipes, /proc (size 0), and compressed files are read whole.
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) fail_errno(path, "cannot open");
     struct stat st {};
@@ -273,6 +342,8 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
       }
       if (static_cast<std::uint64_t>(st.st_size) > limits().max_bytes) too_large(path, "holds");
       const auto size = static_cast<std::size_t>(st.st_size);
+      if (std::optional<Snapshot> s = detail::read_smaps_streaming(fd.get(), path, size, format))
+        return std::move(*s);
       void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
       if (m != MAP_FAILED) {
         Unmap unmap(m, size);

@@ -261,21 +261,22 @@ struct Slot {
 
 class SmapsParser {
  public:
-  SmapsParser(std::string_view text, Snapshot& s, RegionStore::Builder& rows)
-      : text_(text), s_(s), rows_(rows), rollup_(s.format == Format::smaps_rollup), c_{s.source, 0, {}} {}
-
-  void run(bool fast) {
+  SmapsParser(Snapshot& s, RegionStore::Builder& rows, std::size_t text_bytes)
+      : s_(s), rows_(rows), rollup_(s.format == Format::smaps_rollup), c_{s.source, 0, {}} {
     // ~25 lines and ~740 bytes a mapping on current kernels.
-    if (!rollup_) rows_.reserve(text_.size() / 700 + 1);
-    const char* p = text_.data();
-    const char* const end = p + text_.size();
-    std::size_t number = 0;
-    ReleaseBehind release(text_);
+    if (!rollup_) rows_.reserve(text_bytes / 700 + 1);
+  }
+
+  /// The next piece of the text: whole lines, but for the text's last.
+  void feed(std::string_view text, bool fast) {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    ReleaseBehind release(text);
     while (p < end) {
-      ++number;
+      ++number_;
       release.at(p);
       if (fast) {
-        const char* next = fast_line(p, end, number);
+        const char* next = fast_line(p, end, number_);
         if (next) {
           p = next;
           continue;
@@ -287,9 +288,12 @@ class SmapsParser {
                            : static_cast<std::size_t>(end - p);
       const char* after = nl ? static_cast<const char*>(nl) + 1 : end;
       if (len && p[len - 1] == '\r') --len;
-      line_at_a_time(std::string_view(p, len), number);
+      line_at_a_time(std::string_view(p, len), number_);
       p = after;
     }
+  }
+
+  void finish() {
     if (current_) finish_region(*current_);
 
     if (rollup_) {
@@ -421,7 +425,6 @@ class SmapsParser {
     ++position_;
   }
 
-  std::string_view text_;
   Snapshot& s_;
   RegionStore::Builder& rows_;
   const bool rollup_;
@@ -430,6 +433,7 @@ class SmapsParser {
   Region* current_ = nullptr;  // the builder's current row
   Region probe_;
   std::size_t position_ = 0;
+  std::size_t number_ = 0;  // lines read, over every piece
   std::array<Slot, kSlots> slots_{};
 };
 
@@ -441,11 +445,29 @@ void derive_dirty(Counters& c) {
 }
 
 void parse_smaps(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
-  SmapsParser(text, s, rows).run(true);
+  SmapsParser p(s, rows, text.size());
+  p.feed(text, true);
+  p.finish();
 }
 
 void parse_smaps_general(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
-  SmapsParser(text, s, rows).run(false);
+  SmapsParser p(s, rows, text.size());
+  p.feed(text, false);
+  p.finish();
+}
+
+struct SmapsFeed::Parser : SmapsParser {
+  using SmapsParser::SmapsParser;
+};
+
+SmapsFeed::SmapsFeed(Snapshot& s, RegionStore::Builder& rows, std::size_t text_bytes)
+    : parser_(std::make_unique<Parser>(s, rows, text_bytes)) {}
+SmapsFeed::~SmapsFeed() = default;
+void SmapsFeed::feed(std::string_view whole_lines) {
+  parser_->feed(whole_lines, true);
+}
+void SmapsFeed::finish() {
+  parser_->finish();
 }
 
 }  // namespace snap::detail

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,24 @@ void parse_smaps(std::string_view text, Snapshot& s, RegionStore::Builder& rows)
 /// parse_smaps without its fast path: every line read by the general code.
 /// The same result by contract; tests and snap_bench compare the two.
 void parse_smaps_general(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
+/// parse_smaps over a text that comes in pieces, as read() brings it into
+/// one reused buffer (read_smaps_streaming): the same rows, the same errors.
+/// Every piece but the last ends in '\n'.
+class SmapsFeed {
+ public:
+  /// `text_bytes`: the whole text's size, for the rows' reserve.
+  SmapsFeed(Snapshot& s, RegionStore::Builder& rows, std::size_t text_bytes);
+  SmapsFeed(const SmapsFeed&) = delete;
+  SmapsFeed& operator=(const SmapsFeed&) = delete;
+  ~SmapsFeed();
+  void feed(std::string_view whole_lines);
+  /// After the last piece: the last row completed.
+  void finish();
+
+ private:
+  struct Parser;
+  std::unique_ptr<Parser> parser_;
+};
 void parse_maps(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
 void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows);  // pmap, pmap -x, pmap -d, Solaris pmap -x
 void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
@@ -126,6 +146,21 @@ class ReleaseBehind {
   const char* next_;
   const char* end_;
 };
+
+/// The bytes read() brings at a time when a smaps file is streamed.
+inline constexpr std::size_t kStreamChunk = std::size_t{256} << 10;
+/// A regular smaps file of `size` bytes open on `fd` (at offset 0), read
+/// through one buffer of `chunk` bytes (more only for a longer line) and
+/// parsed as it comes: no mapping of the file, so no page faults on it and
+/// no page-table work to give it back, and nothing of it resident but the
+/// buffer. The same Snapshot as parse_snapshot() of the whole text, or
+/// nullopt where that one must decide: not smaps (detected or `format`),
+/// compressed, an ELF core, a '\r' in its first bytes, no newline at its
+/// end, or any ParseError of the parser (its message needs the whole text:
+/// a cut last line is forgiven there). Errors of the read itself, of the
+/// size limit and of check_start are thrown as read_snapshot throws them.
+std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, std::size_t size,
+                                             std::optional<Format> format, std::size_t chunk = kStreamChunk);
 
 inline constexpr std::uint64_t kVsyscallAddress = 0xffffffffff600000ULL;
 

@@ -1,0 +1,237 @@
+// A regular smaps file is read through one small buffer and parsed piece by
+// piece (read_smaps_streaming, input.cc), not mapped and parsed whole. Its
+// contract: the same Snapshot as parse_snapshot() of the whole text, or no
+// answer (the whole-text path then decides). Checked on every capture of
+// testdata/, with buffers from 1 byte to the real one (every line cut
+// somewhere), and on mutated copies of real smaps captures.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "parsers.h"
+#include "snap/error.h"
+#include "snap/parse.h"
+#include "testdata.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void check_same(const snap::Snapshot& a, const snap::Snapshot& b) {
+  CHECK(a.source == b.source);
+  CHECK(a.format == b.format);
+  CHECK(a.pid == b.pid);
+  CHECK(a.command == b.command);
+  CHECK(a.regions.size() == b.regions.size());
+  CHECK(a.regions == b.regions);
+  CHECK(a.totals == b.totals);
+  CHECK(a.reported_totals == b.reported_totals);
+  REQUIRE(a.warnings.size() == b.warnings.size());
+  for (std::size_t i = 0; i < a.warnings.size(); ++i) {
+    CHECK(a.warnings[i].line == b.warnings[i].line);
+    CHECK(a.warnings[i].message == b.warnings[i].message);
+  }
+}
+
+struct File {
+  int fd;
+  std::size_t size;
+  explicit File(const std::string& p) : fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC)) {
+    REQUIRE(fd >= 0);
+    size = static_cast<std::size_t>(fs::file_size(p));
+  }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  ~File() { ::close(fd); }
+};
+
+std::optional<snap::Snapshot> streamed(const std::string& p, std::size_t chunk,
+                                       std::optional<snap::Format> format = std::nullopt) {
+  File f(p);
+  return snap::detail::read_smaps_streaming(f.fd, p, f.size, format, chunk);
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Plain-text smaps captures of testdata/ (not gzip, not smaps_rollup).
+std::vector<std::string> smaps_files() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(SNAP_TESTDATA)) {
+    if (!e.is_regular_file()) continue;
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("smaps.") && !name.ends_with(".gz")) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& text) {
+    char name[] = "/tmp/snap-stream-XXXXXX";
+    const int fd = ::mkstemp(name);
+    REQUIRE(fd >= 0);
+    path = name;
+    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(fd);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() { std::remove(path.c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("every smaps capture streams to what the whole text parses to, whatever the buffer") {
+  const std::vector<std::string> files = smaps_files();
+  REQUIRE(files.size() >= 40);
+  std::size_t streamed_files = 0;
+  for (const std::string& p : files) {
+    CAPTURE(p);
+    const std::string text = slurp(p);
+    const snap::Snapshot whole = snap::parse_snapshot(text, p);
+    if (whole.format != snap::Format::smaps) continue;
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{4096},
+                              snap::detail::kStreamChunk}) {
+      CAPTURE(chunk);
+      const std::optional<snap::Snapshot> s = streamed(p, chunk);
+      // Kernel-written files end in a newline and hold no '\r': streamed.
+      REQUIRE(s.has_value());
+      check_same(*s, whole);
+    }
+    check_same(snap::read_snapshot(p), whole);
+    ++streamed_files;
+  }
+  CHECK(streamed_files >= 40);
+}
+
+TEST_CASE("a capture of a leak reads the same growth streamed") {
+  // GROUND_TRUTH: c-malloc-leak's heap grows from smaps.01 to smaps.08.
+  const std::string first = snap::test::path("c-malloc-leak/smaps.01");
+  const std::string last = snap::test::path("c-malloc-leak/smaps.08");
+  const std::optional<snap::Snapshot> a = streamed(first, 64), b = streamed(last, 64);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(b->totals.value_or_zero(snap::Field::rss) > a->totals.value_or_zero(snap::Field::rss));
+  CHECK(a->totals == snap::parse_snapshot(slurp(first), first).totals);
+}
+
+TEST_CASE("what the whole-text path must judge is not streamed") {
+  const std::string p = snap::test::path("c-malloc-leak/smaps.01");
+  const std::string text = slurp(p);
+  REQUIRE(text.ends_with('\n'));
+
+  SUBCASE("no newline at the end: the cut last line is forgiven on the whole text") {
+    TempFile f(text.substr(0, text.size() - 1));
+    CHECK_FALSE(streamed(f.path, 512).has_value());
+    const snap::Snapshot s = snap::read_snapshot(f.path);
+    REQUIRE_FALSE(s.warnings.empty());
+    CHECK(s.regions.size() == snap::parse_snapshot(text, p).regions.size());
+  }
+  SUBCASE("CR LF line ends") {
+    std::string crlf;
+    for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    TempFile f(crlf);
+    CHECK_FALSE(streamed(f.path, 512).has_value());
+    check_same(snap::read_snapshot(f.path), snap::parse_snapshot(crlf, f.path));
+  }
+  SUBCASE("another format") {
+    const std::string pmap = snap::test::path("c-malloc-leak/pmap-x.01");
+    CHECK_FALSE(streamed(pmap, 512).has_value());
+    CHECK_FALSE(streamed(p, 512, snap::Format::maps).has_value());
+    const std::optional<snap::Snapshot> forced = streamed(p, 512, snap::Format::smaps);
+    REQUIRE(forced);
+    check_same(*forced, snap::parse_snapshot(text, p));
+  }
+  SUBCASE("an error: the whole-text path gives it, with its line and column") {
+    std::string bad = text;
+    const std::size_t at = bad.find("Rss:");
+    REQUIRE(at != std::string::npos);
+    const std::size_t digit = bad.find_first_of("0123456789", at);
+    bad[digit] = 'x';
+    TempFile f(bad);
+    CHECK_FALSE(streamed(f.path, 512).has_value());
+    std::string from_file, from_text;
+    try {
+      snap::read_snapshot(f.path);
+    } catch (const snap::ParseError& e) {
+      from_file = e.what();
+    }
+    try {
+      snap::parse_snapshot(bad, f.path);
+    } catch (const snap::ParseError& e) {
+      from_text = e.what();
+    }
+    CHECK_FALSE(from_text.empty());
+    CHECK(from_file == from_text);
+  }
+}
+
+TEST_CASE("mutated smaps: streamed or not, read_snapshot answers as the whole text does") {
+  // Bytes replaced, lines cut and joined, at random places of real captures:
+  // wherever the stream's pieces end, the answer is the whole text's.
+  const std::string sources[] = {snap::test::path("c-malloc-leak/smaps.01"),
+                                 snap::test::path("jvm-inflater-leak/smaps.08")};
+  std::mt19937_64 rng(20261204);
+  const char alphabet[] = "0123456789abcdef -:\n\r\tkBx";
+  std::size_t agreed = 0, errors = 0;
+  for (const std::string& p : sources) {
+    const std::string text = slurp(p);
+    REQUIRE(text.size() > 1000);
+    for (int i = 0; i < 150; ++i) {
+      std::string m = text;
+      const int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits; ++e) {
+        const std::size_t at = rng() % m.size();
+        switch (rng() % 3) {
+          case 0: m[at] = alphabet[rng() % (sizeof alphabet - 1)]; break;
+          case 1: m.erase(at, 1 + rng() % 40); break;
+          default: m.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]); break;
+        }
+      }
+      if (m.empty()) continue;
+      CAPTURE(i);
+      TempFile f(m);
+      std::optional<snap::Snapshot> whole;
+      std::string whole_error;
+      try {
+        whole = snap::parse_snapshot(m, f.path);
+      } catch (const snap::ParseError& e) {
+        whole_error = e.what();
+      }
+      std::optional<snap::Snapshot> s;
+      bool stream_threw = false;
+      try {
+        s = streamed(f.path, 1 + rng() % 300);
+      } catch (const snap::ParseError&) {
+        stream_threw = true;  // the start refused (check_start): the whole text fails too
+      }
+      if (stream_threw) {
+        CHECK_FALSE(whole.has_value());
+        ++errors;
+        continue;
+      }
+      if (s) {
+        REQUIRE(whole.has_value());
+        check_same(*s, *whole);
+      } else if (!whole) {
+        ++errors;
+      }
+      ++agreed;
+    }
+  }
+  CHECK(agreed >= 250);
+  CHECK(errors > 0);  // the mutations do reach the errors
+}
