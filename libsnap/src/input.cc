@@ -239,21 +239,20 @@ void restart_mapped() {
   fill_first_window(*m);
 }
 
-}  // namespace detail
-
-namespace detail {
-
 std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, std::size_t size,
                                              std::optional<Format> format, std::size_t chunk) {
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  std::vector<char> buf(std::max<std::size_t>(chunk, 1));
+  chunk = std::max<std::size_t>(chunk, 1);
+  std::vector<char> buf(std::max(chunk, kProbeBytes));
   std::size_t have = 0;      // bytes in buf
   std::uint64_t offset = 0;  // pread: the fd's own offset stays at 0 for the whole-text path
   bool eof = false;
-  auto fill = [&] {
+  // At most `most` bytes more.
+  auto fill = [&](std::size_t most) {
     if (have == buf.size()) buf.resize(buf.size() * 2);  // a line longer than the buffer
     for (;;) {
-      const ssize_t n = ::pread(fd, buf.data() + have, buf.size() - have, static_cast<off_t>(offset));
+      const ssize_t n =
+          ::pread(fd, buf.data() + have, std::min(most, buf.size() - have), static_cast<off_t>(offset));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) fail_errno(path, "cannot read");
       if (offset + static_cast<std::uint64_t>(n) > limits().max_bytes) too_large(path, "reads");
@@ -263,12 +262,14 @@ std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, st
       return;
     }
   };
-  while (!eof && have < std::min(size, kProbeBytes)) fill();
+  // The head alone first: a file of another format is left for the
+  // whole-text path after one small read.
+  while (!eof && have < std::min(size, kProbeBytes)) fill(kProbeBytes - have);
   const std::string_view head(buf.data(), have);
   // What the whole-text path judges on its own terms, before anything is parsed.
-  if (detail::compression_of(head) || detail::is_elf(head) || head.find('\r') != std::string_view::npos)
+  if (compression_of(head) || is_elf(head) || head.find('\r') != std::string_view::npos)
     return std::nullopt;
-  if (size > kProbeBytes) detail::check_start(head.substr(0, kProbeBytes), false, path, format);
+  if (size > kProbeBytes) check_start(head.substr(0, kProbeBytes), false, path, format);
   Snapshot s;
   s.source = path;
   if (format) {
@@ -286,23 +287,30 @@ std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, st
   if (s.format != Format::smaps) return std::nullopt;
   RegionStore::Builder rows;
   try {
-    detail::SmapsFeed feed(s, rows, size);
+    SmapsFeed feed(s, rows, size);
     for (;;) {
-      const std::size_t nl = std::string_view(buf.data(), have).rfind('\n');
-      if (nl != std::string_view::npos) {
-        feed.feed(std::string_view(buf.data(), nl + 1));
-        std::memmove(buf.data(), buf.data() + nl + 1, have - (nl + 1));
-        have -= nl + 1;
+      // Pieces of whole lines, at most `chunk` bytes but for a longer line.
+      std::size_t fed = 0;
+      for (;;) {
+        const std::string_view rest(buf.data() + fed, have - fed);
+        std::size_t nl = rest.substr(0, chunk).rfind('\n');
+        if (nl == std::string_view::npos) nl = rest.find('\n', chunk);
+        if (nl == std::string_view::npos) break;
+        feed.feed(rest.substr(0, nl + 1));
+        fed += nl + 1;
       }
+      // The start of a line the next read completes.
+      std::memmove(buf.data(), buf.data() + fed, have - fed);
+      have -= fed;
       if (eof) break;
-      fill();
+      fill(SIZE_MAX);
     }
     if (have != 0) return std::nullopt;  // no newline at the end: a cut last line is judged on the whole text
     feed.finish();
   } catch (const ParseError&) {
     return std::nullopt;
   }
-  detail::finish_snapshot(s, rows);
+  finish_snapshot(s, rows);
   return s;
 }
 

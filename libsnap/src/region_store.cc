@@ -332,11 +332,13 @@ Region& RegionStore::Builder::add() {
 RegionStore RegionStore::Builder::finish() {
   store_current();
   // shrink_to_fit copies the whole vector, the old one alive until the
-  // copy is done: for a few rows' slack (the parsers reserve by counting
-  // lines) that doubles the parse's peak for nothing. Only a reserve that
-  // was far off is given back.
+  // copy is done, and the pages of a reserve never written are not
+  // resident anyway: for the slack of an estimate (rows by counting lines
+  // or by a typical mapping's bytes, values by the first row's counters)
+  // the copy costs time and a doubled peak for nothing. Only a reserve
+  // that was far off, more than half unused, is given back.
   auto trim = [](auto& v) {
-    if (v.capacity() - v.size() > v.capacity() / 8) v.shrink_to_fit();
+    if (v.capacity() - v.size() > v.capacity() / 2) v.shrink_to_fit();
   };
   trim(store_.rows_);
   trim(store_.values_);
