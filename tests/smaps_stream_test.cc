@@ -128,6 +128,27 @@ TEST_CASE("a capture of a leak reads the same growth streamed") {
   CHECK(a->totals == snap::parse_snapshot(slurp(first), first).totals);
 }
 
+TEST_CASE("a line longer than the buffer widens it") {
+  const std::string p = snap::test::path("c-malloc-leak/smaps.01");
+  std::string text = slurp(p);
+  // The last named mapping's path made 300,000 bytes long, past the head
+  // (64 KiB) and the buffer (256 KiB), so the stream widens its buffer twice.
+  const std::size_t slash = text.rfind(" /");
+  REQUIRE(slash != std::string::npos);
+  text.insert(slash + 1, "/" + std::string(300000, 'd'));
+  TempFile f(text);
+  const snap::Snapshot whole = snap::parse_snapshot(text, f.path);
+  bool found = false;
+  for (std::size_t i = 0; i < whole.regions.size(); ++i) found |= whole.regions.name(i).size() > 300000;
+  REQUIRE(found);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{5000}, snap::detail::kStreamChunk}) {
+    CAPTURE(chunk);
+    const std::optional<snap::Snapshot> s = streamed(f.path, chunk);
+    REQUIRE(s.has_value());
+    check_same(*s, whole);
+  }
+}
+
 TEST_CASE("what the whole-text path must judge is not streamed") {
   const std::string p = snap::test::path("c-malloc-leak/smaps.01");
   const std::string text = slurp(p);
@@ -139,6 +160,13 @@ TEST_CASE("what the whole-text path must judge is not streamed") {
     const snap::Snapshot s = snap::read_snapshot(f.path);
     REQUIRE_FALSE(s.warnings.empty());
     CHECK(s.regions.size() == snap::parse_snapshot(text, p).regions.size());
+  }
+  SUBCASE("a first line longer than the head: the format is told on the whole text") {
+    std::string long_first = text;
+    long_first.insert(long_first.find('\n'), " /" + std::string(100000, 'p'));
+    TempFile f(long_first);
+    CHECK_FALSE(streamed(f.path, 512).has_value());
+    check_same(snap::read_snapshot(f.path), snap::parse_snapshot(long_first, f.path));
   }
   SUBCASE("CR LF line ends") {
     std::string crlf;

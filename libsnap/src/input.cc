@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -243,16 +244,24 @@ std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, st
                                              std::optional<Format> format, std::size_t chunk) {
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   chunk = std::max<std::size_t>(chunk, 1);
-  std::vector<char> buf(std::max(chunk, kProbeBytes));
+  // Not zeroed: a page of it becomes resident only when a read fills it (a
+  // file of another format reads its head alone).
+  std::size_t capacity = std::max(chunk, kProbeBytes);
+  auto buf = std::make_unique_for_overwrite<char[]>(capacity);
   std::size_t have = 0;      // bytes in buf
   std::uint64_t offset = 0;  // pread: the fd's own offset stays at 0 for the whole-text path
   bool eof = false;
   // At most `most` bytes more.
   auto fill = [&](std::size_t most) {
-    if (have == buf.size()) buf.resize(buf.size() * 2);  // a line longer than the buffer
+    if (have == capacity) {  // a line longer than the buffer
+      auto wider = std::make_unique_for_overwrite<char[]>(capacity * 2);
+      std::memcpy(wider.get(), buf.get(), have);
+      buf = std::move(wider);
+      capacity *= 2;
+    }
     for (;;) {
       const ssize_t n =
-          ::pread(fd, buf.data() + have, std::min(most, buf.size() - have), static_cast<off_t>(offset));
+          ::pread(fd, buf.get() + have, std::min(most, capacity - have), static_cast<off_t>(offset));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) fail_errno(path, "cannot read");
       if (offset + static_cast<std::uint64_t>(n) > limits().max_bytes) too_large(path, "reads");
@@ -265,7 +274,7 @@ std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, st
   // The head alone first: a file of another format is left for the
   // whole-text path after one small read.
   while (!eof && have < std::min(size, kProbeBytes)) fill(kProbeBytes - have);
-  const std::string_view head(buf.data(), have);
+  const std::string_view head(buf.get(), have);
   // What the whole-text path judges on its own terms, before anything is parsed.
   if (compression_of(head) || is_elf(head) || head.find('\r') != std::string_view::npos)
     return std::nullopt;
@@ -292,7 +301,7 @@ std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, st
       // Pieces of whole lines, at most `chunk` bytes but for a longer line.
       std::size_t fed = 0;
       for (;;) {
-        const std::string_view rest(buf.data() + fed, have - fed);
+        const std::string_view rest(buf.get() + fed, have - fed);
         std::size_t nl = rest.substr(0, chunk).rfind('\n');
         if (nl == std::string_view::npos) nl = rest.find('\n', chunk);
         if (nl == std::string_view::npos) break;
@@ -300,7 +309,7 @@ std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, st
         fed += nl + 1;
       }
       // The start of a line the next read completes.
-      std::memmove(buf.data(), buf.data() + fed, have - fed);
+      std::memmove(buf.get(), buf.get() + fed, have - fed);
       have -= fed;
       if (eof) break;
       fill(SIZE_MAX);
