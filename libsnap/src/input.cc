@@ -24,6 +24,7 @@
 #include "decompress.h"
 #include "parallel.h"
 #include "parsers.h"
+#include "pmap_frame.h"
 #include "snap/error.h"
 #include "snap/parse.h"
 
@@ -240,7 +241,7 @@ void restart_mapped() {
   fill_first_window(*m);
 }
 
-std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, std::size_t size,
+std::optional<Snapshot> read_streaming(int fd, const std::string& path, std::size_t size,
                                              std::optional<Format> format, std::size_t chunk) {
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   chunk = std::max<std::size_t>(chunk, 1);
@@ -293,29 +294,61 @@ std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, st
       return std::nullopt;
     }
   }
-  if (s.format != Format::smaps) return std::nullopt;
-  RegionStore::Builder rows;
-  try {
-    SmapsFeed feed(s, rows, size);
+  // Every piece read, whole lines at most `chunk` bytes (a longer line
+  // whole), to `feed`; false when the file does not end in a newline.
+  auto read_pieces = [&](auto&& feed) {
     for (;;) {
-      // Pieces of whole lines, at most `chunk` bytes but for a longer line.
       std::size_t fed = 0;
       for (;;) {
         const std::string_view rest(buf.get() + fed, have - fed);
         std::size_t nl = rest.substr(0, chunk).rfind('\n');
         if (nl == std::string_view::npos) nl = rest.find('\n', chunk);
         if (nl == std::string_view::npos) break;
-        feed.feed(rest.substr(0, nl + 1));
+        feed(rest.substr(0, nl + 1));
         fed += nl + 1;
       }
       // The start of a line the next read completes.
       std::memmove(buf.get(), buf.get() + fed, have - fed);
       have -= fed;
-      if (eof) break;
+      if (eof) return have == 0;
       fill(SIZE_MAX);
     }
-    if (have != 0) return std::nullopt;  // no newline at the end: a cut last line is judged on the whole text
-    feed.finish();
+  };
+  RegionStore::Builder rows;
+  try {
+    switch (s.format) {
+      case Format::smaps: {
+        SmapsFeed feed(s, rows, size);
+        // No newline at the end: a cut last line is judged on the whole text.
+        if (!read_pieces([&](std::string_view piece) { feed.feed(piece); })) return std::nullopt;
+        feed.finish();
+        break;
+      }
+      case Format::pmap:
+      case Format::pmap_x:
+      case Format::pmap_d:
+      case Format::solaris_pmap_x:
+      case Format::pmap_X: {
+        // Rows estimated from the head's lines (a pass over the whole file
+        // to count them would read it twice), and made resident at once,
+        // cheaper than a fault each: within reserve_rows' bounds (a row is
+        // at least 30 bytes).
+        {
+          const std::string_view lines_of_head = head.substr(0, head.rfind('\n') + 1);
+          const auto newlines = static_cast<std::size_t>(std::count(lines_of_head.begin(), lines_of_head.end(), '\n'));
+          const std::size_t estimate =
+              size / std::max<std::size_t>(lines_of_head.size() / std::max<std::size_t>(newlines, 1), 1) + 16;
+          rows.reserve_counted(std::min({estimate + estimate / 64, size / 30 + 1, kMaxReservedRows}));
+        }
+        const std::unique_ptr<LineParser> parser =
+            s.format == Format::pmap_X ? pmap_X_parser(s, rows) : pmap_parser(s, rows);
+        std::size_t lines = 0;
+        if (!read_pieces([&](std::string_view piece) { feed_lines(piece, *parser, lines); })) return std::nullopt;
+        parser->finish(lines);
+        break;
+      }
+      default: return std::nullopt;
+    }
   } catch (const ParseError&) {
     return std::nullopt;
   }
@@ -335,8 +368,8 @@ std::string read_input(const std::string& path) {
 Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
   const Probe probe{format};
   if (path != "-") {
-    // A regular smaps file streams through one small buffer
-    // (read_smaps_streaming). Any other regular file is mapped, not copied:
+    // A regular smaps or pmap file streams through one small buffer
+    // (read_streaming). Any other regular file is mapped, not copied:
     // no read() into a fresh heap buffer, and the parser gives the pages it
     // has passed back as it goes, so a 200 MB file is never resident at
     // once. Pipes, /proc (size 0), and compressed files are read whole.
@@ -359,7 +392,7 @@ Snapshot read_snapshot(const std::string& path, std::optional<Format> format) {
       }
       if (static_cast<std::uint64_t>(st.st_size) > limits().max_bytes) too_large(path, "holds");
       const auto size = static_cast<std::size_t>(st.st_size);
-      if (std::optional<Snapshot> s = detail::read_smaps_streaming(fd.get(), path, size, format))
+      if (std::optional<Snapshot> s = detail::read_streaming(fd.get(), path, size, format))
         return std::move(*s);
       void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
       if (m != MAP_FAILED) {

@@ -171,19 +171,49 @@ std::string pmap_name(std::string_view raw, std::uint64_t start) {
   return std::string(raw);
 }
 
-void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
-  PmapFrame frame(text, s);
-  reserve_rows(text, rows);
-  std::string_view line;
-  while (frame.next(line)) {
-    switch (frame.kind()) {
-      case PmapFrame::Kind::row:
-        parse_row(frame.cursor(), s.format, line, add_region(frame.cursor(), rows));
-        break;
-      case PmapFrame::Kind::footer: parse_footer(frame.cursor(), s.format, line, s); break;
+namespace {
+
+class PmapParser final : public LineParser {
+ public:
+  PmapParser(Snapshot& s, RegionStore::Builder& rows) : s_(s), rows_(rows), frame_(s) {}
+  void line(std::string_view line, std::size_t number) override {
+    if (!frame_.take(line, number)) return;
+    switch (frame_.kind()) {
+      case PmapFrame::Kind::row: parse_row(frame_.cursor(), s_.format, line, add_region(frame_.cursor(), rows_)); break;
+      case PmapFrame::Kind::footer: parse_footer(frame_.cursor(), s_.format, line, s_); break;
       case PmapFrame::Kind::column_header: break;
     }
   }
+  void finish(std::size_t lines) override { frame_.end(lines); }
+
+ private:
+  Snapshot& s_;
+  RegionStore::Builder& rows_;
+  PmapFrame frame_;
+};
+
+}  // namespace
+
+std::unique_ptr<LineParser> pmap_parser(Snapshot& s, RegionStore::Builder& rows) {
+  return std::make_unique<PmapParser>(s, rows);
+}
+
+void feed_lines(std::string_view text, LineParser& p, std::size_t& number) {
+  Lines lines(text);
+  ReleaseBehind release(text);
+  for (std::string_view line; lines.next(line);) {
+    release.at(line.data());
+    p.line(line, number + lines.number());
+  }
+  number += lines.number();
+}
+
+void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
+  reserve_rows(text, rows);
+  PmapParser p(s, rows);
+  std::size_t lines = 0;
+  feed_lines(text, p, lines);
+  p.finish(lines);
 }
 
 }  // namespace snap::detail

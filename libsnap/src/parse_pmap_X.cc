@@ -136,24 +136,46 @@ void parse_footer(const Cursor& c, const Layout& layout, std::string_view line, 
 
 }  // namespace
 
-void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
-  PmapFrame frame(text, s);
-  reserve_rows(text, rows);
-  std::string_view line;
-  std::optional<Layout> layout;
-  while (frame.next(line)) {
-    const Cursor& c = frame.cursor();
-    switch (frame.kind()) {
-      case PmapFrame::Kind::column_header: layout = read_header(c, line); break;
+namespace {
+
+class PmapXParser final : public LineParser {
+ public:
+  PmapXParser(Snapshot& s, RegionStore::Builder& rows) : s_(s), rows_(rows), frame_(s) {}
+  void line(std::string_view line, std::size_t number) override {
+    if (!frame_.take(line, number)) return;
+    const Cursor& c = frame_.cursor();
+    switch (frame_.kind()) {
+      case PmapFrame::Kind::column_header: layout_ = read_header(c, line); break;
       case PmapFrame::Kind::row:
-        if (!layout) c.fail(line, "pmap -X rows without the column header line that names them");
-        parse_row(c, *layout, line, add_region(c, rows));
+        if (!layout_) c.fail(line, "pmap -X rows without the column header line that names them");
+        parse_row(c, *layout_, line, add_region(c, rows_));
         break;
       case PmapFrame::Kind::footer:
-        if (layout) parse_footer(c, *layout, line, s);
+        if (layout_) parse_footer(c, *layout_, line, s_);
         break;
     }
   }
+  void finish(std::size_t lines) override { frame_.end(lines); }
+
+ private:
+  Snapshot& s_;
+  RegionStore::Builder& rows_;
+  PmapFrame frame_;
+  std::optional<Layout> layout_;
+};
+
+}  // namespace
+
+std::unique_ptr<LineParser> pmap_X_parser(Snapshot& s, RegionStore::Builder& rows) {
+  return std::make_unique<PmapXParser>(s, rows);
+}
+
+void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
+  reserve_rows(text, rows);
+  PmapXParser p(s, rows);
+  std::size_t lines = 0;
+  feed_lines(text, p, lines);
+  p.finish(lines);
 }
 
 }  // namespace snap::detail

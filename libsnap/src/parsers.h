@@ -22,7 +22,7 @@ void parse_smaps(std::string_view text, Snapshot& s, RegionStore::Builder& rows)
 /// The same result by contract; tests and snap_bench compare the two.
 void parse_smaps_general(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
 /// parse_smaps over a text that comes in pieces, as read() brings it into
-/// one reused buffer (read_smaps_streaming): the same rows, the same errors.
+/// one reused buffer (read_streaming): the same rows, the same errors.
 /// Every piece but the last ends in '\n'.
 class SmapsFeed {
  public:
@@ -39,6 +39,23 @@ class SmapsFeed {
   struct Parser;
   std::unique_ptr<Parser> parser_;
 };
+/// A parser that reads line by line (pmap's formats): the same object takes
+/// a whole text (feed_lines) or one piece after another (read_streaming).
+class LineParser {
+ public:
+  virtual ~LineParser() = default;
+  /// Line `number` (from 1) of the file, without its line end.
+  virtual void line(std::string_view line, std::size_t number) = 0;
+  /// After the last line, `lines` of them.
+  virtual void finish(std::size_t lines) = 0;
+};
+/// pmap, pmap -x, pmap -d, Solaris pmap -x (s.format says which), into `rows`.
+std::unique_ptr<LineParser> pmap_parser(Snapshot& s, RegionStore::Builder& rows);
+/// pmap -X and -XX, into `rows`.
+std::unique_ptr<LineParser> pmap_X_parser(Snapshot& s, RegionStore::Builder& rows);
+/// Every line of `text` to `p`, numbered on from `number` (the lines of the
+/// pieces before), giving back a mapped text's pages behind (ReleaseBehind).
+void feed_lines(std::string_view text, LineParser& p, std::size_t& number);
 void parse_maps(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
 void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows);  // pmap, pmap -x, pmap -d, Solaris pmap -x
 void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows);
@@ -147,20 +164,22 @@ class ReleaseBehind {
   const char* end_;
 };
 
-/// The bytes read() brings at a time when a smaps file is streamed.
+/// The bytes read() brings at a time when a file is streamed.
 inline constexpr std::size_t kStreamChunk = std::size_t{256} << 10;
-/// A regular smaps file of `size` bytes open on `fd` (at offset 0), read
-/// through one buffer of `chunk` bytes (more only for a longer line) and
-/// parsed as it comes: no mapping of the file, so no page faults on it and
-/// no page-table work to give it back, and nothing of it resident but the
-/// buffer. The same Snapshot as parse_snapshot() of the whole text, or
-/// nullopt where that one must decide: not smaps (detected or `format`),
-/// compressed, an ELF core, a '\r' in its first bytes, no newline at its
-/// end, or any ParseError of the parser (its message needs the whole text:
-/// a cut last line is forgiven there). Errors of the read itself, of the
-/// size limit and of check_start are thrown as read_snapshot throws them.
-std::optional<Snapshot> read_smaps_streaming(int fd, const std::string& path, std::size_t size,
-                                             std::optional<Format> format, std::size_t chunk = kStreamChunk);
+/// A regular smaps or pmap file (pmap, -x, -d, -X, Solaris -x) of `size`
+/// bytes open on `fd`, read through one buffer of `chunk` bytes (more only
+/// for a longer line) and parsed as it comes: no mapping of the file, so no
+/// page faults on it and no page-table work to give it back, no counting
+/// pass, and nothing of it resident but the buffer. The same Snapshot as
+/// parse_snapshot() of the whole text, or nullopt where that one must
+/// decide: another format (detected or `format`), compressed, an ELF core,
+/// a '\r' or a line longer than the head in its first kProbeBytes, no
+/// newline at its end, or any ParseError of the parser (its message needs
+/// the whole text: a cut last line is forgiven there). Errors of the read
+/// itself, of the size limit and of check_start are thrown as
+/// read_snapshot throws them.
+std::optional<Snapshot> read_streaming(int fd, const std::string& path, std::size_t size,
+                                       std::optional<Format> format, std::size_t chunk = kStreamChunk);
 
 inline constexpr std::uint64_t kVsyscallAddress = 0xffffffffff600000ULL;
 

@@ -42,62 +42,57 @@ std::size_t reserve_rows(std::string_view text, RegionStore::Builder& rows) {
   return lines;
 }
 
-PmapFrame::PmapFrame(std::string_view text, Snapshot& s)
-    : s_(s), lines_(text), release_(text), cursor_{s.source, 0, {}} {}
-
-bool PmapFrame::next(std::string_view& line) {
-  while (lines_.next(line)) {
-    release_.at(line.data());
-    cursor_.line = lines_.number();
-    cursor_.text = line;
-    if (trim(line).empty()) continue;
-    if (footer_seen_) {
-      Snapshot other;
-      if (parse_pmap_header(line, other))
-        cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",
-                     other.pid.value_or(0));
-      cursor_.fail(line, "unexpected text after the total line: {}", Cursor::quote(line));
-    }
-    if (!header_seen_ && !rows_seen_ && !column_header_seen_ && parse_pmap_header(line, s_)) {
-      header_seen_ = true;
-      // pmap prints the pid it was given; 0 is the kernel's idle task, which
-      // has no memory map: an edited or made-up header. (Large ones stand:
-      // other systems' pids, and what a fuzzer found, regress_test.)
-      if (*s_.pid < 1) cursor_.fail(line, "the header's pid {} is not a process id (pids start at 1)", *s_.pid);
-      continue;
-    }
-    if (is_separator(line)) {
-      after_separator_ = true;
-      continue;
-    }
-    if (after_separator_) {
-      footer_seen_ = true;
-      kind_ = Kind::footer;
-      return true;
-    }
-    if (!rows_seen_ && !column_header_seen_ && has_column_header() && !starts_with_address(line)) {
-      column_header_seen_ = true;
-      kind_ = Kind::column_header;
-      return true;
-    }
-    if (rows_seen_ && maybe_pmap_header(line)) {
-      Snapshot other;
-      if (parse_pmap_header(line, other))
-        cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",
-                     other.pid.value_or(0));
-    }
-    if (footer_is_unseparated() && rows_seen_ && looks_like_pmap_footer(s_.format, line)) {
-      footer_seen_ = true;
-      kind_ = Kind::footer;
-      return true;
-    }
-    rows_seen_ = true;
-    kind_ = Kind::row;
+bool PmapFrame::take(std::string_view line, std::size_t number) {
+  cursor_.line = number;
+  cursor_.text = line;
+  if (trim(line).empty()) return false;
+  if (footer_seen_) {
+    Snapshot other;
+    if (parse_pmap_header(line, other))
+      cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",
+                   other.pid.value_or(0));
+    cursor_.fail(line, "unexpected text after the total line: {}", Cursor::quote(line));
+  }
+  if (!header_seen_ && !rows_seen_ && !column_header_seen_ && parse_pmap_header(line, s_)) {
+    header_seen_ = true;
+    // pmap prints the pid it was given; 0 is the kernel's idle task, which
+    // has no memory map: an edited or made-up header. (Large ones stand:
+    // other systems' pids, and what a fuzzer found, regress_test.)
+    if (*s_.pid < 1) cursor_.fail(line, "the header's pid {} is not a process id (pids start at 1)", *s_.pid);
+    return false;
+  }
+  if (is_separator(line)) {
+    after_separator_ = true;
+    return false;
+  }
+  if (after_separator_) {
+    footer_seen_ = true;
+    kind_ = Kind::footer;
     return true;
   }
-  if (!footer_seen_)
-    s_.warnings.push_back({lines_.number(), "no total line at the end: the file may be truncated"});
-  return false;
+  if (!rows_seen_ && !column_header_seen_ && has_column_header() && !starts_with_address(line)) {
+    column_header_seen_ = true;
+    kind_ = Kind::column_header;
+    return true;
+  }
+  if (rows_seen_ && maybe_pmap_header(line)) {
+    Snapshot other;
+    if (parse_pmap_header(line, other))
+      cursor_.fail(line, "a second process (pid {}) in one file: give one process per file",
+                   other.pid.value_or(0));
+  }
+  if (footer_is_unseparated() && rows_seen_ && looks_like_pmap_footer(s_.format, line)) {
+    footer_seen_ = true;
+    kind_ = Kind::footer;
+    return true;
+  }
+  rows_seen_ = true;
+  kind_ = Kind::row;
+  return true;
+}
+
+void PmapFrame::end(std::size_t lines) {
+  if (!footer_seen_) s_.warnings.push_back({lines, "no total line at the end: the file may be truncated"});
 }
 
 }  // namespace snap::detail

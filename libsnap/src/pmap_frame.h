@@ -25,11 +25,14 @@ class PmapFrame {
  public:
   enum class Kind { column_header, row, footer };
 
-  PmapFrame(std::string_view text, Snapshot& s);
+  explicit PmapFrame(Snapshot& s) : s_(s), cursor_{s.source, 0, {}} {}
 
-  /// The next line that is not blank, header or separator; false at the end
-  /// (after adding warnings for a missing footer or a cut last line).
-  bool next(std::string_view& line);
+  /// Line `number` of the file (from 1, without its line end): true when it
+  /// is one the parser reads, kind() says which; false for a blank line,
+  /// the "PID: command" header or a separator.
+  bool take(std::string_view line, std::size_t number);
+  /// After the file's last line, `lines` of them: a warning when no footer came.
+  void end(std::size_t lines);
   Kind kind() const { return kind_; }
   const Cursor& cursor() const { return cursor_; }
 
@@ -40,8 +43,6 @@ class PmapFrame {
   bool footer_is_unseparated() const { return s_.format == Format::pmap || s_.format == Format::pmap_d; }
 
   Snapshot& s_;
-  Lines lines_;
-  ReleaseBehind release_;
   Cursor cursor_;
   bool header_seen_ = false;
   bool column_header_seen_ = false;
