@@ -554,8 +554,9 @@ TEST_CASE("--nmt: not NMT output, NMT off: exit 2, named") {
 }
 
 TEST_CASE("a file truncated while it is read: exit 2 with a message, never a signal") {
-  // snapdiff maps regular files: a file another process truncates under
-  // it (`pmap -x PID > pmap.latest` in a loop) would raise SIGBUS. Race a
+  // A file another process truncates while snapdiff reads it (`pmap -x
+  // PID > pmap.latest` in a loop) reads cut short when streamed, and raises
+  // SIGBUS where it is mapped (a cut text is judged whole, mapped). Race a
   // rewriter against 20 runs; every outcome must be an exit status.
   fs::path dir = fs::temp_directory_path() / ("snapdiff_trunc." + std::to_string(::getpid()));
   fs::create_directories(dir);

@@ -55,9 +55,12 @@ inline constexpr std::size_t kProbeBytes = std::size_t{64} << 10;
 /// Throws ParseError("PATH: reason") when it cannot be read.
 std::string read_input(const std::string& path);
 
-/// read_input + parse_snapshot. A regular file is mapped rather than read:
-/// if another process truncates it meanwhile, the process gets SIGBUS (the
-/// tools turn it into an error: snap/sigbus.h).
+/// read_input + parse_snapshot, the same answer for less: a regular smaps
+/// or pmap file is read through one small buffer and parsed as it comes;
+/// another regular file (maps, a file that must be judged whole: an error,
+/// no final newline) is mapped rather than read: if another process
+/// truncates it meanwhile, the process gets SIGBUS (the tools turn it into
+/// an error: snap/sigbus.h).
 Snapshot read_snapshot(const std::string& path, std::optional<Format> format = std::nullopt);
 
 /// read_snapshot of every path, several at a time (up to the machine's

@@ -1,7 +1,8 @@
 // Mapped inputs and SIGBUS.
 //
-// read_snapshot() (snap/parse.h) maps a regular file rather than reading
-// it. If another process truncates the file meanwhile (`pmap -x PID >
+// read_snapshot() (snap/parse.h) maps a regular file it does not stream
+// (maps, or one whose error or cut last line is judged on the whole text)
+// rather than reading it. If another process truncates the file meanwhile (`pmap -x PID >
 // pmap.latest` in a loop), touching a page past the new end raises SIGBUS,
 // which would end the program with a core dump. A program that reads
 // snapshots installs this once at start instead.
