@@ -173,23 +173,18 @@ std::string pmap_name(std::string_view raw, std::uint64_t start) {
 
 namespace {
 
-class PmapParser final : public LineParser {
+class PmapParser final : public FramedLineParser {
  public:
-  PmapParser(Snapshot& s, RegionStore::Builder& rows) : s_(s), rows_(rows), frame_(s) {}
-  void line(std::string_view line, std::size_t number) override {
-    if (!frame_.take(line, number)) return;
-    switch (frame_.kind()) {
-      case PmapFrame::Kind::row: parse_row(frame_.cursor(), s_.format, line, add_region(frame_.cursor(), rows_)); break;
-      case PmapFrame::Kind::footer: parse_footer(frame_.cursor(), s_.format, line, s_); break;
+  using FramedLineParser::FramedLineParser;
+
+ private:
+  void take(PmapFrame::Kind kind, const Cursor& c, std::string_view line) override {
+    switch (kind) {
+      case PmapFrame::Kind::row: parse_row(c, s_.format, line, add_region(c, rows_)); break;
+      case PmapFrame::Kind::footer: parse_footer(c, s_.format, line, s_); break;
       case PmapFrame::Kind::column_header: break;
     }
   }
-  void finish(std::size_t lines) override { frame_.end(lines); }
-
- private:
-  Snapshot& s_;
-  RegionStore::Builder& rows_;
-  PmapFrame frame_;
 };
 
 }  // namespace
@@ -198,22 +193,9 @@ std::unique_ptr<LineParser> pmap_parser(Snapshot& s, RegionStore::Builder& rows)
   return std::make_unique<PmapParser>(s, rows);
 }
 
-void feed_lines(std::string_view text, LineParser& p, std::size_t& number) {
-  Lines lines(text);
-  ReleaseBehind release(text);
-  for (std::string_view line; lines.next(line);) {
-    release.at(line.data());
-    p.line(line, number + lines.number());
-  }
-  number += lines.number();
-}
-
 void parse_pmap(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
-  reserve_rows(text, rows);
   PmapParser p(s, rows);
-  std::size_t lines = 0;
-  feed_lines(text, p, lines);
-  p.finish(lines);
+  parse_lines(text, p, rows);
 }
 
 }  // namespace snap::detail

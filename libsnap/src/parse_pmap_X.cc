@@ -138,13 +138,13 @@ void parse_footer(const Cursor& c, const Layout& layout, std::string_view line, 
 
 namespace {
 
-class PmapXParser final : public LineParser {
+class PmapXParser final : public FramedLineParser {
  public:
-  PmapXParser(Snapshot& s, RegionStore::Builder& rows) : s_(s), rows_(rows), frame_(s) {}
-  void line(std::string_view line, std::size_t number) override {
-    if (!frame_.take(line, number)) return;
-    const Cursor& c = frame_.cursor();
-    switch (frame_.kind()) {
+  using FramedLineParser::FramedLineParser;
+
+ private:
+  void take(PmapFrame::Kind kind, const Cursor& c, std::string_view line) override {
+    switch (kind) {
       case PmapFrame::Kind::column_header: layout_ = read_header(c, line); break;
       case PmapFrame::Kind::row:
         if (!layout_) c.fail(line, "pmap -X rows without the column header line that names them");
@@ -155,12 +155,6 @@ class PmapXParser final : public LineParser {
         break;
     }
   }
-  void finish(std::size_t lines) override { frame_.end(lines); }
-
- private:
-  Snapshot& s_;
-  RegionStore::Builder& rows_;
-  PmapFrame frame_;
   std::optional<Layout> layout_;
 };
 
@@ -171,11 +165,8 @@ std::unique_ptr<LineParser> pmap_X_parser(Snapshot& s, RegionStore::Builder& row
 }
 
 void parse_pmap_X(std::string_view text, Snapshot& s, RegionStore::Builder& rows) {
-  reserve_rows(text, rows);
   PmapXParser p(s, rows);
-  std::size_t lines = 0;
-  feed_lines(text, p, lines);
-  p.finish(lines);
+  parse_lines(text, p, rows);
 }
 
 }  // namespace snap::detail

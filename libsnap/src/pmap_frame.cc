@@ -95,4 +95,21 @@ void PmapFrame::end(std::size_t lines) {
   if (!footer_seen_) s_.warnings.push_back({lines, "no total line at the end: the file may be truncated"});
 }
 
+void feed_lines(std::string_view text, LineParser& p, std::size_t& number) {
+  Lines lines(text);
+  ReleaseBehind release(text);
+  for (std::string_view line; lines.next(line);) {
+    release.at(line.data());
+    p.line(line, number + lines.number());
+  }
+  number += lines.number();
+}
+
+void parse_lines(std::string_view text, LineParser& p, RegionStore::Builder& rows) {
+  reserve_rows(text, rows);
+  std::size_t lines = 0;
+  feed_lines(text, p, lines);
+  p.finish(lines);
+}
+
 }  // namespace snap::detail

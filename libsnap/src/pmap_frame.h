@@ -52,4 +52,27 @@ class PmapFrame {
   Kind kind_ = Kind::row;
 };
 
+/// A LineParser of a format in pmap's frame: the frame sorts the lines,
+/// take() reads the ones it passes.
+class FramedLineParser : public LineParser {
+ public:
+  FramedLineParser(Snapshot& s, RegionStore::Builder& rows) : s_(s), rows_(rows), frame_(s) {}
+  void line(std::string_view line, std::size_t number) final {
+    if (frame_.take(line, number)) take(frame_.kind(), frame_.cursor(), line);
+  }
+  void finish(std::size_t lines) final { frame_.end(lines); }
+
+ protected:
+  virtual void take(PmapFrame::Kind kind, const Cursor& c, std::string_view line) = 0;
+  Snapshot& s_;
+  RegionStore::Builder& rows_;
+
+ private:
+  PmapFrame frame_;
+};
+
+/// A whole text through `p`: its rows reserved (reserve_rows), every line,
+/// then the end.
+void parse_lines(std::string_view text, LineParser& p, RegionStore::Builder& rows);
+
 }  // namespace snap::detail
