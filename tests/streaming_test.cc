@@ -191,6 +191,19 @@ TEST_CASE("what the whole-text path must judge is not streamed") {
     CHECK_FALSE(streamed(f.path, 512).has_value());
     check_same(snap::read_snapshot(f.path), snap::parse_snapshot(long_first, f.path));
   }
+  SUBCASE("fewer than four lines to go by in the head: the format is told on the whole text") {
+    // detect_format reads up to four lines that are not blank; past 64 KiB
+    // of blank lines, the head alone could decide otherwise.
+    // A header and its first key, then the blank lines: smaps by the head.
+    std::string spaced = text;
+    spaced.insert(spaced.find('\n', spaced.find('\n') + 1) + 1, std::string(70000, '\n'));
+    TempFile f(spaced);
+    CHECK_FALSE(streamed(f.path, 512).has_value());
+    check_same(snap::read_snapshot(f.path), snap::parse_snapshot(spaced, f.path));
+    const std::optional<snap::Snapshot> forced = streamed(f.path, 512, snap::Format::smaps);
+    REQUIRE(forced);  // a format given: nothing to detect
+    check_same(*forced, snap::parse_snapshot(spaced, f.path));
+  }
   SUBCASE("CR LF line ends") {
     std::string crlf;
     for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);

@@ -285,11 +285,17 @@ std::optional<Snapshot> read_streaming(int fd, const std::string& path, std::siz
   if (format) {
     s.format = *format;
   } else {
-    // smaps is told from its first two lines that are not blank (a header,
-    // then a key): on the head's whole lines as on the whole text.
-    const std::size_t whole = head.rfind('\n') + 1;  // npos + 1 == 0
+    // detect_format reads at most four lines that are not blank (a pmap
+    // header and three more): with them among the head's whole lines it
+    // decides as on the whole text. With fewer (blank lines or a long line
+    // past the head), the whole text decides.
+    const std::string_view lines_of_head = head.substr(0, head.rfind('\n') + 1);  // npos + 1 == 0
+    std::size_t meaningful = 0;
+    Lines it(lines_of_head);
+    for (std::string_view line; meaningful < 4 && it.next(line);) meaningful += !trim(line).empty();
+    if (meaningful < 4) return std::nullopt;
     try {
-      s.format = detect_format(head.substr(0, whole), path);
+      s.format = detect_format(lines_of_head, path);
     } catch (const ParseError&) {
       return std::nullopt;
     }
